@@ -1,0 +1,2555 @@
+"""grassroots-report: check a case ledger (台账) and turn it into a briefing (通报).
+
+For county and district 12345 hotline centres, one-stop dispute-mediation
+centres, petition offices, court pre-litigation mediation and grid centres.
+It reads one or more YAML case files (format v1, see README.md and
+schema.yaml), checks them, and computes the standard figures of a briefing:
+办结率, 按期办结率, 响应率, 满意率, 解决率, 调解成功率, 积案化解率, overdue
+warnings, a ranking of units and the hot issues.
+
+Usage:
+    grassroots-report check   FILE...        check only
+    grassroots-report summary FILE... [--by unit|category|channel|kind]
+                                      [--format table|csv|tsv|json|markdown]
+    grassroots-report report  FILE... [-o OUT.md]
+    grassroots-report run     FILE... [-o OUT.md]   check, table, then report
+    grassroots-report schema                 print schema.yaml
+    grassroots-report example                print a complete example file
+Common options: --as-of DATETIME, --lang zh|en, --strict, --encoding NAME,
+--fail-on-target.  FILE may be `-` for standard input.
+
+Exit codes:
+    0    done
+    1    the data is invalid (or has warnings, with --strict)
+    2    usage or I/O error (no such file, unreadable, output onto an input)
+    3    a policy target was missed (only with --fail-on-target)
+    130  interrupted (Ctrl-C)
+A closed pipe (`| head`) ends quietly with the status the command had.
+
+Data flows one way: bytes -> YAML events -> case dicts -> problems and a
+tally -> Summary -> text.  Cases are built, checked and counted one at a time,
+so memory grows with the number of groups and listed cases, not with the
+number of cases (the ids kept for the duplicate check and the durations kept
+for the median are the exceptions, a few dozen bytes a case).
+"""
+
+# =============================================================================
+# Imports
+# =============================================================================
+from __future__ import annotations
+
+import array
+import csv
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import click
+
+# yaml and jsonschema are imported where they are first needed, so that
+# `--help` stays fast (jsonschema alone takes longer to import than --help
+# may take in all).
+
+# =============================================================================
+# Constants and exit codes
+# =============================================================================
+__version__ = "1.0.0"
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_TARGET_MISSED = 3
+EXIT_INTERRUPTED = 130
+
+FORMAT_VERSION = 1
+MAX_DEPTH = 32  # collections nested deeper than this are refused while parsing
+MAX_PRINTED_PROBLEMS = 100
+MAX_KEPT_PROBLEMS = 10_000  # problems kept for sorting; the rest are only counted
+MAX_KEPT_WARNINGS = 1_000
+
+KINDS = ("consultation", "complaint", "help", "report", "suggestion",
+         "dispute", "petition", "legal_aid", "other")
+CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other")
+STATUSES = ("open", "resolved", "withdrawn")
+SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unreachable")
+OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
+GROUPINGS = ("unit", "category", "channel", "kind")
+
+COUNT_KEYS = (
+    "received", "withdrawn", "resolved", "open", "overdue", "late", "on_time",
+    "dissatisfied", "reworked", "mediations", "mediation_agreements",
+    "backlog", "backlog_resolved", "escalated", "returned",
+)
+RATE_KEYS = (
+    "completion_rate", "on_time_rate", "response_rate", "visit_rate",
+    "satisfaction_rate", "solved_rate", "mediation_success_rate",
+    "backlog_cleared_rate", "return_rate",
+)
+# Every metric, in the order of SPEC.md; this is the order of JSON and CSV.
+METRIC_KEYS = (
+    "received", "withdrawn", "resolved", "open", "overdue", "late", "on_time",
+    "completion_rate", "on_time_rate", "response_rate", "visit_rate",
+    "satisfaction_rate", "solved_rate", "dissatisfied", "reworked",
+    "mediations", "mediation_agreements", "mediation_success_rate",
+    "backlog", "backlog_resolved", "backlog_cleared_rate", "escalated",
+    "returned", "return_rate", "median_hours_to_resolve", "score",
+    "penalty_points",
+)
+# INFO: a higher return rate is worse; targets on it are maxima and the score
+# counts 1 - return_rate, so that a higher score is always better.
+LOWER_IS_BETTER = frozenset({"return_rate"})
+
+DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
+DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
+                   "satisfaction_rate": Fraction(2, 5)}
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+SECONDS_PER_DAY = 86_400
+
+# Display labels: one table, keyed by the names of the contract.
+LABELS: dict[str, tuple[str, str]] = {
+    "received": ("受理", "Received"),
+    "withdrawn": ("撤回", "Withdrawn"),
+    "resolved": ("办结", "Resolved"),
+    "open": ("在办", "Open"),
+    "overdue": ("超期未办结", "Overdue"),
+    "late": ("超期办结", "Late"),
+    "on_time": ("按期办结", "On time"),
+    "completion_rate": ("办结率", "Completion"),
+    "on_time_rate": ("按期办结率", "On-time"),
+    "response_rate": ("响应率", "Response"),
+    "visit_rate": ("回访率", "Visited"),
+    "satisfaction_rate": ("满意率", "Satisfaction"),
+    "solved_rate": ("解决率", "Solved"),
+    "dissatisfied": ("不满意待重办", "Dissatisfied"),
+    "reworked": ("不满意已整改", "Reworked"),
+    "mediations": ("调解", "Mediations"),
+    "mediation_agreements": ("调解成功", "Agreements"),
+    "mediation_success_rate": ("调解成功率", "Mediation success"),
+    "backlog": ("信访积案", "Backlog"),
+    "backlog_resolved": ("积案化解", "Backlog cleared"),
+    "backlog_cleared_rate": ("积案化解率", "Backlog cleared rate"),
+    "escalated": ("提级办理", "Escalated"),
+    "returned": ("回退", "Returned"),
+    "return_rate": ("回退率", "Return rate"),
+    "median_hours_to_resolve": ("办结时长中位数(小时)", "Median hours"),
+    "score": ("综合得分", "Score"),
+    "penalty_points": ("扣分", "Penalty"),
+    "rank": ("排名", "Rank"),
+    "name": ("名称", "Name"),
+    "total": ("合计", "Total"),
+    # groupings
+    "unit": ("单位", "Unit"),
+    "category": ("诉求分类", "Category"),
+    "channel": ("受理渠道", "Channel"),
+    "kind": ("诉求类型", "Kind"),
+    # kinds
+    "consultation": ("咨询", "Consultation"),
+    "complaint": ("投诉", "Complaint"),
+    "help": ("求助", "Help"),
+    "report": ("举报", "Report"),
+    "suggestion": ("建议", "Suggestion"),
+    "dispute": ("矛盾纠纷", "Dispute"),
+    "petition": ("信访", "Petition"),
+    "legal_aid": ("法律援助", "Legal aid"),
+    "other": ("其他", "Other"),
+    # channels
+    "hotline": ("12345热线", "Hotline"),
+    "walk_in": ("来访", "Walk-in"),
+    "letter": ("来信", "Letter"),
+    "online": ("网上/App", "Online"),
+    "grid": ("网格上报", "Grid"),
+    "referral": ("分流转办", "Referral"),
+    # statuses, satisfaction and outcomes
+    "status_open": ("办理中", "open"),
+    "status_resolved": ("已办结", "resolved"),
+    "status_withdrawn": ("已撤回", "withdrawn"),
+    "satisfied": ("满意", "satisfied"),
+    "basically_satisfied": ("基本满意", "basically satisfied"),
+    "unreachable": ("未接通", "unreachable"),
+    "pending": ("调解中", "pending"),
+    "agreement": ("达成协议", "agreement"),
+    "no_agreement": ("未达成协议", "no agreement"),
+    "referred": ("转诉讼或其他途径", "referred"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    """The display label of a contract name in `lang` (the name itself if none)."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+# Problem messages: one template per message id, in both languages.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # loading
+    "empty": ("文件是空的：案件文件应以 `version: 1` 开头，并含 jurisdiction 和 cases",
+              "the file is empty: a case file starts with `version: 1` and has jurisdiction and cases"),
+    "not_mapping_top": ("文件顶层应是键值映射（version、jurisdiction、cases …），实际是{what}",
+                        "the top level must be a mapping (version, jurisdiction, cases ...), not {what}"),
+    "two_documents": ("一个文件只能有一个 YAML 文档：删除这里的 `---` 及其后的内容，或拆成两个文件",
+                      "a file holds one YAML document: remove this `---` and what follows, or split the file"),
+    "syntax": ("YAML 语法错误：{problem}{hint}", "YAML syntax error: {problem}{hint}"),
+    "hint_tab": ("（请用空格缩进，不要用 Tab）", " (indent with spaces, not tabs)"),
+    "hint_colon": ("（值里有冒号时请加引号，如 '9:30 到访'）",
+                   " (quote a value that contains a colon, e.g. '9:30 visit')"),
+    "duplicate_key": ("重复的键 `{key}`（第 {first} 行已写过）：删掉其中一个",
+                      "duplicate key `{key}` (already at line {first}): remove one of them"),
+    "tag": ("不接受显式标签 `{tag}`：删掉标签，直接写值",
+            "explicit tags such as `{tag}` are refused: remove the tag and write the value"),
+    "anchor": ("不接受锚点 `&{name}`：台账里请直接写出每个值",
+               "anchors such as `&{name}` are refused: write each value out"),
+    "alias": ("不接受别名 `*{name}`：请直接写出这个值",
+              "aliases such as `*{name}` are refused: write the value out"),
+    "key_not_text": ("键必须是文字，不能是列表或映射", "keys must be text, not a list or mapping"),
+    "too_deep": ("嵌套超过 {depth} 层，已停止读取：案件文件用不到这么深的结构",
+                 "nesting deeper than {depth} levels; reading stopped: a case file never needs this"),
+    "encoding_gbk": ("文件不是 UTF-8 编码，看起来是 GBK/GB18030（中文 Windows/Excel 导出）：请另存为 UTF-8，或加 --encoding gbk",
+                     "the file is not UTF-8; it looks like GBK/GB18030 (a Chinese Windows/Excel export): save it as UTF-8, or pass --encoding gbk"),
+    "encoding_bad": ("第 {line} 行有无效的 UTF-8 字节 0x{byte:02X}：请把文件另存为 UTF-8",
+                     "invalid UTF-8 byte 0x{byte:02X} on line {line}: save the file as UTF-8"),
+    "encoding_other": ("无法按 {encoding} 读取：{reason}", "cannot read as {encoding}: {reason}"),
+    "control_char": ("含有不可用的控制字符 {char}：请删除它", "unacceptable control character {char}: remove it"),
+    # schema keywords
+    "type": ("应为{expected}，实际是{actual} `{raw}`{hint}", "must be {expected}, not {actual} `{raw}`{hint}"),
+    "enum": ("`{raw}` 不是可选值；可选：{choices}{hint}", "`{raw}` is not one of: {choices}{hint}"),
+    "const": ("应为 `{expected}`，实际是 `{raw}`", "must be `{expected}`, not `{raw}`"),
+    "required": ("缺少必填字段 `{field}`", "missing required field `{field}`"),
+    "unknown_key": ("未知字段 `{key}`{hint}", "unknown field `{key}`{hint}"),
+    "pattern_datetime": ("`{raw}` 不是日期时间：请写成 '2024-03-05 09:30'（加引号，可带 Z 或 +08:00）",
+                         "`{raw}` is not a date and time: write it as '2024-03-05 09:30' (quoted; Z or +08:00 allowed)"),
+    "pattern_date": ("`{raw}` 不是日期：请写成 '2024-03-05'", "`{raw}` is not a date: write it as '2024-03-05'"),
+    "pattern_timezone": ("`{raw}` 不是时区偏移：请写成 '+08:00' 或 'Z'",
+                         "`{raw}` is not a time-zone offset: write '+08:00' or 'Z'"),
+    "pattern_category": ("`{raw}` 不是分类：请写成 `大类` 或 `大类/小类`",
+                         "`{raw}` is not a category: write `major` or `major/minor`"),
+    "pattern": ("`{raw}` 格式不对", "`{raw}` does not have the expected form"),
+    "minLength": ("不能为空", "must not be empty"),
+    "minimum": ("应不小于 {limit}，实际是 `{raw}`", "must be at least {limit}, not `{raw}`"),
+    "maximum": ("应不大于 {limit}，实际是 `{raw}`", "must be at most {limit}, not `{raw}`"),
+    "exclusiveMinimum": ("应大于 {limit}，实际是 `{raw}`", "must be more than {limit}, not `{raw}`"),
+    "schema_other": ("{detail}", "{detail}"),
+    "hint_quote": ("；请加引号：'{raw}'", "; quote it: '{raw}'"),
+    "hint_datetime": ("；请写成日期和时间，如 '2024-03-05 {raw}'", "; write a date and time, e.g. '2024-03-05 {raw}'"),
+    "hint_did_you_mean": ("；是否想写 `{near}`？", "; did you mean `{near}`?"),
+    # consistency
+    "bad_date": ("`{raw}` 不是存在的日期或时间：{reason}", "`{raw}` is not a real date or time: {reason}"),
+    "before_received": ("`{raw}` 早于受理时间 {received}：请核对时间", "`{raw}` is earlier than received {received}: check the time"),
+    "resolved_without_status": ("有办结时间，但状态是 `{status}`：状态改为 resolved，或删掉 resolved 时间",
+                                "has a resolved time but status is `{status}`: set status to resolved, or remove the resolved time"),
+    "status_without_resolved": ("状态是 resolved，但缺少办结时间 `resolved`", "status is resolved but the `resolved` time is missing"),
+    "duplicate_id": ("重复的案件编号 `{id}`（已见于 {first}）", "duplicate id `{id}` (already at {first})"),
+    "unknown_unit": ("单位 `{raw}` 不在 units 列表中{hint}", "unit `{raw}` is not in the units list{hint}"),
+    "unknown_category": ("分类 `{raw}` 不在 categories 列表中{hint}", "category `{raw}` is not in the categories list{hint}"),
+    "period_order": ("period 的 start 晚于 end", "period start is after its end"),
+    "unit_parent": ("上级单位 `{raw}` 不在 units 列表中", "parent unit `{raw}` is not in the units list"),
+    # warnings
+    "w_outside_period": ("受理时间 {raw} 不在统计期 {start} 至 {end} 内", "received {raw} is outside the period {start} to {end}"),
+    "w_visit_unresolved": ("案件未办结（{status}）却有回访记录", "a visit on a case that is not resolved ({status})"),
+    "w_after_as_of": ("`{raw}` 晚于统计截止时间 {as_of}", "`{raw}` is later than as-of {as_of}"),
+    "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
+    # totals line
+    "more_problems": ("……另有 {more} 个问题未列出，共 {total} 个问题", "... {more} more problems not shown, {total} in all"),
+    "n_problems": ("共 {total} 个问题", "{total} problems in all"),
+    "n_warnings": ("共 {total} 个警告", "{total} warnings in all"),
+    "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
+}
+
+
+def msg(key: str, lang: str, **fields: Any) -> str:
+    """A message template in `lang`, filled in."""
+    template = MESSAGES[key][0 if lang == "zh" else 1]
+    return template.format(**fields)
+
+
+# =============================================================================
+# Errors
+# =============================================================================
+class ToolError(click.ClickException):
+    """An error the user can fix; carries its exit code and prints itself plainly."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class UsageIOError(ToolError):
+    """A usage or I/O problem: no such file, unreadable, an output onto an input."""
+
+    exit_code = EXIT_USAGE
+
+
+class InvalidDataError(ToolError):
+    """The data has problems (or warnings, with --strict); the text lists them."""
+
+    exit_code = EXIT_INVALID
+
+
+class TargetMissedError(ToolError):
+    """A policy target was missed and --fail-on-target was given."""
+
+    exit_code = EXIT_TARGET_MISSED
+
+
+# =============================================================================
+# Data model
+# =============================================================================
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One located finding: FILE:LINE:COLUMN: PATH: message (1-based)."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    file_index: int = 0
+
+    def sort_key(self) -> tuple[int, int, int, str]:
+        return (self.file_index, self.line, self.column, self.path)
+
+    def render(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One input: a path, or `-` for standard input."""
+
+    name: str
+    index: int
+    path: Path | None  # None for standard input
+    data: bytes | None = None  # standard input is read whole, once
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """The rules in force: time limits, calendar, targets, weights."""
+
+    timezone: str = "+08:00"
+    tz_seconds: int = 8 * 3600
+    calendar: str = "natural"
+    holidays: frozenset[int] = frozenset()  # day numbers since 1970-01-01
+    makeup_workdays: frozenset[int] = frozenset()
+    dispatch_hours: Fraction = Fraction(3)
+    resolve_days: tuple[tuple[str, int], ...] = tuple(DEFAULT_RESOLVE_DAYS.items())
+    category_resolve_days: tuple[tuple[str, int], ...] = ()
+    targets: tuple[tuple[str, Fraction], ...] = ()
+    weights: tuple[tuple[str, Fraction], ...] = tuple(DEFAULT_WEIGHTS.items())
+    basically_satisfied_weight: Fraction = Fraction(1)
+    rank_min_cases: int = 10
+    penalty_per_overdue: Fraction = Fraction(1)
+
+
+@dataclasses.dataclass
+class Header:
+    """The top of one case file: everything but the cases."""
+
+    source: Source
+    data: dict[str, Any]
+    events: list[Any]  # the header's YAML events, kept to locate problems
+    complete: bool  # False when header keys came after `cases`
+
+
+@dataclasses.dataclass
+class CaseItem:
+    """One case as read: its position in the list, its data and its events."""
+
+    source: Source
+    index: int
+    data: Any
+    events: list[Any]
+
+
+@dataclasses.dataclass
+class Ledger:
+    """What the header of the ledger fixes for every case: policy, period, as-of."""
+
+    jurisdiction: str
+    title: str | None
+    period: tuple[str, str] | None  # as written
+    period_seconds: tuple[int, int] | None  # start 00:00 to end 23:59:59, epoch
+    as_of: int | None  # epoch seconds; None until the latest timestamp is known
+    as_of_source: str  # "option", "file", "period", "latest"
+    policy: Policy
+    categories: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+
+
+@dataclasses.dataclass
+class Summary:
+    """Everything every output renders: computed once."""
+
+    ledger: Ledger
+    lang: str
+    as_of_text: str
+    totals: dict[str, Any]
+    groups: dict[str, list[dict[str, Any]]]
+    overdue: list[dict[str, Any]]
+    dissatisfied: list[dict[str, Any]]
+    warnings: list[Problem]
+    warning_count: int
+    missed_targets: list[str]  # rate keys whose target the totals miss
+    sources: list[tuple[str, str]]  # (name, sha256)
+    extras: dict[str, Any]  # what only the report shows: mediation, backlog ...
+
+
+# =============================================================================
+# Loading YAML
+# =============================================================================
+# INFO: PyYAML resolves plain scalars by YAML 1.1 (9:30 -> 570, NO -> False,
+# 010000 -> 4096, 2023-02-14 -> a date).  We never let it: we read the event
+# stream and resolve plain scalars by the YAML 1.2 core schema ourselves,
+# keeping only null, booleans, decimal integers and finite floats as typed.
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True,
+          "false": False, "False": False, "FALSE": False}
+_INT_RE = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_NUMBER_START = frozenset("0123456789+-.")
+_MAX_NUMBER_DIGITS = 30  # longer numbers stay text: no ledger needs them
+
+
+def resolve_plain(text: str) -> Any:
+    """The YAML 1.2 core-schema value of a plain scalar (text when in doubt)."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if text[0] in _NUMBER_START and len(text) <= _MAX_NUMBER_DIGITS:
+        if _INT_RE.match(text):
+            return int(text)
+        if _FLOAT_RE.match(text):
+            value = float(text)
+            if math.isfinite(value):
+                return value
+    return text
+
+
+class _Stop(Exception):
+    """Reading this file cannot go on; the problem is already recorded."""
+
+
+_NO_KEY = object()
+
+
+def _yaml():
+    import yaml  # noqa: PLC0415 - imported late on purpose, see Imports
+
+    return yaml
+
+
+class FileReader:
+    """Reads one case file as a stream of items: a Header, then CaseItems.
+
+    Problems found while reading (syntax, duplicate keys, tags, anchors) are
+    appended to `problems`.  Reading stops at the first syntax error.
+    `header_hint`, when given, is the header read on an earlier pass (for a
+    file whose header keys come after `cases`).
+    """
+
+    def __init__(self, source: Source, lang: str, encoding: str | None,
+                 header_hint: dict[str, Any] | None = None) -> None:
+        self.source = source
+        self.lang = lang
+        self.encoding = encoding
+        self.header_hint = header_hint
+        self.problems: list[Problem] = []
+        self.sha256 = hashlib.sha256()
+        self.header_after_cases = False
+        self.late_header: dict[str, Any] | None = None
+        self.header_events: list[Any] = []
+        self._raw: bytes | None = None
+
+    # -- problems -------------------------------------------------------------
+    def _problem(self, mark: Any, path: str, key: str, **fields: Any) -> None:
+        line = mark.line + 1 if mark is not None else 1
+        column = mark.column + 1 if mark is not None else 1
+        self.problems.append(Problem(self.source.name, line, column, path,
+                                     msg(key, self.lang, **fields), self.source.index))
+
+    # -- the byte stream --------------------------------------------------------
+    def _open(self) -> Any:
+        if self.source.data is not None:
+            stream: Any = io.BytesIO(self.source.data)
+        else:
+            assert self.source.path is not None
+            stream = open(self.source.path, "rb")  # noqa: SIM115 - closed by items()
+        hashing = _HashingReader(stream, self.sha256)
+        if self.encoding:
+            return io.TextIOWrapper(hashing, encoding=self.encoding, errors="strict", newline="")
+        return hashing
+
+    def _all_bytes(self) -> bytes:
+        if self.source.data is not None:
+            return self.source.data
+        assert self.source.path is not None
+        return self.source.path.read_bytes()
+
+    # -- events ------------------------------------------------------------------
+    def items(self) -> Iterator[Header | CaseItem]:
+        """Yield the header, then each case; never raises for bad input."""
+        yaml = _yaml()
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        stream = self._open()
+        try:
+            events = yaml.parse(stream, Loader=loader)
+            try:
+                yield from self._document(events)
+            except _Stop:
+                pass
+            except yaml.reader.ReaderError as error:
+                self._reader_problem(error)
+            except yaml.MarkedYAMLError as error:
+                self._syntax_problem(error)
+            except UnicodeDecodeError as error:
+                self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
+            # drain the hash for the provenance line even after an early stop
+            stream.read() if not self.encoding else None
+        finally:
+            stream.close()
+
+    def _syntax_problem(self, error: Any) -> None:
+        problem = error.problem or "?"
+        hint = ""
+        if "\t" in problem or "'\\t'" in problem:
+            hint = msg("hint_tab", self.lang)
+        elif "mapping values are not allowed" in problem:
+            hint = msg("hint_colon", self.lang)
+        text = problem if not error.context else f"{problem} ({error.context})"
+        self._problem(error.problem_mark, "", "syntax", problem=text, hint=hint)
+
+    def _reader_problem(self, error: Any) -> None:
+        """Bad bytes: name the line, and say so when the file is GBK."""
+        raw = self._all_bytes()
+        try:
+            raw.decode("utf-8")
+            bad_at = None
+        except UnicodeDecodeError as decode_error:
+            bad_at = decode_error.start
+        if bad_at is None:  # valid UTF-8, so a control character libyaml refuses
+            position = getattr(error, "position", 0) or 0
+            text = raw.decode("utf-8")[:position] if not raw.startswith(b"\xff\xfe") else ""
+            line = text.count("\n") + 1
+            column = position - (text.rfind("\n") + 1) + 1
+            char = getattr(error, "character", 0)
+            char_text = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+            self.problems.append(Problem(self.source.name, line, column, "",
+                                         msg("control_char", self.lang, char=char_text),
+                                         self.source.index))
+            return
+        line = raw.count(b"\n", 0, bad_at) + 1
+        column = bad_at - (raw.rfind(b"\n", 0, bad_at) + 1) + 1
+        if _looks_like_gbk(raw):
+            text = msg("encoding_gbk", self.lang)
+        else:
+            text = msg("encoding_bad", self.lang, line=line, byte=raw[bad_at])
+        self.problems.append(Problem(self.source.name, line, column, "", text, self.source.index))
+
+    def _document(self, events: Iterator[Any]) -> Iterator[Header | CaseItem]:
+        yaml = _yaml()
+        nxt = events.__next__
+        nxt()  # StreamStart
+        first = nxt()
+        if isinstance(first, yaml.StreamEndEvent):
+            self._problem(None, "", "empty")
+            return
+        root = nxt()  # the event after DocumentStart
+        if not isinstance(root, yaml.MappingStartEvent):
+            if isinstance(root, yaml.ScalarEvent) and root.value == "" and root.implicit[0]:
+                self._problem(root.start_mark, "", "empty")
+            else:
+                what = {yaml.SequenceStartEvent: ("一个列表", "a list")}.get(type(root), ("一个单独的值", "a single value"))
+                self._problem(root.start_mark, "", "not_mapping_top", what=what[0 if self.lang == "zh" else 1])
+            return
+        self._check_node(root, "")
+        header: dict[str, Any] = {}
+        header_events: list[Any] = []
+        key_lines: dict[str, int] = {}
+        yielded_header = False
+        while True:
+            ev = nxt()
+            if isinstance(ev, yaml.MappingEndEvent):
+                break
+            if not isinstance(ev, yaml.ScalarEvent):  # a collection as a key
+                self._problem(ev.start_mark, "", "key_not_text")
+                self._skip(ev, nxt)
+                self._skip(nxt(), nxt)
+                continue
+            key = ev.value
+            if key in key_lines:
+                self._problem(ev.start_mark, key, "duplicate_key", key=key, first=key_lines[key])
+            key_lines[key] = ev.start_mark.line + 1
+            value_event = nxt()
+            if key == "cases" and isinstance(value_event, yaml.SequenceStartEvent) and not yielded_header:
+                yielded_header = True
+                header_events.append(ev)
+                header_events.append(value_event)
+                header_events.append(yaml.SequenceEndEvent(value_event.start_mark, value_event.end_mark))
+                header["cases"] = []
+                data = self.header_hint if self.header_hint is not None else header
+                yield Header(self.source, data, header_events, self.header_hint is not None)
+                yield from self._cases(nxt)
+                continue
+            recorded = [ev]
+            value = _Builder(self, nxt, recorded, (key,), 1).build(value_event)
+            header_events.extend(recorded)
+            if key not in header:
+                header[key] = value
+            if yielded_header:
+                self.header_after_cases = True
+        self.header_events = header_events
+        if not yielded_header:
+            yield Header(self.source, header, header_events, True)
+        elif self.header_after_cases:
+            self.late_header = header
+        nxt()  # DocumentEnd
+        ev = nxt()
+        if not isinstance(ev, yaml.StreamEndEvent):
+            self._problem(ev.start_mark, "", "two_documents")
+
+    def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
+        yaml = _yaml()
+        index = 0
+        end_class = yaml.SequenceEndEvent
+        while True:
+            ev = nxt()
+            if ev.__class__ is end_class:
+                return
+            recorded = [ev]
+            data = _Builder(self, nxt, recorded, ("cases", index), 2).build(ev)
+            yield CaseItem(self.source, index, data, recorded)
+            index += 1
+
+    def _skip(self, ev: Any, nxt: Callable[[], Any]) -> None:
+        """Consume the rest of the node that starts with `ev`."""
+        _Builder(self, nxt, [], ("?",), 1).build(ev)
+
+    def _check_node(self, ev: Any, path: str) -> None:
+        if getattr(ev, "anchor", None):
+            self._problem(ev.start_mark, path, "anchor", name=ev.anchor)
+        tag = getattr(ev, "tag", None)
+        if tag and not (tag == "!" and ev.__class__.__name__ == "ScalarEvent"):
+            self._problem(ev.start_mark, path, "tag", tag=_short_tag(tag))
+
+
+def _short_tag(tag: str) -> str:
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag[len("tag:yaml.org,2002:"):]
+    return tag
+
+
+class _HashingReader:
+    """A binary stream that hashes what is read through it (for provenance)."""
+
+    def __init__(self, stream: Any, digest: Any) -> None:
+        self._stream = stream
+        self._digest = digest
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self._digest.update(chunk)
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    @property
+    def closed(self) -> bool:
+        return self._stream.closed
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _looks_like_gbk(raw: bytes) -> bool:
+    """True when the bytes are valid GB18030 with Chinese characters in them."""
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+class _Builder:
+    """Builds one value from its events with an explicit stack (no recursion).
+
+    Every event is appended to `recorded`, so that a problem can be located
+    afterwards without keeping marks for every node of every case.
+    """
+
+    __slots__ = ("reader", "nxt", "recorded", "base", "depth")
+
+    def __init__(self, reader: FileReader, nxt: Callable[[], Any], recorded: list[Any],
+                 base: tuple[Any, ...], depth: int) -> None:
+        self.reader = reader
+        self.nxt = nxt
+        self.recorded = recorded
+        self.base = base
+        self.depth = depth
+
+    def build(self, ev: Any) -> Any:
+        yaml = _yaml()
+        Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        MapEnd, SeqEnd, Alias = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+        nxt = self.nxt
+        record = self.recorded.append
+        reader = self.reader
+        # frame: [container, pending key, {key: line} (maps only), key event]
+        stack: list[list[Any]] = []
+        while True:
+            cls = ev.__class__
+            if cls is Scalar:
+                if stack and stack[-1][1] is _NO_KEY and stack[-1][2] is not None:
+                    frame = stack[-1]  # this scalar is a key
+                    if ev.anchor or ev.tag:
+                        reader._check_node(ev, self._path(stack))
+                    frame[1] = ev.value
+                    frame[3] = ev
+                    ev = nxt()
+                    record(ev)
+                    continue
+                if ev.anchor or (ev.tag and ev.tag != "!"):
+                    reader._check_node(ev, self._path(stack))
+                    value = None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
+                elif ev.implicit[0]:
+                    value = resolve_plain(ev.value)
+                else:
+                    value = ev.value
+            elif cls is MapStart or cls is SeqStart:
+                if ev.anchor or ev.tag:
+                    reader._check_node(ev, self._path(stack))
+                if self.depth + len(stack) >= MAX_DEPTH:
+                    reader._problem(ev.start_mark, self._path(stack), "too_deep", depth=MAX_DEPTH)
+                    raise _Stop
+                if cls is MapStart:
+                    stack.append([{}, _NO_KEY, {}, ev])
+                else:
+                    stack.append([[], _NO_KEY, None, ev])
+                ev = nxt()
+                record(ev)
+                continue
+            elif cls is MapEnd or cls is SeqEnd:
+                frame = stack.pop()
+                value = frame[0]
+                if stack and stack[-1][1] is _NO_KEY and stack[-1][2] is not None:
+                    # a collection in key position: refused, its value dropped
+                    reader._problem(frame[3].start_mark, self._path(stack), "key_not_text")
+                    stack[-1][1] = None
+                    stack[-1][3] = frame[3]
+                    ev = nxt()
+                    record(ev)
+                    continue
+            elif cls is Alias:
+                reader._problem(ev.start_mark, self._path(stack), "alias", name=ev.anchor)
+                value = None
+            else:  # pragma: no cover - the parser sends nothing else inside a node
+                raise _Stop
+            if not stack:
+                return value
+            frame = stack[-1]
+            container = frame[0]
+            if frame[2] is None:
+                container.append(value)
+            else:
+                key = frame[1]
+                if key is not None:
+                    key_line = frame[3].start_mark.line + 1
+                    if key in container:
+                        reader._problem(frame[3].start_mark, self._path(stack), "duplicate_key",
+                                        key=key, first=frame[2][key])
+                    else:
+                        container[key] = value
+                        frame[2][key] = key_line
+                frame[1] = _NO_KEY
+            ev = nxt()
+            record(ev)
+
+    def _path(self, stack: list[list[Any]]) -> str:
+        """The path of the node being read, for a problem found while building."""
+        parts: list[Any] = list(self.base)
+        for frame in stack:
+            if frame[2] is None:
+                parts.append(len(frame[0]))
+            elif frame[1] is not _NO_KEY and frame[1] is not None:
+                parts.append(frame[1])
+        return format_path(parts)
+
+
+def format_path(parts: Iterable[Any]) -> str:
+    """`cases[3].visits[0].at` from ('cases', 3, 'visits', 0, 'at')."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@dataclasses.dataclass
+class Marks:
+    """Where a node stands: its value's line and column, its key's, its source text."""
+
+    line: int
+    column: int
+    key_line: int = 0
+    key_column: int = 0
+    raw: str | None = None
+
+
+def locate(events: list[Any], base: tuple[Any, ...]) -> dict[tuple[Any, ...], Marks]:
+    """Map each path within the recorded events to its marks (1-based)."""
+    yaml = _yaml()
+    found: dict[tuple[Any, ...], Marks] = {}
+    # frame: [is_map, path, pending key, key event, next index]
+    stack: list[list[Any]] = []
+
+    def place(ev: Any, raw: str | None) -> tuple[Any, ...] | None:
+        if not stack:
+            path = base
+            key_ev = None
+        else:
+            frame = stack[-1]
+            if frame[0]:
+                if frame[2] is _NO_KEY:
+                    frame[2] = ev.value if isinstance(ev, yaml.ScalarEvent) else None
+                    frame[3] = ev
+                    return None
+                path = frame[1] + (frame[2],)
+                key_ev = frame[3]
+                frame[2] = _NO_KEY
+            else:
+                path = frame[1] + (frame[4],)
+                frame[4] += 1
+                key_ev = None
+        if path not in found:
+            marks = Marks(ev.start_mark.line + 1, ev.start_mark.column + 1, raw=raw)
+            if key_ev is not None:
+                marks.key_line = key_ev.start_mark.line + 1
+                marks.key_column = key_ev.start_mark.column + 1
+            found[path] = marks
+        return path
+
+    for ev in events:
+        cls = ev.__class__
+        if cls is yaml.ScalarEvent:
+            place(ev, ev.value)
+        elif cls is yaml.AliasEvent:
+            place(ev, "*" + str(ev.anchor))
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            if stack and stack[-1][0] and stack[-1][2] is _NO_KEY:
+                stack[-1][2] = None  # a collection key: its value goes nowhere
+                stack[-1][3] = ev
+                stack.append([cls is yaml.MappingStartEvent, ("?",), _NO_KEY, None, 0])
+                continue
+            path = place(ev, None)
+            stack.append([cls is yaml.MappingStartEvent, path if path is not None else ("?",), _NO_KEY, None, 0])
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            if stack:
+                stack.pop()
+    return found
+
+
+def open_sources(files: Iterable[str]) -> list[Source]:
+    """Turn FILE arguments into sources; a missing or unreadable file is a usage error."""
+    sources = []
+    for index, name in enumerate(files):
+        if name == "-":
+            data = click.get_binary_stream("stdin").read()
+            sources.append(Source("<stdin>", index, None, data))
+            continue
+        path = Path(name)
+        if path.is_dir():
+            raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
+        try:
+            with open(path, "rb"):
+                pass
+        except FileNotFoundError:
+            raise UsageIOError(f"{name}: 文件不存在 / no such file") from None
+        except PermissionError:
+            raise UsageIOError(f"{name}: 无权读取 / permission denied") from None
+        except OSError as error:
+            raise UsageIOError(f"{name}: 无法读取 / cannot read: {error.strerror}") from None
+        sources.append(Source(name, index, path))
+    return sources
+
+
+# =============================================================================
+# Checking
+# =============================================================================
+SCHEMA_FILE_NAMES = ("schema.yaml", "grassroots_report_schema.yaml")
+
+
+def schema_path() -> Path:
+    """schema.yaml beside this module (a checkout), or its installed copy."""
+    here = Path(__file__).resolve().parent
+    for name in SCHEMA_FILE_NAMES:
+        candidate = here / name
+        if candidate.is_file():
+            return candidate
+    raise UsageIOError(f"schema.yaml not found beside {Path(__file__).name}: reinstall grassroots-report")
+
+
+_SCHEMA_CACHE: dict[str, Any] = {}
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of format v1, read once from schema.yaml."""
+    if "schema" not in _SCHEMA_CACHE:
+        yaml = _yaml()
+        with open(schema_path(), encoding="utf-8") as handle:
+            _SCHEMA_CACHE["schema"] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _SCHEMA_CACHE["schema"]
+
+
+class Validators:
+    """The schema validators, built once: the header and a single case."""
+
+    def __init__(self) -> None:
+        import jsonschema  # noqa: PLC0415 - slow to import, see Imports
+
+        schema = load_schema()
+        cls = jsonschema.Draft202012Validator
+        self.header = cls(schema)
+        case_schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
+        self.case = cls(case_schema)
+        self.schema = schema
+        defs = schema["$defs"]
+        # which message a failed pattern gets, by the pattern itself
+        self.pattern_messages = {
+            defs["datetime"]["pattern"]: "pattern_datetime",
+            defs["date"]["pattern"]: "pattern_date",
+            defs["policy"]["properties"]["timezone"]["pattern"]: "pattern_timezone",
+            defs["case"]["properties"]["category"]["pattern"]: "pattern_category",
+        }
+
+
+_TYPE_NAMES = {
+    "string": ("文字", "text"), "integer": ("整数", "a whole number"), "number": ("数字", "a number"),
+    "boolean": ("true 或 false", "true or false"), "null": ("空值", "empty"),
+    "array": ("列表", "a list"), "object": ("映射（键: 值）", "a mapping (key: value)"),
+}
+
+
+def _type_name(value: Any, lang: str) -> str:
+    if value is None:
+        name = "null"
+    elif isinstance(value, bool):
+        name = "boolean"
+    elif isinstance(value, int):
+        name = "integer"
+    elif isinstance(value, float):
+        name = "number"
+    elif isinstance(value, str):
+        name = "string"
+    elif isinstance(value, list):
+        name = "array"
+    else:
+        name = "object"
+    return _TYPE_NAMES[name][0 if lang == "zh" else 1]
+
+
+def _raw(marks: Marks | None, value: Any) -> str:
+    """The value as the user wrote it, shortened for a message."""
+    if marks is not None and marks.raw is not None:
+        text = marks.raw
+    elif isinstance(value, (dict, list)):
+        text = "{…}" if isinstance(value, dict) else "[…]"
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _did_you_mean(word: Any, choices: Iterable[str], lang: str) -> str:
+    if not isinstance(word, str):
+        return ""
+    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return msg("hint_did_you_mean", lang, near=near[0]) if near else ""
+
+
+def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks], base: tuple[Any, ...],
+                    source: Source, lang: str, validators: Validators) -> list[Problem]:
+    """Turn jsonschema errors into located problems in `lang`, one per finding."""
+    problems: dict[tuple[Any, ...], Problem] = {}
+
+    def add(path: tuple[Any, ...], key: str, at_key: bool = False, **fields: Any) -> None:
+        marks = _nearest_marks(located, path)
+        line, column = (marks.key_line, marks.key_column) if at_key and marks.key_line else (marks.line, marks.column)
+        problem = Problem(source.name, line, column, format_path(path), msg(key, lang, **fields), source.index)
+        problems.setdefault((path, key, problem.message), problem)
+
+    for error in _leaf_errors(errors):
+        path = base + tuple(error.absolute_path)
+        marks = located.get(path)
+        keyword = error.validator
+        value = error.instance
+        raw = _raw(marks, value)
+        if keyword == "additionalProperties":
+            allowed = error.schema.get("properties", {})
+            for extra in [k for k in value if k not in allowed]:
+                add(path + (extra,), "unknown_key", at_key=True, key=extra,
+                    hint=_did_you_mean(extra, allowed, lang))
+        elif keyword == "required":
+            for field in [f for f in error.validator_value if f not in value]:
+                add(path, "required", field=field)
+        elif keyword == "type":
+            expected = error.validator_value
+            expected_name = _TYPE_NAMES.get(expected, (expected, expected))[0 if lang == "zh" else 1]
+            hint = ""
+            if expected == "string" and marks is not None and marks.raw is not None:
+                hint = msg("hint_datetime", lang, raw=marks.raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", marks.raw) \
+                    else msg("hint_quote", lang, raw=marks.raw)
+            add(path, "type", expected=expected_name, actual=_type_name(value, lang), raw=raw, hint=hint)
+        elif keyword == "enum":
+            choices = error.validator_value
+            add(path, "enum", raw=raw, choices="、".join(map(str, choices)) if lang == "zh" else ", ".join(map(str, choices)),
+                hint=_did_you_mean(value, [str(c) for c in choices], lang))
+        elif keyword == "const":
+            add(path, "const", expected=error.validator_value, raw=raw)
+        elif keyword == "pattern":
+            key = validators.pattern_messages.get(error.validator_value, "pattern")
+            add(path, key, raw=raw)
+        elif keyword in ("minimum", "maximum", "exclusiveMinimum"):
+            add(path, keyword, limit=error.validator_value, raw=raw)
+        elif keyword == "minLength":
+            add(path, "minLength")
+        elif keyword == "propertyNames":
+            add(path, "schema_other", detail=error.message)
+        else:
+            add(path, "schema_other", detail=error.message)
+    return list(problems.values())
+
+
+def _leaf_errors(errors: Iterable[Any]) -> Iterator[Any]:
+    """The errors to report: propertyNames errors name the key at fault."""
+    for error in errors:
+        if error.validator == "propertyNames" and error.context:
+            for sub in error.context:
+                sub.absolute_path = error.absolute_path  # type: ignore[misc]
+                yield _PropertyNameError(error, sub)
+        elif error.validator == "$ref" and error.context:
+            yield from _leaf_errors(error.context)
+        else:
+            yield error
+
+
+class _PropertyNameError:
+    """A propertyNames failure, reported as an unknown key at that key."""
+
+    def __init__(self, parent: Any, sub: Any) -> None:
+        self.absolute_path = list(parent.absolute_path) + [sub.instance]
+        self.validator = "enum" if sub.validator == "enum" else sub.validator
+        self.validator_value = sub.validator_value
+        self.instance = sub.instance
+        self.schema = sub.schema
+        self.message = sub.message
+
+
+def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...]) -> Marks:
+    """The marks of `path`, or of its nearest located ancestor."""
+    while path:
+        if path in located:
+            return located[path]
+        path = path[:-1]
+    return located.get((), Marks(1, 1))
+
+
+# -- times and calendars -------------------------------------------------------
+_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})?)?\Z")
+
+
+class TimeError(ValueError):
+    """A time that matches the pattern but names no real instant."""
+
+
+def parse_offset(text: str) -> int:
+    """'+08:00' -> 28800 seconds; 'Z' -> 0."""
+    if text == "Z":
+        return 0
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 23 or minutes > 59:
+        raise TimeError(text)
+    seconds = hours * 3600 + minutes * 60
+    return -seconds if text[0] == "-" else seconds
+
+
+def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
+    """Epoch seconds of a DATE or DATETIME; a date alone is 00:00 (or 23:59:59)."""
+    match = _TIME_RE.match(text)
+    if match is None:
+        raise TimeError(text)
+    year, month, day, hour, minute, second, offset = match.groups()
+    try:
+        ordinal = dt.date(int(year), int(month), int(day)).toordinal()
+    except ValueError as error:
+        raise TimeError(str(error)) from None
+    if hour is None:
+        clock = SECONDS_PER_DAY - 1 if end_of_day else 0
+    else:
+        h, m, s = int(hour), int(minute), int(second or 0)
+        if h > 23 or m > 59 or s > 59:
+            raise TimeError("hour must be in 0..23, minute and second in 0..59")
+        clock = h * 3600 + m * 60 + s
+    zone = tz_seconds if offset is None else parse_offset(offset)
+    return (ordinal - EPOCH_ORDINAL) * SECONDS_PER_DAY + clock - zone
+
+
+def format_time(epoch: int, tz_seconds: int) -> str:
+    """ISO-8601 text of an instant, in the policy's time zone."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
+    return moment.isoformat()
+
+
+def format_time_short(epoch: int, tz_seconds: int) -> str:
+    """'2024-03-05 09:30' of an instant, for people."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def local_day(epoch: int, tz_seconds: int) -> int:
+    """The day number (days since 1970-01-01) of an instant in the time zone."""
+    return (epoch + tz_seconds) // SECONDS_PER_DAY
+
+
+class Calendar:
+    """Deadlines: the end of the N-th (working) day after the day received."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._cache: dict[tuple[int, int], int] = {}
+
+    def is_workday(self, day: int) -> bool:
+        if day in self.policy.makeup_workdays:
+            return True
+        if day in self.policy.holidays:
+            return False
+        return (day + 3) % 7 < 5  # 1970-01-01 was a Thursday (weekday 3)
+
+    def deadline(self, received: int, days: int) -> int:
+        """Epoch second of 23:59:59 on the deadline day."""
+        tz = self.policy.tz_seconds
+        start = local_day(received, tz)
+        key = (start, days)
+        end_day = self._cache.get(key)
+        if end_day is None:
+            if self.policy.calendar == "workdays":
+                end_day, counted = start, 0
+                while counted < days:
+                    end_day += 1
+                    if self.is_workday(end_day):
+                        counted += 1
+            else:
+                end_day = start + days
+            self._cache[key] = end_day
+        return (end_day + 1) * SECONDS_PER_DAY - 1 - tz
+
+
+def _fraction(value: Any) -> Fraction:
+    """An exact fraction of a YAML number (0.9 is nine tenths, not a binary float)."""
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def build_policy(data: Any) -> Policy:
+    """The Policy of a (schema-valid) policy mapping, defaults filled in."""
+    if not isinstance(data, dict):
+        return Policy()
+    tz_text = data.get("timezone", "+08:00")
+    try:
+        tz_seconds = parse_offset(tz_text)
+    except (TimeError, ValueError, TypeError):
+        tz_text, tz_seconds = "+08:00", 8 * 3600
+
+    def days(key: str) -> frozenset[int]:
+        out = set()
+        for text in data.get(key) or ():
+            try:
+                out.add(local_day(parse_time(text, 0), 0))
+            except (TimeError, TypeError):
+                pass  # reported by check_header
+        return frozenset(out)
+
+    resolve_days = dict(DEFAULT_RESOLVE_DAYS)
+    resolve_days.update(data.get("resolve_days") or {})
+    weights = data.get("weights")
+    return Policy(
+        timezone=tz_text,
+        tz_seconds=tz_seconds,
+        calendar=data.get("calendar", "natural"),
+        holidays=days("holidays"),
+        makeup_workdays=days("makeup_workdays"),
+        dispatch_hours=_fraction(data.get("dispatch_hours", 3)),
+        resolve_days=tuple(resolve_days.items()),
+        category_resolve_days=tuple((data.get("category_resolve_days") or {}).items()),
+        targets=tuple((k, _fraction(v)) for k, v in (data.get("targets") or {}).items()),
+        weights=tuple((k, _fraction(v)) for k, v in weights.items()) if isinstance(weights, dict)
+        else tuple(DEFAULT_WEIGHTS.items()),
+        basically_satisfied_weight=_fraction(data.get("basically_satisfied_weight", 1)),
+        rank_min_cases=int(data.get("rank_min_cases", 10)),
+        penalty_per_overdue=_fraction(data.get("penalty_per_overdue", 1)),
+    )
+
+
+# -- the header ------------------------------------------------------------------
+@dataclasses.dataclass
+class FileRules:
+    """What one file's header lists: its units and categories (None: not given)."""
+
+    units: frozenset[str] | None
+    categories: dict[str, frozenset[str] | None] | None  # major -> subcategories
+
+
+def check_header(header: Header, validators: Validators, lang: str) -> list[Problem]:
+    """Schema and consistency problems of one file's header."""
+    data = header.data
+    located = locate(header.events, ()) if header.events else {}
+    located.setdefault((), Marks(1, 1))
+    problems = schema_problems(validators.header.iter_errors(data), located, (), header.source, lang, validators)
+    if problems:
+        return problems
+
+    def at(path: tuple[Any, ...], key: str, **fields: Any) -> None:
+        marks = _nearest_marks(located, path)
+        problems.append(Problem(header.source.name, marks.line, marks.column, format_path(path),
+                                msg(key, lang, **fields), header.source.index))
+
+    tz = build_policy(data.get("policy")).tz_seconds
+    dates: list[tuple[tuple[Any, ...], str, bool]] = []
+    if "as_of" in data:
+        dates.append((("as_of",), data["as_of"], False))
+    period = data.get("period")
+    if period:
+        dates += [(("period", "start"), period["start"], False), (("period", "end"), period["end"], True)]
+    policy = data.get("policy") or {}
+    for key in ("holidays", "makeup_workdays"):
+        dates += [(("policy", key, i), text, False) for i, text in enumerate(policy.get(key) or ())]
+    parsed = {}
+    for path, text, end in dates:
+        try:
+            parsed[path] = parse_time(text, tz, end)
+        except TimeError as error:
+            at(path, "bad_date", raw=text, reason=_time_reason(error, lang))
+    if period and ("period", "start") in parsed and ("period", "end") in parsed:
+        if parsed[("period", "start")] > parsed[("period", "end")]:
+            at(("period", "start"), "period_order")
+    names = {u["name"] for u in data.get("units") or ()}
+    for i, unit in enumerate(data.get("units") or ()):
+        if "parent" in unit and unit["parent"] not in names:
+            at(("units", i, "parent"), "unit_parent", raw=unit["parent"])
+    return problems
+
+
+def _time_reason(error: Exception, lang: str) -> str:
+    text = str(error)
+    if "day is out of range" in text:
+        return "这个月没有这一天" if lang == "zh" else "the month has no such day"
+    if "month must be" in text:
+        return "月份应为 1 到 12" if lang == "zh" else "the month must be 1 to 12"
+    if "hour" in text:
+        return "小时应为 0 到 23，分、秒为 0 到 59" if lang == "zh" else "hours are 0 to 23, minutes and seconds 0 to 59"
+    return "请核对" if lang == "zh" else "check it"
+
+
+def file_rules(data: dict[str, Any]) -> FileRules:
+    """The unit and category lists a (schema-valid) header gives."""
+    units = data.get("units")
+    categories = data.get("categories")
+    return FileRules(
+        frozenset(u["name"] for u in units) if isinstance(units, list) else None,
+        {c["name"]: (frozenset(c["subcategories"]) if "subcategories" in c else None) for c in categories}
+        if isinstance(categories, list) else None,
+    )
+
+
+# -- one case ----------------------------------------------------------------------
+def _id_position(events: list[Any]) -> tuple[int, int]:
+    """1-based line and column of a case's `id` value, from its events."""
+    depth = 0
+    for i, ev in enumerate(events):
+        name = ev.__class__.__name__
+        if name in ("MappingStartEvent", "SequenceStartEvent"):
+            depth += 1
+        elif name in ("MappingEndEvent", "SequenceEndEvent"):
+            depth -= 1
+        elif depth == 1 and name == "ScalarEvent" and ev.value == "id" and i + 1 < len(events):
+            mark = events[i + 1].start_mark
+            return mark.line + 1, mark.column + 1
+    mark = events[0].start_mark
+    return mark.line + 1, mark.column + 1
+
+
+@dataclasses.dataclass
+class CaseCheck:
+    """What checking one case found: problems, warnings and its parsed times."""
+
+    problems: list[Problem]
+    warnings: list[Problem]
+    times: dict[str, int]  # received, dispatched, resolved, deadline, escalated
+    visit_times: list[int]
+
+
+class CaseChecker:
+    """Checks cases one at a time against the schema and the consistency rules."""
+
+    def __init__(self, validators: Validators, ledger: Ledger, lang: str) -> None:
+        self.validators = validators
+        self.ledger = ledger
+        self.lang = lang
+        self.tz = ledger.policy.tz_seconds
+        self.ids: dict[str, tuple[int, int, int]] = {}
+        self.source_names: dict[int, str] = {}
+
+    def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
+        data = item.data
+        base = ("cases", item.index)
+        result = CaseCheck([], [], {}, [])
+        located: dict[tuple[Any, ...], Marks] | None = None
+
+        def marks_of(path: tuple[Any, ...]) -> Marks:
+            nonlocal located
+            if located is None:
+                located = locate(item.events, base)
+            return _nearest_marks(located, base + path)
+
+        def report(into: list[Problem], path: tuple[Any, ...], key: str, **fields: Any) -> None:
+            marks = marks_of(path)
+            into.append(Problem(item.source.name, marks.line, marks.column, format_path(base + path),
+                                msg(key, self.lang, **fields), item.source.index))
+
+        if not self.validators.case.is_valid(data):
+            located = locate(item.events, base)
+            result.problems = schema_problems(self.validators.case.iter_errors(data), located, base,
+                                              item.source, self.lang, self.validators)
+        if not isinstance(data, dict):
+            return result
+        self._check_id(data, item, marks_of, result)
+        times = result.times
+        # times: each parsed once; problems for impossible ones
+        for key in ("received", "dispatched", "resolved", "deadline"):
+            text = data.get(key)
+            if isinstance(text, str) and _TIME_RE.match(text):
+                try:
+                    times[key] = parse_time(text, self.tz, end_of_day=(key == "deadline"))
+                except TimeError as error:
+                    report(result.problems, (key,), "bad_date", raw=text, reason=_time_reason(error, self.lang))
+        escalated = data.get("escalated")
+        if isinstance(escalated, dict) and isinstance(escalated.get("at"), str) and _TIME_RE.match(escalated["at"]):
+            try:
+                times["escalated"] = parse_time(escalated["at"], self.tz)
+            except TimeError as error:
+                report(result.problems, ("escalated", "at"), "bad_date", raw=escalated["at"],
+                       reason=_time_reason(error, self.lang))
+        visits = data.get("visits")
+        visit_paths: list[tuple[Any, ...]] = []
+        if isinstance(visits, list):
+            for i, visit in enumerate(visits):
+                if isinstance(visit, dict) and isinstance(visit.get("at"), str) and _TIME_RE.match(visit["at"]):
+                    try:
+                        result.visit_times.append(parse_time(visit["at"], self.tz))
+                        visit_paths.append(("visits", i, "at"))
+                    except TimeError as error:
+                        report(result.problems, ("visits", i, "at"), "bad_date", raw=visit["at"],
+                               reason=_time_reason(error, self.lang))
+        received = times.get("received")
+        if received is not None:
+            later = [((key,), times[key], data[key]) for key in ("dispatched", "resolved") if key in times]
+            if "escalated" in times:
+                later.append((("escalated", "at"), times["escalated"], escalated["at"]))
+            later += [(path, t, visits[path[1]]["at"]) for path, t in zip(visit_paths, result.visit_times)]
+            for path, moment, text in later:
+                if moment < received:
+                    report(result.problems, path, "before_received", raw=text, received=data["received"])
+        status = data.get("status")
+        if status in STATUSES:
+            if status != "resolved" and "resolved" in data:
+                report(result.problems, ("resolved",), "resolved_without_status", status=status)
+            elif status == "resolved" and "resolved" not in data:
+                report(result.problems, ("status",), "status_without_resolved")
+        self._check_lists(data, rules, report, result)
+        # warnings
+        period = self.ledger.period_seconds
+        if received is not None and period and not (period[0] <= received <= period[1]):
+            report(result.warnings, ("received",), "w_outside_period", raw=data["received"],
+                   start=self.ledger.period[0], end=self.ledger.period[1])
+        if visits and status in ("open", "withdrawn"):
+            report(result.warnings, ("visits",), "w_visit_unresolved", status=status)
+        as_of = self.ledger.as_of
+        if as_of is not None:
+            moments = [((k,), times[k], data[k]) for k in ("received", "dispatched", "resolved") if k in times]
+            if "escalated" in times:
+                moments.append((("escalated", "at"), times["escalated"], escalated["at"]))
+            moments += [(p, t, visits[p[1]]["at"]) for p, t in zip(visit_paths, result.visit_times)]
+            for path, moment, text in moments:
+                if moment > as_of:
+                    report(result.warnings, path, "w_after_as_of", raw=text,
+                           as_of=format_time_short(as_of, self.tz))
+        return result
+
+    def _check_id(self, data: dict[str, Any], item: CaseItem, marks_of: Callable[..., Marks],
+                  result: CaseCheck) -> None:
+        case_id = data.get("id")
+        if not isinstance(case_id, str):
+            return
+        first = self.ids.get(case_id)
+        if first is None:
+            # INFO: one small tuple per id; the position is that of the id's
+            # value, found among the case's first events (id usually leads).
+            self.ids[case_id] = (item.source.index, *_id_position(item.events))
+            self.source_names[item.source.index] = item.source.name
+            return
+        marks = marks_of(("id",))
+        where = f"{self.source_names[first[0]]}:{first[1]}:{first[2]}"
+        result.problems.append(Problem(item.source.name, marks.line, marks.column,
+                                       format_path(("cases", item.index, "id")),
+                                       msg("duplicate_id", self.lang, id=case_id, first=where), item.source.index))
+
+    def _check_lists(self, data: dict[str, Any], rules: FileRules, report: Callable[..., None],
+                     result: CaseCheck) -> None:
+        if rules.units is not None:
+            for path, name in [(("unit",), data.get("unit"))] + [
+                    (("co_units", i), n) for i, n in enumerate(data.get("co_units") or ())]:
+                if isinstance(name, str) and name not in rules.units:
+                    report(result.problems, path, "unknown_unit", raw=name,
+                           hint=_did_you_mean(name, rules.units, self.lang))
+        category = data.get("category")
+        if rules.categories is not None and isinstance(category, str):
+            major, _, minor = category.partition("/")
+            known = major in rules.categories and (
+                not minor or rules.categories[major] is None or minor in rules.categories[major])
+            if not known:
+                choices = list(rules.categories) + [f"{m}/{s}" for m, subs in rules.categories.items() for s in subs or ()]
+                report(result.problems, ("category",), "unknown_category", raw=category,
+                       hint=_did_you_mean(category, choices, self.lang))
+
+
+# =============================================================================
+# Computing
+# =============================================================================
+class Facts(tuple):
+    """What one case contributes to the counts (a hashable tuple, see case_facts)."""
+
+
+# The base counters every metric is derived from.
+BASE_KEYS = (
+    "received", "withdrawn", "resolved", "open", "overdue", "late", "on_time",
+    "response_in_time", "response_due", "visited", "satisfied", "basically_satisfied",
+    "satisfaction_base", "solved_yes", "solved_base", "dissatisfied", "reworked",
+    "mediations", "mediation_agreements", "mediation_no_agreement", "mediation_referred",
+    "backlog", "backlog_resolved", "escalated", "returned",
+)
+
+
+def _latest_visit(visits: list[dict[str, Any]], times: list[int]) -> tuple[int, dict[str, Any]] | None:
+    """(index, visit) of the effective visit: the latest that is not `unreachable`."""
+    best = None
+    for index, (visit, moment) in enumerate(zip(visits, times)):
+        if visit["satisfaction"] != "unreachable" and (best is None or moment >= best[0]):
+            best = (moment, index)
+    return None if best is None else (best[1], visits[best[1]])
+
+
+def case_increments(data: dict[str, Any], check: CaseCheck, deadline: int,
+                    dispatch_seconds: Fraction) -> dict[str, int]:
+    """The base counters one case adds, except what depends on as-of (open cases)."""
+    status = data["status"]
+    inc: dict[str, int] = {"received": 1}
+    if status == "withdrawn":
+        inc["withdrawn"] = 1
+        return inc
+    times = check.times
+    received = times["received"]
+    if status == "resolved":
+        inc["resolved"] = 1
+        inc["on_time" if times["resolved"] <= deadline else "late"] = 1
+    else:
+        inc["open"] = 1
+    response = times.get("dispatched", times.get("resolved"))
+    if response is not None:
+        inc["response_due"] = 1
+        if response - received <= dispatch_seconds:
+            inc["response_in_time"] = 1
+    visits = data.get("visits") or []
+    if status == "resolved" and visits:
+        inc["visited"] = 1
+    effective = _latest_visit(visits, check.visit_times) if visits else None
+    if effective is not None:
+        index, visit = effective
+        satisfaction = visit["satisfaction"]
+        if status == "resolved" and data.get("reasonable", True):
+            inc["satisfaction_base"] = 1
+            if satisfaction in ("satisfied", "basically_satisfied"):
+                inc[satisfaction] = 1
+            if "solved" in visit:
+                inc["solved_base"] = 1
+                if visit["solved"]:
+                    inc["solved_yes"] = 1
+        if satisfaction == "dissatisfied":
+            inc["dissatisfied"] = 1
+        elif any(v["satisfaction"] == "dissatisfied" and t <= check.visit_times[index]
+                 for i, (v, t) in enumerate(zip(visits, check.visit_times)) if i != index):
+            inc["reworked"] = 1
+    mediation = data.get("mediation")
+    if mediation:
+        inc["mediations"] = 1
+        outcome = mediation["outcome"]
+        if outcome == "agreement":
+            inc["mediation_agreements"] = 1
+        elif outcome == "no_agreement":
+            inc["mediation_no_agreement"] = 1
+        elif outcome == "referred":
+            inc["mediation_referred"] = 1
+    if "backlog" in data:
+        inc["backlog"] = 1
+        if status == "resolved":
+            inc["backlog_resolved"] = 1
+    if "escalated" in data:
+        inc["escalated"] = 1
+    if data.get("returns", 0) >= 1:
+        inc["returned"] = 1
+    return inc
+
+
+def ratio(numerator: Fraction | int, denominator: Fraction | int) -> Fraction | None:
+    """numerator / denominator, or None when the denominator is 0."""
+    return None if not denominator else Fraction(numerator) / denominator
+
+
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """Exact decimal rounding, halves away from zero (never binary-float drift)."""
+    scaled = value * 10 ** places
+    whole = int(abs(scaled) + Fraction(1, 2))
+    return (Decimal(whole if scaled >= 0 else -whole) / (Decimal(10) ** places)).quantize(Decimal(1).scaleb(-places))
+
+
+def median_hours(durations: Iterable[int]) -> Decimal | None:
+    """Median of durations in seconds, in hours to one decimal."""
+    ordered = sorted(durations)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    seconds = Fraction(ordered[middle]) if len(ordered) % 2 else Fraction(ordered[middle - 1] + ordered[middle], 2)
+    return round_half_up(seconds / 3600, 1)
+
+
+def compute_metrics(base: dict[str, int], durations: Iterable[int], policy: Policy) -> dict[str, Any]:
+    """Every metric of the contract from the base counters of one group."""
+    active = base["received"] - base["withdrawn"]
+    weight = policy.basically_satisfied_weight
+    rates = {
+        "completion_rate": ratio(base["resolved"], active),
+        "on_time_rate": ratio(base["on_time"], base["resolved"] + base["overdue"]),
+        "response_rate": ratio(base["response_in_time"], base["response_due"]),
+        "visit_rate": ratio(base["visited"], base["resolved"]),
+        "satisfaction_rate": ratio(base["satisfied"] + weight * base["basically_satisfied"],
+                                   base["satisfaction_base"]),
+        "solved_rate": ratio(base["solved_yes"], base["solved_base"]),
+        "mediation_success_rate": ratio(
+            base["mediation_agreements"],
+            base["mediation_agreements"] + base["mediation_no_agreement"] + base["mediation_referred"]),
+        "backlog_cleared_rate": ratio(base["backlog_resolved"], base["backlog"]),
+        "return_rate": ratio(base["returned"], active),
+    }
+    metrics: dict[str, Any] = {}
+    for key in METRIC_KEYS:
+        if key in rates:
+            metrics[key] = rates[key]
+        elif key in base:
+            metrics[key] = base[key]
+    metrics["median_hours_to_resolve"] = median_hours(durations)
+    metrics["score"] = composite_score(rates, dict(policy.weights))
+    metrics["penalty_points"] = policy.penalty_per_overdue * (base["overdue"] + base["late"])
+    return metrics
+
+
+def composite_score(rates: dict[str, Fraction | None], weights: dict[str, Fraction]) -> Decimal | None:
+    """100 x sum(w x rate) / sum(w) over the weighted rates that are not null."""
+    total = Fraction(0)
+    weight_sum = Fraction(0)
+    for key, weight in weights.items():
+        rate = rates.get(key)
+        if rate is None:
+            continue
+        total += weight * ((1 - rate) if key in LOWER_IS_BETTER else rate)
+        weight_sum += weight
+    if not weight_sum:
+        return None
+    return round_half_up(100 * total / weight_sum, 1)
+
+
+def target_missed(key: str, value: Any, targets: dict[str, Fraction]) -> bool:
+    """True when a rate misses its target (null rates miss nothing)."""
+    target = targets.get(key)
+    if target is None or value is None:
+        return False
+    return value > target if key in LOWER_IS_BETTER else value < target
+
+
+def rank_units(entries: list[dict[str, Any]], rank_min_cases: int) -> list[dict[str, Any]]:
+    """Units with enough cases first, by score (null last, ties by name), then the rest by name."""
+    def active(entry: dict[str, Any]) -> int:
+        return entry["received"] - entry["withdrawn"]
+
+    ranked = [e for e in entries if active(e) >= rank_min_cases]
+    ranked.sort(key=lambda e: (e["score"] is None, -(e["score"] or 0), e["name"]))
+    rest = sorted((e for e in entries if active(e) < rank_min_cases), key=lambda e: e["name"])
+    out = []
+    for position, entry in enumerate(ranked, start=1):
+        out.append({"name": entry["name"], "rank": position, **{k: entry[k] for k in METRIC_KEYS}})
+    for entry in rest:
+        out.append({"name": entry["name"], "rank": None, **{k: entry[k] for k in METRIC_KEYS}})
+    return out
+
+
+class Tally:
+    """Counts cases as they stream past; memory grows with groups and listed cases."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.policy = ledger.policy
+        self.calendar = Calendar(ledger.policy)
+        self.resolve_days = dict(ledger.policy.resolve_days)
+        self.category_days = dict(ledger.policy.category_resolve_days)
+        self.dispatch_seconds = ledger.policy.dispatch_hours * 3600
+        self.counts: Counter[tuple[tuple[str, str, str, str], tuple[tuple[str, int], ...]]] = Counter()
+        self.durations: dict[tuple[str, str, str, str], array.array] = {}
+        self.open_cases: list[tuple[tuple[str, str, str, str], int, int | None, str, str]] = []
+        self.dissatisfied: list[dict[str, Any]] = []
+        self.featured: list[dict[str, Any]] = []
+        self.backlog: list[dict[str, Any]] = []
+        self.escalations: list[dict[str, Any]] = []
+        self.mediation_by: Counter[tuple[str, str, str]] = Counter()  # (by, name, outcome)
+        self.agreement_amounts: list[Decimal] = []
+        self.subcategories: Counter[tuple[str, str]] = Counter()
+        self.risks: Counter[str] = Counter()
+        self.latest: int | None = None
+        self.cases = 0
+
+    def days_allowed(self, data: dict[str, Any]) -> int:
+        category = data["category"]
+        for key in (category, category.partition("/")[0]):
+            if key in self.category_days:
+                return self.category_days[key]
+        return self.resolve_days.get(data["kind"], self.resolve_days["default"])
+
+    def add(self, data: dict[str, Any], check: CaseCheck) -> None:
+        """Count one valid case."""
+        self.cases += 1
+        times = check.times
+        latest = max([t for k, t in times.items() if k != "deadline"] + check.visit_times)
+        if self.latest is None or latest > self.latest:
+            self.latest = latest
+        category = data["category"]
+        major, _, minor = category.partition("/")
+        combo = (data["unit"], major, data.get("channel", "hotline"), data["kind"])
+        status = data["status"]
+        received = times["received"]
+        deadline = times.get("deadline")
+        if deadline is None:
+            deadline = self.calendar.deadline(received, self.days_allowed(data))
+        inc = case_increments(data, check, deadline, self.dispatch_seconds)
+        self.counts[combo, tuple(sorted(inc.items()))] += 1
+        if status == "withdrawn":
+            return
+        self.subcategories[major, minor] += 1
+        if status == "resolved":
+            durations = self.durations.get(combo)
+            if durations is None:
+                durations = self.durations[combo] = array.array("q")
+            durations.append(times["resolved"] - received)
+        else:
+            responded = "dispatched" in times
+            response_deadline = None if responded else received + self.dispatch_seconds
+            self.open_cases.append((combo, deadline, response_deadline, data["id"], category))
+        if "dissatisfied" in inc:
+            self.dissatisfied.append({"id": data["id"], "unit": data["unit"], "category": category})
+        self._add_listed(data, times, category, status, deadline)
+
+    def _add_listed(self, data: dict[str, Any], times: dict[str, int], category: str,
+                    status: str, deadline: int) -> None:
+        """What only the report lists: featured, backlog, escalations, mediation detail."""
+        if data.get("risk"):
+            self.risks[data["risk"]] += 1
+        if data.get("featured"):
+            self.featured.append({**data, "_hours": None if status != "resolved"
+                                  else Fraction(times["resolved"] - times["received"], 3600)})
+        if "backlog" in data:
+            self.backlog.append({"id": data["id"], "unit": data["unit"], "since": data["backlog"]["since"],
+                                 "leader": data["backlog"].get("leader"), "status": status,
+                                 "risk": data.get("risk"), "resolved": data.get("resolved")})
+        if "escalated" in data:
+            esc = data["escalated"]
+            self.escalations.append({"id": data["id"], "unit": data["unit"], "category": category,
+                                     "at": esc["at"], "to": esc["to"], "reason": esc.get("reason"),
+                                     "status": status})
+        mediation = data.get("mediation")
+        if mediation:
+            outcome = mediation["outcome"]
+            for by in ("mediator", "room", "method"):
+                if mediation.get(by):
+                    self.mediation_by[by, mediation[by], outcome] += 1
+            if outcome == "agreement" and "amount" in mediation:
+                self.agreement_amounts.append(Decimal(str(mediation["amount"])))
+
+    # -- the end of the stream -------------------------------------------------
+    def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+        """Totals, groups and the overdue list, as of `as_of`."""
+        tz = self.policy.tz_seconds
+        late_counts: Counter[tuple[tuple[str, str, str, str], str]] = Counter()
+        overdue_list = []
+        for combo, deadline, response_deadline, case_id, category in self.open_cases:
+            if deadline < as_of:
+                late_counts[combo, "overdue"] += 1
+                overdue_list.append({"id": case_id, "unit": combo[0], "category": category,
+                                     "deadline": format_time(deadline, tz),
+                                     "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)})
+            # INFO: a case not yet dispatched counts in the response rate only
+            # once its response window has passed, and then as not in time.
+            if response_deadline is not None and response_deadline < as_of:
+                late_counts[combo, "response_due"] += 1
+        overdue_list.sort(key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
+
+        def empty() -> dict[str, int]:
+            return dict.fromkeys(BASE_KEYS, 0)
+
+        totals = empty()
+        by_group: list[dict[str, dict[str, int]]] = [defaultdict(empty) for _ in GROUPINGS]
+        for (combo, inc), n in self.counts.items():
+            buckets = [totals] + [by_group[g][combo[g]] for g in range(len(GROUPINGS))]
+            for key, value in inc:
+                for bucket in buckets:
+                    bucket[key] += value * n
+        for (combo, key), n in late_counts.items():
+            for bucket in [totals] + [by_group[g][combo[g]] for g in range(len(GROUPINGS))]:
+                bucket[key] += n
+        durations_by: list[dict[str, list[array.array]]] = [defaultdict(list) for _ in GROUPINGS]
+        for combo, durations in self.durations.items():
+            for g in range(len(GROUPINGS)):
+                durations_by[g][combo[g]].append(durations)
+        total_metrics = compute_metrics(totals, (d for arr in self.durations.values() for d in arr), self.policy)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for g, grouping in enumerate(GROUPINGS):
+            entries = [{"name": name, **compute_metrics(base, (d for arr in durations_by[g][name] for d in arr),
+                                                          self.policy)}
+                       for name, base in by_group[g].items()]
+            groups[grouping] = self._order(grouping, entries)
+        return total_metrics, groups, overdue_list
+
+    def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if grouping == "unit":
+            return rank_units(entries, self.policy.rank_min_cases)
+        if grouping == "category":
+            return sorted(entries, key=lambda e: (-e["received"], e["name"]))
+        order = KINDS if grouping == "kind" else CHANNELS
+        return sorted(entries, key=lambda e: order.index(e["name"]))
+
+
+@dataclasses.dataclass
+class Options:
+    """What the command line chose."""
+
+    lang: str = "zh"
+    encoding: str | None = None
+    as_of: str | None = None
+    strict: bool = False
+
+
+@dataclasses.dataclass
+class Analysis:
+    """The outcome of reading, checking and counting the input."""
+
+    problems: list[Problem]
+    problem_count: int
+    warnings: list[Problem]
+    warning_count: int
+    summary: Summary | None
+    cases: int
+
+
+def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | None) -> Ledger:
+    """The ledger-wide rules from the first file's header (schema-valid)."""
+    tz = policy.tz_seconds
+    period = header.get("period")
+    period_text = None
+    period_seconds = None
+    if isinstance(period, dict):
+        try:
+            period_seconds = (parse_time(period["start"], tz), parse_time(period["end"], tz, True))
+            period_text = (period["start"], period["end"])
+        except (TimeError, KeyError, TypeError):
+            period_seconds = None
+    as_of, as_of_source = None, "latest"
+    if as_of_option is not None:
+        as_of, as_of_source = parse_time(as_of_option, tz), "option"
+    elif isinstance(header.get("as_of"), str):
+        try:
+            as_of, as_of_source = parse_time(header["as_of"], tz), "file"
+        except TimeError:
+            pass
+    elif period_seconds is not None:
+        as_of, as_of_source = period_seconds[1], "period"
+    return Ledger(
+        jurisdiction=str(header.get("jurisdiction", "")),
+        title=header.get("title") if isinstance(header.get("title"), str) else None,
+        period=period_text,
+        period_seconds=period_seconds,
+        as_of=as_of,
+        as_of_source=as_of_source,
+        policy=policy,
+        categories=[c for c in header.get("categories") or () if isinstance(c, dict)],
+        units=[u for u in header.get("units") or () if isinstance(u, dict)],
+    )
+
+
+class _Collector:
+    """Problems and warnings, kept in a bounded list and counted in full."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: list[Problem] = []
+        self.count = 0
+        self.limit = limit
+
+    def extend(self, found: list[Problem]) -> None:
+        self.count += len(found)
+        room = self.limit - len(self.items)
+        if room > 0:
+            self.items.extend(found[:room])
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self.items, key=Problem.sort_key)
+
+
+def analyse(sources: list[Source], options: Options) -> Analysis:
+    """Read, check and count every source: the whole pipeline, one pass per file."""
+    validators = Validators()
+    hints: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+    for _attempt in range(2):
+        analysis, late = _analyse_pass(sources, options, validators, hints)
+        if not late:
+            return analysis
+        # INFO: some header keys came after `cases`; read again knowing them
+        # (a second pass only for files laid out that way).
+        hints = late
+    return analysis
+
+
+def _analyse_pass(sources: list[Source], options: Options, validators: Validators,
+                  hints: dict[int, tuple[dict[str, Any], list[Any]]]
+                  ) -> tuple[Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
+    lang = options.lang
+    problems = _Collector(MAX_KEPT_PROBLEMS)
+    warnings = _Collector(MAX_KEPT_WARNINGS)
+    ledger: Ledger | None = None
+    checker: CaseChecker | None = None
+    tally: Tally | None = None
+    first_header: dict[str, Any] | None = None
+    late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+    digests: list[tuple[str, str]] = []
+    for source in sources:
+        hint = hints.get(source.index)
+        reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
+        rules = FileRules(None, None)
+        for item in reader.items():
+            if isinstance(item, Header):
+                if hint:
+                    item.events = hint[1]
+                header_problems = check_header(item, validators, lang)
+                problems.extend(header_problems)
+                data = item.data if not header_problems else {}
+                if ledger is None:
+                    first_header = item.data
+                    policy = build_policy(data.get("policy")) if data else Policy()
+                    ledger = build_ledger(data, policy, options.as_of)
+                    checker = CaseChecker(validators, ledger, lang)
+                    tally = Tally(ledger)
+                elif data and first_header is not None:
+                    warnings.extend(_header_differences(item, first_header, lang))
+                if data:
+                    rules = file_rules(data)
+                continue
+            assert checker is not None and tally is not None
+            result = checker.check(item, rules)
+            problems.extend(result.problems)
+            warnings.extend(result.warnings)
+            if not problems.count:
+                tally.add(item.data, result)
+        problems.extend(reader.problems)
+        digests.append((source.name, reader.sha256.hexdigest()))
+        if reader.late_header is not None and not hint:
+            late[source.index] = (reader.late_header, reader.header_events)
+    if late and not hints:
+        return Analysis([], 0, [], 0, None, 0), late
+    if options.strict and warnings.count and not problems.count:
+        pass  # the command decides: warnings fail only with --strict
+    summary = None
+    if not problems.count and ledger is not None and tally is not None:
+        summary = summarise(ledger, tally, options, warnings, digests)
+    return Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, summary,
+                    tally.cases if tally else 0), {}
+
+
+def _header_differences(header: Header, first: dict[str, Any], lang: str) -> list[Problem]:
+    """Warnings for header keys of a later file that differ from the first file's."""
+    found = []
+    located = locate(header.events, ()) if header.events else {}
+    for key in ("title", "period", "as_of", "policy"):
+        if key in header.data and header.data.get(key) != first.get(key):
+            marks = _nearest_marks(located, (key,))
+            found.append(Problem(header.source.name, marks.line, marks.column, key,
+                                 msg("w_header_differs", lang, key=key), header.source.index))
+    return found
+
+
+def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collector,
+              digests: list[tuple[str, str]]) -> Summary:
+    """The Summary every output renders."""
+    as_of = ledger.as_of if ledger.as_of is not None else (tally.latest or 0)
+    totals, groups, overdue = tally.finish(as_of)
+    targets = dict(ledger.policy.targets)
+    missed = [key for key in RATE_KEYS if target_missed(key, totals[key], targets)]
+    extras = {
+        "featured": tally.featured,
+        "backlog": tally.backlog,
+        "escalations": tally.escalations,
+        "mediation_by": tally.mediation_by,
+        "agreement_amounts": tally.agreement_amounts,
+        "subcategories": tally.subcategories,
+        "risks": tally.risks,
+    }
+    return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
+                   overdue, tally.dissatisfied, warnings.sorted(), warnings.count, missed, digests, extras)
+
+
+# =============================================================================
+# Rendering
+# =============================================================================
+# -- values ------------------------------------------------------------------
+def json_value(key: str, value: Any) -> Any:
+    """A metric as JSON: rates as fractions to 4 places, hours and score to 1."""
+    if value is None:
+        return None
+    if key in RATE_KEYS:
+        return float(round_half_up(value, 4))
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(round_half_up(value, 2))
+    return value
+
+
+def percent(value: Fraction | None) -> str:
+    """'93.33%' (two decimals), or '—' for a null rate."""
+    return "—" if value is None else f"{round_half_up(value * 100, 2)}%"
+
+
+def display_value(key: str, value: Any) -> str:
+    """A metric as people read it: percentages, one-decimal hours, '—' for null."""
+    if key in RATE_KEYS:
+        return percent(value)
+    if value is None:
+        return "—"
+    if isinstance(value, Fraction):
+        return str(int(value)) if value.denominator == 1 else str(round_half_up(value, 2))
+    return str(value)
+
+
+def group_display_name(grouping: str, name: str, lang: str) -> str:
+    """Channel and kind names are labelled; units and categories are as written."""
+    return label(name, lang) if grouping in ("channel", "kind") else name
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_safe(text: str) -> str:
+    """User text for a terminal: control characters (escape sequences) shown as '?'."""
+    return _CONTROL_RE.sub("?", text)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: CJK wide characters take two."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+TABLE_KEYS = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
+              "satisfaction_rate", "solved_rate", "score", "penalty_points")
+
+
+def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """Header, rows (groups then the totals row) and legend lines of the summary table."""
+    lang = summary.lang
+    targets = dict(summary.ledger.policy.targets)
+    ranked = grouping == "unit"
+    header = [label(grouping, lang)] + ([label("rank", lang)] if ranked else []) + [label(k, lang) for k in TABLE_KEYS]
+
+    def cells(entry: dict[str, Any]) -> list[str]:
+        out = []
+        for key in TABLE_KEYS:
+            text = display_value(key, entry[key])
+            if target_missed(key, entry[key], targets):
+                text += "!"
+            out.append(text)
+        return out
+
+    rows = []
+    for entry in summary.groups[grouping]:
+        rank = [] if not ranked else ["—" if entry["rank"] is None else str(entry["rank"])]
+        rows.append([group_display_name(grouping, entry["name"], lang)] + rank + cells(entry))
+    rows.append([label("total", lang)] + ([""] if ranked else []) + cells(summary.totals))
+    legend = []
+    if targets:
+        parts = [f"{label(k, lang)} {'≤' if k in LOWER_IS_BETTER else '≥'} {percent(v)}"
+                 for k, v in targets.items()]
+        legend.append(("目标：" if lang == "zh" else "Targets: ") + ("，" if lang == "zh" else ", ").join(parts)
+                      + ("；! 表示未达目标" if lang == "zh" else "; ! marks a missed target"))
+    if ranked:
+        legend.append(f"案件少于 {summary.ledger.policy.rank_min_cases} 件的单位不参与排名（—）" if lang == "zh" else
+                      f"units with fewer than {summary.ledger.policy.rank_min_cases} cases are not ranked (—)")
+    return header, rows, legend
+
+
+def render_table(summary: Summary, grouping: str) -> str:
+    """The summary as an aligned terminal table (CJK-aware widths)."""
+    header, rows, legend = summary_rows(summary, grouping)
+    header = [terminal_safe(h) for h in header]
+    rows = [[terminal_safe(c) for c in row] for row in rows]
+    widths = [max(display_width(r[i]) for r in [header] + rows) for i in range(len(header))]
+    numeric_from = 1
+
+    def line(row: list[str]) -> str:
+        return "  ".join(pad(c, widths[i], i >= numeric_from) for i, c in enumerate(row)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = [line(header), rule] + [line(r) for r in rows[:-1]] + [rule, line(rows[-1])]
+    return "\n".join(out + legend) + "\n"
+
+
+def render_markdown_table(summary: Summary, grouping: str) -> str:
+    """The summary table as GitHub-flavoured Markdown."""
+    header, rows, legend = summary_rows(summary, grouping)
+    out = [md_row(header), "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"]
+    out += [md_row(r) for r in rows[:-1]]
+    out.append(md_row([f"**{md_escape(rows[-1][0])}**"] + rows[-1][1:], escaped_first=True))
+    if legend:
+        out.append("")
+        out += [md_escape(text) for text in legend]
+    return "\n".join(out) + "\n"
+
+
+def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["by", "name", "rank"] + list(METRIC_KEYS))
+
+    def values(entry: dict[str, Any]) -> list[Any]:
+        return ["" if (v := json_value(k, entry[k])) is None else v for k in METRIC_KEYS]
+
+    for entry in summary.groups[grouping]:
+        rank = entry.get("rank")
+        writer.writerow([grouping, _cell_text(entry["name"], delimiter), "" if rank is None else rank] + values(entry))
+    writer.writerow(["total", _cell_text(summary.ledger.jurisdiction, delimiter), ""] + values(summary.totals))
+    return buffer.getvalue()
+
+
+def _cell_text(text: str, delimiter: str) -> str:
+    # INFO: TSV has no quoting convention readers agree on; tabs and newlines
+    # in names become spaces there.  CSV quotes them properly.
+    return re.sub(r"[\t\r\n]", " ", text) if delimiter == "\t" else text
+
+
+def render_csv(summary: Summary, grouping: str) -> str:
+    """One header row, one row per group and a `total` row; rates as fractions."""
+    return _delimited(summary, grouping, ",")
+
+
+def render_tsv(summary: Summary, grouping: str) -> str:
+    """As CSV, tab-separated."""
+    return _delimited(summary, grouping, "\t")
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    """The JSON summary of the contract (SPEC.md), key for key."""
+    ledger = summary.ledger
+
+    def metrics(entry: dict[str, Any]) -> dict[str, Any]:
+        return {k: json_value(k, entry[k]) for k in METRIC_KEYS}
+
+    groups = {}
+    for grouping in GROUPINGS:
+        entries = []
+        for entry in summary.groups[grouping]:
+            item = {"name": entry["name"]}
+            if grouping == "unit":
+                item["rank"] = entry["rank"]
+            item.update(metrics(entry))
+            entries.append(item)
+        groups[grouping] = entries
+    return {
+        "version": FORMAT_VERSION,
+        "jurisdiction": ledger.jurisdiction,
+        "title": report_title(summary),
+        "period": None if ledger.period is None else {"start": ledger.period[0], "end": ledger.period[1]},
+        "as_of": summary.as_of_text,
+        "totals": metrics(summary.totals),
+        "groups": groups,
+        "overdue": summary.overdue,
+        "dissatisfied": summary.dissatisfied,
+        "warnings": [dataclasses.asdict(w) | {"file_index": None} for w in summary.warnings],
+    }
+
+
+def render_json(summary: Summary, grouping: str) -> str:
+    """The JSON summary (all groupings; --by does not change it)."""
+    data = summary_json(summary)
+    for warning in data["warnings"]:
+        warning.pop("file_index")
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
+    "table": render_table,
+    "csv": render_csv,
+    "tsv": render_tsv,
+    "json": render_json,
+    "markdown": render_markdown_table,
+}
+
+
+def report_title(summary: Summary) -> str:
+    """The title from the file, or one derived from jurisdiction and period."""
+    ledger = summary.ledger
+    if ledger.title:
+        return ledger.title
+    if summary.lang == "zh":
+        period = f"{ledger.period[0]} 至 {ledger.period[1]} " if ledger.period else ""
+        return f"{ledger.jurisdiction} {period}基层治理工作情况通报"
+    period = f" {ledger.period[0]} to {ledger.period[1]}" if ledger.period else ""
+    return f"{ledger.jurisdiction}: grassroots governance briefing{period}"
+
+
+# -- Markdown safety -----------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!&])")
+
+
+def md_escape(text: str) -> str:
+    """User text made inert in Markdown: no markup, no HTML, no table breaks."""
+    text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
+    text = _CONTROL_RE.sub(" ", text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_row(cells: list[str], escaped_first: bool = False) -> str:
+    """A Markdown table row; every cell escaped (the first may be pre-escaped)."""
+    out = []
+    for i, cell in enumerate(cells):
+        out.append(cell if (escaped_first and i == 0) else md_escape(cell))
+    return "| " + " | ".join(out) + " |"
+
+
+# =============================================================================
+# Command line
+# =============================================================================
+def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, str]:
+    """(problems text, warnings text) for stderr, each bounded with a total line."""
+    def listing(items: list[Problem], count: int, total_key: str) -> str:
+        if not count:
+            return ""
+        lines = [terminal_safe(p.render()) for p in items[:MAX_PRINTED_PROBLEMS]]
+        if count > len(lines):
+            lines.append(msg("more_problems", lang, more=count - len(lines), total=count))
+        else:
+            lines.append(msg(total_key, lang, total=count))
+        return "\n".join(lines)
+
+    prefix = "warning: " if lang == "en" else "警告："
+    warnings = [dataclasses.replace(w, message=prefix + w.message) for w in analysis.warnings]
+    return (listing(analysis.problems, analysis.problem_count, "n_problems"),
+            listing(warnings, analysis.warning_count, "n_warnings"))
+
+
+def run_checks(files: tuple[str, ...], options: Options) -> Analysis:
+    """Read and check; problems (and warnings under --strict) end the command with exit 1."""
+    sources = open_sources(files)
+    analysis = analyse(sources, options)
+    problems, warnings = render_problems(analysis, options.lang, options.strict)
+    if warnings:
+        click.echo(warnings, err=True)
+    if problems:
+        raise InvalidDataError(problems)
+    if options.strict and analysis.warning_count:
+        raise InvalidDataError("存在警告，且使用了 --strict" if options.lang == "zh"
+                               else "there are warnings and --strict was given")
+    return analysis
+
+
+def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
+    """Write `text` to `path` whole or not at all (temporary file, then rename)."""
+    target = Path(path)
+    for name in inputs:
+        if name != "-" and Path(name).exists() and target.exists() and os.path.samefile(name, target):
+            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
+    data = text.encode("utf-8")
+    if target.exists() and not target.is_file():
+        # a device or pipe (/dev/stdout, /dev/full): written in place, never renamed over
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise UsageIOError(f"{path}: 无法写入 / cannot write: {error.strerror}") from None
+        return
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageIOError(f"{path}: 目录不存在 / no such directory: {directory}")
+    temp_name = None
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=f".{target.name}.", suffix=".tmp",
+                                         delete=False) as handle:
+            temp_name = handle.name
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+        temp_name = None
+    except OSError as error:
+        raise UsageIOError(f"{path}: 无法写入 / cannot write: {error.strerror}") from None
+    finally:
+        if temp_name is not None and os.path.exists(temp_name):
+            os.unlink(temp_name)
+
+
+def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool) -> Options:
+    if as_of is not None and not _TIME_RE.match(as_of):
+        raise click.BadParameter(msg("pattern_datetime", lang, raw=as_of), param_hint="--as-of")
+    if as_of is not None:
+        try:
+            parse_time(as_of, 0)
+        except TimeError as error:
+            raise click.BadParameter(msg("bad_date", lang, raw=as_of, reason=_time_reason(error, lang)),
+                                     param_hint="--as-of") from None
+    if encoding is not None:
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from None
+    return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict)
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of, --lang, --strict and --encoding, shared by the data commands."""
+    command = click.option("--encoding", metavar="NAME", default=None,
+                           help="Read the files in this encoding (e.g. gbk) instead of UTF-8.")(command)
+    command = click.option("--strict", is_flag=True, help="Warnings fail the run (exit 1).")(command)
+    command = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                           help="Language of messages, tables and the report.")(command)
+    command = click.option("--as-of", "as_of", metavar="DATETIME", default=None,
+                           help="Count overdue cases as of this time, e.g. '2024-04-01 09:00'.")(command)
+    return click.argument("files", nargs=-1, required=True, metavar="FILE...")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="grassroots-report")
+def cli() -> None:
+    """Check a case ledger (台账) and turn it into a briefing (通报).
+
+    \b
+    Main job, on an example ledger:
+        grassroots-report run examples/hotline-2024-03.yaml -o report.md
+
+    Exit codes: 0 done; 1 the data is invalid (or has warnings, with
+    --strict); 2 usage or I/O error; 3 a policy target was missed (with
+    --fail-on-target); 130 interrupted.
+    """
+
+
+@cli.command()
+@common_options
+def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None) -> None:
+    """Check case files; problems go to stderr as FILE:LINE:COL: PATH: message.
+
+    \b
+    Example:
+        grassroots-report check ledger.yaml
+        grassroots-report check jan.yaml feb.yaml   # ids must be unique across both
+    """
+    options = _options(lang, encoding, as_of, strict)
+    analysis = run_checks(files, options)
+    names = "、".join(files) if lang == "zh" else ", ".join(files)
+    click.echo(msg("ok", lang, files=names, cases=analysis.cases), err=True)
+
+
+def _fail_on_target(summary: Summary, fail: bool) -> None:
+    if fail and summary.missed_targets:
+        names = ", ".join(label(k, summary.lang) for k in summary.missed_targets)
+        raise TargetMissedError(("未达目标：" if summary.lang == "zh" else "targets missed: ") + names)
+
+
+@cli.command()
+@common_options
+@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
+              help="Group the rows by unit, major category, channel or kind.")
+@click.option("--format", "fmt", type=click.Choice(list(SUMMARY_RENDERERS)), default="table", show_default=True,
+              help="table for a terminal; csv/tsv/json for scripts; markdown for documents.")
+@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+            grouping: str, fmt: str, fail_on_target: bool) -> None:
+    """Print the summary table of the figures on stdout.
+
+    \b
+    Examples:
+        grassroots-report summary ledger.yaml
+        grassroots-report summary ledger.yaml --by category
+        grassroots-report summary ledger.yaml --format json > summary.json
+    """
+    options = _options(lang, encoding, as_of, strict)
+    analysis = run_checks(files, options)
+    assert analysis.summary is not None
+    click.echo(SUMMARY_RENDERERS[fmt](analysis.summary, grouping), nl=False)
+    _fail_on_target(analysis.summary, fail_on_target)
+
+
+@cli.command()
+@common_options
+@click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
+@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+           output: str | None, fail_on_target: bool) -> None:
+    """Write the Markdown briefing (通报) to stdout or to -o OUT.md.
+
+    \b
+    Example:
+        grassroots-report report ledger.yaml -o report.md
+        pandoc report.md -o report.docx
+    """
+    options = _options(lang, encoding, as_of, strict)
+    analysis = run_checks(files, options)
+    assert analysis.summary is not None
+    text = render_report(analysis.summary)
+    if output:
+        write_output(output, text, files)
+    else:
+        click.echo(text, nl=False)
+    _fail_on_target(analysis.summary, fail_on_target)
+
+
+@cli.command()
+@common_options
+@click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
+@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+        output: str | None, fail_on_target: bool) -> None:
+    """The main job: check, print the summary table, then the report.
+
+    The report goes into -o OUT.md when given, else on stdout after the table.
+
+    \b
+    Example:
+        grassroots-report run examples/hotline-2024-03.yaml -o report.md
+    """
+    options = _options(lang, encoding, as_of, strict)
+    analysis = run_checks(files, options)
+    assert analysis.summary is not None
+    text = render_report(analysis.summary)
+    if output:
+        write_output(output, text, files)
+    click.echo(render_table(analysis.summary, "unit"), nl=False)
+    if not output:
+        click.echo()
+        click.echo(text, nl=False)
+    else:
+        click.echo(("报告已写入 " if lang == "zh" else "report written to ") + output, err=True)
+    _fail_on_target(analysis.summary, fail_on_target)
+
+
+@cli.command()
+def schema() -> None:
+    """Print schema.yaml, the JSON Schema of the case file format."""
+    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command()
+def example() -> None:
+    """Print a complete, valid example case file to start from.
+
+    \b
+    Example:
+        grassroots-report example > ledger.yaml
+        grassroots-report check ledger.yaml
+    """
+    click.echo(EXAMPLE_LEDGER, nl=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: runs the command and turns every outcome into an exit code."""
+    try:
+        try:
+            cli.main(args=argv, prog_name="grassroots-report", standalone_mode=False)
+            code = EXIT_OK
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+        except click.ClickException as error:
+            error.show()
+            code = error.exit_code
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("", err=True)
+            code = EXIT_INTERRUPTED
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (| head): end quietly, without a second error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_OK
+    return code
+
+
+def render_report(summary: Summary) -> str:  # replaced below
+    return render_markdown_table(summary, "unit")
+
+
+EXAMPLE_LEDGER = """\
+# grassroots-report case file, format version 1 (see `grassroots-report schema`)
+version: 1
+jurisdiction: 东阿县
+title: 东阿县 2024 年 3 月 12345 热线办理情况通报
+period: {start: '2024-03-01', end: '2024-03-31'}
+as_of: '2024-04-01 09:00'
+policy:
+  timezone: '+08:00'
+  calendar: workdays
+  holidays: ['2024-04-04', '2024-04-05']
+  makeup_workdays: ['2024-04-07']
+  dispatch_hours: 3
+  resolve_days: {default: 3, consultation: 1, dispute: 15, petition: 60}
+  category_resolve_days: {城乡建设/物业管理: 5}
+  targets: {completion_rate: 0.95, satisfaction_rate: 0.9}
+  weights: {response_rate: 0.1, solved_rate: 0.5, satisfaction_rate: 0.4}
+  basically_satisfied_weight: 1.0
+  rank_min_cases: 2
+  penalty_per_overdue: 1
+categories:
+  - name: 城乡建设
+    lead: 县住建局
+    subcategories: [物业管理, 供水供暖]
+  - name: 劳动保障
+    lead: 县人社局
+    subcategories: [欠薪]
+  - name: 矛盾纠纷
+    lead: 县司法局
+    subcategories: [邻里纠纷]
+units:
+  - {name: 铜城街道, type: street}
+  - {name: 县住建局, type: department}
+  - {name: 县人社局, type: department}
+cases:
+  - id: 'DA-2024-03-0001'
+    received: '2024-03-04 09:12'
+    kind: complaint
+    channel: hotline
+    category: 城乡建设/物业管理
+    unit: 铜城街道
+    co_units: [县住建局]
+    summary: 小区电梯停运三天，物业不予答复
+    location: 铜城街道阿胶街 8 号
+    requester: {name: 张伟, phone: '13912345678'}
+    dispatched: '2024-03-04 09:40'
+    status: resolved
+    resolved: '2024-03-06 16:00'
+    returns: 0
+    visits:
+      - {at: '2024-03-07 10:00', satisfaction: satisfied, solved: true}
+    featured: true
+    tags: [电梯]
+    extra: {工单编号: 'DA2403-0001'}
+  - id: 'DA-2024-03-0002'
+    received: '2024-03-05 14:30'
+    kind: help
+    category: 劳动保障/欠薪
+    unit: 县人社局
+    summary: 农民工讨要 2023 年工资 4.2 万元
+    requester: {name: 欧阳娜, phone: '15866667777', id_number: '372524198703151234'}
+    dispatched: '2024-03-05 15:10'
+    status: resolved
+    resolved: '2024-03-12 11:00'
+    escalated: {at: '2024-03-08 09:00', to: 县政府分管领导, reason: 涉及人数多}
+    visits:
+      - {at: '2024-03-12 15:00', satisfaction: dissatisfied, solved: false}
+      - {at: '2024-03-14 10:00', satisfaction: satisfied, solved: true, note: 已全额发放}
+    risk: medium
+  - id: 'DA-2024-03-0003'
+    received: '2024-03-28 10:00'
+    kind: dispute
+    channel: walk_in
+    category: 矛盾纠纷/邻里纠纷
+    unit: 铜城街道
+    summary: 相邻宅基地滴水檐纠纷
+    status: resolved
+    resolved: '2024-03-29 17:00'
+    mediation: {outcome: agreement, mediator: 李建国, room: 第一调解室, method: 面对面调解, amount: 2000}
+  - id: 'DA-2024-03-0004'
+    received: '2024-03-25 08:30'
+    kind: complaint
+    category: 城乡建设/供水供暖
+    unit: 县住建局
+    summary: 老旧小区连续停水
+    dispatched: '2024-03-25 13:00'
+    status: open
+    returns: 1
+  - id: 'DA-2024-03-0005'
+    received: '2024-03-20 09:00'
+    kind: consultation
+    channel: online
+    category: 劳动保障
+    unit: 县人社局
+    summary: 咨询灵活就业人员社保缴费
+    status: withdrawn
+  - id: 'DA-2024-03-0006'
+    received: '2024-03-11 16:20'
+    kind: petition
+    channel: letter
+    category: 城乡建设
+    unit: 县住建局
+    summary: 反映棚户区改造安置房迟迟未交付
+    dispatched: '2024-03-11 17:00'
+    status: resolved
+    resolved: '2024-03-29 10:00'
+    reasonable: false
+    backlog: {since: '2021-06-01', leader: 县委常委、常务副县长}
+    visits:
+      - {at: '2024-03-30 09:00', satisfaction: unreachable}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
