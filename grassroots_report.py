@@ -272,9 +272,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def msg(key: str, lang: str, **fields: Any) -> str:
+def msg(message_id: str, lang: str, **fields: Any) -> str:
     """A message template in `lang`, filled in."""
-    template = MESSAGES[key][0 if lang == "zh" else 1]
+    template = MESSAGES[message_id][0 if lang == "zh" else 1]
     return template.format(**fields)
 
 
@@ -479,11 +479,11 @@ class FileReader:
         self._raw: bytes | None = None
 
     # -- problems -------------------------------------------------------------
-    def _problem(self, mark: Any, path: str, key: str, **fields: Any) -> None:
+    def _problem(self, mark: Any, path: str, message_id: str, **fields: Any) -> None:
         line = mark.line + 1 if mark is not None else 1
         column = mark.column + 1 if mark is not None else 1
         self.problems.append(Problem(self.source.name, line, column, path,
-                                     msg(key, self.lang, **fields), self.source.index))
+                                     msg(message_id, self.lang, **fields), self.source.index))
 
     # -- the byte stream --------------------------------------------------------
     def _open(self) -> Any:
@@ -996,11 +996,11 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
     """Turn jsonschema errors into located problems in `lang`, one per finding."""
     problems: dict[tuple[Any, ...], Problem] = {}
 
-    def add(path: tuple[Any, ...], key: str, at_key: bool = False, **fields: Any) -> None:
+    def add(path: tuple[Any, ...], message_id: str, at_key: bool = False, **fields: Any) -> None:
         marks = _nearest_marks(located, path)
         line, column = (marks.key_line, marks.key_column) if at_key and marks.key_line else (marks.line, marks.column)
-        problem = Problem(source.name, line, column, format_path(path), msg(key, lang, **fields), source.index)
-        problems.setdefault((path, key, problem.message), problem)
+        problem = Problem(source.name, line, column, format_path(path), msg(message_id, lang, **fields), source.index)
+        problems.setdefault((path, message_id, problem.message), problem)
 
     for error in _leaf_errors(errors):
         path = base + tuple(error.absolute_path)
@@ -1031,8 +1031,7 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
         elif keyword == "const":
             add(path, "const", expected=error.validator_value, raw=raw)
         elif keyword == "pattern":
-            key = validators.pattern_messages.get(error.validator_value, "pattern")
-            add(path, key, raw=raw)
+            add(path, validators.pattern_messages.get(error.validator_value, "pattern"), raw=raw)
         elif keyword in ("minimum", "maximum", "exclusiveMinimum"):
             add(path, keyword, limit=error.validator_value, raw=raw)
         elif keyword == "minLength":
@@ -1232,10 +1231,10 @@ def check_header(header: Header, validators: Validators, lang: str) -> list[Prob
     if problems:
         return problems
 
-    def at(path: tuple[Any, ...], key: str, **fields: Any) -> None:
+    def at(path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
         marks = _nearest_marks(located, path)
         problems.append(Problem(header.source.name, marks.line, marks.column, format_path(path),
-                                msg(key, lang, **fields), header.source.index))
+                                msg(message_id, lang, **fields), header.source.index))
 
     tz = build_policy(data.get("policy")).tz_seconds
     dates: list[tuple[tuple[Any, ...], str, bool]] = []
@@ -1335,10 +1334,10 @@ class CaseChecker:
                 located = locate(item.events, base)
             return _nearest_marks(located, base + path)
 
-        def report(into: list[Problem], path: tuple[Any, ...], key: str, **fields: Any) -> None:
+        def report(into: list[Problem], path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
             marks = marks_of(path)
             into.append(Problem(item.source.name, marks.line, marks.column, format_path(base + path),
-                                msg(key, self.lang, **fields), item.source.index))
+                                msg(message_id, self.lang, **fields), item.source.index))
 
         if not self.validators.case.is_valid(data):
             located = locate(item.events, base)

@@ -1,0 +1,44 @@
+"""Shared helpers for the test suite: where things are and how to run the tool."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import grassroots_report
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+@dataclasses.dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, input: bytes | str | None = None) -> Result:
+    """Run the command in-process with click's CliRunner (tracebacks surface)."""
+    runner = CliRunner()
+    result = runner.invoke(grassroots_report.cli, list(args), input=input, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def run_subprocess(*args: str, input: bytes | None = None, cwd: Path | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `python grassroots_report.py ARGS` as a real process (bytes in, bytes out)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, str(ROOT / "grassroots_report.py"), *args], input=input,
+                          capture_output=True, cwd=cwd, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
