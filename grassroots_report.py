@@ -185,6 +185,61 @@ LABELS: dict[str, tuple[str, str]] = {
     "agreement": ("达成协议", "agreement"),
     "no_agreement": ("未达成协议", "no agreement"),
     "referred": ("转诉讼或其他途径", "referred"),
+    "high": ("高", "high"),
+    "medium": ("中", "medium"),
+    "low": ("低", "low"),
+    "natural": ("自然日", "calendar days"),
+    "workdays": ("工作日", "working days"),
+    # report sections and phrases
+    "r_jurisdiction": ("统计区域", "Jurisdiction"),
+    "r_period": ("统计周期", "Period"),
+    "r_as_of": ("统计截止", "As of"),
+    "r_policy": ("办理规则", "Rules in force"),
+    "r_source": ("数据来源", "Source"),
+    "r_overview": ("总体情况", "Overview"),
+    "r_ranking": ("单位排名", "Ranking of units"),
+    "r_categories": ("诉求分类", "Categories"),
+    "r_channels": ("受理渠道", "Channels"),
+    "r_overdue": ("超期工单（红色预警）", "Overdue cases (red warning)"),
+    "r_dissatisfied": ("不满意工单（待重办）", "Dissatisfied cases awaiting re-work"),
+    "r_mediation": ("矛盾纠纷调解", "Dispute mediation"),
+    "r_backlog": ("信访积案化解", "Petition backlog"),
+    "r_escalated": ("提级办理", "Escalated cases"),
+    "r_featured": ("典型案例", "Typical cases"),
+    "r_warnings": ("数据质量提示", "Data-quality warnings"),
+    "r_metric": ("指标", "Figure"),
+    "r_value": ("数值", "Value"),
+    "r_target": ("目标", "Target"),
+    "r_met": ("是否达标", "Met"),
+    "r_yes": ("达标", "met"),
+    "r_no": ("未达标", "missed"),
+    "r_warning": ("预警", "Warning"),
+    "r_share": ("占比", "Share"),
+    "r_bar": ("分布", "Distribution"),
+    "r_id": ("工单编号", "Case"),
+    "r_deadline": ("办理时限", "Deadline"),
+    "r_days_overdue": ("超期天数", "Days overdue"),
+    "r_hot": ("热点小类（前十）", "Hot sub-categories (top ten)"),
+    "r_subcategory": ("小类", "Sub-category"),
+    "r_outcome": ("调解结果", "Outcome"),
+    "r_count": ("件数", "Cases"),
+    "r_mediator": ("调解员", "Mediator"),
+    "r_room": ("调解室", "Room"),
+    "r_method": ("调解方式", "Method"),
+    "r_since": ("积案起始", "Backlog since"),
+    "r_leader": ("包案领导", "Leader in charge"),
+    "r_status": ("状态", "Status"),
+    "r_risk": ("风险等级", "Risk"),
+    "r_to": ("提级至", "Escalated to"),
+    "r_reason": ("原因", "Reason"),
+    "r_at": ("时间", "At"),
+    "r_none": ("本期无。", "None this period."),
+    "r_unranked": ("案件不足 {n} 件、不参与排名的单位", "Units with fewer than {n} cases (not ranked)"),
+    "r_request": ("诉求", "Request"),
+    "r_handling": ("办理", "Handling"),
+    "r_location": ("地点", "Location"),
+    "r_visit": ("回访", "Follow-up"),
+    "r_lead": ("牵头部门", "Lead department"),
 }
 
 
@@ -2178,6 +2233,382 @@ def md_row(cells: list[str], escaped_first: bool = False) -> str:
     return "| " + " | ".join(out) + " |"
 
 
+# -- personal data ----------------------------------------------------------------
+COMPOUND_SURNAMES = frozenset("""
+欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
+独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
+东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
+""".split())
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+# INFO: a +86 / 86 country prefix stays visible; the number after it is masked.
+_PHONE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张某某, 欧阳娜娜 -> 欧阳某某; a name in Latin letters keeps its first letter."""
+    name = name.strip()
+    if not name:
+        return name
+    if re.match(r"[A-Za-z]", name):
+        return name[0] + "***"
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[:1]
+    return surname + "某某"
+
+
+def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
+    """Keep the first and last digits, star the rest (separators dropped)."""
+    digits = re.sub(r"[^0-9Xx]", "", text)
+    if len(digits) <= keep_head + keep_tail:
+        return "*" * len(digits)
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Free text with ID numbers, phone numbers and the given names masked."""
+    text = _ID_RE.sub(lambda m: mask_digits(m.group(1), 6, 4), text)
+    text = _PHONE_RE.sub(lambda m: mask_digits(m.group(1), 3, 4), text)
+    for name in names:
+        if name and len(name.strip()) >= 2:
+            text = text.replace(name.strip(), mask_name(name))
+    return text
+
+
+# -- the report ----------------------------------------------------------------------
+BAR_WIDTH = 20
+CHINESE_NUMERALS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+
+
+def bar(value: int, largest: int) -> str:
+    """A bar of block characters, BAR_WIDTH at the largest value."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = round(Fraction(value * BAR_WIDTH * 8, largest))
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+class _Doc:
+    """Collects Markdown lines; every piece of user text goes through md_escape."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.lines: list[str] = []
+        self.sections = 0
+
+    def t(self, key: str, **fields: Any) -> str:
+        text = label(key, self.lang)
+        return text.format(**fields) if fields else text
+
+    def section(self, text: str) -> None:
+        """A numbered section heading: 一、二、… in Chinese, 1. 2. … in English."""
+        self.sections += 1
+        number = (CHINESE_NUMERALS[self.sections] + "、") if self.lang == "zh" else f"{self.sections}. "
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        self.lines += ["## " + number + text, ""]
+
+    def para(self, text: str) -> None:
+        self.lines += [text, ""]
+
+    def table(self, header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
+        """A table whose cells are already escaped."""
+        self.lines.append("| " + " | ".join(header) + " |")
+        self.lines.append("|" + "|".join(" --- " if i < numeric_from else " ---: " for i in range(len(header))) + "|")
+        for row in rows:
+            self.lines.append("| " + " | ".join(row) + " |")
+        self.lines.append("")
+
+    def text(self) -> str:
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+
+def render_report(summary: Summary) -> str:
+    """The Markdown briefing (通报): deterministic, redacted, safe to paste."""
+    doc = _Doc(summary.lang)
+    _report_head(doc, summary)
+    _report_overview(doc, summary)
+    _report_ranking(doc, summary)
+    _report_breakdowns(doc, summary)
+    _report_lists(doc, summary)
+    _report_mediation(doc, summary)
+    _report_backlog(doc, summary)
+    _report_escalated(doc, summary)
+    _report_featured(doc, summary)
+    _report_warnings(doc, summary)
+    return doc.text()
+
+
+def _policy_text(policy: Policy, lang: str) -> str:
+    zh = lang == "zh"
+    days = dict(policy.resolve_days)
+    unit = label(policy.calendar, lang)
+    limits = ("、" if zh else ", ").join(
+        f"{label(kind, lang) if kind != 'default' else ('其他' if zh else 'others')} {n} {unit if zh else unit}"
+        for kind, n in days.items())
+    parts = [("交办时限 " if zh else "dispatch within ") + f"{policy.dispatch_hours} " + ("小时" if zh else "hours"),
+             ("办结时限：" if zh else "resolve within: ") + limits]
+    if policy.category_resolve_days:
+        parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
+            f"{md_escape(k)} {n}" for k, n in policy.category_resolve_days))
+    if policy.calendar == "workdays":
+        parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
+                      f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
+    weights = ("、" if zh else ", ").join(f"{label(k, lang)} {Decimal(v.numerator) / Decimal(v.denominator):g}"
+                                         for k, v in policy.weights)
+    parts.append(("综合得分权重：" if zh else "score weights: ") + weights)
+    if policy.basically_satisfied_weight != 1:
+        w = policy.basically_satisfied_weight
+        parts.append(("“基本满意”按 " if zh else "'basically satisfied' counts ") + f"{Decimal(w.numerator) / Decimal(w.denominator):g}")
+    parts.append((f"每件超期扣 {display_value('penalty_points', policy.penalty_per_overdue)} 分" if zh else
+                  f"{display_value('penalty_points', policy.penalty_per_overdue)} point(s) per overdue or late case"))
+    return ("；" if zh else "; ").join(parts)
+
+
+def _report_head(doc: _Doc, summary: Summary) -> None:
+    ledger = summary.ledger
+    zh = summary.lang == "zh"
+    doc.lines += ["# " + md_escape(report_title(summary)), ""]
+    items = [(doc.t("r_jurisdiction"), md_escape(ledger.jurisdiction))]
+    if ledger.period:
+        items.append((doc.t("r_period"), f"{ledger.period[0]} {'至' if zh else 'to'} {ledger.period[1]}"))
+    items.append((doc.t("r_as_of"), format_time_short(parse_iso(summary.as_of_text), ledger.policy.tz_seconds)
+                  + f" ({ledger.policy.timezone})"))
+    items.append((doc.t("r_policy"), _policy_text(ledger.policy, summary.lang)))
+    sources = ("；" if zh else "; ").join(f"{md_escape(name)} (SHA-256 `{digest}`)" for name, digest in summary.sources)
+    items.append((doc.t("r_source"), f"{sources}; grassroots-report {__version__}"))
+    for name, value in items:
+        doc.lines.append(f"- **{name}**：{value}" if zh else f"- **{name}**: {value}")
+    doc.lines.append("")
+
+
+def parse_iso(text: str) -> int:
+    """Epoch seconds of the ISO text this module writes."""
+    return int(dt.datetime.fromisoformat(text).timestamp())
+
+
+KPI_KEYS = ("completion_rate", "on_time_rate", "response_rate", "visit_rate", "satisfaction_rate",
+            "solved_rate", "mediation_success_rate", "backlog_cleared_rate", "return_rate")
+
+
+def _report_overview(doc: _Doc, summary: Summary) -> None:
+    totals = summary.totals
+    zh = summary.lang == "zh"
+    doc.section(doc.t("r_overview"))
+    if zh:
+        text = (f"本期共受理 {totals['received']} 件（撤回 {totals['withdrawn']} 件），办结 {totals['resolved']} 件，"
+                f"办结率 {percent(totals['completion_rate'])}，按期办结率 {percent(totals['on_time_rate'])}，"
+                f"满意率 {percent(totals['satisfaction_rate'])}，解决率 {percent(totals['solved_rate'])}；"
+                f"超期未办结 {totals['overdue']} 件，超期办结 {totals['late']} 件。")
+    else:
+        text = (f"{totals['received']} cases were received ({totals['withdrawn']} withdrawn) and "
+                f"{totals['resolved']} resolved: completion {percent(totals['completion_rate'])}, on time "
+                f"{percent(totals['on_time_rate'])}, satisfaction {percent(totals['satisfaction_rate'])}, solved "
+                f"{percent(totals['solved_rate'])}; {totals['overdue']} open past their deadline and "
+                f"{totals['late']} resolved late.")
+    if summary.missed_targets:
+        names = ("、" if zh else ", ").join(label(k, summary.lang) for k in summary.missed_targets)
+        text += f"**未达目标：{names}。**" if zh else f" **Targets missed: {names}.**"
+    doc.para(text)
+    targets = dict(summary.ledger.policy.targets)
+    rows = []
+    for key in KPI_KEYS:
+        target = targets.get(key)
+        target_text = "—" if target is None else ("≤ " if key in LOWER_IS_BETTER else "≥ ") + percent(target)
+        if target is None or totals[key] is None:
+            met = "—"
+        else:
+            met = doc.t("r_no") if target_missed(key, totals[key], targets) else doc.t("r_yes")
+        rows.append([doc.t(key), percent(totals[key]), target_text, met])
+    for key in ("median_hours_to_resolve", "score", "penalty_points"):
+        rows.append([doc.t(key), display_value(key, totals[key]), "—", "—"])
+    doc.table([doc.t("r_metric"), doc.t("r_value"), doc.t("r_target"), doc.t("r_met")], rows)
+
+
+def _report_ranking(doc: _Doc, summary: Summary) -> None:
+    doc.section(doc.t("r_ranking"))
+    units = summary.groups["unit"]
+    keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
+
+    def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
+        warning = ("🔴 " + (f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue")) \
+            if entry["overdue"] else ""
+        cells = [md_escape(entry["name"])] + [display_value(k, entry[k]) for k in keys] + [warning]
+        return ([str(entry["rank"])] if with_rank else []) + cells
+
+    header = [doc.t("unit")] + [doc.t(k) for k in keys] + [doc.t("r_warning")]
+    ranked = [e for e in units if e["rank"] is not None]
+    rest = [e for e in units if e["rank"] is None]
+    if ranked:
+        doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
+    if rest:
+        doc.para("**" + doc.t("r_unranked", n=summary.ledger.policy.rank_min_cases) + "**")
+        doc.table(header, [row(e, False) for e in rest])
+    if not units:
+        doc.para(doc.t("r_none"))
+
+
+def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
+    leads = {c["name"]: c.get("lead") for c in summary.ledger.categories}
+    for grouping, section in (("category", "r_categories"), ("channel", "r_channels")):
+        doc.section(doc.t(section))
+        entries = summary.groups[grouping]
+        if not entries:
+            doc.para(doc.t("r_none"))
+            continue
+        total = summary.totals["received"]
+        largest = max(e["received"] for e in entries)
+        header = [doc.t(grouping)] + ([doc.t("r_lead")] if grouping == "category" and any(leads.values()) else []) + \
+            [doc.t("received"), doc.t("r_share"), doc.t("completion_rate"), doc.t("satisfaction_rate"), doc.t("r_bar")]
+        rows = []
+        for entry in entries:
+            name = md_escape(group_display_name(grouping, entry["name"], doc.lang))
+            lead = [md_escape(leads.get(entry["name"]) or "—")] if len(header) == 7 else []
+            rows.append([name] + lead + [str(entry["received"]), percent(ratio(entry["received"], total)),
+                                         percent(entry["completion_rate"]), percent(entry["satisfaction_rate"]),
+                                         bar(entry["received"], largest)])
+        doc.table(header, rows, numeric_from=len(header) - 5)
+        if grouping == "category":
+            hot = sorted(((n, major, minor) for (major, minor), n in summary.extras["subcategories"].items() if minor),
+                         key=lambda x: (-x[0], x[1], x[2]))[:10]
+            if hot:
+                doc.para("**" + doc.t("r_hot") + "**")
+                doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
+                          [[md_escape(major), md_escape(minor), str(n)] for n, major, minor in hot], numeric_from=2)
+
+
+def _report_lists(doc: _Doc, summary: Summary) -> None:
+    tz = summary.ledger.policy.tz_seconds
+    doc.section(doc.t("r_overdue"))
+    if summary.overdue:
+        doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category"), doc.t("r_deadline"), doc.t("r_days_overdue")],
+                  [["🔴 " + md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["category"]),
+                    format_time_short(parse_iso(e["deadline"]), tz), str(e["days_overdue"])]
+                   for e in summary.overdue], numeric_from=4)
+    else:
+        doc.para(doc.t("r_none"))
+    doc.section(doc.t("r_dissatisfied"))
+    if summary.dissatisfied:
+        doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category")],
+                  [[md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["category"])] for e in summary.dissatisfied],
+                  numeric_from=3)
+    else:
+        doc.para(doc.t("r_none"))
+
+
+def _report_mediation(doc: _Doc, summary: Summary) -> None:
+    totals = summary.totals
+    if not totals["mediations"]:
+        return
+    zh = doc.lang == "zh"
+    doc.section(doc.t("r_mediation"))
+    by = summary.extras["mediation_by"]
+    outcomes = Counter()
+    for (kind, _name, outcome), n in by.items():
+        if kind == "mediator":
+            outcomes[outcome] += n
+    amounts = summary.extras["agreement_amounts"]
+    amount_total = sum(amounts, Decimal(0))
+    if zh:
+        text = (f"本期调解 {totals['mediations']} 件，达成协议 {totals['mediation_agreements']} 件，"
+                f"调解成功率 {percent(totals['mediation_success_rate'])}（不含调解中的案件）")
+        text += f"；协议金额合计 {amount_total:,} 元。" if amounts else "。"
+    else:
+        text = (f"{totals['mediations']} mediations, {totals['mediation_agreements']} agreements: success rate "
+                f"{percent(totals['mediation_success_rate'])} (pending cases left out)")
+        text += f"; agreed amounts total {amount_total:,} yuan." if amounts else "."
+    doc.para(text)
+    for kind, key in (("mediator", "r_mediator"), ("room", "r_room"), ("method", "r_method")):
+        names = sorted({name for (k, name, _o) in by if k == kind})
+        if not names:
+            continue
+        rows = []
+        for name in names:
+            counts = [by[kind, name, outcome] for outcome in OUTCOMES]
+            decided = counts[1] + counts[2] + counts[3]
+            rows.append([md_escape(name)] + [str(c) for c in counts] + [percent(ratio(counts[1], decided))])
+        doc.table([doc.t(key)] + [doc.t(o) for o in OUTCOMES] + [doc.t("mediation_success_rate")], rows)
+
+
+def _report_backlog(doc: _Doc, summary: Summary) -> None:
+    backlog = summary.extras["backlog"]
+    if not backlog:
+        return
+    totals = summary.totals
+    zh = doc.lang == "zh"
+    doc.section(doc.t("r_backlog"))
+    remaining = totals["backlog"] - totals["backlog_resolved"]
+    doc.para(f"信访积案 {totals['backlog']} 件，已化解 {totals['backlog_resolved']} 件，剩余 {remaining} 件，"
+             f"积案化解率 {percent(totals['backlog_cleared_rate'])}。" if zh else
+             f"{totals['backlog']} backlog cases, {totals['backlog_resolved']} cleared, {remaining} remaining: "
+             f"cleared rate {percent(totals['backlog_cleared_rate'])}.")
+    ordered = sorted(backlog, key=lambda b: (b["status"] == "resolved", b["since"], b["id"]))
+    doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_since"), doc.t("r_leader"), doc.t("r_risk"), doc.t("r_status")],
+              [[md_escape(b["id"]), md_escape(b["unit"]), b["since"], md_escape(b["leader"] or "—"),
+                doc.t(b["risk"]) if b["risk"] else "—", doc.t("status_" + b["status"])] for b in ordered],
+              numeric_from=6)
+
+
+def _report_escalated(doc: _Doc, summary: Summary) -> None:
+    escalations = summary.extras["escalations"]
+    if not escalations:
+        return
+    doc.section(doc.t("r_escalated"))
+    doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_at"), doc.t("r_to"), doc.t("r_reason"), doc.t("r_status")],
+              [[md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["at"]), md_escape(e["to"]),
+                md_escape(mask_text(e["reason"] or "—")), doc.t("status_" + e["status"])] for e in escalations],
+              numeric_from=6)
+
+
+def _report_featured(doc: _Doc, summary: Summary) -> None:
+    featured = summary.extras["featured"]
+    if not featured:
+        return
+    zh = doc.lang == "zh"
+    doc.section(doc.t("r_featured"))
+    for number, case in enumerate(featured, start=1):
+        requester = case.get("requester") or {}
+        names = [requester.get("name") or ""]
+        doc.lines += [f"**{number}. {md_escape(case['id'])}**（{md_escape(case['category'])}，{md_escape(case['unit'])}）"
+                      if zh else f"**{number}. {md_escape(case['id'])}** ({md_escape(case['category'])}, "
+                      f"{md_escape(case['unit'])})", ""]
+        sep = "：" if zh else ": "
+        if case.get("summary"):
+            who = f"{mask_name(names[0])}，" if zh and names[0] else ""
+            doc.lines.append(f"- {doc.t('r_request')}{sep}{md_escape(who + mask_text(case['summary'], names))}")
+        if case.get("location"):
+            doc.lines.append(f"- {doc.t('r_location')}{sep}{md_escape(mask_text(case['location'], names))}")
+        hours = case["_hours"]
+        if hours is not None:
+            handled = (f"{case['received']} 受理，{case['resolved']} 办结，用时 {round_half_up(hours, 1)} 小时"
+                       if zh else f"received {case['received']}, resolved {case['resolved']}, "
+                       f"{round_half_up(hours, 1)} hours")
+        else:
+            handled = f"{case['received']} 受理，{doc.t('status_' + case['status'])}" if zh else \
+                f"received {case['received']}, {doc.t('status_' + case['status'])}"
+        mediation = case.get("mediation")
+        if mediation:
+            handled += ("；" if zh else "; ") + doc.t(mediation["outcome"])
+        doc.lines.append(f"- {doc.t('r_handling')}{sep}{md_escape(handled)}")
+        visits = [v for v in case.get("visits") or () if v["satisfaction"] != "unreachable"]
+        if visits:
+            last = visits[-1]
+            note = ("（" + mask_text(last["note"], names) + "）" if zh else " (" + mask_text(last["note"], names) + ")") \
+                if last.get("note") else ""
+            doc.lines.append(f"- {doc.t('r_visit')}{sep}{md_escape(doc.t(last['satisfaction']) + note)}")
+        doc.lines.append("")
+
+
+def _report_warnings(doc: _Doc, summary: Summary) -> None:
+    if not summary.warning_count:
+        return
+    doc.section(doc.t("r_warnings"))
+    doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
+    for warning in summary.warnings[:20]:
+        doc.lines.append("- " + md_escape(mask_text(warning.render())))
+    doc.lines.append("")
+
+
 # =============================================================================
 # Command line
 # =============================================================================
@@ -2186,7 +2617,8 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
     def listing(items: list[Problem], count: int, total_key: str) -> str:
         if not count:
             return ""
-        lines = [terminal_safe(p.render()) for p in items[:MAX_PRINTED_PROBLEMS]]
+        # values quoted in messages may be phone or ID numbers: masked here too
+        lines = [terminal_safe(mask_text(p.render())) for p in items[:MAX_PRINTED_PROBLEMS]]
         if count > len(lines):
             lines.append(msg("more_problems", lang, more=count - len(lines), total=count))
         else:
@@ -2431,10 +2863,6 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_OK
     return code
-
-
-def render_report(summary: Summary) -> str:  # replaced below
-    return render_markdown_table(summary, "unit")
 
 
 EXAMPLE_LEDGER = """\
