@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Benchmark grassroots-report against the cost of just parsing the YAML.
+
+    python bench/run.py                              # sizes 10000,100000,1000000
+    python bench/run.py --sizes 10000,100000 --repeat 1
+
+For each size N it uses a ledger of N cases written by bench/gen_ledger.py
+into bench/.data/ (kept between runs, rewritten when gen_ledger.py is newer,
+or always with --regen), then times, each as its own subprocess:
+
+  floor     sum(1 for _ in yaml.parse(f, Loader=yaml.CSafeLoader)): libyaml
+            events only, the least any PyYAML-based checker can cost
+  check     grassroots_report.py check FILE
+  summary   grassroots_report.py summary --format json FILE
+  report    grassroots_report.py report FILE -o TMP/report.md
+  check-jsonschema --schemafile schema.yaml FILE, for comparison, only when
+            that command is on PATH and N <= --jsonschema-max (100000)
+
+and once `grassroots_report.py --help` (start-up cost).  The tool is run as
+`python grassroots_report.py`, so it needs no install.
+
+Each timing is wall-clock, the best (minimum) of --repeat runs.  Peak RSS is
+the child's own ru_maxrss, read from os.wait4 on that child (not
+RUSAGE_CHILDREN, which only keeps the maximum over all children so far).
+The result is a Markdown table on stdout; progress goes to stderr.  A command
+that fails shows as `exit N` in its cell, with its last stderr line listed
+under the table; the benchmark itself still exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+TOOL = ROOT / "grassroots_report.py"
+SCHEMA = ROOT / "schema.yaml"
+GENERATOR = BENCH / "gen_ledger.py"
+DATA_DIR = BENCH / ".data"
+
+FLOOR_CODE = """\
+import sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    sum(1 for _ in yaml.parse(f, Loader=yaml.CSafeLoader))
+"""
+
+
+# ---------------------------------------------------------------------------
+# Running one command
+
+@dataclass(frozen=True)
+class Measurement:
+    """How one command did: best wall time, peak RSS, and how it ended."""
+
+    seconds: float
+    rss_mb: float
+    exit_code: int  # negative: killed by that signal
+    timed_out: bool = False
+    stderr_tail: str = ""
+    bad_output: str = ""  # why the output is wrong although the exit code is 0
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out and not self.bad_output
+
+
+def rss_mb(usage) -> float:
+    """ru_maxrss is in KiB on Linux, bytes on macOS."""
+    return usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+Verifier = Callable[[bytes], str]  # stdout -> '' when the output is right, else why not
+
+
+def run_once(cmd: list[str], timeout: float, verify: Verifier | None = None) -> Measurement:
+    """Run cmd; time it, read its own peak RSS, and check its stdout with `verify`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT)
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        # wait4 rather than proc.wait(): it also returns this child's rusage.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        timed_out = not killer.is_alive()
+        killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen won't wait again
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()
+        out.seek(0)
+        bad = verify(out.read()) if verify and proc.returncode == 0 and not timed_out else ""
+    return Measurement(seconds, rss_mb(usage), proc.returncode, timed_out,
+                       lines[-1][:200] if lines else "", bad)
+
+
+def best_of(cmd: list[str], repeat: int, timeout: float,
+            verify: Verifier | None = None) -> Measurement:
+    """Minimum time over `repeat` runs (maximum RSS); stops at the first failure."""
+    runs = []
+    for _ in range(repeat):
+        m = run_once(cmd, timeout, verify)
+        if not m.ok:
+            return m
+        runs.append(m)
+    best = min(runs, key=lambda m: m.seconds)
+    return Measurement(best.seconds, max(m.rss_mb for m in runs), 0)
+
+
+def tool(*args: str) -> list[str]:
+    return [sys.executable, str(TOOL), *args]
+
+
+# ---------------------------------------------------------------------------
+# The measurements
+
+def ensure_ledger(n: int, data_dir: Path, regen: bool) -> Path:
+    """The N-case ledger in data_dir, generated unless a fresh one is there."""
+    path = data_dir.resolve() / f"ledger-{n}.yaml"  # commands run in ROOT
+    if path.exists() and not regen and path.stat().st_mtime >= GENERATOR.stat().st_mtime:
+        log(f"{path.name}: reused")
+        return path
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")  # never reuse a half-written file
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial)], check=True)
+    seconds = time.perf_counter() - start
+    partial.replace(path)
+    log(f"{path.name}: generated in {seconds:.1f} s ({n / seconds:,.0f} cases/s)")
+    return path
+
+
+def measure_floor(path: Path, repeat: int, timeout: float) -> Measurement:
+    return best_of([sys.executable, "-c", FLOOR_CODE, str(path)], repeat, timeout)
+
+
+def measure_check(path: Path, repeat: int, timeout: float) -> Measurement:
+    return best_of(tool("check", str(path)), repeat, timeout)
+
+
+def measure_summary(path: Path, n: int, repeat: int, timeout: float) -> Measurement:
+    def verify(stdout: bytes) -> str:
+        try:
+            received = json.loads(stdout)["totals"]["received"]
+        except (ValueError, KeyError, TypeError) as e:
+            return f"stdout is not the JSON summary ({type(e).__name__}: {e})"
+        return "" if received == n else f"totals.received is {received!r}, not {n}"
+
+    return best_of(tool("summary", "--format", "json", str(path)), repeat, timeout, verify)
+
+
+def measure_report(path: Path, out_dir: Path, repeat: int, timeout: float) -> Measurement:
+    report = out_dir / f"{path.stem}.md"
+
+    def verify(_stdout: bytes) -> str:
+        size = report.stat().st_size if report.exists() else 0
+        report.unlink(missing_ok=True)  # so the next run must write it again
+        return "" if size else f"no report written to {report}"
+
+    return best_of(tool("report", str(path), "-o", str(report)), repeat, timeout, verify)
+
+
+def measure_jsonschema(path: Path, repeat: int, timeout: float) -> Measurement:
+    cmd = ["check-jsonschema", "--schemafile", str(SCHEMA), str(path)]
+    return best_of(cmd, repeat, timeout)
+
+
+def measure_help(repeat: int, timeout: float) -> Measurement:
+    return best_of(tool("--help"), repeat, timeout,
+                   lambda stdout: "" if stdout.strip() else "no help text on stdout")
+
+
+# ---------------------------------------------------------------------------
+# The table
+
+def failure(m: Measurement) -> str | None:
+    if m.timed_out:
+        return "timeout"
+    if m.exit_code < 0:
+        return f"signal {-m.exit_code}"
+    if m.exit_code:
+        return f"exit {m.exit_code}"
+    if m.bad_output:
+        return "bad output"
+    return None
+
+
+def failure_detail(m: Measurement) -> str:
+    """The failure and what the command said about it, for the list under the table."""
+    return f"{failure(m)}: {m.bad_output or m.stderr_tail or '(no stderr)'}"
+
+
+def time_cell(m: Measurement, floor: Measurement | None = None) -> str:
+    """'1.23 (×2.0)': seconds and, when the floor ran, the ratio to it."""
+    if failure(m):
+        return failure(m)
+    if floor is None or not floor.ok:
+        return f"{m.seconds:.2f}"
+    return f"{m.seconds:.2f} (×{m.seconds / floor.seconds:.1f})"
+
+
+def rss_cell(m: Measurement) -> str:
+    return "—" if failure(m) else f"{m.rss_mb:.0f}"
+
+
+def jsonschema_cell(m: Measurement | None, check: Measurement) -> str:
+    if m is None:
+        return "skipped"
+    if failure(m) or failure(check):
+        return time_cell(m)
+    return f"{m.seconds:.2f} (ours {m.seconds / check.seconds:.1f}× faster)"
+
+
+HEADER = ("| cases | file MB | floor s | check s | summary s | report s "
+          "| floor RSS MB | check RSS MB | summary RSS MB | report RSS MB | check-jsonschema s |")
+
+
+def table_row(n: int, path: Path, r: dict[str, Measurement | None]) -> str:
+    floor = r["floor"]
+    cells = [f"{n:,}", f"{path.stat().st_size / 1e6:.1f}", time_cell(floor),
+             time_cell(r["check"], floor), time_cell(r["summary"], floor),
+             time_cell(r["report"], floor),
+             rss_cell(floor), rss_cell(r["check"]), rss_cell(r["summary"]), rss_cell(r["report"]),
+             jsonschema_cell(r["check-jsonschema"], r["check"])]
+    return "| " + " | ".join(cells) + " |"
+
+
+# ---------------------------------------------------------------------------
+# Command line
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if not sizes or min(sizes) < 0:
+        raise argparse.ArgumentTypeError("give one or more sizes >= 0, e.g. 10000,100000")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=[10_000, 100_000, 1_000_000],
+                        help="comma-separated case counts (default 10000,100000,1000000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing, best kept (default 3)")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                        help="where generated ledgers are kept (default bench/.data)")
+    parser.add_argument("--regen", action="store_true", help="regenerate the ledgers")
+    parser.add_argument("--jsonschema-max", type=int, default=100_000,
+                        help="largest size to run check-jsonschema on (default 100000)")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds before one run is killed (default 1800)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    has_jsonschema = shutil.which("check-jsonschema") is not None
+    if not TOOL.exists():
+        log(f"note: {TOOL} does not exist yet; its cells will show the failure")
+    rows, failures = [], []
+    with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as out_dir:
+        for n in args.sizes:
+            path = ensure_ledger(n, args.data_dir, args.regen)
+            results: dict[str, Measurement | None] = {}
+            steps = {
+                "floor": lambda: measure_floor(path, args.repeat, args.timeout),
+                "check": lambda: measure_check(path, args.repeat, args.timeout),
+                "summary": lambda: measure_summary(path, n, args.repeat, args.timeout),
+                "report": lambda: measure_report(path, Path(out_dir), args.repeat, args.timeout),
+                "check-jsonschema": lambda: (
+                    measure_jsonschema(path, args.repeat, args.timeout)
+                    if has_jsonschema and n <= args.jsonschema_max else None),
+            }
+            for name, step in steps.items():
+                log(f"{n:,} cases: {name} ...")
+                results[name] = m = step()
+                if m is not None and failure(m):
+                    failures.append(f"- {n:,} cases, {name}: {failure_detail(m)}")
+            rows.append(table_row(n, path, results))
+        log("--help ...")
+        help_run = measure_help(args.repeat, args.timeout)
+
+    print(f"Python {platform.python_version()}, PyYAML {yaml.__version__} "
+          f"(libyaml: {'yes' if yaml.__with_libyaml__ else 'no'}), {os.cpu_count()} CPUs; "
+          f"best of {args.repeat}; ×N = time / floor")
+    print()
+    print(HEADER)
+    print("|" + "---|" * HEADER.count(" | ") + "---|")
+    print("\n".join(rows))
+    print()
+    help_text = (failure(help_run) or f"{help_run.seconds:.3f} s, peak RSS {help_run.rss_mb:.0f} MB")
+    print(f"`grassroots-report --help`: {help_text}")
+    if not has_jsonschema:
+        print("check-jsonschema: skipped (not on PATH)")
+    if failure(help_run):
+        failures.append(f"- --help: {failure_detail(help_run)}")
+    if failures:
+        print()
+        print("Failures:")
+        print("\n".join(failures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
