@@ -118,6 +118,9 @@ DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 
                    "satisfaction_rate": Fraction(2, 5)}
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# INFO: years a ledger can mean; anything else is a typo, and refusing it keeps
+# every deadline and offset inside what datetime can print.
+MIN_YEAR, MAX_YEAR = 1900, 2199
 SECONDS_PER_DAY = 86_400
 
 # Display labels: one table, keyed by the names of the contract.
@@ -323,6 +326,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "more_problems": ("……另有 {more} 个问题未列出，共 {total} 个问题", "... {more} more problems not shown, {total} in all"),
     "n_problems": ("共 {total} 个问题", "{total} problems in all"),
     "n_warnings": ("共 {total} 个警告", "{total} warnings in all"),
+    "n_problems_1": ("共 1 个问题", "1 problem in all"),
+    "n_warnings_1": ("共 1 个警告", "1 warning in all"),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
 }
 
@@ -531,6 +536,8 @@ class FileReader:
         self.header_after_cases = False
         self.late_header: dict[str, Any] | None = None
         self.header_events: list[Any] = []
+        # where a tag or alias was refused: other problems there would only repeat it
+        self.refused_at: set[tuple[int, int]] = set()
         self._raw: bytes | None = None
 
     # -- problems -------------------------------------------------------------
@@ -541,7 +548,7 @@ class FileReader:
                                      msg(message_id, self.lang, **fields), self.source.index))
 
     # -- the byte stream --------------------------------------------------------
-    def _open(self) -> Any:
+    def _open(self) -> tuple[Any, "_HashingReader"]:
         if self.source.data is not None:
             stream: Any = io.BytesIO(self.source.data)
         else:
@@ -549,8 +556,8 @@ class FileReader:
             stream = open(self.source.path, "rb")  # noqa: SIM115 - closed by items()
         hashing = _HashingReader(stream, self.sha256)
         if self.encoding:
-            return io.TextIOWrapper(hashing, encoding=self.encoding, errors="strict", newline="")
-        return hashing
+            return io.TextIOWrapper(hashing, encoding=self.encoding, errors="strict", newline=""), hashing
+        return hashing, hashing
 
     def _all_bytes(self) -> bytes:
         if self.source.data is not None:
@@ -562,12 +569,16 @@ class FileReader:
     def items(self) -> Iterator[Header | CaseItem]:
         """Yield the header, then each case; never raises for bad input."""
         yaml = _yaml()
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        stream = self._open()
+        loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        stream, hashing = self._open()
+        loader = None
         try:
-            events = yaml.parse(stream, Loader=loader)
+            # INFO: the loader's own get_event, not yaml.parse(): the generator
+            # around it costs a third of the parse.  Only events are used; the
+            # loader never constructs a Python object from the document.
+            loader = loader_class(stream)
             try:
-                yield from self._document(events)
+                yield from self._document(loader.get_event)
             except _Stop:
                 pass
             except yaml.reader.ReaderError as error:
@@ -576,20 +587,25 @@ class FileReader:
                 self._syntax_problem(error)
             except UnicodeDecodeError as error:
                 self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
-            # drain the hash for the provenance line even after an early stop
-            stream.read() if not self.encoding else None
+            while hashing.read(1 << 20):  # the rest of the file, for the provenance hash
+                pass
         finally:
+            if loader is not None:
+                loader.dispose()
             stream.close()
 
     def _syntax_problem(self, error: Any) -> None:
         problem = error.problem or "?"
         hint = ""
-        if "\t" in problem or "'\\t'" in problem:
+        mark = error.problem_mark
+        if "end of stream" in problem and error.context_mark is not None:
+            mark = error.context_mark  # where the unclosed quote or bracket opened
+        if "\t" in problem or "tab" in problem.lower():
             hint = msg("hint_tab", self.lang)
         elif "mapping values are not allowed" in problem:
             hint = msg("hint_colon", self.lang)
         text = problem if not error.context else f"{problem} ({error.context})"
-        self._problem(error.problem_mark, "", "syntax", problem=text, hint=hint)
+        self._problem(mark, "", "syntax", problem=text, hint=hint)
 
     def _reader_problem(self, error: Any) -> None:
         """Bad bytes: name the line, and say so when the file is GBK."""
@@ -600,8 +616,11 @@ class FileReader:
         except UnicodeDecodeError as decode_error:
             bad_at = decode_error.start
         if bad_at is None:  # valid UTF-8, so a control character libyaml refuses
+            # INFO: libyaml gives a byte offset; the Python reader a character index
             position = getattr(error, "position", 0) or 0
-            text = raw.decode("utf-8")[:position] if not raw.startswith(b"\xff\xfe") else ""
+            text = raw[:position].decode("utf-8", errors="replace") if _yaml().__with_libyaml__ \
+                else raw.decode("utf-8")[:position]
+            position = len(text)
             line = text.count("\n") + 1
             column = position - (text.rfind("\n") + 1) + 1
             char = getattr(error, "character", 0)
@@ -618,9 +637,8 @@ class FileReader:
             text = msg("encoding_bad", self.lang, line=line, byte=raw[bad_at])
         self.problems.append(Problem(self.source.name, line, column, "", text, self.source.index))
 
-    def _document(self, events: Iterator[Any]) -> Iterator[Header | CaseItem]:
+    def _document(self, nxt: Callable[[], Any]) -> Iterator[Header | CaseItem]:
         yaml = _yaml()
-        nxt = events.__next__
         nxt()  # StreamStart
         first = nxt()
         if isinstance(first, yaml.StreamEndEvent):
@@ -629,14 +647,14 @@ class FileReader:
         root = nxt()  # the event after DocumentStart
         if not isinstance(root, yaml.MappingStartEvent):
             if isinstance(root, yaml.ScalarEvent) and root.value == "" and root.implicit[0]:
-                self._problem(root.start_mark, "", "empty")
+                self._problem(None, "", "empty")
             else:
                 what = {yaml.SequenceStartEvent: ("一个列表", "a list")}.get(type(root), ("一个单独的值", "a single value"))
                 self._problem(root.start_mark, "", "not_mapping_top", what=what[0 if self.lang == "zh" else 1])
             return
         self._check_node(root, "")
         header: dict[str, Any] = {}
-        header_events: list[Any] = []
+        header_events: list[Any] = [root]  # from the root, so locate() sees a mapping
         key_lines: dict[str, int] = {}
         yielded_header = False
         while True:
@@ -663,7 +681,7 @@ class FileReader:
                 yield Header(self.source, data, header_events, self.header_hint is not None)
                 yield from self._cases(nxt)
                 continue
-            recorded = [ev]
+            recorded = [ev, value_event]
             value = _Builder(self, nxt, recorded, (key,), 1).build(value_event)
             header_events.extend(recorded)
             if key not in header:
@@ -698,6 +716,8 @@ class FileReader:
         _Builder(self, nxt, [], ("?",), 1).build(ev)
 
     def _check_node(self, ev: Any, path: str) -> None:
+        if getattr(ev, "tag", None) or (getattr(ev, "anchor", None) and ev.__class__.__name__ == "AliasEvent"):
+            self.refused_at.add((ev.start_mark.line + 1, ev.start_mark.column + 1))
         if getattr(ev, "anchor", None):
             self._problem(ev.start_mark, path, "anchor", name=ev.anchor)
         tag = getattr(ev, "tag", None)
@@ -818,6 +838,7 @@ class _Builder:
                     record(ev)
                     continue
             elif cls is Alias:
+                reader.refused_at.add((ev.start_mark.line + 1, ev.start_mark.column + 1))
                 reader._problem(ev.start_mark, self._path(stack), "alias", name=ev.anchor)
                 value = None
             else:  # pragma: no cover - the parser sends nothing else inside a node
@@ -980,6 +1001,162 @@ def load_schema() -> dict[str, Any]:
     return _SCHEMA_CACHE["schema"]
 
 
+# -- the fast path: schema.yaml compiled to plain Python checks ---------------------
+# INFO: jsonschema costs ~80 µs a case, more than reading the YAML.  Valid cases
+# (nearly all) are confirmed by a predicate compiled once from the same
+# schema.yaml; jsonschema runs only on a case that fails it, for the located
+# messages.  tests/test_fast_path.py holds the two to the same verdicts.
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$schema", "$id", "$defs", "$comment"})
+
+
+def _is_integer(value: Any) -> bool:
+    # as jsonschema: 1.0 is an integer, True is not
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+
+
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: booleans are not numbers."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+_KNOWN_KEYWORDS = frozenset({
+    "type", "const", "enum", "pattern", "minLength", "minimum", "maximum", "exclusiveMinimum",
+    "required", "properties", "additionalProperties", "propertyNames", "items", "$ref"})
+_TYPE_EXPRESSIONS = {
+    "string": "isinstance({v}, str)",
+    "integer": "_is_integer({v})",
+    "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+    "array": "isinstance({v}, list)",
+    "object": "isinstance({v}, dict)",
+}
+
+
+class SchemaCompiler:
+    """Turns schema.yaml into one Python predicate, equal to jsonschema's is_valid.
+
+    It writes the checks out as small Python functions (as fastjsonschema does)
+    and compiles them once.  A keyword it does not know is an error here, never
+    silently ignored; a value from the schema enters the code only as a name
+    bound in the namespace, never as source text.
+    """
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {"_is_integer": _is_integer, "_same": _same}
+        self.refs: dict[str, str] = {}
+        self.count = 0
+
+    def compile(self, schema: dict[str, Any]) -> Callable[[Any], bool]:
+        entry = self._function(schema)
+        exec(compile("\n".join(self.lines), "<schema.yaml>", "exec"), self.namespace)  # noqa: S102
+        return self.namespace[entry]
+
+    def _name(self, prefix: str, value: Any = None) -> str:
+        self.count += 1
+        name = f"{prefix}{self.count}"
+        if value is not None:
+            self.namespace[name] = value
+        return name
+
+    def _function(self, schema: dict[str, Any]) -> str:
+        """A function `name(v) -> bool` for `schema`; returns its name."""
+        name = self._name("check_")
+        body: list[str] = []
+        self._emit(schema, "v", body)
+        self.lines += [f"def {name}(v):"] + ["    " + line for line in body] + ["    return True", ""]
+        return name
+
+    def _emit(self, schema: dict[str, Any], v: str, body: list[str]) -> None:
+        unknown = set(schema) - _ANNOTATIONS - _KNOWN_KEYWORDS
+        if unknown:
+            raise ValueError(f"SchemaCompiler: unsupported keywords {sorted(unknown)}")
+        if "$ref" in schema:
+            body.append(f"if not {self._ref(schema['$ref'])}({v}): return False")
+        if "type" in schema:
+            body.append(f"if not {_TYPE_EXPRESSIONS[schema['type']].format(v=v)}: return False")
+        if "const" in schema:
+            body.append(f"if not _same({v}, {self._name('const_', [schema['const']])}[0]): return False")
+        if "enum" in schema:
+            if all(isinstance(c, str) for c in schema["enum"]):
+                choices = self._name("enum_", frozenset(schema["enum"]))
+                body.append(f"if not (isinstance({v}, str) and {v} in {choices}): return False")
+            else:
+                choices = self._name("enum_", list(schema["enum"]))
+                body.append(f"if not any(_same({v}, c) for c in {choices}): return False")
+        if "pattern" in schema:
+            search = self._name("search_", re.compile(schema["pattern"]).search)
+            body.append(f"if isinstance({v}, str) and {search}({v}) is None: return False")
+        if "minLength" in schema:
+            body.append(f"if isinstance({v}, str) and len({v}) < {int(schema['minLength'])}: return False")
+        number = _TYPE_EXPRESSIONS["number"].format(v=v)
+        for keyword, operator in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<=")):
+            if keyword in schema:
+                limit = self._name("limit_", [schema[keyword]])
+                body.append(f"if {number} and {v} {operator} {limit}[0]: return False")
+        if {"required", "properties", "additionalProperties", "propertyNames"} & set(schema):
+            self._emit_object(schema, v, body)
+        if "items" in schema:
+            item = self._function(schema["items"])
+            body.append(f"if isinstance({v}, list):")
+            body.append(f"    for item in {v}:")
+            body.append(f"        if not {item}(item): return False")
+
+    def _emit_object(self, schema: dict[str, Any], v: str, body: list[str]) -> None:
+        inner: list[str] = []
+        required = schema.get("required", [])
+        if required:
+            names = self._name("required_", tuple(required))
+            inner.append(f"for key in {names}:")
+            inner.append(f"    if key not in {v}: return False")
+        props = {key: self._function(sub) for key, sub in schema.get("properties", {}).items()}
+        extra = schema.get("additionalProperties", True)
+        if props or extra is not True:
+            table = self._name("properties_", {})
+            for key, function in props.items():
+                self.lines.append(f"{table}[{key!r}] = {function}")  # key text from schema.yaml, repr-quoted
+            inner.append(f"for key, value in {v}.items():")
+            inner.append(f"    test = {table}.get(key)")
+            if extra is False:
+                inner.append("    if test is None or not test(value): return False")
+            elif extra is True:
+                inner.append("    if test is not None and not test(value): return False")
+            else:
+                other = self._function(extra)
+                inner.append(f"    if not (test or {other})(value): return False")
+        if "propertyNames" in schema:
+            key_test = self._function(schema["propertyNames"])
+            inner.append(f"for key in {v}:")
+            inner.append(f"    if not {key_test}(key): return False")
+        body.append(f"if isinstance({v}, dict):")
+        body += ["    " + line for line in inner]
+
+    def _ref(self, ref: str) -> str:
+        if ref not in self.refs:
+            if not ref.startswith("#/"):
+                raise ValueError(f"SchemaCompiler: only local $ref is supported, not {ref}")
+            target: Any = self.root
+            for part in ref[2:].split("/"):
+                target = target[part]
+            self.refs[ref] = self._name("ref_")  # named before compiling: recursive refs work
+            function = self._function(target)
+            self.lines.append(f"{self.refs[ref]} = {function}")
+        return self.refs[ref]
+
+
 class Validators:
     """The schema validators, built once: the header and a single case."""
 
@@ -992,6 +1169,7 @@ class Validators:
         case_schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
         self.case = cls(case_schema)
         self.schema = schema
+        self.case_is_valid = SchemaCompiler(case_schema).compile(case_schema)
         defs = schema["$defs"]
         # which message a failed pattern gets, by the pattern itself
         self.pattern_messages = {
@@ -1057,11 +1235,22 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
         problem = Problem(source.name, line, column, format_path(path), msg(message_id, lang, **fields), source.index)
         problems.setdefault((path, message_id, problem.message), problem)
 
-    for error in _leaf_errors(errors):
-        path = base + tuple(error.absolute_path)
-        marks = located.get(path)
+    errors = list(errors)
+    # a value of the wrong type gets that one message, not also enum/const/pattern
+    typed_wrong = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        relative = tuple(error.absolute_path)
         keyword = error.validator
+        if keyword != "type" and relative in typed_wrong:
+            continue
+        path = base + relative
+        marks = located.get(path)
         value = error.instance
+        at_key = False
+        if "propertyNames" in error.absolute_schema_path and isinstance(value, str):
+            # jsonschema reports a bad key at its mapping: point at the key itself
+            path, at_key = path + (value,), True
+            marks = Marks(0, 0, raw=value)
         raw = _raw(marks, value)
         if keyword == "additionalProperties":
             allowed = error.schema.get("properties", {})
@@ -1072,55 +1261,33 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
             for field in [f for f in error.validator_value if f not in value]:
                 add(path, "required", field=field)
         elif keyword == "type":
+            pattern_message = validators.pattern_messages.get(error.schema.get("pattern", ""))
+            if pattern_message and value is not None:
+                add(path, pattern_message, raw=raw)  # a date written as a number: ask for the date
+                continue
             expected = error.validator_value
             expected_name = _TYPE_NAMES.get(expected, (expected, expected))[0 if lang == "zh" else 1]
             hint = ""
-            if expected == "string" and marks is not None and marks.raw is not None:
+            if expected == "string" and marks is not None and marks.raw:
                 hint = msg("hint_datetime", lang, raw=marks.raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", marks.raw) \
                     else msg("hint_quote", lang, raw=marks.raw)
             add(path, "type", expected=expected_name, actual=_type_name(value, lang), raw=raw, hint=hint)
         elif keyword == "enum":
             choices = error.validator_value
-            add(path, "enum", raw=raw, choices="、".join(map(str, choices)) if lang == "zh" else ", ".join(map(str, choices)),
+            add(path, "enum", at_key=at_key, raw=raw,
+                choices="、".join(map(str, choices)) if lang == "zh" else ", ".join(map(str, choices)),
                 hint=_did_you_mean(value, [str(c) for c in choices], lang))
         elif keyword == "const":
             add(path, "const", expected=error.validator_value, raw=raw)
         elif keyword == "pattern":
-            add(path, validators.pattern_messages.get(error.validator_value, "pattern"), raw=raw)
+            add(path, validators.pattern_messages.get(error.validator_value, "pattern"), at_key=at_key, raw=raw)
         elif keyword in ("minimum", "maximum", "exclusiveMinimum"):
             add(path, keyword, limit=error.validator_value, raw=raw)
         elif keyword == "minLength":
-            add(path, "minLength")
-        elif keyword == "propertyNames":
-            add(path, "schema_other", detail=error.message)
+            add(path, "minLength", at_key=at_key)
         else:
             add(path, "schema_other", detail=error.message)
     return list(problems.values())
-
-
-def _leaf_errors(errors: Iterable[Any]) -> Iterator[Any]:
-    """The errors to report: propertyNames errors name the key at fault."""
-    for error in errors:
-        if error.validator == "propertyNames" and error.context:
-            for sub in error.context:
-                sub.absolute_path = error.absolute_path  # type: ignore[misc]
-                yield _PropertyNameError(error, sub)
-        elif error.validator == "$ref" and error.context:
-            yield from _leaf_errors(error.context)
-        else:
-            yield error
-
-
-class _PropertyNameError:
-    """A propertyNames failure, reported as an unknown key at that key."""
-
-    def __init__(self, parent: Any, sub: Any) -> None:
-        self.absolute_path = list(parent.absolute_path) + [sub.instance]
-        self.validator = "enum" if sub.validator == "enum" else sub.validator
-        self.validator_value = sub.validator_value
-        self.instance = sub.instance
-        self.schema = sub.schema
-        self.message = sub.message
 
 
 def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...]) -> Marks:
@@ -1152,16 +1319,30 @@ def parse_offset(text: str) -> int:
     return -seconds if text[0] == "-" else seconds
 
 
+_DAY_NUMBERS: dict[str, int] = {}  # 'YYYY-MM-DD' -> days since 1970-01-01, for the fast path
+
+
 def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
     """Epoch seconds of a DATE or DATETIME; a date alone is 00:00 (or 23:59:59)."""
+    # INFO: fast path for the common 'YYYY-MM-DD HH:MM' with no offset: a
+    # ledger has few distinct days, so the day number is cached.
+    if len(text) == 16 and text[13] == ":" and text[10] in " T":
+        day = _DAY_NUMBERS.get(text[:10])
+        hour, minute = text[11:13], text[14:16]
+        if day is not None and hour.isdigit() and minute.isdigit() and hour < "24" and minute < "60":
+            return day * SECONDS_PER_DAY + int(hour) * 3600 + int(minute) * 60 - tz_seconds
     match = _TIME_RE.match(text)
     if match is None:
         raise TimeError(text)
-    year, month, day, hour, minute, second, offset = match.groups()
+    year, month, day_text, hour, minute, second, offset = match.groups()
+    if not MIN_YEAR <= int(year) <= MAX_YEAR:
+        raise TimeError("year out of range")
     try:
-        ordinal = dt.date(int(year), int(month), int(day)).toordinal()
+        day = dt.date(int(year), int(month), int(day_text)).toordinal() - EPOCH_ORDINAL
     except ValueError as error:
         raise TimeError(str(error)) from None
+    if len(_DAY_NUMBERS) < 100_000:
+        _DAY_NUMBERS[text[:10]] = day
     if hour is None:
         clock = SECONDS_PER_DAY - 1 if end_of_day else 0
     else:
@@ -1170,7 +1351,7 @@ def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
             raise TimeError("hour must be in 0..23, minute and second in 0..59")
         clock = h * 3600 + m * 60 + s
     zone = tz_seconds if offset is None else parse_offset(offset)
-    return (ordinal - EPOCH_ORDINAL) * SECONDS_PER_DAY + clock - zone
+    return day * SECONDS_PER_DAY + clock - zone
 
 
 def format_time(epoch: int, tz_seconds: int) -> str:
@@ -1319,6 +1500,8 @@ def check_header(header: Header, validators: Validators, lang: str) -> list[Prob
 
 def _time_reason(error: Exception, lang: str) -> str:
     text = str(error)
+    if "year out of range" in text:
+        return f"年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间" if lang == "zh" else f"the year must be {MIN_YEAR} to {MAX_YEAR}"
     if "day is out of range" in text:
         return "这个月没有这一天" if lang == "zh" else "the month has no such day"
     if "month must be" in text:
@@ -1394,7 +1577,7 @@ class CaseChecker:
             into.append(Problem(item.source.name, marks.line, marks.column, format_path(base + path),
                                 msg(message_id, self.lang, **fields), item.source.index))
 
-        if not self.validators.case.is_valid(data):
+        if not self.validators.case_is_valid(data):
             located = locate(item.events, base)
             result.problems = schema_problems(self.validators.case.iter_errors(data), located, base,
                                               item.source, self.lang, self.validators)
@@ -1402,39 +1585,49 @@ class CaseChecker:
             return result
         self._check_id(data, item, marks_of, result)
         times = result.times
-        # times: each parsed once; problems for impossible ones
-        for key in ("received", "dispatched", "resolved", "deadline"):
-            text = data.get(key)
-            if isinstance(text, str) and _TIME_RE.match(text):
-                try:
-                    times[key] = parse_time(text, self.tz, end_of_day=(key == "deadline"))
-                except TimeError as error:
-                    report(result.problems, (key,), "bad_date", raw=text, reason=_time_reason(error, self.lang))
-        escalated = data.get("escalated")
-        if isinstance(escalated, dict) and isinstance(escalated.get("at"), str) and _TIME_RE.match(escalated["at"]):
+        tz = self.tz
+        # every time after `received`, for the order and as-of checks: (path, epoch, text)
+        stamps: list[tuple[tuple[Any, ...], int, str]] = []
+
+        def read_time(path: tuple[Any, ...], text: Any, end_of_day: bool = False) -> int | None:
+            if not isinstance(text, str):
+                return None
             try:
-                times["escalated"] = parse_time(escalated["at"], self.tz)
+                return parse_time(text, tz, end_of_day)
             except TimeError as error:
-                report(result.problems, ("escalated", "at"), "bad_date", raw=escalated["at"],
-                       reason=_time_reason(error, self.lang))
+                if _TIME_RE.match(text):  # else the schema has already said it
+                    report(result.problems, path, "bad_date", raw=text, reason=_time_reason(error, self.lang))
+                return None
+
+        received = read_time(("received",), data.get("received"))
+        if received is not None:
+            times["received"] = received
+        for key in ("dispatched", "resolved"):
+            if key in data:
+                moment = read_time((key,), data[key])
+                if moment is not None:
+                    times[key] = moment
+                    stamps.append(((key,), moment, data[key]))
+        if "deadline" in data:
+            moment = read_time(("deadline",), data["deadline"], True)
+            if moment is not None:
+                times["deadline"] = moment
+        escalated = data.get("escalated")
+        if isinstance(escalated, dict) and "at" in escalated:
+            moment = read_time(("escalated", "at"), escalated["at"])
+            if moment is not None:
+                times["escalated"] = moment
+                stamps.append((("escalated", "at"), moment, escalated["at"]))
         visits = data.get("visits")
-        visit_paths: list[tuple[Any, ...]] = []
         if isinstance(visits, list):
             for i, visit in enumerate(visits):
-                if isinstance(visit, dict) and isinstance(visit.get("at"), str) and _TIME_RE.match(visit["at"]):
-                    try:
-                        result.visit_times.append(parse_time(visit["at"], self.tz))
-                        visit_paths.append(("visits", i, "at"))
-                    except TimeError as error:
-                        report(result.problems, ("visits", i, "at"), "bad_date", raw=visit["at"],
-                               reason=_time_reason(error, self.lang))
-        received = times.get("received")
-        if received is not None:
-            later = [((key,), times[key], data[key]) for key in ("dispatched", "resolved") if key in times]
-            if "escalated" in times:
-                later.append((("escalated", "at"), times["escalated"], escalated["at"]))
-            later += [(path, t, visits[path[1]]["at"]) for path, t in zip(visit_paths, result.visit_times)]
-            for path, moment, text in later:
+                if isinstance(visit, dict) and "at" in visit:
+                    moment = read_time(("visits", i, "at"), visit["at"])
+                    if moment is not None:
+                        result.visit_times.append(moment)
+                        stamps.append((("visits", i, "at"), moment, visit["at"]))
+        if received is not None and stamps and min(s[1] for s in stamps) < received:
+            for path, moment, text in stamps:
                 if moment < received:
                     report(result.problems, path, "before_received", raw=text, received=data["received"])
         status = data.get("status")
@@ -1443,7 +1636,8 @@ class CaseChecker:
                 report(result.problems, ("resolved",), "resolved_without_status", status=status)
             elif status == "resolved" and "resolved" not in data:
                 report(result.problems, ("status",), "status_without_resolved")
-        self._check_lists(data, rules, report, result)
+        if rules.units is not None or rules.categories is not None:
+            self._check_lists(data, rules, report, result)
         # warnings
         period = self.ledger.period_seconds
         if received is not None and period and not (period[0] <= received <= period[1]):
@@ -1452,15 +1646,13 @@ class CaseChecker:
         if visits and status in ("open", "withdrawn"):
             report(result.warnings, ("visits",), "w_visit_unresolved", status=status)
         as_of = self.ledger.as_of
-        if as_of is not None:
-            moments = [((k,), times[k], data[k]) for k in ("received", "dispatched", "resolved") if k in times]
-            if "escalated" in times:
-                moments.append((("escalated", "at"), times["escalated"], escalated["at"]))
-            moments += [(p, t, visits[p[1]]["at"]) for p, t in zip(visit_paths, result.visit_times)]
-            for path, moment, text in moments:
-                if moment > as_of:
-                    report(result.warnings, path, "w_after_as_of", raw=text,
-                           as_of=format_time_short(as_of, self.tz))
+        if as_of is not None and received is not None:
+            stamps.append((("received",), received, data["received"]))
+            if max(s[1] for s in stamps) > as_of:
+                for path, moment, text in sorted(stamps, key=lambda s: s[0] != ("received",)):
+                    if moment > as_of:
+                        report(result.warnings, path, "w_after_as_of", raw=text,
+                               as_of=format_time_short(as_of, tz))
         return result
 
     def _check_id(self, data: dict[str, Any], item: CaseItem, marks_of: Callable[..., Marks],
@@ -1725,7 +1917,8 @@ class Tally:
         if deadline is None:
             deadline = self.calendar.deadline(received, self.days_allowed(data))
         inc = case_increments(data, check, deadline, self.dispatch_seconds)
-        self.counts[combo, tuple(sorted(inc.items()))] += 1
+        # the keys go in in program order, so equal facts give equal tuples
+        self.counts[combo, tuple(inc.items())] += 1
         if status == "withdrawn":
             return
         self.subcategories[major, minor] += 1
@@ -1946,6 +2139,8 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 continue
             assert checker is not None and tally is not None
             result = checker.check(item, rules)
+            if reader.refused_at:
+                result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
             problems.extend(result.problems)
             warnings.extend(result.warnings)
             if not problems.count:
@@ -2073,8 +2268,8 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
         out = []
         for key in TABLE_KEYS:
             text = display_value(key, entry[key])
-            if target_missed(key, entry[key], targets):
-                text += "!"
+            if key in targets:  # a mark column, so the digits stay aligned
+                text += "!" if target_missed(key, entry[key], targets) else " "
             out.append(text)
         return out
 
@@ -2215,7 +2410,7 @@ def report_title(summary: Summary) -> str:
 
 
 # -- Markdown safety -----------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
 def md_escape(text: str) -> str:
@@ -2622,7 +2817,7 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
         if count > len(lines):
             lines.append(msg("more_problems", lang, more=count - len(lines), total=count))
         else:
-            lines.append(msg(total_key, lang, total=count))
+            lines.append(msg(total_key + ("_1" if count == 1 else ""), lang, total=count))
         return "\n".join(lines)
 
     prefix = "warning: " if lang == "en" else "警告："
