@@ -556,7 +556,8 @@ class FileReader:
             stream = open(self.source.path, "rb")  # noqa: SIM115 - closed by items()
         hashing = _HashingReader(stream, self.sha256)
         if self.encoding:
-            return io.TextIOWrapper(hashing, encoding=self.encoding, errors="strict", newline=""), hashing
+            text = io.TextIOWrapper(io.BufferedReader(hashing), encoding=self.encoding, errors="strict", newline="")
+            return text, hashing
         return hashing, hashing
 
     def _all_bytes(self) -> bytes:
@@ -731,10 +732,11 @@ def _short_tag(tag: str) -> str:
     return tag
 
 
-class _HashingReader:
+class _HashingReader(io.RawIOBase):
     """A binary stream that hashes what is read through it (for provenance)."""
 
     def __init__(self, stream: Any, digest: Any) -> None:
+        super().__init__()
         self._stream = stream
         self._digest = digest
 
@@ -751,12 +753,9 @@ class _HashingReader:
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
-    @property
-    def closed(self) -> bool:
-        return self._stream.closed
-
     def close(self) -> None:
         self._stream.close()
+        super().close()
 
 
 def _looks_like_gbk(raw: bytes) -> bool:
@@ -2841,12 +2840,25 @@ def run_checks(files: tuple[str, ...], options: Options) -> Analysis:
     return analysis
 
 
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
 def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
     """Write `text` to `path` whole or not at all (temporary file, then rename)."""
     target = Path(path)
-    for name in inputs:
-        if name != "-" and Path(name).exists() and target.exists() and os.path.samefile(name, target):
-            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
+    if target.exists():
+        target_stat = target.stat()
+        for name in inputs:
+            # standard input may be redirected from the very file named by -o
+            stat = os.fstat(sys.stdin.fileno()) if name == "-" and _has_fileno(sys.stdin) else \
+                (Path(name).stat() if name != "-" and Path(name).exists() else None)
+            if stat is not None and (stat.st_dev, stat.st_ino) == (target_stat.st_dev, target_stat.st_ino):
+                raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
     data = text.encode("utf-8")
     if target.exists() and not target.is_file():
         # a device or pipe (/dev/stdout, /dev/full): written in place, never renamed over
@@ -3051,6 +3063,12 @@ def main(argv: list[str] | None = None) -> int:
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("", err=True)
             code = EXIT_INTERRUPTED
+        except SystemExit as stop:
+            # INFO: click turns a closed stdout (EPIPE) into sys.exit(1) after
+            # wrapping sys.stdout; a reader that went away is no error here.
+            if not isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
+                raise
+            raise BrokenPipeError from stop
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader went away (| head): end quietly, without a second error at exit
