@@ -1556,8 +1556,8 @@ class CaseChecker:
         self.ledger = ledger
         self.lang = lang
         self.tz = ledger.policy.tz_seconds
-        self.ids: dict[str, tuple[int, int, int]] = {}
-        self.source_names: dict[int, str] = {}
+        self.ids: set[str] = set()
+        self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         data = item.data
@@ -1659,18 +1659,34 @@ class CaseChecker:
         case_id = data.get("id")
         if not isinstance(case_id, str):
             return
-        first = self.ids.get(case_id)
-        if first is None:
-            # INFO: one small tuple per id; the position is that of the id's
-            # value, found among the case's first events (id usually leads).
-            self.ids[case_id] = (item.source.index, *_id_position(item.events))
-            self.source_names[item.source.index] = item.source.name
+        if case_id not in self.ids:
+            self.ids.add(case_id)
             return
         marks = marks_of(("id",))
-        where = f"{self.source_names[first[0]]}:{first[1]}:{first[2]}"
-        result.problems.append(Problem(item.source.name, marks.line, marks.column,
-                                       format_path(("cases", item.index, "id")),
-                                       msg("duplicate_id", self.lang, id=case_id, first=where), item.source.index))
+        self.duplicates.append((case_id, Problem(item.source.name, marks.line, marks.column,
+                                                 format_path(("cases", item.index, "id")), "", item.source.index)))
+
+    def duplicate_problems(self, sources: list[Source], encoding: str | None) -> list[Problem]:
+        """The duplicate-id problems, each naming where the id was first seen.
+
+        INFO: only the ids are kept while streaming (a set, ~100 bytes a case);
+        where a duplicated id first stood is found by reading the files again,
+        which happens only when there are duplicates.
+        """
+        wanted = {case_id for case_id, _ in self.duplicates}
+        first: dict[str, str] = {}
+        for source in sources:
+            for item in FileReader(source, self.lang, encoding).items():
+                if isinstance(item, CaseItem) and isinstance(item.data, dict):
+                    case_id = item.data.get("id")
+                    if case_id in wanted and case_id not in first:
+                        line, column = _id_position(item.events)
+                        first[case_id] = f"{source.name}:{line}:{column}"
+            if len(first) == len(wanted):
+                break
+        return [dataclasses.replace(problem, message=msg("duplicate_id", self.lang, id=case_id,
+                                                         first=first.get(case_id, "?")))
+                for case_id, problem in self.duplicates]
 
     def _check_lists(self, data: dict[str, Any], rules: FileRules, report: Callable[..., None],
                      result: CaseCheck) -> None:
@@ -1879,8 +1895,12 @@ class Tally:
         self.resolve_days = dict(ledger.policy.resolve_days)
         self.category_days = dict(ledger.policy.category_resolve_days)
         self.dispatch_seconds = ledger.policy.dispatch_hours * 3600
-        self.counts: Counter[tuple[tuple[str, str, str, str], tuple[tuple[str, int], ...]]] = Counter()
-        self.durations: dict[tuple[str, str, str, str], array.array] = {}
+        # INFO: counted per (grouping, group name, kind of contribution): the
+        # number of keys is bounded by groups x distinct contributions, never
+        # by cases.  Totals are the sum over the units.
+        self.contributions: dict[tuple[tuple[str, int], ...], int] = {}
+        self.counts: Counter[tuple[int, str, int]] = Counter()
+        self.durations: dict[tuple[int, str], array.array] = {}  # seconds, for the medians
         self.open_cases: list[tuple[tuple[str, str, str, str], int, int | None, str, str]] = []
         self.dissatisfied: list[dict[str, Any]] = []
         self.featured: list[dict[str, Any]] = []
@@ -1916,16 +1936,21 @@ class Tally:
         if deadline is None:
             deadline = self.calendar.deadline(received, self.days_allowed(data))
         inc = case_increments(data, check, deadline, self.dispatch_seconds)
-        # the keys go in in program order, so equal facts give equal tuples
-        self.counts[combo, tuple(inc.items())] += 1
+        # the keys go in in program order, so equal contributions give equal tuples
+        contribution = self.contributions.setdefault(tuple(inc.items()), len(self.contributions))
+        counts = self.counts
+        for g, name in enumerate(combo):
+            counts[g, name, contribution] += 1
         if status == "withdrawn":
             return
         self.subcategories[major, minor] += 1
         if status == "resolved":
-            durations = self.durations.get(combo)
-            if durations is None:
-                durations = self.durations[combo] = array.array("q")
-            durations.append(times["resolved"] - received)
+            duration = times["resolved"] - received
+            for g, name in enumerate(combo):
+                durations = self.durations.get((g, name))
+                if durations is None:
+                    durations = self.durations[g, name] = array.array("q")
+                durations.append(duration)
         else:
             responded = "dispatched" in times
             response_deadline = None if responded else received + self.dispatch_seconds
@@ -1981,25 +2006,24 @@ class Tally:
         def empty() -> dict[str, int]:
             return dict.fromkeys(BASE_KEYS, 0)
 
-        totals = empty()
+        contributions = list(self.contributions)
         by_group: list[dict[str, dict[str, int]]] = [defaultdict(empty) for _ in GROUPINGS]
-        for (combo, inc), n in self.counts.items():
-            buckets = [totals] + [by_group[g][combo[g]] for g in range(len(GROUPINGS))]
-            for key, value in inc:
-                for bucket in buckets:
-                    bucket[key] += value * n
+        for (g, name, contribution), n in self.counts.items():
+            bucket = by_group[g][name]
+            for key, value in contributions[contribution]:
+                bucket[key] += value * n
         for (combo, key), n in late_counts.items():
-            for bucket in [totals] + [by_group[g][combo[g]] for g in range(len(GROUPINGS))]:
-                bucket[key] += n
-        durations_by: list[dict[str, list[array.array]]] = [defaultdict(list) for _ in GROUPINGS]
-        for combo, durations in self.durations.items():
             for g in range(len(GROUPINGS)):
-                durations_by[g][combo[g]].append(durations)
-        total_metrics = compute_metrics(totals, (d for arr in self.durations.values() for d in arr), self.policy)
+                by_group[g][combo[g]][key] += n
+        totals = empty()
+        for bucket in by_group[0].values():  # every case is in exactly one unit
+            for key, value in bucket.items():
+                totals[key] += value
+        unit_durations = [arr for (g, _name), arr in self.durations.items() if g == 0]
+        total_metrics = compute_metrics(totals, (d for arr in unit_durations for d in arr), self.policy)
         groups: dict[str, list[dict[str, Any]]] = {}
         for g, grouping in enumerate(GROUPINGS):
-            entries = [{"name": name, **compute_metrics(base, (d for arr in durations_by[g][name] for d in arr),
-                                                          self.policy)}
+            entries = [{"name": name, **compute_metrics(base, self.durations.get((g, name), ()), self.policy)}
                        for name, base in by_group[g].items()]
             groups[grouping] = self._order(grouping, entries)
         return total_metrics, groups, overdue_list
@@ -2150,6 +2174,8 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
             late[source.index] = (reader.late_header, reader.header_events)
     if late and not hints:
         return Analysis([], 0, [], 0, None, 0), late
+    if checker is not None and checker.duplicates:
+        problems.extend(checker.duplicate_problems(sources, options.encoding))
     if options.strict and warnings.count and not problems.count:
         pass  # the command decides: warnings fail only with --strict
     summary = None
