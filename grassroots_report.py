@@ -386,7 +386,8 @@ class Problem:
         return (self.file_index, self.line, self.column, self.path)
 
     def render(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
+        # a problem of the whole file (syntax, encoding) has no path: shown as "-"
+        return f"{self.file}:{self.line}:{self.column}: {self.path or '-'}: {self.message}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -601,12 +602,19 @@ class FileReader:
         mark = error.problem_mark
         if "end of stream" in problem and error.context_mark is not None:
             mark = error.context_mark  # where the unclosed quote or bracket opened
-        if "\t" in problem or "tab" in problem.lower():
+        if "\t" in problem or "tab" in problem.lower() or self._tab_at(mark):
             hint = msg("hint_tab", self.lang)
         elif "mapping values are not allowed" in problem:
             hint = msg("hint_colon", self.lang)
         text = problem if not error.context else f"{problem} ({error.context})"
         self._problem(mark, "", "syntax", problem=text, hint=hint)
+
+    def _tab_at(self, mark: Any) -> bool:
+        """True when the line of `mark` has a tab before the mark (the error path only)."""
+        if mark is None or self.encoding:
+            return False
+        lines = self._all_bytes().split(b"\n", mark.line + 1)
+        return mark.line < len(lines) and b"\t" in lines[mark.line][: mark.column + 1]
 
     def _reader_problem(self, error: Any) -> None:
         """Bad bytes: name the line, and say so when the file is GBK."""
