@@ -1530,6 +1530,56 @@ def file_rules(data: dict[str, Any]) -> FileRules:
 
 
 # -- one case ----------------------------------------------------------------------
+class IdSeen:
+    """The ids seen so far, as 64-bit hashes in an open-addressing table.
+
+    INFO: 8 bytes a slot, at most half full: 16-32 bytes an id, against ~90
+    for a set of strings, and no small objects left behind among the freed
+    events (which kept the process's memory from shrinking back).  Two ids
+    with the same hash look alike here; every duplicate is confirmed by
+    reading the files again (CaseChecker.duplicate_problems), so a collision
+    can cost a second read but never a wrong message.
+    """
+
+    def __init__(self) -> None:
+        self.table = array.array("q", bytes(8 * 1024))
+        self.mask = 1023
+        self.count = 0
+
+    def _slot(self, digest: int) -> int:
+        table, mask = self.table, self.mask
+        i = digest & mask
+        while True:
+            value = table[i]
+            if value == 0 or value == digest:
+                return i
+            i = (i + 1) & mask
+
+    def __contains__(self, case_id: str) -> bool:
+        digest = hash(case_id) | 1  # never 0, which marks an empty slot
+        return self.table[self._slot(digest)] == digest
+
+    def add(self, case_id: str) -> bool:
+        """Add an id; False when it (or an id with the same hash) was already there."""
+        digest = hash(case_id) | 1
+        i = self._slot(digest)
+        if self.table[i] == digest:
+            return False
+        self.table[i] = digest
+        self.count += 1
+        if self.count * 2 > len(self.table):
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self.table
+        self.table = array.array("q", bytes(16 * len(old)))
+        self.mask = len(self.table) - 1
+        for digest in old:
+            if digest:
+                self.table[self._slot(digest)] = digest
+
+
 def _id_position(events: list[Any]) -> tuple[int, int]:
     """1-based line and column of a case's `id` value, from its events."""
     depth = 0
@@ -1564,7 +1614,7 @@ class CaseChecker:
         self.ledger = ledger
         self.lang = lang
         self.tz = ledger.policy.tz_seconds
-        self.ids: set[str] = set()
+        self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
@@ -1726,8 +1776,7 @@ class CaseChecker:
         case_id = data.get("id")
         if not isinstance(case_id, str):
             return
-        if case_id not in self.ids:
-            self.ids.add(case_id)
+        if self.ids.add(case_id):
             return
         marks = marks_of(("id",))
         self.duplicates.append((case_id, Problem(item.source.name, marks.line, marks.column,
@@ -1742,18 +1791,18 @@ class CaseChecker:
         """
         wanted = {case_id for case_id, _ in self.duplicates}
         first: dict[str, str] = {}
+        seen: Counter[str] = Counter()
         for source in sources:
             for item in FileReader(source, self.lang, encoding).items():
                 if isinstance(item, CaseItem) and isinstance(item.data, dict):
                     case_id = item.data.get("id")
-                    if case_id in wanted and case_id not in first:
-                        line, column = _id_position(item.events)
-                        first[case_id] = f"{source.name}:{line}:{column}"
-            if len(first) == len(wanted):
-                break
-        return [dataclasses.replace(problem, message=msg("duplicate_id", self.lang, id=case_id,
-                                                         first=first.get(case_id, "?")))
-                for case_id, problem in self.duplicates]
+                    if case_id in wanted:
+                        seen[case_id] += 1
+                        if case_id not in first:
+                            line, column = _id_position(item.events)
+                            first[case_id] = f"{source.name}:{line}:{column}"
+        return [dataclasses.replace(problem, message=msg("duplicate_id", self.lang, id=case_id, first=first[case_id]))
+                for case_id, problem in self.duplicates if seen[case_id] > 1]  # > 1: not a hash collision
 
     def _check_lists(self, data: dict[str, Any], rules: FileRules, report: Callable[..., None],
                      result: CaseCheck) -> None:

@@ -1,0 +1,94 @@
+"""Unit tests of pure functions, with inline inputs."""
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import grassroots_report as gr
+from conftest import EXAMPLES, run_cli
+
+
+@pytest.mark.parametrize("text,value", [
+    ("9:30", "9:30"), ("09:30", "09:30"), ("NO", "NO"), ("on", "on"), ("yes", "yes"), ("010000", 10000),
+    ("2023-02-14", "2023-02-14"), ("true", True), ("False", False), ("~", None), ("", None), ("null", None),
+    ("12", 12), ("-3", -3), ("1.5", 1.5), ("1e3", 1000.0), (".inf", ".inf"), ("0x1F", "0x1F"),
+    ("1_000", "1_000"), ("9" * 5000, "9" * 5000), ("1e999", "1e999"),
+])
+def test_resolve_plain_follows_yaml_12_core(text, value):
+    result = gr.resolve_plain(text)
+    assert result == value and type(result) is type(value)
+
+
+@pytest.mark.parametrize("text,epoch", [
+    ("2024-03-05 09:30", 1709602200),       # +08:00 by default
+    ("2024-03-05T09:30", 1709602200),
+    ("2024-03-05T01:30Z", 1709602200),
+    ("2024-03-05 09:30:00+08:00", 1709602200),
+    ("2024-03-05", 1709568000),             # 00:00 local
+])
+def test_parse_time_reads_one_instant_however_written(text, epoch):
+    assert gr.parse_time(text, 8 * 3600) == epoch
+
+
+def test_parse_time_end_of_day_for_a_date():
+    assert gr.parse_time("2024-03-05", 8 * 3600, end_of_day=True) == 1709568000 + 86399
+
+
+@pytest.mark.parametrize("text", ["2023-02-30", "2024-13-01", "2024-03-05 24:00", "0001-01-01", "9:30"])
+def test_parse_time_refuses_what_names_no_instant(text):
+    with pytest.raises(gr.TimeError):
+        gr.parse_time(text, 0)
+
+
+def test_display_width_counts_cjk_as_two():
+    assert gr.display_width("铜城街道") == 8
+    assert gr.display_width("abc") == 3
+    assert gr.display_width("—") == 1
+    assert gr.pad("县局", 6, right=True) == "  县局"
+
+
+@pytest.mark.parametrize("value,places,text", [
+    (Fraction(1, 8), 2, "0.13"), (Fraction(5, 1000), 2, "0.01"), (Fraction(2, 3), 4, "0.6667"),
+    (Fraction(6875, 100), 1, "68.8"), (Fraction(-1, 8), 2, "-0.13"),
+])
+def test_round_half_up_is_exact(value, places, text):
+    assert gr.round_half_up(value, places) == Decimal(text)
+
+
+def test_percent_and_null():
+    assert gr.percent(Fraction(2, 3)) == "66.67%"
+    assert gr.percent(None) == "—"
+
+
+def test_id_seen_remembers_every_id_and_grows():
+    seen = gr.IdSeen()
+    ids = [f"DA-{i:06d}" for i in range(5000)]
+    assert all(seen.add(i) for i in ids)
+    assert not any(seen.add(i) for i in ids)
+    assert all(i in seen for i in ids)
+    assert "DA-999999" not in seen
+    assert seen.count == 5000 and len(seen.table) >= 10000
+
+
+def test_a_hash_collision_is_not_reported_as_a_duplicate(monkeypatch):
+    # every id hashes alike: each case looks like a duplicate until the files are read again
+    monkeypatch.setattr(gr, "hash", lambda text: 42, raising=False)
+    result = run_cli("check", str(EXAMPLES[0]))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_md_escape_makes_user_text_inert():
+    assert gr.md_escape("a|b") == "a\\|b"
+    assert gr.md_escape("<script>") == "\\<script\\>"
+    assert gr.md_escape("[x](http://e)") == "\\[x\\](http://e)"
+    assert gr.md_escape("line1\nline2") == "line1 line2"
+    assert gr.md_escape("`code` *b* _i_") == "\\`code\\` \\*b\\* \\_i\\_"
+
+
+def test_bar_scales_to_the_largest():
+    assert gr.bar(10, 10) == "█" * gr.BAR_WIDTH
+    assert gr.bar(0, 10) == ""
+    assert gr.bar(1, 160) == "▏"
