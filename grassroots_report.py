@@ -85,15 +85,9 @@ KINDS = ("consultation", "complaint", "help", "report", "suggestion",
          "dispute", "petition", "legal_aid", "other")
 CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other")
 STATUSES = ("open", "resolved", "withdrawn")
-SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied", "unreachable")
 OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
 GROUPINGS = ("unit", "category", "channel", "kind")
 
-COUNT_KEYS = (
-    "received", "withdrawn", "resolved", "open", "overdue", "late", "on_time",
-    "dissatisfied", "reworked", "mediations", "mediation_agreements",
-    "backlog", "backlog_resolved", "escalated", "returned",
-)
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
     "satisfaction_rate", "solved_rate", "mediation_success_rate",
@@ -1826,10 +1820,6 @@ class CaseChecker:
 # =============================================================================
 # Computing
 # =============================================================================
-class Facts(tuple):
-    """What one case contributes to the counts (a hashable tuple, see case_facts)."""
-
-
 # The base counters every metric is derived from.
 BASE_KEYS = (
     "received", "withdrawn", "resolved", "open", "overdue", "late", "on_time",
@@ -2292,8 +2282,6 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
         return Analysis([], 0, [], 0, None, 0), late
     if checker is not None and checker.duplicates:
         problems.extend(checker.duplicate_problems(sources, options.encoding))
-    if options.strict and warnings.count and not problems.count:
-        pass  # the command decides: warnings fail only with --strict
     summary = None
     if not problems.count and ledger is not None and tally is not None:
         summary = summarise(ledger, tally, options, warnings, digests)
@@ -2517,16 +2505,14 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "groups": groups,
         "overdue": summary.overdue,
         "dissatisfied": summary.dissatisfied,
-        "warnings": [dataclasses.asdict(w) | {"file_index": None} for w in summary.warnings],
+        "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
+                     for w in summary.warnings],
     }
 
 
 def render_json(summary: Summary, grouping: str) -> str:
     """The JSON summary (all groupings; --by does not change it)."""
-    data = summary_json(summary)
-    for warning in data["warnings"]:
-        warning.pop("file_index")
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(summary_json(summary), ensure_ascii=False, indent=2) + "\n"
 
 
 SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
