@@ -480,6 +480,7 @@ _INT_RE = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 _MAX_NUMBER_DIGITS = 30  # longer numbers stay text: no ledger needs them
+_TYPED_WORDS = _NULLS | frozenset(_BOOLS)  # the plain words that are not text
 
 
 def resolve_plain(text: str) -> Any:
@@ -811,7 +812,10 @@ class _Builder:
                     reader._check_node(ev, self._path(stack))
                     value = None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
                 elif ev.implicit[0]:
-                    value = resolve_plain(ev.value)
+                    value = ev.value
+                    # most plain scalars are plain text: resolve only what could be typed
+                    if not value or value[0] in _NUMBER_START or value in _TYPED_WORDS:
+                        value = resolve_plain(value)
                 else:
                     value = ev.value
             elif cls is MapStart or cls is SeqStart:
@@ -1086,7 +1090,11 @@ class SchemaCompiler:
         if unknown:
             raise ValueError(f"SchemaCompiler: unsupported keywords {sorted(unknown)}")
         if "$ref" in schema:
-            body.append(f"if not {self._ref(schema['$ref'])}({v}): return False")
+            target = self._target(schema["$ref"])
+            if {"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target):
+                body.append(f"if not {self._ref(schema['$ref'])}({v}): return False")
+            else:  # a plain value (a date, a time, an enum): its checks written in place
+                self._emit(target, v, body)
         if "type" in schema:
             body.append(f"if not {_TYPE_EXPRESSIONS[schema['type']].format(v=v)}: return False")
         if "const" in schema:
@@ -1145,13 +1153,17 @@ class SchemaCompiler:
         body.append(f"if isinstance({v}, dict):")
         body += ["    " + line for line in inner]
 
+    def _target(self, ref: str) -> dict[str, Any]:
+        if not ref.startswith("#/"):
+            raise ValueError(f"SchemaCompiler: only local $ref is supported, not {ref}")
+        target: Any = self.root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return target
+
     def _ref(self, ref: str) -> str:
         if ref not in self.refs:
-            if not ref.startswith("#/"):
-                raise ValueError(f"SchemaCompiler: only local $ref is supported, not {ref}")
-            target: Any = self.root
-            for part in ref[2:].split("/"):
-                target = target[part]
+            target = self._target(ref)
             self.refs[ref] = self._name("ref_")  # named before compiling: recursive refs work
             function = self._function(target)
             self.lines.append(f"{self.refs[ref]} = {function}")
@@ -1321,17 +1333,23 @@ def parse_offset(text: str) -> int:
 
 
 _DAY_NUMBERS: dict[str, int] = {}  # 'YYYY-MM-DD' -> days since 1970-01-01, for the fast path
+_CLOCKS = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}  # 'HH:MM' -> seconds
 
 
 def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
     """Epoch seconds of a DATE or DATETIME; a date alone is 00:00 (or 23:59:59)."""
-    # INFO: fast path for the common 'YYYY-MM-DD HH:MM' with no offset: a
-    # ledger has few distinct days, so the day number is cached.
-    if len(text) == 16 and text[13] == ":" and text[10] in " T":
+    # INFO: fast path for the common 'YYYY-MM-DD HH:MM[:SS]' with no offset:
+    # a ledger has few distinct days, so day numbers are cached as they are met.
+    length = len(text)
+    if (length == 16 or (length == 19 and text[16] == ":")) and text[10] in " T":
         day = _DAY_NUMBERS.get(text[:10])
-        hour, minute = text[11:13], text[14:16]
-        if day is not None and hour.isdigit() and minute.isdigit() and hour < "24" and minute < "60":
-            return day * SECONDS_PER_DAY + int(hour) * 3600 + int(minute) * 60 - tz_seconds
+        clock = _CLOCKS.get(text[11:16])
+        if day is not None and clock is not None:
+            if length == 16:
+                return day * SECONDS_PER_DAY + clock - tz_seconds
+            second = text[17:]
+            if second.isdigit() and second < "60":
+                return day * SECONDS_PER_DAY + clock + int(second) - tz_seconds
     match = _TIME_RE.match(text)
     if match is None:
         raise TimeError(text)
@@ -1598,6 +1616,7 @@ class CaseCheck:
     warnings: list[Problem]
     times: dict[str, int]  # received, dispatched, resolved, deadline, escalated
     visit_times: list[int]
+    latest: int = 0  # the latest event time of the case (for the as-of fallback)
 
 
 class CaseChecker:
@@ -1655,8 +1674,9 @@ class CaseChecker:
         period = self.ledger.period_seconds
         if period is not None and not period[0] <= received <= period[1]:
             return None
+        latest = max(later, default=received)  # later >= received, checked above
         as_of = self.ledger.as_of
-        if as_of is not None and max(later, default=received) > as_of or (as_of is not None and received > as_of):
+        if as_of is not None and latest > as_of:
             return None
         if rules.units is not None and (data["unit"] not in rules.units or any(
                 u not in rules.units for u in data.get("co_units") or ())):
@@ -1667,7 +1687,7 @@ class CaseChecker:
             if subs == () or (minor and subs is not None and minor not in subs):
                 return None
         self.ids.add(case_id)
-        return CaseCheck([], [], times, visit_times)
+        return CaseCheck([], [], times, visit_times, latest)
 
     def _check_located(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         """Every problem and warning of one case, located and worded."""
@@ -1755,9 +1775,11 @@ class CaseChecker:
                    start=self.ledger.period[0], end=self.ledger.period[1])
         if visits and status in ("open", "withdrawn"):
             report(result.warnings, ("visits",), "w_visit_unresolved", status=status)
+        if received is not None:
+            stamps.append((("received",), received, data["received"]))
+            result.latest = max(s[1] for s in stamps)
         as_of = self.ledger.as_of
         if as_of is not None and received is not None:
-            stamps.append((("received",), received, data["received"]))
             if max(s[1] for s in stamps) > as_of:
                 for path, moment, text in sorted(stamps, key=lambda s: s[0] != ("received",)):
                     if moment > as_of:
@@ -1840,7 +1862,7 @@ def _latest_visit(visits: list[dict[str, Any]], times: list[int]) -> tuple[int, 
 
 
 def case_increments(data: dict[str, Any], check: CaseCheck, deadline: int,
-                    dispatch_seconds: Fraction) -> dict[str, int]:
+                    dispatch_seconds: int) -> dict[str, int]:
     """The base counters one case adds, except what depends on as-of (open cases)."""
     status = data["status"]
     inc: dict[str, int] = {"received": 1}
@@ -2000,13 +2022,15 @@ class Tally:
         self.calendar = Calendar(ledger.policy)
         self.resolve_days = dict(ledger.policy.resolve_days)
         self.category_days = dict(ledger.policy.category_resolve_days)
-        self.dispatch_seconds = ledger.policy.dispatch_hours * 3600
-        # INFO: counted per (grouping, group name, kind of contribution): the
-        # number of keys is bounded by groups x distinct contributions, never
-        # by cases.  Totals are the sum over the units.
+        # whole seconds: times are whole seconds, so flooring the window changes
+        # no comparison, and keeps Fractions out of the per-case path
+        self.dispatch_seconds = math.floor(ledger.policy.dispatch_hours * 3600)
+        # INFO: counted per group and kind of contribution, one Counter per
+        # (grouping, group name): the keys are bounded by groups x distinct
+        # contributions, never by cases.  Totals are the sum over the units.
         self.contributions: dict[tuple[tuple[str, int], ...], int] = {}
-        self.counts: Counter[tuple[int, str, int]] = Counter()
-        self.durations: dict[tuple[int, str], array.array] = {}  # seconds, for the medians
+        self.counts: list[dict[str, Counter[int]]] = [{} for _ in GROUPINGS]
+        self.durations: list[dict[str, array.array]] = [{} for _ in GROUPINGS]  # seconds, for the medians
         self.open_cases: list[tuple[tuple[str, str, str, str], int, int | None, str, str]] = []
         self.dissatisfied: list[dict[str, Any]] = []
         self.featured: list[dict[str, Any]] = []
@@ -2030,7 +2054,7 @@ class Tally:
         """Count one valid case."""
         self.cases += 1
         times = check.times
-        latest = max([t for k, t in times.items() if k != "deadline"] + check.visit_times)
+        latest = check.latest
         if self.latest is None or latest > self.latest:
             self.latest = latest
         category = data["category"]
@@ -2044,18 +2068,20 @@ class Tally:
         inc = case_increments(data, check, deadline, self.dispatch_seconds)
         # the keys go in in program order, so equal contributions give equal tuples
         contribution = self.contributions.setdefault(tuple(inc.items()), len(self.contributions))
-        counts = self.counts
-        for g, name in enumerate(combo):
-            counts[g, name, contribution] += 1
+        for counts, name in zip(self.counts, combo):
+            counter = counts.get(name)
+            if counter is None:
+                counter = counts[name] = Counter()
+            counter[contribution] += 1
         if status == "withdrawn":
             return
         self.subcategories[major, minor] += 1
         if status == "resolved":
             duration = times["resolved"] - received
-            for g, name in enumerate(combo):
-                durations = self.durations.get((g, name))
+            for by_name, name in zip(self.durations, combo):
+                durations = by_name.get(name)
                 if durations is None:
-                    durations = self.durations[g, name] = array.array("q")
+                    durations = by_name[name] = array.array("q")
                 durations.append(duration)
         else:
             responded = "dispatched" in times
@@ -2114,10 +2140,12 @@ class Tally:
 
         contributions = list(self.contributions)
         by_group: list[dict[str, dict[str, int]]] = [defaultdict(empty) for _ in GROUPINGS]
-        for (g, name, contribution), n in self.counts.items():
-            bucket = by_group[g][name]
-            for key, value in contributions[contribution]:
-                bucket[key] += value * n
+        for g, counts in enumerate(self.counts):
+            for name, counter in counts.items():
+                bucket = by_group[g][name]
+                for contribution, n in counter.items():
+                    for key, value in contributions[contribution]:
+                        bucket[key] += value * n
         for (combo, key), n in late_counts.items():
             for g in range(len(GROUPINGS)):
                 by_group[g][combo[g]][key] += n
@@ -2125,11 +2153,10 @@ class Tally:
         for bucket in by_group[0].values():  # every case is in exactly one unit
             for key, value in bucket.items():
                 totals[key] += value
-        unit_durations = [arr for (g, _name), arr in self.durations.items() if g == 0]
-        total_metrics = compute_metrics(totals, (d for arr in unit_durations for d in arr), self.policy)
+        total_metrics = compute_metrics(totals, (d for arr in self.durations[0].values() for d in arr), self.policy)
         groups: dict[str, list[dict[str, Any]]] = {}
         for g, grouping in enumerate(GROUPINGS):
-            entries = [{"name": name, **compute_metrics(base, self.durations.get((g, name), ()), self.policy)}
+            entries = [{"name": name, **compute_metrics(base, self.durations[g].get(name, ()), self.policy)}
                        for name, base in by_group[g].items()]
             groups[grouping] = self._order(grouping, entries)
         return total_metrics, groups, overdue_list
@@ -2270,8 +2297,10 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
             result = checker.check(item, rules)
             if reader.refused_at:
                 result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
-            problems.extend(result.problems)
-            warnings.extend(result.warnings)
+            if result.problems:
+                problems.extend(result.problems)
+            if result.warnings:
+                warnings.extend(result.warnings)
             if not problems.count:
                 tally.add(item.data, result)
         problems.extend(reader.problems)
