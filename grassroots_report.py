@@ -959,7 +959,7 @@ def open_sources(files: Iterable[str]) -> list[Source]:
     sources = []
     for index, name in enumerate(files):
         if name == "-":
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
             sources.append(Source("<stdin>", index, None, data))
             continue
         path = Path(name)
