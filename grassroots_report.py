@@ -420,7 +420,6 @@ class Header:
     source: Source
     data: dict[str, Any]
     events: list[Any]  # the header's YAML events, kept to locate problems
-    complete: bool  # False when header keys came after `cases`
 
 
 @dataclasses.dataclass
@@ -442,7 +441,6 @@ class Ledger:
     period: tuple[str, str] | None  # as written
     period_seconds: tuple[int, int] | None  # start 00:00 to end 23:59:59, epoch
     as_of: int | None  # epoch seconds; None until the latest timestamp is known
-    as_of_source: str  # "option", "file", "period", "latest"
     policy: Policy
     categories: list[dict[str, Any]]
     units: list[dict[str, Any]]
@@ -682,7 +680,7 @@ class FileReader:
                 header_events.append(yaml.SequenceEndEvent(value_event.start_mark, value_event.end_mark))
                 header["cases"] = []
                 data = self.header_hint if self.header_hint is not None else header
-                yield Header(self.source, data, header_events, self.header_hint is not None)
+                yield Header(self.source, data, header_events)
                 yield from self._cases(nxt)
                 continue
             recorded = [ev, value_event]
@@ -694,7 +692,7 @@ class FileReader:
                 self.header_after_cases = True
         self.header_events = header_events
         if not yielded_header:
-            yield Header(self.source, header, header_events, True)
+            yield Header(self.source, header, header_events)
         elif self.header_after_cases:
             self.late_header = header
         nxt()  # DocumentEnd
@@ -2039,7 +2037,6 @@ class Tally:
         self.mediation_by: Counter[tuple[str, str, str]] = Counter()  # (by, name, outcome)
         self.agreement_amounts: list[Decimal] = []
         self.subcategories: Counter[tuple[str, str]] = Counter()
-        self.risks: Counter[str] = Counter()
         self.latest: int | None = None
         self.cases = 0
 
@@ -2094,8 +2091,6 @@ class Tally:
     def _add_listed(self, data: dict[str, Any], times: dict[str, int], category: str,
                     status: str, deadline: int) -> None:
         """What only the report lists: featured, backlog, escalations, mediation detail."""
-        if data.get("risk"):
-            self.risks[data["risk"]] += 1
         if data.get("featured"):
             self.featured.append({**data, "_hours": None if status != "resolved"
                                   else Fraction(times["resolved"] - times["received"], 3600)})
@@ -2204,23 +2199,22 @@ def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | Non
             period_text = (period["start"], period["end"])
         except (TimeError, KeyError, TypeError):
             period_seconds = None
-    as_of, as_of_source = None, "latest"
+    as_of = None  # None: the latest event time, known once every case is read
     if as_of_option is not None:
-        as_of, as_of_source = parse_time(as_of_option, tz), "option"
+        as_of = parse_time(as_of_option, tz)
     elif isinstance(header.get("as_of"), str):
         try:
-            as_of, as_of_source = parse_time(header["as_of"], tz), "file"
+            as_of = parse_time(header["as_of"], tz)
         except TimeError:
             pass
     elif period_seconds is not None:
-        as_of, as_of_source = period_seconds[1], "period"
+        as_of = period_seconds[1]
     return Ledger(
         jurisdiction=str(header.get("jurisdiction", "")),
         title=header.get("title") if isinstance(header.get("title"), str) else None,
         period=period_text,
         period_seconds=period_seconds,
         as_of=as_of,
-        as_of_source=as_of_source,
         policy=policy,
         categories=[c for c in header.get("categories") or () if isinstance(c, dict)],
         units=[u for u in header.get("units") or () if isinstance(u, dict)],
@@ -2344,7 +2338,6 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
         "mediation_by": tally.mediation_by,
         "agreement_amounts": tally.agreement_amounts,
         "subcategories": tally.subcategories,
-        "risks": tally.risks,
     }
     return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
                    overdue, tally.dissatisfied, warnings.sorted(), warnings.count, missed, digests, extras)
