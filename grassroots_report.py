@@ -43,6 +43,7 @@ import csv
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import json
@@ -1169,18 +1170,18 @@ class SchemaCompiler:
 
 
 class Validators:
-    """The schema validators, built once: the header and a single case."""
+    """The schema validators, built once: the header and a single case.
+
+    The compiled predicates decide; jsonschema is imported and built only when
+    one of them fails, to word the problems (a valid ledger never pays for it).
+    """
 
     def __init__(self) -> None:
-        import jsonschema  # noqa: PLC0415 - slow to import, see Imports
-
         schema = load_schema()
-        cls = jsonschema.Draft202012Validator
-        self.header = cls(schema)
-        case_schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
-        self.case = cls(case_schema)
         self.schema = schema
-        self.case_is_valid = SchemaCompiler(case_schema).compile(case_schema)
+        self.case_schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/case"}
+        self.header_is_valid = SchemaCompiler(schema).compile(schema)
+        self.case_is_valid = SchemaCompiler(self.case_schema).compile(self.case_schema)
         defs = schema["$defs"]
         # which message a failed pattern gets, by the pattern itself
         self.pattern_messages = {
@@ -1189,6 +1190,20 @@ class Validators:
             defs["policy"]["properties"]["timezone"]["pattern"]: "pattern_timezone",
             defs["case"]["properties"]["category"]["pattern"]: "pattern_category",
         }
+
+    @functools.cached_property
+    def header(self) -> Any:
+        """The jsonschema validator of a whole file (its errors are the messages)."""
+        import jsonschema  # noqa: PLC0415 - slow to import, see Imports
+
+        return jsonschema.Draft202012Validator(self.schema)
+
+    @functools.cached_property
+    def case(self) -> Any:
+        """The jsonschema validator of one case."""
+        import jsonschema  # noqa: PLC0415 - slow to import, see Imports
+
+        return jsonschema.Draft202012Validator(self.case_schema)
 
 
 _TYPE_NAMES = {
@@ -1243,7 +1258,7 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
     def add(path: tuple[Any, ...], message_id: str, at_key: bool = False, **fields: Any) -> None:
         marks = _nearest_marks(located, path)
         line, column = (marks.key_line, marks.key_column) if at_key and marks.key_line else (marks.line, marks.column)
-        problem = Problem(source.name, line, column, format_path(path), msg(message_id, lang, **fields), source.index)
+        problem = problem_at(source, line, column, path, message_id, lang, **fields)
         problems.setdefault((path, message_id, problem.message), problem)
 
     errors = list(errors)
@@ -1299,6 +1314,12 @@ def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks]
         else:
             add(path, "schema_other", detail=error.message)
     return list(problems.values())
+
+
+def problem_at(source: Source, line: int, column: int, path: tuple[Any, ...], message_id: str, lang: str,
+               **fields: Any) -> Problem:
+    """A problem of `source` at a place, worded in `lang`."""
+    return Problem(source.name, line, column, format_path(path), msg(message_id, lang, **fields), source.index)
 
 
 def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...]) -> Marks:
@@ -1480,14 +1501,14 @@ def check_header(header: Header, validators: Validators, lang: str) -> list[Prob
     data = header.data
     located = locate(header.events, ()) if header.events else {}
     located.setdefault((), Marks(1, 1))
-    problems = schema_problems(validators.header.iter_errors(data), located, (), header.source, lang, validators)
+    problems = [] if validators.header_is_valid(data) else \
+        schema_problems(validators.header.iter_errors(data), located, (), header.source, lang, validators)
     if problems:
         return problems
 
     def at(path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
         marks = _nearest_marks(located, path)
-        problems.append(Problem(header.source.name, marks.line, marks.column, format_path(path),
-                                msg(message_id, lang, **fields), header.source.index))
+        problems.append(problem_at(header.source, marks.line, marks.column, path, message_id, lang, **fields))
 
     tz = build_policy(data.get("policy")).tz_seconds
     dates: list[tuple[tuple[Any, ...], str, bool]] = []
@@ -1702,8 +1723,8 @@ class CaseChecker:
 
         def report(into: list[Problem], path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
             marks = marks_of(path)
-            into.append(Problem(item.source.name, marks.line, marks.column, format_path(base + path),
-                                msg(message_id, self.lang, **fields), item.source.index))
+            into.append(problem_at(item.source, marks.line, marks.column, base + path, message_id, self.lang,
+                                   **fields))
 
         if not self.validators.case_is_valid(data):
             located = locate(item.events, base)

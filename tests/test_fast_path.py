@@ -81,6 +81,7 @@ _original_init = gr.Validators.__init__
 def _slow_init(self):
     _original_init(self)
     self.case_is_valid = self.case.is_valid
+    self.header_is_valid = self.header.is_valid
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
@@ -91,3 +92,25 @@ def test_same_summary_whichever_path_runs_first(example, monkeypatch):
     slow = run_cli("summary", "--format", "json", str(example))
     assert fast.exit_code == slow.exit_code == 0
     assert json.loads(fast.stdout) == json.loads(slow.stdout)
+
+
+def headers():
+    out = []
+    for path in CASE_FILES:
+        for item in gr.FileReader(gr.Source(path.name, 0, path), "zh", None).items():
+            if isinstance(item, gr.Header):
+                out.append((path, item.data))
+    return out
+
+
+HEADERS = headers()
+
+
+@pytest.mark.parametrize("path,data", HEADERS, ids=[f"{p.parent.name}/{p.name}" for p, _ in HEADERS])
+def test_compiled_header_predicate_equals_jsonschema(path, data):
+    assert VALIDATORS.header_is_valid(data) == VALIDATORS.header.is_valid(data)
+
+
+def test_headers_of_both_verdicts_are_compared():
+    verdicts = {VALIDATORS.header.is_valid(data) for _, data in HEADERS}
+    assert verdicts == {True, False}
