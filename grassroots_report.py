@@ -1871,74 +1871,85 @@ BASE_KEYS = (
 )
 
 
-def _latest_visit(visits: list[dict[str, Any]], times: list[int]) -> tuple[int, dict[str, Any]] | None:
-    """(index, visit) of the effective visit: the latest that is not `unreachable`."""
+# One bit per base counter a single case can add to (all but `overdue`, which
+# depends on as-of and is counted at the end from the kept open cases).
+BIT = {key: 1 << i for i, key in enumerate(k for k in BASE_KEYS if k != "overdue")}
+_RECEIVED, _WITHDRAWN, _RESOLVED, _OPEN = BIT["received"], BIT["withdrawn"], BIT["resolved"], BIT["open"]
+_ON_TIME, _LATE, _RESPONSE_DUE, _RESPONSE_IN_TIME = BIT["on_time"], BIT["late"], BIT["response_due"], \
+    BIT["response_in_time"]
+_VISITED, _SATISFACTION_BASE, _SOLVED_BASE, _SOLVED_YES = BIT["visited"], BIT["satisfaction_base"], \
+    BIT["solved_base"], BIT["solved_yes"]
+_DISSATISFIED, _REWORKED, _MEDIATIONS = BIT["dissatisfied"], BIT["reworked"], BIT["mediations"]
+_OUTCOME_BITS = {"agreement": BIT["mediation_agreements"], "no_agreement": BIT["mediation_no_agreement"],
+                 "referred": BIT["mediation_referred"], "pending": 0}
+_SATISFACTION_BITS = {"satisfied": BIT["satisfied"], "basically_satisfied": BIT["basically_satisfied"]}
+_BACKLOG, _BACKLOG_RESOLVED, _ESCALATED, _RETURNED = BIT["backlog"], BIT["backlog_resolved"], \
+    BIT["escalated"], BIT["returned"]
+
+
+def decode_bits(bits: int) -> list[str]:
+    """The base counters a case with these bits adds 1 to."""
+    return [key for key, bit in BIT.items() if bits & bit]
+
+
+def _latest_visit(visits: list[dict[str, Any]], times: list[int]) -> int | None:
+    """Index of the effective visit: the latest that is not `unreachable`."""
     best = None
+    best_time = 0
     for index, (visit, moment) in enumerate(zip(visits, times)):
-        if visit["satisfaction"] != "unreachable" and (best is None or moment >= best[0]):
-            best = (moment, index)
-    return None if best is None else (best[1], visits[best[1]])
+        if visit["satisfaction"] != "unreachable" and (best is None or moment >= best_time):
+            best, best_time = index, moment
+    return best
 
 
-def case_increments(data: dict[str, Any], check: CaseCheck, deadline: int,
-                    dispatch_seconds: int) -> dict[str, int]:
-    """The base counters one case adds, except what depends on as-of (open cases)."""
+def case_bits(data: dict[str, Any], check: CaseCheck, deadline: int, dispatch_seconds: int) -> int:
+    """The base counters one case adds 1 to, as BIT flags (all but `overdue`).
+
+    INFO: an int, not a dict: cases are counted by (group, bits), so equal
+    cases cost one dictionary increment and no allocation.
+    """
     status = data["status"]
-    inc: dict[str, int] = {"received": 1}
     if status == "withdrawn":
-        inc["withdrawn"] = 1
-        return inc
+        return _RECEIVED | _WITHDRAWN
     times = check.times
     received = times["received"]
     if status == "resolved":
-        inc["resolved"] = 1
-        inc["on_time" if times["resolved"] <= deadline else "late"] = 1
+        resolved = times["resolved"]
+        bits = _RECEIVED | _RESOLVED | (_ON_TIME if resolved <= deadline else _LATE)
     else:
-        inc["open"] = 1
-    response = times.get("dispatched", times.get("resolved"))
+        resolved = None
+        bits = _RECEIVED | _OPEN
+    response = times.get("dispatched", resolved)
     if response is not None:
-        inc["response_due"] = 1
-        if response - received <= dispatch_seconds:
-            inc["response_in_time"] = 1
-    visits = data.get("visits") or []
-    if status == "resolved" and visits:
-        inc["visited"] = 1
-    effective = _latest_visit(visits, check.visit_times) if visits else None
-    if effective is not None:
-        index, visit = effective
-        satisfaction = visit["satisfaction"]
-        if status == "resolved" and data.get("reasonable", True):
-            inc["satisfaction_base"] = 1
-            if satisfaction in ("satisfied", "basically_satisfied"):
-                inc[satisfaction] = 1
-            if "solved" in visit:
-                inc["solved_base"] = 1
-                if visit["solved"]:
-                    inc["solved_yes"] = 1
-        if satisfaction == "dissatisfied":
-            inc["dissatisfied"] = 1
-        elif any(v["satisfaction"] == "dissatisfied" and t <= check.visit_times[index]
-                 for i, (v, t) in enumerate(zip(visits, check.visit_times)) if i != index):
-            inc["reworked"] = 1
+        bits |= _RESPONSE_DUE | (_RESPONSE_IN_TIME if response - received <= dispatch_seconds else 0)
+    visits = data.get("visits")
+    if visits:
+        if status == "resolved":
+            bits |= _VISITED
+        visit_times = check.visit_times
+        index = _latest_visit(visits, visit_times)
+        if index is not None:
+            visit = visits[index]
+            satisfaction = visit["satisfaction"]
+            if status == "resolved" and data.get("reasonable", True):
+                bits |= _SATISFACTION_BASE | _SATISFACTION_BITS.get(satisfaction, 0)
+                if "solved" in visit:
+                    bits |= _SOLVED_BASE | (_SOLVED_YES if visit["solved"] else 0)
+            if satisfaction == "dissatisfied":
+                bits |= _DISSATISFIED
+            elif any(v["satisfaction"] == "dissatisfied" and t <= visit_times[index]
+                     for i, (v, t) in enumerate(zip(visits, visit_times)) if i != index):
+                bits |= _REWORKED
     mediation = data.get("mediation")
     if mediation:
-        inc["mediations"] = 1
-        outcome = mediation["outcome"]
-        if outcome == "agreement":
-            inc["mediation_agreements"] = 1
-        elif outcome == "no_agreement":
-            inc["mediation_no_agreement"] = 1
-        elif outcome == "referred":
-            inc["mediation_referred"] = 1
+        bits |= _MEDIATIONS | _OUTCOME_BITS[mediation["outcome"]]
     if "backlog" in data:
-        inc["backlog"] = 1
-        if status == "resolved":
-            inc["backlog_resolved"] = 1
+        bits |= _BACKLOG | (_BACKLOG_RESOLVED if status == "resolved" else 0)
     if "escalated" in data:
-        inc["escalated"] = 1
+        bits |= _ESCALATED
     if data.get("returns", 0) >= 1:
-        inc["returned"] = 1
-    return inc
+        bits |= _RETURNED
+    return bits
 
 
 def ratio(numerator: Fraction | int, denominator: Fraction | int) -> Fraction | None:
@@ -2032,10 +2043,48 @@ def rank_units(entries: list[dict[str, Any]], rank_min_cases: int) -> list[dict[
     return out
 
 
-class Tally:
-    """Counts cases as they stream past; memory grows with groups and listed cases."""
+class TextList:
+    """Short texts (the ids of listed cases) packed in one buffer.
 
-    def __init__(self, ledger: Ledger) -> None:
+    INFO: about len + 8 bytes a text and no Python object per text, where a
+    list of str costs ~70 bytes an id and leaves small objects scattered
+    among the freed events.
+    """
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array.array("q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        start = self._ends[index - 1] if index else 0
+        return self._data[start:self._ends[index]].decode("utf-8", "surrogatepass")
+
+
+NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
+
+
+class Tally:
+    """Counts cases as they stream past.
+
+    INFO: a case is counted once, under its slot, the distinct (unit,
+    category, channel, kind) it belongs to, and its bits (case_bits): memory
+    is bounded by slots x distinct bits, never by cases.  Groups and totals
+    are summed from the slots at the end.  What grows with cases: one
+    duration a resolved case (8 bytes, for the medians), and the open and
+    dissatisfied cases that may be listed (about 30 bytes + the id's length).
+    The lists only the report shows are kept only for the report.
+    """
+
+    def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
         self.ledger = ledger
         self.policy = ledger.policy
         self.calendar = Calendar(ledger.policy)
@@ -2044,73 +2093,76 @@ class Tally:
         # whole seconds: times are whole seconds, so flooring the window changes
         # no comparison, and keeps Fractions out of the per-case path
         self.dispatch_seconds = math.floor(ledger.policy.dispatch_hours * 3600)
-        # INFO: counted per group and kind of contribution, one Counter per
-        # (grouping, group name): the keys are bounded by groups x distinct
-        # contributions, never by cases.  Totals are the sum over the units.
-        self.contributions: dict[tuple[tuple[str, int], ...], int] = {}
-        self.counts: list[dict[str, Counter[int]]] = [{} for _ in GROUPINGS]
-        self.durations: list[dict[str, array.array]] = [{} for _ in GROUPINGS]  # seconds, for the medians
-        self.open_cases: list[tuple[tuple[str, str, str, str], int, int | None, str, str]] = []
-        self.dissatisfied: list[dict[str, Any]] = []
+        self.report_lists = report_lists
+        # per slot: its (unit, category, channel, kind), days allowed, counts by bits, durations
+        self.slots: dict[tuple[str, str, str, str], int] = {}
+        self.slot_keys: list[tuple[str, str, str, str]] = []
+        self.slot_days: list[int] = []
+        self.counts: list[dict[int, int]] = []
+        self.durations: list[array.array] = []  # seconds to resolve, for the medians
+        # open cases, for the overdue count and list once as-of is known
+        self.open_slots = array.array("q")
+        self.open_deadlines = array.array("q")
+        self.open_response_deadlines = array.array("q")  # NEVER once dispatched
+        self.open_ids = TextList()
+        self.dissatisfied_slots = array.array("q")
+        self.dissatisfied_ids = TextList()
+        # what only the report lists
         self.featured: list[dict[str, Any]] = []
         self.backlog: list[dict[str, Any]] = []
         self.escalations: list[dict[str, Any]] = []
         self.mediation_by: Counter[tuple[str, str, str]] = Counter()  # (by, name, outcome)
-        self.agreement_amounts: list[Decimal] = []
-        self.subcategories: Counter[tuple[str, str]] = Counter()
+        self.agreement_amount: Decimal | None = None  # the sum, None when no agreement names one
         self.latest: int | None = None
         self.cases = 0
 
-    def days_allowed(self, data: dict[str, Any]) -> int:
-        category = data["category"]
+    def days_allowed(self, category: str, kind: str) -> int:
         for key in (category, category.partition("/")[0]):
             if key in self.category_days:
                 return self.category_days[key]
-        return self.resolve_days.get(data["kind"], self.resolve_days["default"])
+        return self.resolve_days.get(kind, self.resolve_days["default"])
+
+    def _new_slot(self, key: tuple[str, str, str, str]) -> int:
+        slot = self.slots[key] = len(self.slot_keys)
+        self.slot_keys.append(key)
+        self.slot_days.append(self.days_allowed(key[1], key[3]))
+        self.counts.append({})
+        self.durations.append(array.array("q"))
+        return slot
 
     def add(self, data: dict[str, Any], check: CaseCheck) -> None:
         """Count one valid case."""
         self.cases += 1
-        times = check.times
         latest = check.latest
         if self.latest is None or latest > self.latest:
             self.latest = latest
-        category = data["category"]
-        major, _, minor = category.partition("/")
-        combo = (data["unit"], major, data.get("channel", "hotline"), data["kind"])
-        status = data["status"]
+        key = (data["unit"], data["category"], data.get("channel", "hotline"), data["kind"])
+        slot = self.slots.get(key)
+        if slot is None:
+            slot = self._new_slot(key)
+        times = check.times
         received = times["received"]
         deadline = times.get("deadline")
         if deadline is None:
-            deadline = self.calendar.deadline(received, self.days_allowed(data))
-        inc = case_increments(data, check, deadline, self.dispatch_seconds)
-        # the keys go in in program order, so equal contributions give equal tuples
-        contribution = self.contributions.setdefault(tuple(inc.items()), len(self.contributions))
-        for counts, name in zip(self.counts, combo):
-            counter = counts.get(name)
-            if counter is None:
-                counter = counts[name] = Counter()
-            counter[contribution] += 1
-        if status == "withdrawn":
-            return
-        self.subcategories[major, minor] += 1
+            deadline = self.calendar.deadline(received, self.slot_days[slot])
+        bits = case_bits(data, check, deadline, self.dispatch_seconds)
+        counts = self.counts[slot]
+        counts[bits] = counts.get(bits, 0) + 1
+        status = data["status"]
         if status == "resolved":
-            duration = times["resolved"] - received
-            for by_name, name in zip(self.durations, combo):
-                durations = by_name.get(name)
-                if durations is None:
-                    durations = by_name[name] = array.array("q")
-                durations.append(duration)
-        else:
-            responded = "dispatched" in times
-            response_deadline = None if responded else received + self.dispatch_seconds
-            self.open_cases.append((combo, deadline, response_deadline, data["id"], category))
-        if "dissatisfied" in inc:
-            self.dissatisfied.append({"id": data["id"], "unit": data["unit"], "category": category})
-        self._add_listed(data, times, category, status, deadline)
+            self.durations[slot].append(times["resolved"] - received)
+        elif status == "open":
+            self.open_slots.append(slot)
+            self.open_deadlines.append(deadline)
+            self.open_response_deadlines.append(NEVER if "dispatched" in times else received + self.dispatch_seconds)
+            self.open_ids.append(data["id"])
+        if bits & _DISSATISFIED:
+            self.dissatisfied_slots.append(slot)
+            self.dissatisfied_ids.append(data["id"])
+        if self.report_lists:
+            self._add_listed(data, times, status)
 
-    def _add_listed(self, data: dict[str, Any], times: dict[str, int], category: str,
-                    status: str, deadline: int) -> None:
+    def _add_listed(self, data: dict[str, Any], times: dict[str, int], status: str) -> None:
         """What only the report lists: featured, backlog, escalations, mediation detail."""
         if data.get("featured"):
             self.featured.append({**data, "_hours": None if status != "resolved"
@@ -2121,7 +2173,7 @@ class Tally:
                                  "risk": data.get("risk"), "resolved": data.get("resolved")})
         if "escalated" in data:
             esc = data["escalated"]
-            self.escalations.append({"id": data["id"], "unit": data["unit"], "category": category,
+            self.escalations.append({"id": data["id"], "unit": data["unit"], "category": data["category"],
                                      "at": esc["at"], "to": esc["to"], "reason": esc.get("reason"),
                                      "status": status})
         mediation = data.get("mediation")
@@ -2131,51 +2183,80 @@ class Tally:
                 if mediation.get(by):
                     self.mediation_by[by, mediation[by], outcome] += 1
             if outcome == "agreement" and "amount" in mediation:
-                self.agreement_amounts.append(Decimal(str(mediation["amount"])))
+                self.agreement_amount = (self.agreement_amount or Decimal(0)) + Decimal(str(mediation["amount"]))
 
     # -- the end of the stream -------------------------------------------------
     def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
         """Totals, groups and the overdue list, as of `as_of`."""
         tz = self.policy.tz_seconds
-        late_counts: Counter[tuple[tuple[str, str, str, str], str]] = Counter()
+        overdue = [0] * len(self.slot_keys)
+        response_late = [0] * len(self.slot_keys)
         overdue_list = []
-        for combo, deadline, response_deadline, case_id, category in self.open_cases:
+        for index, (slot, deadline, response_deadline) in enumerate(
+                zip(self.open_slots, self.open_deadlines, self.open_response_deadlines)):
             if deadline < as_of:
-                late_counts[combo, "overdue"] += 1
-                overdue_list.append({"id": case_id, "unit": combo[0], "category": category,
+                overdue[slot] += 1
+                unit, category, _channel, _kind = self.slot_keys[slot]
+                overdue_list.append({"id": self.open_ids[index], "unit": unit, "category": category,
                                      "deadline": format_time(deadline, tz),
                                      "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)})
             # INFO: a case not yet dispatched counts in the response rate only
             # once its response window has passed, and then as not in time.
-            if response_deadline is not None and response_deadline < as_of:
-                late_counts[combo, "response_due"] += 1
+            if response_deadline < as_of:
+                response_late[slot] += 1
         overdue_list.sort(key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
 
-        def empty() -> dict[str, int]:
-            return dict.fromkeys(BASE_KEYS, 0)
+        decoded: dict[int, list[str]] = {}
+        bases = []
+        for slot, counts in enumerate(self.counts):
+            base = dict.fromkeys(BASE_KEYS, 0)
+            for bits, n in counts.items():
+                keys = decoded.get(bits)
+                if keys is None:
+                    keys = decoded[bits] = decode_bits(bits)
+                for key in keys:
+                    base[key] += n
+            base["overdue"] += overdue[slot]
+            base["response_due"] += response_late[slot]
+            bases.append(base)
 
-        contributions = list(self.contributions)
-        by_group: list[dict[str, dict[str, int]]] = [defaultdict(empty) for _ in GROUPINGS]
-        for g, counts in enumerate(self.counts):
-            for name, counter in counts.items():
-                bucket = by_group[g][name]
-                for contribution, n in counter.items():
-                    for key, value in contributions[contribution]:
-                        bucket[key] += value * n
-        for (combo, key), n in late_counts.items():
-            for g in range(len(GROUPINGS)):
-                by_group[g][combo[g]][key] += n
-        totals = empty()
-        for bucket in by_group[0].values():  # every case is in exactly one unit
-            for key, value in bucket.items():
+        totals = dict.fromkeys(BASE_KEYS, 0)
+        for base in bases:
+            for key, value in base.items():
                 totals[key] += value
-        total_metrics = compute_metrics(totals, (d for arr in self.durations[0].values() for d in arr), self.policy)
+        total_metrics = compute_metrics(totals, (d for arr in self.durations for d in arr), self.policy)
         groups: dict[str, list[dict[str, Any]]] = {}
         for g, grouping in enumerate(GROUPINGS):
-            entries = [{"name": name, **compute_metrics(base, self.durations[g].get(name, ()), self.policy)}
-                       for name, base in by_group[g].items()]
+            members: dict[str, list[int]] = {}
+            for slot, key in enumerate(self.slot_keys):
+                name = key[g].partition("/")[0] if grouping == "category" else key[g]
+                members.setdefault(name, []).append(slot)
+            entries = []
+            for name, slots in members.items():
+                base = dict.fromkeys(BASE_KEYS, 0)
+                for slot in slots:
+                    for key, value in bases[slot].items():
+                        base[key] += value
+                durations = (d for slot in slots for d in self.durations[slot])
+                entries.append({"name": name, **compute_metrics(base, durations, self.policy)})
             groups[grouping] = self._order(grouping, entries)
         return total_metrics, groups, overdue_list
+
+    def dissatisfied_list(self) -> list[dict[str, Any]]:
+        """The cases whose effective visit is dissatisfied, in file order."""
+        return [{"id": self.dissatisfied_ids[index], "unit": self.slot_keys[slot][0],
+                 "category": self.slot_keys[slot][1]}
+                for index, slot in enumerate(self.dissatisfied_slots)]
+
+    def subcategories(self) -> Counter[tuple[str, str]]:
+        """Cases by (major, minor) category, withdrawn cases left out."""
+        found: Counter[tuple[str, str]] = Counter()
+        for key, counts in zip(self.slot_keys, self.counts):
+            n = sum(count for bits, count in counts.items() if not bits & _WITHDRAWN)
+            if n:
+                major, _, minor = key[1].partition("/")
+                found[major, minor] += n
+        return found
 
     def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if grouping == "unit":
@@ -2194,6 +2275,9 @@ class Options:
     encoding: str | None = None
     as_of: str | None = None
     strict: bool = False
+    # what the command shows: "check" counts nothing, "summary" the figures,
+    # "report" also keeps what only the report lists
+    needs: str = "report"
 
 
 @dataclasses.dataclass
@@ -2286,6 +2370,8 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
     first_header: dict[str, Any] | None = None
     late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
     digests: list[tuple[str, str]] = []
+    cases = 0
+    counting = options.needs != "check"
     for source in sources:
         hint = hints.get(source.index)
         reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
@@ -2302,7 +2388,7 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                     policy = build_policy(data.get("policy")) if data else Policy()
                     ledger = build_ledger(data, policy, options.as_of)
                     checker = CaseChecker(validators, ledger, lang)
-                    tally = Tally(ledger)
+                    tally = Tally(ledger, report_lists=options.needs == "report")
                 elif data and first_header is not None:
                     warnings.extend(_header_differences(item, first_header, lang))
                 if data:
@@ -2316,7 +2402,8 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 problems.extend(result.problems)
             if result.warnings:
                 warnings.extend(result.warnings)
-            if not problems.count:
+            cases += 1
+            if not problems.count and counting:
                 tally.add(item.data, result)
         problems.extend(reader.problems)
         digests.append((source.name, reader.sha256.hexdigest()))
@@ -2327,10 +2414,10 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
     if checker is not None and checker.duplicates:
         problems.extend(checker.duplicate_problems(sources, options.encoding))
     summary = None
-    if not problems.count and ledger is not None and tally is not None:
+    if not problems.count and ledger is not None and tally is not None and counting:
         summary = summarise(ledger, tally, options, warnings, digests)
     return Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, summary,
-                    tally.cases if tally else 0), {}
+                    cases), {}
 
 
 def _header_differences(header: Header, first: dict[str, Any], lang: str) -> list[Problem]:
@@ -2357,11 +2444,11 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
         "backlog": tally.backlog,
         "escalations": tally.escalations,
         "mediation_by": tally.mediation_by,
-        "agreement_amounts": tally.agreement_amounts,
-        "subcategories": tally.subcategories,
+        "agreement_amount": tally.agreement_amount,
+        "subcategories": tally.subcategories(),
     }
     return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
-                   overdue, tally.dissatisfied, warnings.sorted(), warnings.count, missed, digests, extras)
+                   overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras)
 
 
 # =============================================================================
@@ -2872,16 +2959,15 @@ def _report_mediation(doc: _Doc, summary: Summary) -> None:
     for (kind, _name, outcome), n in by.items():
         if kind == "mediator":
             outcomes[outcome] += n
-    amounts = summary.extras["agreement_amounts"]
-    amount_total = sum(amounts, Decimal(0))
+    amount_total = summary.extras["agreement_amount"]
     if zh:
         text = (f"本期调解 {totals['mediations']} 件，达成协议 {totals['mediation_agreements']} 件，"
                 f"调解成功率 {percent(totals['mediation_success_rate'])}（不含调解中的案件）")
-        text += f"；协议金额合计 {amount_total:,} 元。" if amounts else "。"
+        text += f"；协议金额合计 {amount_total:,} 元。" if amount_total is not None else "。"
     else:
         text = (f"{totals['mediations']} mediations, {totals['mediation_agreements']} agreements: success rate "
                 f"{percent(totals['mediation_success_rate'])} (pending cases left out)")
-        text += f"; agreed amounts total {amount_total:,} yuan." if amounts else "."
+        text += f"; agreed amounts total {amount_total:,} yuan." if amount_total is not None else "."
     doc.para(text)
     for kind, key in (("mediator", "r_mediator"), ("room", "r_room"), ("method", "r_method")):
         names = sorted({name for (k, name, _o) in by if k == kind})
@@ -3059,7 +3145,7 @@ def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
             os.unlink(temp_name)
 
 
-def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool) -> Options:
+def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
     if as_of is not None and not _TIME_RE.match(as_of):
         raise click.BadParameter(msg("pattern_datetime", lang, raw=as_of), param_hint="--as-of")
     if as_of is not None:
@@ -3073,7 +3159,7 @@ def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool) -
             "".encode(encoding)
         except LookupError:
             raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from None
-    return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict)
+    return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict, needs=needs)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -3113,7 +3199,7 @@ def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, en
         grassroots-report check ledger.yaml
         grassroots-report check jan.yaml feb.yaml   # ids must be unique across both
     """
-    options = _options(lang, encoding, as_of, strict)
+    options = _options(lang, encoding, as_of, strict, "check")
     analysis = run_checks(files, options)
     names = "、".join(files) if lang == "zh" else ", ".join(files)
     click.echo(msg("ok", lang, files=names, cases=analysis.cases), err=True)
@@ -3142,7 +3228,7 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
         grassroots-report summary ledger.yaml --by category
         grassroots-report summary ledger.yaml --format json > summary.json
     """
-    options = _options(lang, encoding, as_of, strict)
+    options = _options(lang, encoding, as_of, strict, "summary")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
     click.echo(SUMMARY_RENDERERS[fmt](analysis.summary, grouping), nl=False)
@@ -3162,7 +3248,7 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
         grassroots-report report ledger.yaml -o report.md
         pandoc report.md -o report.docx
     """
-    options = _options(lang, encoding, as_of, strict)
+    options = _options(lang, encoding, as_of, strict, "report")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
@@ -3187,7 +3273,7 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     Example:
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
-    options = _options(lang, encoding, as_of, strict)
+    options = _options(lang, encoding, as_of, strict, "report")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
