@@ -565,6 +565,7 @@ class FileReader:
     def items(self) -> Iterator[Header | CaseItem]:
         """Yield the header, then each case; never raises for bad input."""
         yaml = _yaml()
+        _bind_event_classes()
         loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         stream, hashing = self._open()
         loader = None
@@ -685,7 +686,7 @@ class FileReader:
                 yield from self._cases(nxt)
                 continue
             recorded = [ev, value_event]
-            value = _Builder(self, nxt, recorded, (key,), 1).build(value_event)
+            value = _Builder(self, nxt, recorded).build(value_event, (key,), 1)
             header_events.extend(recorded)
             if key not in header:
                 header[key] = value
@@ -702,21 +703,21 @@ class FileReader:
             self._problem(ev.start_mark, "", "two_documents")
 
     def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
-        yaml = _yaml()
         index = 0
-        end_class = yaml.SequenceEndEvent
+        builder = _Builder(self, nxt, [])
         while True:
             ev = nxt()
-            if ev.__class__ is end_class:
+            if ev.__class__ is _SequenceEndEvent:
                 return
             recorded = [ev]
-            data = _Builder(self, nxt, recorded, ("cases", index), 2).build(ev)
+            builder.restart(recorded)
+            data = builder.build(ev, ("cases", index), 2)
             yield CaseItem(self.source, index, data, recorded)
             index += 1
 
     def _skip(self, ev: Any, nxt: Callable[[], Any]) -> None:
         """Consume the rest of the node that starts with `ev`."""
-        _Builder(self, nxt, [], ("?",), 1).build(ev)
+        _Builder(self, nxt, [ev]).build(ev, ("?",), 1)
 
     def _check_node(self, ev: Any, path: str) -> None:
         if getattr(ev, "tag", None) or (getattr(ev, "anchor", None) and ev.__class__.__name__ == "AliasEvent"):
@@ -769,113 +770,150 @@ def _looks_like_gbk(raw: bytes) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+# the event classes, bound on the first read (yaml is imported late, see Imports)
+_ScalarEvent: Any = None
+_MappingStartEvent: Any = None
+_MappingEndEvent: Any = None
+_SequenceStartEvent: Any = None
+_SequenceEndEvent: Any = None
+_AliasEvent: Any = None
+
+
+def _bind_event_classes() -> None:
+    global _ScalarEvent, _MappingStartEvent, _MappingEndEvent, _SequenceStartEvent, _SequenceEndEvent, _AliasEvent
+    yaml = _yaml()
+    _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
+    _MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
+    _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+
+
 class _Builder:
-    """Builds one value from its events with an explicit stack (no recursion).
+    """Builds values from events; one builder reads a whole file.
 
     Every event is appended to `recorded`, so that a problem can be located
     afterwards without keeping marks for every node of every case.
+
+    INFO: the loops below are the hottest code of the tool (every event of
+    every case passes through them), so the common node, a plain or quoted
+    scalar with no tag or anchor, is read in line; anything else goes through
+    build().  Recursion is bounded: a collection deeper than MAX_DEPTH stops
+    the read before it is entered.
     """
 
-    __slots__ = ("reader", "nxt", "recorded", "base", "depth")
+    __slots__ = ("reader", "nxt", "recorded", "record")
 
-    def __init__(self, reader: FileReader, nxt: Callable[[], Any], recorded: list[Any],
-                 base: tuple[Any, ...], depth: int) -> None:
+    def __init__(self, reader: FileReader, nxt: Callable[[], Any], recorded: list[Any]) -> None:
         self.reader = reader
         self.nxt = nxt
         self.recorded = recorded
-        self.base = base
-        self.depth = depth
+        self.record = recorded.append
 
-    def build(self, ev: Any) -> Any:
-        yaml = _yaml()
-        Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-        MapEnd, SeqEnd, Alias = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
-        nxt = self.nxt
-        record = self.recorded.append
-        reader = self.reader
-        # frame: [container, pending key, {key: line} (maps only), key event]
-        stack: list[list[Any]] = []
-        while True:
-            cls = ev.__class__
-            if cls is Scalar:
-                if stack and stack[-1][1] is _NO_KEY and stack[-1][2] is not None:
-                    frame = stack[-1]  # this scalar is a key
-                    if ev.anchor or ev.tag:
-                        reader._check_node(ev, self._path(stack))
-                    frame[1] = ev.value
-                    frame[3] = ev
-                    ev = nxt()
-                    record(ev)
-                    continue
-                if ev.anchor or (ev.tag and ev.tag != "!"):
-                    reader._check_node(ev, self._path(stack))
-                    value = None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
-                elif ev.implicit[0]:
-                    value = ev.value
-                    # most plain scalars are plain text: resolve only what could be typed
-                    if not value or value[0] in _NUMBER_START or value in _TYPED_WORDS:
-                        value = resolve_plain(value)
-                else:
-                    value = ev.value
-            elif cls is MapStart or cls is SeqStart:
-                if ev.anchor or ev.tag:
-                    reader._check_node(ev, self._path(stack))
-                if self.depth + len(stack) >= MAX_DEPTH:
-                    reader._problem(ev.start_mark, self._path(stack), "too_deep", depth=MAX_DEPTH)
-                    raise _Stop
-                if cls is MapStart:
-                    stack.append([{}, _NO_KEY, {}, ev])
-                else:
-                    stack.append([[], _NO_KEY, None, ev])
-                ev = nxt()
-                record(ev)
-                continue
-            elif cls is MapEnd or cls is SeqEnd:
-                frame = stack.pop()
-                value = frame[0]
-                if stack and stack[-1][1] is _NO_KEY and stack[-1][2] is not None:
-                    # a collection in key position: refused, its value dropped
-                    reader._problem(frame[3].start_mark, self._path(stack), "key_not_text")
-                    stack[-1][1] = None
-                    stack[-1][3] = frame[3]
-                    ev = nxt()
-                    record(ev)
-                    continue
-            elif cls is Alias:
-                reader.refused_at.add((ev.start_mark.line + 1, ev.start_mark.column + 1))
-                reader._problem(ev.start_mark, self._path(stack), "alias", name=ev.anchor)
-                value = None
-            else:  # pragma: no cover - the parser sends nothing else inside a node
+    def restart(self, recorded: list[Any]) -> None:
+        """Record into a new list (for the next case)."""
+        self.recorded = recorded
+        self.record = recorded.append
+
+    def build(self, ev: Any, path: tuple[Any, ...], depth: int) -> Any:
+        """The value of the node that starts with `ev` (already recorded), at `path`.
+
+        `depth` is the number of collections around the node.
+        """
+        cls = ev.__class__
+        if cls is _ScalarEvent:
+            if ev.anchor or (ev.tag and ev.tag != "!"):
+                self.reader._check_node(ev, format_path(path))
+                return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
+            value = ev.value
+            if ev.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
+                value = resolve_plain(value)
+            return value
+        if cls is _MappingStartEvent or cls is _SequenceStartEvent:
+            if ev.anchor or ev.tag:
+                self.reader._check_node(ev, format_path(path))
+            if depth >= MAX_DEPTH:
+                self.reader._problem(ev.start_mark, format_path(path), "too_deep", depth=MAX_DEPTH)
                 raise _Stop
-            if not stack:
-                return value
-            frame = stack[-1]
-            container = frame[0]
-            if frame[2] is None:
-                container.append(value)
-            else:
-                key = frame[1]
-                if key is not None:
-                    key_line = frame[3].start_mark.line + 1
-                    if key in container:
-                        reader._problem(frame[3].start_mark, self._path(stack), "duplicate_key",
-                                        key=key, first=frame[2][key])
-                    else:
-                        container[key] = value
-                        frame[2][key] = key_line
-                frame[1] = _NO_KEY
-            ev = nxt()
-            record(ev)
+            if cls is _MappingStartEvent:
+                return self._mapping(path, depth + 1)
+            return self._sequence(path, depth + 1)
+        if cls is _AliasEvent:
+            self.reader.refused_at.add((ev.start_mark.line + 1, ev.start_mark.column + 1))
+            self.reader._problem(ev.start_mark, format_path(path), "alias", name=ev.anchor)
+            return None
+        raise _Stop  # pragma: no cover - the parser sends nothing else inside a node
 
-    def _path(self, stack: list[list[Any]]) -> str:
-        """The path of the node being read, for a problem found while building."""
-        parts: list[Any] = list(self.base)
-        for frame in stack:
-            if frame[2] is None:
-                parts.append(len(frame[0]))
-            elif frame[1] is not _NO_KEY and frame[1] is not None:
-                parts.append(frame[1])
-        return format_path(parts)
+    def _mapping(self, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        nxt, record = self.nxt, self.record
+        start = len(self.recorded)
+        mapping: dict[str, Any] = {}
+        while True:
+            k = nxt()
+            record(k)
+            cls = k.__class__
+            if cls is _ScalarEvent:
+                key = k.value
+                if k.anchor is not None or k.tag is not None:
+                    self.reader._check_node(k, format_path(path))
+            elif cls is _MappingEndEvent:
+                return mapping
+            else:
+                # a collection or alias as a key: refused, and its value dropped
+                self.build(k, path, depth)
+                if cls is not _AliasEvent:
+                    self.reader._problem(k.start_mark, format_path(path), "key_not_text")
+                key = None
+            v = nxt()
+            record(v)
+            if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
+                value = v.value
+                if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
+                    value = resolve_plain(value)
+            else:
+                value = self.build(v, path + (key,), depth)
+            if key is None:
+                continue
+            if key in mapping:
+                self.reader._problem(k.start_mark, format_path(path + (key,)), "duplicate_key",
+                                     key=key, first=self._first_key_line(start, key))
+            else:
+                mapping[key] = value
+
+    def _sequence(self, path: tuple[Any, ...], depth: int) -> list[Any]:
+        nxt, record = self.nxt, self.record
+        items: list[Any] = []
+        while True:
+            v = nxt()
+            record(v)
+            cls = v.__class__
+            if cls is _ScalarEvent and v.anchor is None and v.tag is None:
+                value = v.value
+                if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
+                    value = resolve_plain(value)
+                items.append(value)
+            elif cls is _SequenceEndEvent:
+                return items
+            else:
+                items.append(self.build(v, path + (len(items),), depth))
+
+    def _first_key_line(self, start: int, key: str) -> int:
+        """The line of the first `key` of the mapping whose events start at recorded[start]."""
+        depth = 0
+        expect_key = True
+        for ev in self.recorded[start:]:
+            cls = ev.__class__
+            if cls is _MappingStartEvent or cls is _SequenceStartEvent:
+                depth += 1
+                continue
+            if cls is _MappingEndEvent or cls is _SequenceEndEvent:
+                depth -= 1
+                if depth == 0:
+                    expect_key = not expect_key
+                continue
+            if depth == 0:
+                if expect_key and cls is _ScalarEvent and ev.value == key:
+                    return ev.start_mark.line + 1
+                expect_key = not expect_key
+        return 0  # pragma: no cover - the key was met before
 
 
 def format_path(parts: Iterable[Any]) -> str:
