@@ -423,7 +423,7 @@ class Header:
     events: list[Any]  # the header's YAML events, kept to locate problems
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CaseItem:
     """One case as read: its position in the list, its data and its events."""
 
@@ -1089,16 +1089,22 @@ _TYPE_EXPRESSIONS = {
 class SchemaCompiler:
     """Turns schema.yaml into one Python predicate, equal to jsonschema's is_valid.
 
-    It writes the checks out as small Python functions (as fastjsonschema does)
-    and compiles them once.  A keyword it does not know is an error here, never
+    It writes the checks out as Python source (as fastjsonschema does) and
+    compiles them once.  A keyword it does not know is an error here, never
     silently ignored; a value from the schema enters the code only as a name
-    bound in the namespace, never as source text.
+    bound in the namespace, or a key as its repr(), never as other text.
+
+    INFO: checks are written in line, one statement after another: an
+    object's properties are fetched with one dict.get each and checked in
+    place, with no call per property, and a check the type already proves
+    (isinstance after isinstance) is left out.  Only a $ref to an object or
+    a list becomes a function of its own (so a recursive $ref works).
     """
 
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"_is_integer": _is_integer, "_same": _same}
+        self.namespace: dict[str, Any] = {"_is_integer": _is_integer, "_same": _same, "_MISSING": _NO_KEY}
         self.refs: dict[str, str] = {}
         self.count = 0
 
@@ -1116,13 +1122,21 @@ class SchemaCompiler:
 
     def _function(self, schema: dict[str, Any]) -> str:
         """A function `name(v) -> bool` for `schema`; returns its name."""
+        if set(schema) - _ANNOTATIONS == {"$ref"}:  # only a $ref: that function itself, not a wrapper
+            target = self._target(schema["$ref"])
+            if {"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target):
+                return self._ref(schema["$ref"])
         name = self._name("check_")
         body: list[str] = []
         self._emit(schema, "v", body)
         self.lines += [f"def {name}(v):"] + ["    " + line for line in body] + ["    return True", ""]
         return name
 
-    def _emit(self, schema: dict[str, Any], v: str, body: list[str]) -> None:
+    def _emit(self, schema: dict[str, Any], v: str, body: list[str], known: str | None = None) -> None:
+        """Statements that `return False` unless the value named `v` is valid.
+
+        `known` is the JSON type `v` is already known to have, if any.
+        """
         unknown = set(schema) - _ANNOTATIONS - _KNOWN_KEYWORDS
         if unknown:
             raise ValueError(f"SchemaCompiler: unsupported keywords {sorted(unknown)}")
@@ -1131,64 +1145,91 @@ class SchemaCompiler:
             if {"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target):
                 body.append(f"if not {self._ref(schema['$ref'])}({v}): return False")
             else:  # a plain value (a date, a time, an enum): its checks written in place
-                self._emit(target, v, body)
+                self._emit(target, v, body, known)
+                known = target.get("type", known)
         if "type" in schema:
-            body.append(f"if not {_TYPE_EXPRESSIONS[schema['type']].format(v=v)}: return False")
+            if schema["type"] != known:
+                body.append(f"if not {_TYPE_EXPRESSIONS[schema['type']].format(v=v)}: return False")
+            known = schema["type"]
+        is_string = known == "string"
         if "const" in schema:
             body.append(f"if not _same({v}, {self._name('const_', [schema['const']])}[0]): return False")
         if "enum" in schema:
             if all(isinstance(c, str) for c in schema["enum"]):
                 choices = self._name("enum_", frozenset(schema["enum"]))
-                body.append(f"if not (isinstance({v}, str) and {v} in {choices}): return False")
+                test = f"{v} in {choices}" if is_string else f"(isinstance({v}, str) and {v} in {choices})"
+                body.append(f"if not {test}: return False")
             else:
                 choices = self._name("enum_", list(schema["enum"]))
                 body.append(f"if not any(_same({v}, c) for c in {choices}): return False")
         if "pattern" in schema:
             search = self._name("search_", re.compile(schema["pattern"]).search)
-            body.append(f"if isinstance({v}, str) and {search}({v}) is None: return False")
+            guard = "" if is_string else f"isinstance({v}, str) and "
+            body.append(f"if {guard}{search}({v}) is None: return False")
         if "minLength" in schema:
-            body.append(f"if isinstance({v}, str) and len({v}) < {int(schema['minLength'])}: return False")
-        number = _TYPE_EXPRESSIONS["number"].format(v=v)
+            guard = "" if is_string else f"isinstance({v}, str) and "
+            body.append(f"if {guard}len({v}) < {int(schema['minLength'])}: return False")
+        number = "" if known in ("number", "integer") else _TYPE_EXPRESSIONS["number"].format(v=v) + " and "
         for keyword, operator in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<=")):
             if keyword in schema:
                 limit = self._name("limit_", [schema[keyword]])
-                body.append(f"if {number} and {v} {operator} {limit}[0]: return False")
+                body.append(f"if {number}{v} {operator} {limit}[0]: return False")
         if {"required", "properties", "additionalProperties", "propertyNames"} & set(schema):
-            self._emit_object(schema, v, body)
+            self._emit_object(schema, v, body, known == "object")
         if "items" in schema:
-            item = self._function(schema["items"])
-            body.append(f"if isinstance({v}, list):")
-            body.append(f"    for item in {v}:")
-            body.append(f"        if not {item}(item): return False")
+            item = self._name("item_")
+            inner: list[str] = []
+            self._emit(schema["items"], item, inner)
+            if inner:
+                loop = [f"for {item} in {v}:"] + ["    " + line for line in inner]
+                if known == "array":
+                    body += loop
+                else:
+                    body.append(f"if isinstance({v}, list):")
+                    body += ["    " + line for line in loop]
 
-    def _emit_object(self, schema: dict[str, Any], v: str, body: list[str]) -> None:
+    def _emit_object(self, schema: dict[str, Any], v: str, body: list[str], known: bool) -> None:
         inner: list[str] = []
         required = schema.get("required", [])
         if required:
-            names = self._name("required_", tuple(required))
-            inner.append(f"for key in {names}:")
-            inner.append(f"    if key not in {v}: return False")
-        props = {key: self._function(sub) for key, sub in schema.get("properties", {}).items()}
+            names = self._name("required_", frozenset(required))
+            inner.append(f"if not {names} <= {v}.keys(): return False")
+        properties = schema.get("properties", {})
         extra = schema.get("additionalProperties", True)
-        if props or extra is not True:
-            table = self._name("properties_", {})
-            for key, function in props.items():
-                self.lines.append(f"{table}[{key!r}] = {function}")  # key text from schema.yaml, repr-quoted
-            inner.append(f"for key, value in {v}.items():")
-            inner.append(f"    test = {table}.get(key)")
-            if extra is False:
-                inner.append("    if test is None or not test(value): return False")
-            elif extra is True:
-                inner.append("    if test is not None and not test(value): return False")
-            else:
-                other = self._function(extra)
-                inner.append(f"    if not (test or {other})(value): return False")
+        if extra is False:
+            names = self._name("known_", frozenset(properties))
+            inner.append(f"if not {v}.keys() <= {names}: return False")
+        for key, sub in properties.items():
+            value = self._name("x_")
+            checks: list[str] = []
+            self._emit(sub, value, checks)
+            if checks:
+                inner.append(f"{value} = {v}.get({key!r}, _MISSING)")  # key text from schema.yaml, repr-quoted
+                inner.append(f"if {value} is not _MISSING:")
+                inner += ["    " + line for line in checks]
+        if extra is not True and extra is not False:
+            names = self._name("known_", frozenset(properties))
+            key, value = self._name("key_"), self._name("x_")
+            checks = []
+            self._emit(extra, value, checks)
+            if checks:
+                inner.append(f"for {key}, {value} in {v}.items():")
+                inner.append(f"    if {key} not in {names}:")
+                inner += ["        " + line for line in checks]
         if "propertyNames" in schema:
-            key_test = self._function(schema["propertyNames"])
-            inner.append(f"for key in {v}:")
-            inner.append(f"    if not {key_test}(key): return False")
-        body.append(f"if isinstance({v}, dict):")
-        body += ["    " + line for line in inner]
+            key = self._name("key_")
+            checks = []
+            self._emit(schema["propertyNames"], key, checks, "string")  # keys are always text
+            if checks:
+                inner.append(f"for {key} in {v}:")
+                inner += ["    " + line for line in checks]
+        if not inner:
+            return
+        if known:
+            body += inner
+        else:
+            body.append(f"if isinstance({v}, dict):")
+            body += ["    " + line for line in inner]
 
     def _target(self, ref: str) -> dict[str, Any]:
         if not ref.startswith("#/"):
@@ -1631,12 +1672,18 @@ class IdSeen:
     def add(self, case_id: str) -> bool:
         """Add an id; False when it (or an id with the same hash) was already there."""
         digest = hash(case_id) | 1
-        i = self._slot(digest)
-        if self.table[i] == digest:
-            return False
-        self.table[i] = digest
+        table, mask = self.table, self.mask
+        i = digest & mask
+        while True:  # _slot, written out: this runs once a case
+            value = table[i]
+            if value == digest:
+                return False
+            if value == 0:
+                break
+            i = (i + 1) & mask
+        table[i] = digest
         self.count += 1
-        if self.count * 2 > len(self.table):
+        if self.count * 2 > len(table):
             self._grow()
         return True
 
@@ -1665,7 +1712,7 @@ def _id_position(events: list[Any]) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CaseCheck:
     """What checking one case found: problems, warnings and its parsed times."""
 
@@ -1689,10 +1736,15 @@ class CaseChecker:
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         """Problems and warnings of one case, and its parsed times."""
-        if self.validators.case_is_valid(item.data):
-            clean = self._check_clean(item.data, rules)
-            if clean is not None:
-                return clean
+        data = item.data
+        if self.validators.case_is_valid(data):
+            # INFO: the id goes into the table here, once; a duplicate is worded by _check_located
+            if self.ids.add(data["id"]):
+                clean = self._check_clean(data, rules)
+                if clean is not None:
+                    return clean
+                return self._check_located(item, rules, id_added=True)
+            return self._check_located(item, rules, id_added=False)
         return self._check_located(item, rules)
 
     def _check_clean(self, data: dict[str, Any], rules: FileRules) -> CaseCheck | None:
@@ -1702,9 +1754,6 @@ class CaseChecker:
         no locations and builds no messages; anything unusual (a problem or a
         warning) falls back to _check_located, which finds and words it.
         """
-        case_id = data["id"]
-        if case_id in self.ids:
-            return None
         tz = self.tz
         try:
             received = parse_time(data["received"], tz)
@@ -1743,11 +1792,14 @@ class CaseChecker:
             subs = rules.categories.get(major, ())
             if subs == () or (minor and subs is not None and minor not in subs):
                 return None
-        self.ids.add(case_id)
         return CaseCheck([], [], times, visit_times, latest)
 
-    def _check_located(self, item: CaseItem, rules: FileRules) -> CaseCheck:
-        """Every problem and warning of one case, located and worded."""
+    def _check_located(self, item: CaseItem, rules: FileRules, id_added: bool | None = None) -> CaseCheck:
+        """Every problem and warning of one case, located and worded.
+
+        `id_added` says whether check() already put the id into the table
+        (True), found it there (False) or did not try (None).
+        """
         data = item.data
         base = ("cases", item.index)
         result = CaseCheck([], [], {}, [])
@@ -1770,7 +1822,7 @@ class CaseChecker:
                                               item.source, self.lang, self.validators)
         if not isinstance(data, dict):
             return result
-        self._check_id(data, item, marks_of, result)
+        self._check_id(data, item, marks_of, result, id_added)
         times = result.times
         tz = self.tz
         # every time after `received`, for the order and as-of checks: (path, epoch, text)
@@ -1845,11 +1897,13 @@ class CaseChecker:
         return result
 
     def _check_id(self, data: dict[str, Any], item: CaseItem, marks_of: Callable[..., Marks],
-                  result: CaseCheck) -> None:
+                  result: CaseCheck, id_added: bool | None) -> None:
         case_id = data.get("id")
         if not isinstance(case_id, str):
             return
-        if self.ids.add(case_id):
+        if id_added is None:
+            id_added = self.ids.add(case_id)
+        if id_added:
             return
         marks = marks_of(("id",))
         self.duplicates.append((case_id, Problem(item.source.name, marks.line, marks.column,
@@ -2126,6 +2180,8 @@ class Tally:
         self.ledger = ledger
         self.policy = ledger.policy
         self.calendar = Calendar(ledger.policy)
+        self.tz = ledger.policy.tz_seconds
+        self.deadlines: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
         self.resolve_days = dict(ledger.policy.resolve_days)
         self.category_days = dict(ledger.policy.category_resolve_days)
         # whole seconds: times are whole seconds, so flooring the window changes
@@ -2182,7 +2238,11 @@ class Tally:
         received = times["received"]
         deadline = times.get("deadline")
         if deadline is None:
-            deadline = self.calendar.deadline(received, self.slot_days[slot])
+            days = self.slot_days[slot]
+            day = (received + self.tz) // SECONDS_PER_DAY
+            deadline = self.deadlines.get((day, days))
+            if deadline is None:
+                deadline = self.deadlines[day, days] = self.calendar.deadline(received, days)
         bits = case_bits(data, check, deadline, self.dispatch_seconds)
         counts = self.counts[slot]
         counts[bits] = counts.get(bits, 0) + 1
@@ -2244,26 +2304,10 @@ class Tally:
                 response_late[slot] += 1
         overdue_list.sort(key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
 
-        decoded: dict[int, list[str]] = {}
-        bases = []
-        for slot, counts in enumerate(self.counts):
-            base = dict.fromkeys(BASE_KEYS, 0)
-            for bits, n in counts.items():
-                keys = decoded.get(bits)
-                if keys is None:
-                    keys = decoded[bits] = decode_bits(bits)
-                for key in keys:
-                    base[key] += n
-            base["overdue"] += overdue[slot]
-            base["response_due"] += response_late[slot]
-            bases.append(base)
-
-        totals = dict.fromkeys(BASE_KEYS, 0)
-        for base in bases:
-            for key, value in base.items():
-                totals[key] += value
-        total_metrics = compute_metrics(totals, (d for arr in self.durations for d in arr), self.policy)
+        # INFO: counts are merged by (group, bits) first and decoded into base
+        # counters once per group and distinct bits, not once per slot
         groups: dict[str, list[dict[str, Any]]] = {}
+        decoded: dict[int, list[str]] = {}
         for g, grouping in enumerate(GROUPINGS):
             members: dict[str, list[int]] = {}
             for slot, key in enumerate(self.slot_keys):
@@ -2271,14 +2315,29 @@ class Tally:
                 members.setdefault(name, []).append(slot)
             entries = []
             for name, slots in members.items():
-                base = dict.fromkeys(BASE_KEYS, 0)
-                for slot in slots:
-                    for key, value in bases[slot].items():
-                        base[key] += value
-                durations = (d for slot in slots for d in self.durations[slot])
-                entries.append({"name": name, **compute_metrics(base, durations, self.policy)})
+                entries.append({"name": name, **self._metrics(slots, overdue, response_late, decoded)})
             groups[grouping] = self._order(grouping, entries)
+        total_metrics = self._metrics(range(len(self.slot_keys)), overdue, response_late, decoded)
         return total_metrics, groups, overdue_list
+
+    def _metrics(self, slots: Iterable[int], overdue: list[int], response_late: list[int],
+                 decoded: dict[int, list[str]]) -> dict[str, Any]:
+        """The metrics of the cases in these slots."""
+        by_bits: Counter[int] = Counter()
+        base = dict.fromkeys(BASE_KEYS, 0)
+        durations = array.array("q")
+        for slot in slots:
+            by_bits.update(self.counts[slot])
+            base["overdue"] += overdue[slot]
+            base["response_due"] += response_late[slot]
+            durations += self.durations[slot]
+        for bits, n in by_bits.items():
+            keys = decoded.get(bits)
+            if keys is None:
+                keys = decoded[bits] = decode_bits(bits)
+            for key in keys:
+                base[key] += n
+        return compute_metrics(base, durations, self.policy)
 
     def dissatisfied_list(self) -> list[dict[str, Any]]:
         """The cases whose effective visit is dissatisfied, in file order."""

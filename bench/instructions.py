@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import yaml, sys; sum(1 for _ in yaml.parse(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader))"
 IMPORT_YAML = "import yaml"
 OURS = ("import sys, grassroots_report as gr; from pathlib import Path; gr.Validators(); "
-        "gr.analyse([gr.Source('x', 0, Path(sys.argv[1]))], gr.Options())")
+        "gr.analyse([gr.Source('x', 0, Path(sys.argv[1]))], gr.Options(needs=\"summary\"))")
 SETUP = "import grassroots_report as gr; gr.Validators()"
 
 
