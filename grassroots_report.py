@@ -1573,6 +1573,7 @@ class FileRules:
 
     units: frozenset[str] | None
     categories: dict[str, frozenset[str] | None] | None  # major -> subcategories
+    category_names: frozenset[str] = frozenset()  # every 'major' and 'major/minor' listed
 
 
 def check_header(header: Header, validators: Validators, lang: str) -> list[Problem]:
@@ -1632,11 +1633,12 @@ def file_rules(data: dict[str, Any]) -> FileRules:
     """The unit and category lists a (schema-valid) header gives."""
     units = data.get("units")
     categories = data.get("categories")
-    return FileRules(
-        frozenset(u["name"] for u in units) if isinstance(units, list) else None,
-        {c["name"]: (frozenset(c["subcategories"]) if "subcategories" in c else None) for c in categories}
-        if isinstance(categories, list) else None,
-    )
+    if not isinstance(categories, list):
+        return FileRules(frozenset(u["name"] for u in units) if isinstance(units, list) else None, None)
+    majors = {c["name"]: (frozenset(c["subcategories"]) if "subcategories" in c else None) for c in categories}
+    names = set(majors) | {f"{major}/{minor}" for major, subs in majors.items() for minor in subs or ()}
+    return FileRules(frozenset(u["name"] for u in units) if isinstance(units, list) else None, majors,
+                     frozenset(names))
 
 
 # -- one case ----------------------------------------------------------------------
@@ -1712,12 +1714,15 @@ def _id_position(events: list[Any]) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+_NO_PROBLEMS: tuple[()] = ()  # shared by every clean case: never appended to
+
+
 @dataclasses.dataclass(slots=True)
 class CaseCheck:
     """What checking one case found: problems, warnings and its parsed times."""
 
-    problems: list[Problem]
-    warnings: list[Problem]
+    problems: list[Problem] | tuple[()]  # _NO_PROBLEMS on the fast path
+    warnings: list[Problem] | tuple[()]
     times: dict[str, int]  # received, dispatched, resolved, deadline, escalated
     visit_times: list[int]
     latest: int = 0  # the latest event time of the case (for the as-of fallback)
@@ -1731,6 +1736,8 @@ class CaseChecker:
         self.ledger = ledger
         self.lang = lang
         self.tz = ledger.policy.tz_seconds
+        self.period = ledger.period_seconds
+        self.as_of = ledger.as_of
         self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
 
@@ -1755,44 +1762,63 @@ class CaseChecker:
         warning) falls back to _check_located, which finds and words it.
         """
         tz = self.tz
+        get = data.get
         try:
-            received = parse_time(data["received"], tz)
+            received = latest = parse_time(data["received"], tz)
             times = {"received": received}
-            later = []
             for key in ("dispatched", "resolved"):
-                if key in data:
-                    times[key] = moment = parse_time(data[key], tz)
-                    later.append(moment)
-            if "deadline" in data:
-                times["deadline"] = parse_time(data["deadline"], tz, True)
-            if "escalated" in data:
-                times["escalated"] = moment = parse_time(data["escalated"]["at"], tz)
-                later.append(moment)
-            visit_times = [parse_time(visit["at"], tz) for visit in data.get("visits") or ()]
+                text = get(key)
+                if text is not None:
+                    times[key] = moment = parse_time(text, tz)
+                    if moment < received:
+                        return None
+                    if moment > latest:
+                        latest = moment
+            text = get("deadline")
+            if text is not None:
+                times["deadline"] = parse_time(text, tz, True)
+            escalated = get("escalated")
+            if escalated is not None:
+                times["escalated"] = moment = parse_time(escalated["at"], tz)
+                if moment < received:
+                    return None
+                if moment > latest:
+                    latest = moment
+            visits = get("visits")
+            visit_times: list[int] = []
+            if visits:
+                for visit in visits:
+                    moment = parse_time(visit["at"], tz)
+                    if moment < received:
+                        return None
+                    if moment > latest:
+                        latest = moment
+                    visit_times.append(moment)
         except TimeError:
             return None
-        later += visit_times
         status = data["status"]
-        if (later and min(later) < received) or (status == "resolved") != ("resolved" in data):
+        if (status == "resolved") != ("resolved" in times) or (visit_times and status != "resolved"):
             return None
-        if visit_times and status != "resolved":
-            return None
-        period = self.ledger.period_seconds
+        period = self.period
         if period is not None and not period[0] <= received <= period[1]:
             return None
-        latest = max(later, default=received)  # later >= received, checked above
-        as_of = self.ledger.as_of
+        as_of = self.as_of
         if as_of is not None and latest > as_of:
             return None
-        if rules.units is not None and (data["unit"] not in rules.units or any(
-                u not in rules.units for u in data.get("co_units") or ())):
-            return None
-        if rules.categories is not None:
-            major, _, minor = data["category"].partition("/")
-            subs = rules.categories.get(major, ())
-            if subs == () or (minor and subs is not None and minor not in subs):
+        units = rules.units
+        if units is not None:
+            co_units = get("co_units")
+            if data["unit"] not in units or (co_units and not units.issuperset(co_units)):
                 return None
-        return CaseCheck([], [], times, visit_times, latest)
+        categories = rules.categories
+        if categories is not None:
+            category = data["category"]
+            if category not in rules.category_names:  # else: a major with no subcategory list, or unknown
+                major, _, minor = category.partition("/")
+                subs = categories.get(major, ())
+                if subs == () or (minor and subs is not None and minor not in subs):
+                    return None
+        return CaseCheck(_NO_PROBLEMS, _NO_PROBLEMS, times, visit_times, latest)
 
     def _check_located(self, item: CaseItem, rules: FileRules, id_added: bool | None = None) -> CaseCheck:
         """Every problem and warning of one case, located and worded.
@@ -2208,7 +2234,6 @@ class Tally:
         self.mediation_by: Counter[tuple[str, str, str]] = Counter()  # (by, name, outcome)
         self.agreement_amount: Decimal | None = None  # the sum, None when no agreement names one
         self.latest: int | None = None
-        self.cases = 0
 
     def days_allowed(self, category: str, kind: str) -> int:
         for key in (category, category.partition("/")[0]):
@@ -2226,7 +2251,6 @@ class Tally:
 
     def add(self, data: dict[str, Any], check: CaseCheck) -> None:
         """Count one valid case."""
-        self.cases += 1
         latest = check.latest
         if self.latest is None or latest > self.latest:
             self.latest = latest
