@@ -2347,14 +2347,17 @@ class Tally:
     def _metrics(self, slots: Iterable[int], overdue: list[int], response_late: list[int],
                  decoded: dict[int, list[str]]) -> dict[str, Any]:
         """The metrics of the cases in these slots."""
-        by_bits: Counter[int] = Counter()
+        by_bits: dict[int, int] = {}
         base = dict.fromkeys(BASE_KEYS, 0)
         durations = array.array("q")
+        late = 0
         for slot in slots:
-            by_bits.update(self.counts[slot])
+            for bits, n in self.counts[slot].items():
+                by_bits[bits] = by_bits.get(bits, 0) + n
             base["overdue"] += overdue[slot]
-            base["response_due"] += response_late[slot]
+            late += response_late[slot]
             durations += self.durations[slot]
+        base["response_due"] = late
         for bits, n in by_bits.items():
             keys = decoded.get(bits)
             if keys is None:
