@@ -1104,7 +1104,7 @@ class SchemaCompiler:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"_is_integer": _is_integer, "_same": _same, "_MISSING": _NO_KEY}
+        self.namespace: dict[str, Any] = {"_is_integer": _is_integer, "_same": _same}
         self.refs: dict[str, str] = {}
         self.count = 0
 
@@ -1203,9 +1203,15 @@ class SchemaCompiler:
             value = self._name("x_")
             checks: list[str] = []
             self._emit(sub, value, checks)
-            if checks:
-                inner.append(f"{value} = {v}.get({key!r}, _MISSING)")  # key text from schema.yaml, repr-quoted
-                inner.append(f"if {value} is not _MISSING:")
+            if not checks:
+                continue
+            # key text from schema.yaml, repr-quoted; `in` then [] costs less than get() here
+            if key in required:
+                inner.append(f"{value} = {v}[{key!r}]")
+                inner += checks
+            else:
+                inner.append(f"if {key!r} in {v}:")
+                inner.append(f"    {value} = {v}[{key!r}]")
                 inner += ["    " + line for line in checks]
         if extra is not True and extra is not False:
             names = self._name("known_", frozenset(properties))
