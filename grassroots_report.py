@@ -46,6 +46,7 @@ import difflib
 import functools
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -2197,15 +2198,15 @@ NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispa
 
 
 class Tally:
-    """Counts cases as they stream past.
+    """Counts cases as they stream past, in memory that does not grow with them.
 
-    INFO: a case is counted once, under its slot, the distinct (unit,
-    category, channel, kind) it belongs to, and its bits (case_bits): memory
-    is bounded by slots x distinct bits, never by cases.  Groups and totals
-    are summed from the slots at the end.  What grows with cases: one
-    duration a resolved case (8 bytes, for the medians), and the open and
-    dissatisfied cases that may be listed (about 30 bytes + the id's length).
-    The lists only the report shows are kept only for the report.
+    INFO: each case adds 1 to its group's count of its bits (case_bits), in
+    each of the four groupings: memory is bounded by groups x distinct bits.
+    Totals are the sum over the units.  What grows with cases: the seconds to
+    resolve of each resolved case in each grouping (4 x 4 bytes, for the
+    medians), and the open and dissatisfied cases that may be listed (about
+    40 bytes + the id's length each).  What only the report lists is kept
+    only for the report.
     """
 
     def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
@@ -2216,24 +2217,28 @@ class Tally:
         self.deadlines: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
         self.resolve_days = dict(ledger.policy.resolve_days)
         self.category_days = dict(ledger.policy.category_resolve_days)
+        self.days: dict[tuple[str, str], int] = {}  # (category, kind) -> days allowed
+        self.majors: dict[str, str] = {}  # category -> its major category
         # whole seconds: times are whole seconds, so flooring the window changes
         # no comparison, and keeps Fractions out of the per-case path
         self.dispatch_seconds = math.floor(ledger.policy.dispatch_hours * 3600)
         self.report_lists = report_lists
-        # per slot: its (unit, category, channel, kind), days allowed, counts by bits, durations
-        self.slots: dict[tuple[str, str, str, str], int] = {}
-        self.slot_keys: list[tuple[str, str, str, str]] = []
-        self.slot_days: list[int] = []
-        self.counts: list[dict[int, int]] = []
-        self.durations: list[array.array] = []  # seconds to resolve, for the medians
-        # open cases, for the overdue count and list once as-of is known
-        self.open_slots = array.array("q")
+        # per grouping (GROUPINGS order): group name -> {bits: cases}, and -> seconds to resolve
+        self.counts: list[dict[str, dict[int, int]]] = [{} for _ in GROUPINGS]
+        self.durations: list[dict[str, array.array]] = [{} for _ in GROUPINGS]
+        # every unit, category, channel and kind met, numbered, for the kept cases below
+        self.numbers: dict[str, int] = {}
+        self.names: list[str] = []
+        # open cases (for the overdue count and list, once as-of is known): unit,
+        # category, channel and kind numbers, deadlines and ids
+        self.open_names = array.array("i")
         self.open_deadlines = array.array("q")
         self.open_response_deadlines = array.array("q")  # NEVER once dispatched
         self.open_ids = TextList()
-        self.dissatisfied_slots = array.array("q")
+        self.dissatisfied_names = array.array("i")  # unit and category numbers
         self.dissatisfied_ids = TextList()
         # what only the report lists
+        self.category_cases: Counter[str] = Counter()  # cases by full category, withdrawn left out
         self.featured: list[dict[str, Any]] = []
         self.backlog: list[dict[str, Any]] = []
         self.escalations: list[dict[str, Any]] = []
@@ -2247,51 +2252,71 @@ class Tally:
                 return self.category_days[key]
         return self.resolve_days.get(kind, self.resolve_days["default"])
 
-    def _new_slot(self, key: tuple[str, str, str, str]) -> int:
-        slot = self.slots[key] = len(self.slot_keys)
-        self.slot_keys.append(key)
-        self.slot_days.append(self.days_allowed(key[1], key[3]))
-        self.counts.append({})
-        self.durations.append(array.array("q"))
-        return slot
+    def _number(self, name: str) -> int:
+        number = self.numbers.get(name)
+        if number is None:
+            number = self.numbers[name] = len(self.names)
+            self.names.append(name)
+        return number
 
     def add(self, data: dict[str, Any], check: CaseCheck) -> None:
         """Count one valid case."""
         latest = check.latest
         if self.latest is None or latest > self.latest:
             self.latest = latest
-        key = (data["unit"], data["category"], data.get("channel", "hotline"), data["kind"])
-        slot = self.slots.get(key)
-        if slot is None:
-            slot = self._new_slot(key)
+        category = data["category"]
+        kind = data["kind"]
+        major = self.majors.get(category)
+        if major is None:
+            major = self.majors[category] = category.partition("/")[0]
+        names = (data["unit"], major, data.get("channel", "hotline"), kind)
         times = check.times
         received = times["received"]
-        deadline = times.get("deadline")
-        if deadline is None:
-            days = self.slot_days[slot]
-            day = (received + self.tz) // SECONDS_PER_DAY
-            deadline = self.deadlines.get((day, days))
-            if deadline is None:
-                deadline = self.deadlines[day, days] = self.calendar.deadline(received, days)
-        bits = case_bits(data, check, deadline, self.dispatch_seconds)
-        counts = self.counts[slot]
-        counts[bits] = counts.get(bits, 0) + 1
         status = data["status"]
+        deadline = 0
+        if status != "withdrawn":
+            deadline = times.get("deadline")
+            if deadline is None:
+                days = self.days.get((category, kind))
+                if days is None:
+                    days = self.days[category, kind] = self.days_allowed(category, kind)
+                day = (received + self.tz) // SECONDS_PER_DAY
+                deadline = self.deadlines.get((day, days))
+                if deadline is None:
+                    deadline = self.deadlines[day, days] = self.calendar.deadline(received, days)
+        bits = case_bits(data, check, deadline, self.dispatch_seconds)
+        for counts, name in zip(self.counts, names):
+            by_bits = counts.get(name)
+            if by_bits is None:
+                by_bits = counts[name] = {}
+            by_bits[bits] = by_bits.get(bits, 0) + 1
         if status == "resolved":
-            self.durations[slot].append(times["resolved"] - received)
+            duration = times["resolved"] - received
+            for durations, name in zip(self.durations, names):
+                kept = durations.get(name)
+                if kept is None:
+                    kept = durations[name] = array.array("i")
+                try:
+                    kept.append(duration)
+                except OverflowError:  # more than 68 years: 8 bytes from now on
+                    kept = durations[name] = array.array("q", kept)
+                    kept.append(duration)
         elif status == "open":
-            self.open_slots.append(slot)
+            self.open_names.extend((self._number(names[0]), self._number(category),
+                                    self._number(names[2]), self._number(kind)))
             self.open_deadlines.append(deadline)
             self.open_response_deadlines.append(NEVER if "dispatched" in times else received + self.dispatch_seconds)
             self.open_ids.append(data["id"])
         if bits & _DISSATISFIED:
-            self.dissatisfied_slots.append(slot)
+            self.dissatisfied_names.extend((self._number(names[0]), self._number(category)))
             self.dissatisfied_ids.append(data["id"])
         if self.report_lists:
             self._add_listed(data, times, status)
 
     def _add_listed(self, data: dict[str, Any], times: dict[str, int], status: str) -> None:
         """What only the report lists: featured, backlog, escalations, mediation detail."""
+        if status != "withdrawn":
+            self.category_cases[data["category"]] += 1
         if data.get("featured"):
             self.featured.append({**data, "_hours": None if status != "resolved"
                                   else Fraction(times["resolved"] - times["received"], 3600)})
@@ -2317,75 +2342,76 @@ class Tally:
     def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
         """Totals, groups and the overdue list, as of `as_of`."""
         tz = self.policy.tz_seconds
-        overdue = [0] * len(self.slot_keys)
-        response_late = [0] * len(self.slot_keys)
+        names = self.names
+        # per grouping: group name -> overdue cases, and -> open cases whose response window has passed
+        overdue: list[Counter[str]] = [Counter() for _ in GROUPINGS]
+        response_late: list[Counter[str]] = [Counter() for _ in GROUPINGS]
         overdue_list = []
-        for index, (slot, deadline, response_deadline) in enumerate(
-                zip(self.open_slots, self.open_deadlines, self.open_response_deadlines)):
+        for index, (deadline, response_deadline) in enumerate(zip(self.open_deadlines,
+                                                                  self.open_response_deadlines)):
+            if deadline >= as_of and response_deadline >= as_of:
+                continue
+            unit, category, channel, kind = (names[n] for n in self.open_names[4 * index: 4 * index + 4])
+            groups_of_case = (unit, self.majors[category], channel, kind)
             if deadline < as_of:
-                overdue[slot] += 1
-                unit, category, _channel, _kind = self.slot_keys[slot]
+                for counter, name in zip(overdue, groups_of_case):
+                    counter[name] += 1
                 overdue_list.append({"id": self.open_ids[index], "unit": unit, "category": category,
                                      "deadline": format_time(deadline, tz),
                                      "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)})
             # INFO: a case not yet dispatched counts in the response rate only
             # once its response window has passed, and then as not in time.
             if response_deadline < as_of:
-                response_late[slot] += 1
+                for counter, name in zip(response_late, groups_of_case):
+                    counter[name] += 1
         overdue_list.sort(key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
 
-        # INFO: counts are merged by (group, bits) first and decoded into base
-        # counters once per group and distinct bits, not once per slot
-        groups: dict[str, list[dict[str, Any]]] = {}
         decoded: dict[int, list[str]] = {}
+        groups: dict[str, list[dict[str, Any]]] = {}
         for g, grouping in enumerate(GROUPINGS):
-            members: dict[str, list[int]] = {}
-            for slot, key in enumerate(self.slot_keys):
-                name = key[g].partition("/")[0] if grouping == "category" else key[g]
-                members.setdefault(name, []).append(slot)
             entries = []
-            for name, slots in members.items():
-                entries.append({"name": name, **self._metrics(slots, overdue, response_late, decoded)})
+            for name, by_bits in self.counts[g].items():
+                base = self._base(by_bits, decoded)
+                base["overdue"] += overdue[g][name]
+                base["response_due"] += response_late[g][name]
+                entries.append({"name": name, **compute_metrics(base, self.durations[g].get(name, ()), self.policy)})
             groups[grouping] = self._order(grouping, entries)
-        total_metrics = self._metrics(range(len(self.slot_keys)), overdue, response_late, decoded)
-        return total_metrics, groups, overdue_list
+        # the totals: every case is in exactly one unit
+        all_bits: dict[int, int] = {}
+        for by_bits in self.counts[0].values():
+            for bits, n in by_bits.items():
+                all_bits[bits] = all_bits.get(bits, 0) + n
+        totals = self._base(all_bits, decoded)
+        totals["overdue"] += len(overdue_list)
+        totals["response_due"] += sum(response_late[0].values())
+        durations = itertools.chain.from_iterable(self.durations[0].values())
+        return compute_metrics(totals, durations, self.policy), groups, overdue_list
 
-    def _metrics(self, slots: Iterable[int], overdue: list[int], response_late: list[int],
-                 decoded: dict[int, list[str]]) -> dict[str, Any]:
-        """The metrics of the cases in these slots."""
-        by_bits: dict[int, int] = {}
+    @staticmethod
+    def _base(by_bits: dict[int, int], decoded: dict[int, list[str]]) -> dict[str, int]:
+        """The base counters of cases counted by bits."""
         base = dict.fromkeys(BASE_KEYS, 0)
-        durations = array.array("q")
-        late = 0
-        for slot in slots:
-            for bits, n in self.counts[slot].items():
-                by_bits[bits] = by_bits.get(bits, 0) + n
-            base["overdue"] += overdue[slot]
-            late += response_late[slot]
-            durations += self.durations[slot]
-        base["response_due"] = late
         for bits, n in by_bits.items():
             keys = decoded.get(bits)
             if keys is None:
                 keys = decoded[bits] = decode_bits(bits)
             for key in keys:
                 base[key] += n
-        return compute_metrics(base, durations, self.policy)
+        return base
 
     def dissatisfied_list(self) -> list[dict[str, Any]]:
         """The cases whose effective visit is dissatisfied, in file order."""
-        return [{"id": self.dissatisfied_ids[index], "unit": self.slot_keys[slot][0],
-                 "category": self.slot_keys[slot][1]}
-                for index, slot in enumerate(self.dissatisfied_slots)]
+        names = self.names
+        return [{"id": self.dissatisfied_ids[index], "unit": names[self.dissatisfied_names[2 * index]],
+                 "category": names[self.dissatisfied_names[2 * index + 1]]}
+                for index in range(len(self.dissatisfied_ids))]
 
     def subcategories(self) -> Counter[tuple[str, str]]:
-        """Cases by (major, minor) category, withdrawn cases left out."""
+        """Cases by (major, minor) category, withdrawn cases left out (kept for the report only)."""
         found: Counter[tuple[str, str]] = Counter()
-        for key, counts in zip(self.slot_keys, self.counts):
-            n = sum(count for bits, count in counts.items() if not bits & _WITHDRAWN)
-            if n:
-                major, _, minor = key[1].partition("/")
-                found[major, minor] += n
+        for category, n in self.category_cases.items():
+            major, _, minor = category.partition("/")
+            found[major, minor] += n
         return found
 
     def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
