@@ -92,3 +92,24 @@ def test_bar_scales_to_the_largest():
     assert gr.bar(10, 10) == "█" * gr.BAR_WIDTH
     assert gr.bar(0, 10) == ""
     assert gr.bar(1, 160) == "▏"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 16])
+def test_median_over_sorted_chunks_is_the_median(monkeypatch, chunk):
+    # the median is found by bisection over arrays sorted in chunks: the same as sorting everything
+    import array
+    import random
+    import statistics
+    from fractions import Fraction
+
+    monkeypatch.setattr(gr, "MEDIAN_CHUNK", chunk)
+    rng = random.Random(chunk)
+    for size in (1, 2, 3, 10, 101):
+        runs = [array.array("i", (rng.choice([0, 60, 3600, 5400, 86_400 * rng.randint(0, 9)])
+                                  for _ in range(rng.randint(0, size)))) for _ in range(3)]
+        everything = [d for run in runs for d in run]
+        for run in runs:
+            gr.sort_in_chunks(run)
+        expected = None if not everything else \
+            gr.round_half_up(Fraction(statistics.median(everything)) / 3600, 1)
+        assert gr.median_hours(runs) == expected
