@@ -47,6 +47,7 @@ import difflib
 import functools
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -58,7 +59,7 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import click
 
@@ -457,8 +458,8 @@ class Summary:
     as_of_text: str
     totals: dict[str, Any]
     groups: dict[str, list[dict[str, Any]]]
-    overdue: list[dict[str, Any]]
-    dissatisfied: list[dict[str, Any]]
+    overdue: Sequence[dict[str, Any]]  # a ListedCases: entries are made as they are read
+    dissatisfied: Sequence[dict[str, Any]]
     warnings: list[Problem]
     warning_count: int
     missed_targets: list[str]  # rate keys whose target the totals miss
@@ -2230,6 +2231,30 @@ class TextList:
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
 
 
+class ListedCases:
+    """A list of cases (overdue, dissatisfied) whose entries are made when read.
+
+    INFO: a dict an entry would cost ~400 bytes a listed case; the entries
+    are built one at a time from the Tally's packed arrays as the output is
+    written.
+    """
+
+    def __init__(self, indexes: Iterable[int], entry: Callable[[int], dict[str, Any]]) -> None:
+        self._indexes = array.array("q", indexes)
+        self._entry = entry
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __getitem__(self, position: int) -> dict[str, Any]:
+        return self._entry(self._indexes[position])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        entry = self._entry
+        for index in self._indexes:
+            yield entry(index)
+
+
 class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
 
@@ -2372,14 +2397,14 @@ class Tally:
                 self.agreement_amount = (self.agreement_amount or Decimal(0)) + Decimal(str(mediation["amount"]))
 
     # -- the end of the stream -------------------------------------------------
-    def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], ListedCases]:
         """Totals, groups and the overdue list, as of `as_of`."""
         tz = self.policy.tz_seconds
         names = self.names
         # per grouping: group name -> overdue cases, and -> open cases whose response window has passed
         overdue: list[Counter[str]] = [Counter() for _ in GROUPINGS]
         response_late: list[Counter[str]] = [Counter() for _ in GROUPINGS]
-        overdue_list = []
+        overdue_indexes = []
         for index, (deadline, response_deadline) in enumerate(zip(self.open_deadlines,
                                                                   self.open_response_deadlines)):
             if deadline >= as_of and response_deadline >= as_of:
@@ -2389,15 +2414,14 @@ class Tally:
             if deadline < as_of:
                 for counter, name in zip(overdue, groups_of_case):
                     counter[name] += 1
-                overdue_list.append({"id": self.open_ids[index], "unit": unit, "category": category,
-                                     "deadline": format_time(deadline, tz),
-                                     "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)})
+                overdue_indexes.append(index)
             # INFO: a case not yet dispatched counts in the response rate only
             # once its response window has passed, and then as not in time.
             if response_deadline < as_of:
                 for counter, name in zip(response_late, groups_of_case):
                     counter[name] += 1
-        overdue_list.sort(key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
+        overdue_list = ListedCases(self._most_overdue_first(overdue_indexes),
+                                   functools.partial(self._overdue_entry, as_of))
 
         decoded: dict[int, list[str]] = {}
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -2419,10 +2443,33 @@ class Tally:
             for bits, n in by_bits.items():
                 all_bits[bits] = all_bits.get(bits, 0) + n
         totals = self._base(all_bits, decoded)
-        totals["overdue"] += len(overdue_list)
+        totals["overdue"] += len(overdue_indexes)
         totals["response_due"] += sum(response_late[0].values())
         # the units' durations, sorted in chunks above
         return compute_metrics(totals, list(self.durations[0].values()), self.policy), groups, overdue_list
+
+    def _most_overdue_first(self, indexes: list[int]) -> list[int]:
+        """Open cases by days overdue (most first), then deadline, then id.
+
+        The earlier the deadline, the more days overdue: so by deadline, and
+        by id among equal deadlines (decoding only the ids that tie).
+        """
+        deadlines = self.open_deadlines
+        indexes.sort(key=deadlines.__getitem__)
+        ordered: list[int] = []
+        for _deadline, tied in itertools.groupby(indexes, key=deadlines.__getitem__):
+            tied_indexes = list(tied)
+            if len(tied_indexes) > 1:
+                tied_indexes.sort(key=self.open_ids.__getitem__)
+            ordered += tied_indexes
+        return ordered
+
+    def _overdue_entry(self, as_of: int, index: int) -> dict[str, Any]:
+        deadline = self.open_deadlines[index]
+        return {"id": self.open_ids[index], "unit": self.names[self.open_names[4 * index]],
+                "category": self.names[self.open_names[4 * index + 1]],
+                "deadline": format_time(deadline, self.policy.tz_seconds),
+                "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)}
 
     @staticmethod
     def _base(by_bits: dict[int, int], decoded: dict[int, list[str]]) -> dict[str, int]:
@@ -2436,12 +2483,13 @@ class Tally:
                 base[key] += n
         return base
 
-    def dissatisfied_list(self) -> list[dict[str, Any]]:
+    def dissatisfied_list(self) -> ListedCases:
         """The cases whose effective visit is dissatisfied, in file order."""
-        names = self.names
-        return [{"id": self.dissatisfied_ids[index], "unit": names[self.dissatisfied_names[2 * index]],
-                 "category": names[self.dissatisfied_names[2 * index + 1]]}
-                for index in range(len(self.dissatisfied_ids))]
+        return ListedCases(range(len(self.dissatisfied_ids)), self._dissatisfied_entry)
+
+    def _dissatisfied_entry(self, index: int) -> dict[str, Any]:
+        return {"id": self.dissatisfied_ids[index], "unit": self.names[self.dissatisfied_names[2 * index]],
+                "category": self.names[self.dissatisfied_names[2 * index + 1]]}
 
     def subcategories(self) -> Counter[tuple[str, str]]:
         """Cases by (major, minor) category, withdrawn cases left out (kept for the report only)."""
@@ -2833,9 +2881,35 @@ def summary_json(summary: Summary) -> dict[str, Any]:
     }
 
 
+def render_json_chunks(summary: Summary) -> Iterator[str]:
+    """The JSON summary as pieces of text, the listed cases one at a time.
+
+    INFO: the same bytes as json.dumps(summary_json(...), indent=2), without
+    ever holding the whole text or every listed case: a year's overdue list
+    can run to tens of thousands of entries.
+    """
+    document = summary_json(summary)
+    last = len(document) - 1
+    yield "{\n"
+    for position, (key, value) in enumerate(document.items()):
+        end = ",\n" if position < last else "\n"
+        name = json.dumps(key, ensure_ascii=False)
+        if isinstance(value, ListedCases) and len(value):
+            yield f"  {name}: [\n"
+            count = len(value)
+            for number, entry in enumerate(value, start=1):
+                text = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                yield f"    {text}{',' if number < count else ''}\n"
+            yield "  ]" + end
+        else:
+            value = list(value) if isinstance(value, ListedCases) else value
+            yield f"  {name}: " + json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ") + end
+    yield "}\n"
+
+
 def render_json(summary: Summary, grouping: str) -> str:
     """The JSON summary (all groupings; --by does not change it)."""
-    return json.dumps(summary_json(summary), ensure_ascii=False, indent=2) + "\n"
+    return "".join(render_json_chunks(summary))
 
 
 SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
@@ -3424,7 +3498,11 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
     options = _options(lang, encoding, as_of, strict, "summary")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
-    click.echo(SUMMARY_RENDERERS[fmt](analysis.summary, grouping), nl=False)
+    if fmt == "json":  # written as it is made: the listed cases can be many
+        for chunk in render_json_chunks(analysis.summary):
+            click.echo(chunk, nl=False)
+    else:
+        click.echo(SUMMARY_RENDERERS[fmt](analysis.summary, grouping), nl=False)
     _fail_on_target(analysis.summary, fail_on_target)
 
 
