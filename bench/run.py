@@ -3,13 +3,15 @@
 
     python bench/run.py                              # sizes 10000,100000,1000000
     python bench/run.py --sizes 10000,100000 --repeat 1
+    python bench/run.py --sizes 356000 --terse       # ~300-byte cases (gen_ledger.py --terse)
 
 For each size N it uses a ledger of N cases written by bench/gen_ledger.py
 into bench/.data/ (kept between runs, rewritten when gen_ledger.py is newer,
 or always with --regen), then times, each as its own subprocess:
 
   floor     sum(1 for _ in yaml.parse(f, Loader=yaml.CSafeLoader)): libyaml
-            events only, the least any PyYAML-based checker can cost
+            events only, the least any PyYAML-based checker can cost (f is
+            opened as text, as open(path) gives it)
   check     grassroots_report.py check FILE
   summary   grassroots_report.py summary --format json FILE
   report    grassroots_report.py report FILE -o TMP/report.md
@@ -19,7 +21,9 @@ or always with --regen), then times, each as its own subprocess:
 and once `grassroots_report.py --help` (start-up cost).  The tool is run as
 `python grassroots_report.py`, so it needs no install.
 
-Each timing is wall-clock, the best (minimum) of --repeat runs.  Peak RSS is
+Each timing is wall-clock, the best (minimum) of --repeat rounds; a round
+runs every command of a size once, in turn, so that the floor and the tool
+see the same spells of a shared machine.  Peak RSS is
 the child's own ru_maxrss, read from os.wait4 on that child (not
 RUSAGE_CHILDREN, which only keeps the maximum over all children so far).
 The result is a Markdown table on stdout; progress goes to stderr.  A command
@@ -116,6 +120,11 @@ def best_of(cmd: list[str], repeat: int, timeout: float,
         if not m.ok:
             return m
         runs.append(m)
+    return combine(runs)
+
+
+def combine(runs: list[Measurement]) -> Measurement:
+    """The best time and the largest peak RSS of successful runs."""
     best = min(runs, key=lambda m: m.seconds)
     return Measurement(best.seconds, max(m.rss_mb for m in runs), 0)
 
@@ -127,31 +136,35 @@ def tool(*args: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # The measurements
 
-def ensure_ledger(n: int, data_dir: Path, regen: bool) -> Path:
+def ensure_ledger(n: int, data_dir: Path, regen: bool, terse: bool = False) -> Path:
     """The N-case ledger in data_dir, generated unless a fresh one is there."""
-    path = data_dir.resolve() / f"ledger-{n}.yaml"  # commands run in ROOT
+    path = data_dir.resolve() / f"ledger-{'terse-' if terse else ''}{n}.yaml"  # commands run in ROOT
     if path.exists() and not regen and path.stat().st_mtime >= GENERATOR.stat().st_mtime:
         log(f"{path.name}: reused")
         return path
     data_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")  # never reuse a half-written file
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial)], check=True)
+    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial), *(["--terse"] if terse else [])],
+                   check=True)
     seconds = time.perf_counter() - start
     partial.replace(path)
     log(f"{path.name}: generated in {seconds:.1f} s ({n / seconds:,.0f} cases/s)")
     return path
 
 
-def measure_floor(path: Path, repeat: int, timeout: float) -> Measurement:
-    return best_of([sys.executable, "-c", FLOOR_CODE, str(path)], repeat, timeout)
+Step = tuple[list[str], Verifier | None]  # a command and the check of its output
 
 
-def measure_check(path: Path, repeat: int, timeout: float) -> Measurement:
-    return best_of(tool("check", str(path)), repeat, timeout)
+def floor_step(path: Path) -> Step:
+    return [sys.executable, "-c", FLOOR_CODE, str(path)], None
 
 
-def measure_summary(path: Path, n: int, repeat: int, timeout: float) -> Measurement:
+def check_step(path: Path) -> Step:
+    return tool("check", str(path)), None
+
+
+def summary_step(path: Path, n: int) -> Step:
     def verify(stdout: bytes) -> str:
         try:
             received = json.loads(stdout)["totals"]["received"]
@@ -159,10 +172,10 @@ def measure_summary(path: Path, n: int, repeat: int, timeout: float) -> Measurem
             return f"stdout is not the JSON summary ({type(e).__name__}: {e})"
         return "" if received == n else f"totals.received is {received!r}, not {n}"
 
-    return best_of(tool("summary", "--format", "json", str(path)), repeat, timeout, verify)
+    return tool("summary", "--format", "json", str(path)), verify
 
 
-def measure_report(path: Path, out_dir: Path, repeat: int, timeout: float) -> Measurement:
+def report_step(path: Path, out_dir: Path) -> Step:
     report = out_dir / f"{path.stem}.md"
 
     def verify(_stdout: bytes) -> str:
@@ -170,12 +183,33 @@ def measure_report(path: Path, out_dir: Path, repeat: int, timeout: float) -> Me
         report.unlink(missing_ok=True)  # so the next run must write it again
         return "" if size else f"no report written to {report}"
 
-    return best_of(tool("report", str(path), "-o", str(report)), repeat, timeout, verify)
+    return tool("report", str(path), "-o", str(report)), verify
 
 
-def measure_jsonschema(path: Path, repeat: int, timeout: float) -> Measurement:
-    cmd = ["check-jsonschema", "--schemafile", str(SCHEMA), str(path)]
-    return best_of(cmd, repeat, timeout)
+def jsonschema_step(path: Path) -> Step:
+    return ["check-jsonschema", "--schemafile", str(SCHEMA), str(path)], None
+
+
+def measure_in_rounds(steps: dict[str, Step], repeat: int, timeout: float) -> dict[str, Measurement]:
+    """Run every step once a round, `repeat` rounds; the best of each (a failure ends that step).
+
+    INFO: in rounds (floor, check, summary, report, floor, ...) rather than
+    each command `repeat` times in a row, so that a slow spell of this shared
+    machine falls on the floor and the tool alike, not on one of them.
+    """
+    runs: dict[str, list[Measurement]] = {name: [] for name in steps}
+    failed: dict[str, Measurement] = {}
+    for round_number in range(1, repeat + 1):
+        for name, (cmd, verify) in steps.items():
+            if name in failed:
+                continue
+            log(f"  round {round_number}/{repeat}: {name} ...")
+            m = run_once(cmd, timeout, verify)
+            if m.ok:
+                runs[name].append(m)
+            else:
+                failed[name] = m
+    return {name: failed.get(name) or combine(runs[name]) for name in steps}
 
 
 def measure_help(repeat: int, timeout: float) -> Measurement:
@@ -263,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                         help="where generated ledgers are kept (default bench/.data)")
     parser.add_argument("--regen", action="store_true", help="regenerate the ledgers")
+    parser.add_argument("--terse", action="store_true",
+                        help="use terse ledgers (gen_ledger.py --terse: ~300 bytes a case, not ~515)")
     parser.add_argument("--jsonschema-max", type=int, default=100_000,
                         help="largest size to run check-jsonschema on (default 100000)")
     parser.add_argument("--timeout", type=float, default=1800,
@@ -277,20 +313,15 @@ def main(argv: list[str] | None = None) -> int:
     rows, failures = [], []
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as out_dir:
         for n in args.sizes:
-            path = ensure_ledger(n, args.data_dir, args.regen)
-            results: dict[str, Measurement | None] = {}
-            steps = {
-                "floor": lambda: measure_floor(path, args.repeat, args.timeout),
-                "check": lambda: measure_check(path, args.repeat, args.timeout),
-                "summary": lambda: measure_summary(path, n, args.repeat, args.timeout),
-                "report": lambda: measure_report(path, Path(out_dir), args.repeat, args.timeout),
-                "check-jsonschema": lambda: (
-                    measure_jsonschema(path, args.repeat, args.timeout)
-                    if has_jsonschema and n <= args.jsonschema_max else None),
-            }
-            for name, step in steps.items():
-                log(f"{n:,} cases: {name} ...")
-                results[name] = m = step()
+            path = ensure_ledger(n, args.data_dir, args.regen, args.terse)
+            steps = {"floor": floor_step(path), "check": check_step(path), "summary": summary_step(path, n),
+                     "report": report_step(path, Path(out_dir))}
+            if has_jsonschema and n <= args.jsonschema_max:
+                steps["check-jsonschema"] = jsonschema_step(path)
+            log(f"{n:,} cases:")
+            results: dict[str, Measurement | None] = {"check-jsonschema": None}
+            results.update(measure_in_rounds(steps, args.repeat, args.timeout))
+            for name, m in results.items():
                 if m is not None and failure(m):
                     failures.append(f"- {n:,} cases, {name}: {failure_detail(m)}")
             rows.append(table_row(n, path, results))
@@ -299,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Python {platform.python_version()}, PyYAML {yaml.__version__} "
           f"(libyaml: {'yes' if yaml.__with_libyaml__ else 'no'}), {os.cpu_count()} CPUs; "
-          f"best of {args.repeat}; ×N = time / floor")
+          f"{'terse' if args.terse else 'realistic'} ledgers; best of {args.repeat} rounds; "
+          f"×N = time / floor")
     print()
     print(HEADER)
     print("|" + "---|" * HEADER.count(" | ") + "---|")
