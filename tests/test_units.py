@@ -113,3 +113,35 @@ def test_median_over_sorted_chunks_is_the_median(monkeypatch, chunk):
         expected = None if not everything else \
             gr.round_half_up(Fraction(statistics.median(everything)) / 3600, 1)
         assert gr.median_hours(runs) == expected
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_streamed_json_is_json_dumps_of_the_summary(example):
+    # the JSON is written piece by piece, the listed cases made as they are written: same bytes
+    import json
+
+    analysis = gr.analyse(gr.open_sources([str(example)]), gr.Options(needs="summary"))
+    document = gr.summary_json(analysis.summary)
+    materialised = {key: list(value) if isinstance(value, gr.ListedCases) else value
+                    for key, value in document.items()}
+    assert materialised["overdue"], "the example should have overdue cases"
+    assert gr.render_json(analysis.summary, "unit") == json.dumps(materialised, ensure_ascii=False, indent=2) + "\n"
+    overdue = materialised["overdue"]
+    assert overdue == sorted(overdue, key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
+
+
+def test_terse_benchmark_ledgers_are_valid_and_smaller(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    sizes = {}
+    for terse in (False, True):
+        path = tmp_path / f"ledger-{terse}.yaml"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_ledger.py"), "400", "-o", str(path),
+                        *(["--terse"] if terse else [])], check=True)
+        result = run_cli("check", str(path))
+        assert result.exit_code == 0, result.stderr
+        sizes[terse] = path.stat().st_size
+    assert sizes[True] < 0.7 * sizes[False]
