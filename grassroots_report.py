@@ -3062,14 +3062,18 @@ def _policy_text(policy: Policy, lang: str) -> str:
     zh = lang == "zh"
     days = dict(policy.resolve_days)
     unit = label(policy.calendar, lang)
+
+    def limit(n: int) -> str:  # '3 工作日', '1 working day', '3 working days'
+        return f"{n} {unit[:-1] if not zh and n == 1 else unit}"
+
     limits = ("、" if zh else ", ").join(
-        f"{label(kind, lang) if kind != 'default' else ('其他' if zh else 'others')} {n} {unit if zh else unit}"
+        f"{label(kind, lang) if kind != 'default' else ('其他' if zh else 'others')} {limit(n)}"
         for kind, n in days.items())
     parts = [("交办时限 " if zh else "dispatch within ") + f"{policy.dispatch_hours} " + ("小时" if zh else "hours"),
              ("办结时限：" if zh else "resolve within: ") + limits]
     if policy.category_resolve_days:
         parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
-            f"{md_escape(k)} {n}" for k, n in policy.category_resolve_days))
+            f"{md_escape(k)} {limit(n)}" for k, n in policy.category_resolve_days))
     if policy.calendar == "workdays":
         parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
                       f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
