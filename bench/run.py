@@ -41,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,33 +81,58 @@ class Measurement:
         return self.exit_code == 0 and not self.timed_out and not self.bad_output
 
 
-def rss_mb(usage) -> float:
+def rss_mb(maxrss: int) -> float:
     """ru_maxrss is in KiB on Linux, bytes on macOS."""
-    return usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 Verifier = Callable[[bytes], str]  # stdout -> '' when the output is right, else why not
 
 
+# INFO: a child's ru_maxrss starts at its parent's peak RSS at fork time on
+# Linux (exec keeps the larger of the two), and this script grows as it reads
+# outputs.  So every command is started by this small, fresh helper, which
+# times it, reads its own child's rusage with wait4 and writes
+# "seconds maxrss exit-code" to the pipe whose fd is its first argument.
+MEASURE_HELPER = """\
+import os, sys, time, subprocess
+report = int(sys.argv[1])
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - start
+child.returncode = os.waitstatus_to_exitcode(status)
+os.write(report, f"{seconds} {usage.ru_maxrss} {child.returncode}".encode())
+"""
+
+
 def run_once(cmd: list[str], timeout: float, verify: Verifier | None = None) -> Measurement:
     """Run cmd; time it, read its own peak RSS, and check its stdout with `verify`."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        # wait4 rather than proc.wait(): it also returns this child's rusage.
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        timed_out = not killer.is_alive()
-        killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen won't wait again
+        report_read, report_write = os.pipe()
+        proc = subprocess.Popen([sys.executable, "-c", MEASURE_HELPER, str(report_write), *cmd],
+                                stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, cwd=ROOT, pass_fds=(report_write,),
+                                start_new_session=True)  # a group of its own: a timeout kills both
+        os.close(report_write)
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            timed_out = True
+        with os.fdopen(report_read, "rb") as report:
+            fields = report.read().split()
+        if len(fields) == 3:
+            seconds, maxrss, exit_code = float(fields[0]), int(fields[1]), int(fields[2])
+        else:  # the helper itself failed or was killed
+            seconds, maxrss, exit_code = float(timeout), 0, proc.returncode or -9
         err.seek(0)
         lines = err.read().decode("utf-8", "replace").strip().splitlines()
         out.seek(0)
-        bad = verify(out.read()) if verify and proc.returncode == 0 and not timed_out else ""
-    return Measurement(seconds, rss_mb(usage), proc.returncode, timed_out,
-                       lines[-1][:200] if lines else "", bad)
+        bad = verify(out.read()) if verify and exit_code == 0 and not timed_out else ""
+    return Measurement(seconds, rss_mb(maxrss), exit_code, timed_out, lines[-1][:200] if lines else "", bad)
 
 
 def best_of(cmd: list[str], repeat: int, timeout: float,
