@@ -2898,8 +2898,10 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
             yield f"  {name}: [\n"
             count = len(value)
             for number, entry in enumerate(value, start=1):
-                text = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-                yield f"    {text}{',' if number < count else ''}\n"
+                # one flat entry, as json.dumps(indent=2) lays it out at this depth
+                fields = ",\n".join(f"      {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                                    for k, v in entry.items())
+                yield f"    {{\n{fields}\n    }}{',' if number < count else ''}\n"
             yield "  ]" + end
         else:
             value = list(value) if isinstance(value, ListedCases) else value
