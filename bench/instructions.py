@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Instruction counts, the noise-free companion of bench/run.py.
 
-    python bench/instructions.py [N]        # N cases, default 3000
+    python bench/instructions.py [N] [--terse]   # N cases, default 3000
 
 Wall-clock time on a shared machine varies by 20-30 % from run to run.
 Instruction counts under valgrind's callgrind do not: the same binary on the
 same input counts the same.  This script counts, in one run:
 
-  floor  yaml.parse(f, Loader=yaml.CSafeLoader) over the file's events,
-         minus the cost of `import yaml`;
+  floor  yaml.parse(f, Loader=yaml.CSafeLoader) over the file's events, f
+         opened as text as in bench/run.py, minus the cost of `import yaml`;
   ours   grassroots_report.analyse() over the same file (check and count:
          what check, summary and report all do), minus the cost of importing
          the module and building its validators;
@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOOR = "import yaml, sys; sum(1 for _ in yaml.parse(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader))"
+FLOOR = ("import yaml, sys; "
+         "sum(1 for _ in yaml.parse(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader))")
 IMPORT_YAML = "import yaml"
 OURS = ("import sys, grassroots_report as gr; from pathlib import Path; gr.Validators(); "
         "gr.analyse([gr.Source('x', 0, Path(sys.argv[1]))], gr.Options(needs=\"summary\"))")
@@ -47,14 +48,16 @@ def instructions(code: str, *args: str) -> int:
 def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not on PATH (apt-get install valgrind)")
-    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    args = [a for a in sys.argv[1:] if a != "--terse"]
+    terse = "--terse" in sys.argv[1:]
+    cases = int(args[0]) if args else 3000
     with tempfile.TemporaryDirectory() as scratch:
         ledger = Path(scratch) / "ledger.yaml"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_ledger.py"), str(cases), "-o", str(ledger)],
-                       check=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_ledger.py"), str(cases), "-o", str(ledger),
+                        *(["--terse"] if terse else [])], check=True)
         floor = instructions(FLOOR, str(ledger)) - instructions(IMPORT_YAML)
         ours = instructions(OURS, str(ledger)) - instructions(SETUP)
-    print(f"{cases} cases: floor {floor / cases:,.0f} instructions a case, ours {ours / cases:,.0f}; "
+    print(f"{cases} {'terse ' if terse else ''}cases: floor {floor / cases:,.0f} instructions a case, ours {ours / cases:,.0f}; "
           f"ratio {ours / floor:.2f}")
 
 
