@@ -1946,7 +1946,7 @@ class CaseChecker:
     def duplicate_problems(self, sources: list[Source], encoding: str | None) -> list[Problem]:
         """The duplicate-id problems, each naming where the id was first seen.
 
-        INFO: only the ids are kept while streaming (a set, ~100 bytes a case);
+        INFO: only the ids are kept while streaming (IdSeen, 16-32 bytes a case);
         where a duplicated id first stood is found by reading the files again,
         which happens only when there are duplicates.
         """
