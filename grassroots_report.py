@@ -1058,17 +1058,6 @@ def _is_integer(value: Any) -> bool:
     return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
 
 
-_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": _is_integer,
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-}
-
-
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: booleans are not numbers."""
     return a == b and isinstance(a, bool) == isinstance(b, bool)
@@ -1125,8 +1114,7 @@ class SchemaCompiler:
     def _function(self, schema: dict[str, Any]) -> str:
         """A function `name(v) -> bool` for `schema`; returns its name."""
         if set(schema) - _ANNOTATIONS == {"$ref"}:  # only a $ref: that function itself, not a wrapper
-            target = self._target(schema["$ref"])
-            if {"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target):
+            if self._is_structured(self._target(schema["$ref"])):
                 return self._ref(schema["$ref"])
         name = self._name("check_")
         body: list[str] = []
@@ -1144,7 +1132,7 @@ class SchemaCompiler:
             raise ValueError(f"SchemaCompiler: unsupported keywords {sorted(unknown)}")
         if "$ref" in schema:
             target = self._target(schema["$ref"])
-            if {"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target):
+            if self._is_structured(target):
                 body.append(f"if not {self._ref(schema['$ref'])}({v}): return False")
             else:  # a plain value (a date, a time, an enum): its checks written in place
                 self._emit(target, v, body, known)
@@ -1238,6 +1226,11 @@ class SchemaCompiler:
         else:
             body.append(f"if isinstance({v}, dict):")
             body += ["    " + line for line in inner]
+
+    @staticmethod
+    def _is_structured(target: dict[str, Any]) -> bool:
+        """True for an object or list schema (or another $ref): a function of its own, not checks in place."""
+        return bool({"$ref", "properties", "required", "additionalProperties", "propertyNames", "items"} & set(target))
 
     def _target(self, ref: str) -> dict[str, Any]:
         if not ref.startswith("#/"):
@@ -1501,7 +1494,7 @@ class Calendar:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self._cache: dict[tuple[int, int], int] = {}
+        self._cache: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
 
     def is_workday(self, day: int) -> bool:
         if day in self.policy.makeup_workdays:
@@ -1515,8 +1508,8 @@ class Calendar:
         tz = self.policy.tz_seconds
         start = local_day(received, tz)
         key = (start, days)
-        end_day = self._cache.get(key)
-        if end_day is None:
+        deadline = self._cache.get(key)
+        if deadline is None:
             if self.policy.calendar == "workdays":
                 end_day, counted = start, 0
                 while counted < days:
@@ -1525,8 +1518,8 @@ class Calendar:
                         counted += 1
             else:
                 end_day = start + days
-            self._cache[key] = end_day
-        return (end_day + 1) * SECONDS_PER_DAY - 1 - tz
+            deadline = self._cache[key] = (end_day + 1) * SECONDS_PER_DAY - 1 - tz
+        return deadline
 
 
 def _fraction(value: Any) -> Fraction:
@@ -1682,18 +1675,12 @@ class IdSeen:
     def add(self, case_id: str) -> bool:
         """Add an id; False when it (or an id with the same hash) was already there."""
         digest = hash(case_id) | 1
-        table, mask = self.table, self.mask
-        i = digest & mask
-        while True:  # _slot, written out: this runs once a case
-            value = table[i]
-            if value == digest:
-                return False
-            if value == 0:
-                break
-            i = (i + 1) & mask
-        table[i] = digest
+        i = self._slot(digest)
+        if self.table[i] == digest:
+            return False
+        self.table[i] = digest
         self.count += 1
-        if self.count * 2 > len(table):
+        if self.count * 2 > len(self.table):
             self._grow()
         return True
 
@@ -2271,8 +2258,6 @@ class Tally:
         self.ledger = ledger
         self.policy = ledger.policy
         self.calendar = Calendar(ledger.policy)
-        self.tz = ledger.policy.tz_seconds
-        self.deadlines: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
         self.resolve_days = dict(ledger.policy.resolve_days)
         self.category_days = dict(ledger.policy.category_resolve_days)
         self.days: dict[tuple[str, str], int] = {}  # (category, kind) -> days allowed
@@ -2338,10 +2323,7 @@ class Tally:
                 days = self.days.get((category, kind))
                 if days is None:
                     days = self.days[category, kind] = self.days_allowed(category, kind)
-                day = (received + self.tz) // SECONDS_PER_DAY
-                deadline = self.deadlines.get((day, days))
-                if deadline is None:
-                    deadline = self.deadlines[day, days] = self.calendar.deadline(received, days)
+                deadline = self.calendar.deadline(received, days)
         bits = case_bits(data, check, deadline, self.dispatch_seconds)
         for counts, name in zip(self.counts, names):
             by_bits = counts.get(name)

@@ -82,6 +82,14 @@ def group(out: dict[str, Any], grouping: str, name: str) -> dict[str, Any]:
     return entries[0]
 
 
+def assert_nothing_rated(entry: dict[str, Any]) -> None:
+    """Every rate, the score and the median are null (no case they could count)."""
+    for key in RATE_KEYS:
+        assert entry[key] is None, key
+    assert entry["score"] is None
+    assert entry["median_hours_to_resolve"] is None
+
+
 def deadlines(cases: list[dict[str, Any]], policy: dict[str, Any] | None = None) -> dict[str, dt.datetime]:
     """Deadline instants of open cases, read from the overdue list far after all of them."""
     for item in cases:
@@ -309,9 +317,7 @@ def test_withdrawn_cases_count_only_in_received_and_withdrawn():
     # the unit with only the withdrawn case: received 1, withdrawn 1, nothing else
     w = group(out, "unit", "撤回单位")
     assert (w["received"], w["withdrawn"], w["resolved"], w["open"], w["overdue"]) == (1, 1, 0, 0, 0)
-    assert all(w[key] is None for key in RATE_KEYS)
-    assert w["score"] is None
-    assert w["median_hours_to_resolve"] is None
+    assert_nothing_rated(w)
 
 
 def test_overdue_is_open_with_deadline_before_as_of():
@@ -565,10 +571,7 @@ def test_only_withdrawn_cases_have_every_rate_null():
     t = totals([case(status="withdrawn", dispatched="2024-03-04 11:00", returns=1),
                 case(status="withdrawn", mediation={"outcome": "agreement"})], as_of="2024-03-31 00:00")
     assert (t["received"], t["withdrawn"], t["resolved"], t["open"]) == (2, 2, 0, 0)
-    for key in RATE_KEYS:
-        assert t[key] is None, key
-    assert t["score"] is None
-    assert t["median_hours_to_resolve"] is None
+    assert_nothing_rated(t)
 
 
 # -- score ----------------------------------------------------------------------------
