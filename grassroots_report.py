@@ -260,10 +260,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "the top level must be a mapping (version, jurisdiction, cases ...), not {what}"),
     "two_documents": ("一个文件只能有一个 YAML 文档：删除这里的 `---` 及其后的内容，或拆成两个文件",
                       "a file holds one YAML document: remove this `---` and what follows, or split the file"),
-    "syntax": ("YAML 语法错误：{problem}{hint}", "YAML syntax error: {problem}{hint}"),
-    "hint_tab": ("（请用空格缩进，不要用 Tab）", " (indent with spaces, not tabs)"),
-    "hint_colon": ("（值里有冒号时请加引号，如 '9:30 到访'）",
-                   " (quote a value that contains a colon, e.g. '9:30 visit')"),
+    # YAML syntax: our own words for what libyaml and PyYAML say (see classify_syntax_error)
+    "syntax": ("YAML 语法错误：{problem}{detail}", "YAML syntax error: {problem}{detail}"),
+    "syntax_detail": ("（解析器原文：{text}）", " (parser: {text})"),
+    "yaml_unclosed_quote": ("从这里开始的引号没有闭合：请在值的末尾补上同样的引号（' 或 \"）",
+                            "the quote that opens here is never closed: end the value with the same quote (' or \")"),
+    "yaml_flow_sequence": ("从这里开始的 `[` 列表没有正确结束：列表项之间用英文逗号分隔，最后写 `]`；项里有冒号或逗号时请加引号",
+                           "the `[` list that opens here is not closed properly: separate items with commas and end it with `]`; quote an item that contains a colon or comma"),
+    "yaml_flow_mapping": ("从这里开始的 `{{` 映射没有正确结束：键值对之间用英文逗号分隔，最后写 `}}`；值里有冒号或逗号时请加引号",
+                          "the `{{` mapping that opens here is not closed properly: separate pairs with commas and end it with `}}`; quote a value that contains a colon or comma"),
+    "yaml_tab": ("这里用了 Tab 缩进：YAML 只能用空格缩进，请把 Tab 换成空格",
+                 "a tab is used for indentation here: YAML indents with spaces only; replace the tab with spaces"),
+    "yaml_colon": ("这里有一个意外的冒号：值里有冒号时请给整个值加引号（如 '9:30 到访'），并检查这一行的缩进是否与同层的键对齐",
+                   "an unexpected colon here: quote a value that contains a colon (e.g. '9:30 visit'), and check that this line is indented like the keys beside it"),
+    "yaml_indent": ("这一行的缩进不对：同一层的键（或以 `- ` 开头的列表项）要从同一列开始；若这一行属于上面的值，请给那个值加引号",
+                    "this line is not indented as expected: keys at one level (or list items starting with `- `) start in the same column; if the line belongs to the value above, quote that value"),
+    "yaml_escape": ("双引号里的反斜杠 `\\` 开始了无效的转义：要写反斜杠本身请写成 `\\\\`，或改用单引号",
+                    "a backslash `\\` inside double quotes starts an invalid escape: write `\\\\` for a backslash, or use single quotes"),
+    "yaml_bad_start": ("值不能以 `{char}` 开头：请给这个值加引号",
+                       "a value cannot start with `{char}`: quote the value"),
+    "yaml_end": ("文件在这里意外结束：前面有没写完的值、列表或映射",
+                 "the file ends unexpectedly here: a value, list or mapping before it is not finished"),
+    "yaml_document": ("文档在这里之前已经结束：请删除 `...` 或这里多出的内容",
+                      "the document ended before this point: remove the `...` or the extra text here"),
+    "yaml_block_scalar": ("`|` 或 `>` 之后只能跟换行：请把文字写到下一行并缩进，或给值加引号",
+                          "after `|` or `>` only a line break may follow: put the text on the next lines, indented, or quote the value"),
+    "yaml_other": ("这里不是有效的 YAML：请对照 `grassroots-report example` 检查这一行",
+                   "this is not valid YAML: compare the line with `grassroots-report example`"),
     "duplicate_key": ("重复的键 `{key}`（第 {first} 行已写过）：删掉其中一个",
                       "duplicate key `{key}` (already at line {first}): remove one of them"),
     "tag": ("不接受显式标签 `{tag}`：删掉标签，直接写值",
@@ -513,6 +536,58 @@ def _yaml():
     return yaml
 
 
+def yaml_loader_class() -> Any:
+    """libyaml's loader where PyYAML was built with it, else the pure-Python one.
+
+    Both give the same events and, through classify_syntax_error, the same
+    messages; the tests run the parser errors under both.
+    """
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# INFO: libyaml and PyYAML's pure-Python parser word the same mistakes
+# differently, and their wording changes between releases; the user reads
+# ours.  Each rule: words in the parser's problem or context -> our message id,
+# and whether the error is placed where the construct opened (the context mark:
+# the same place under both parsers) rather than where the parser gave up.
+_SYNTAX_RULES: tuple[tuple[str, str, str, bool], ...] = (
+    # (words in problem, words in context, message id, at context mark)
+    ("nesting depth", "", "too_deep", False),
+    ("tab character", "", "yaml_tab", False),
+    ("\\t", "", "yaml_tab", False),
+    ("", "quoted scalar", "", True),          # refined below: escape or unclosed quote
+    ("", "flow sequence", "yaml_flow_sequence", True),
+    ("", "flow mapping", "yaml_flow_mapping", True),
+    ("mapping values are not allowed", "", "yaml_colon", False),
+    ("could not find expected ':'", "", "yaml_colon", False),
+    ("", "block mapping", "yaml_indent", False),
+    ("", "block collection", "yaml_indent", False),
+    ("cannot start any token", "", "yaml_bad_start", False),
+    ("end of stream", "", "yaml_end", False),
+    ("document start", "", "yaml_document", False),
+    ("", "block scalar", "yaml_block_scalar", False),
+)
+
+
+def classify_syntax_error(problem: str, context: str) -> tuple[str, bool]:
+    """Our message id for a parser error, and whether to place it at the context mark."""
+    for in_problem, in_context, message_id, at_context in _SYNTAX_RULES:
+        if in_problem in problem and in_context in context:
+            if in_context == "quoted scalar":
+                if "escape" in problem or "hex" in problem:
+                    return "yaml_escape", True
+                return "yaml_unclosed_quote", True
+            return message_id, at_context
+    return "yaml_other", False
+
+
+def _note_path(error: Exception, path: tuple[Any, ...]) -> None:
+    """Remember the innermost path a parser error passed through (the first one wins)."""
+    if not hasattr(error, "grassroots_path"):
+        error.grassroots_path = path  # type: ignore[attr-defined]
+
+
 class FileReader:
     """Reads one case file as a stream of items: a Header, then CaseItems.
 
@@ -536,6 +611,7 @@ class FileReader:
         # where a tag or alias was refused: other problems there would only repeat it
         self.refused_at: set[tuple[int, int]] = set()
         self._raw: bytes | None = None
+        self._libyaml = False  # set by items(): libyaml's marks count bytes in reader errors
 
     # -- problems -------------------------------------------------------------
     def _problem(self, mark: Any, path: str, message_id: str, **fields: Any) -> None:
@@ -568,7 +644,8 @@ class FileReader:
         """Yield the header, then each case; never raises for bad input."""
         yaml = _yaml()
         _bind_event_classes()
-        loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader_class = yaml_loader_class()
+        self._libyaml = loader_class is getattr(yaml, "CSafeLoader", None)
         stream, hashing = self._open()
         loader = None
         try:
@@ -594,24 +671,41 @@ class FileReader:
             stream.close()
 
     def _syntax_problem(self, error: Any) -> None:
-        problem = error.problem or "?"
-        hint = ""
-        mark = error.problem_mark
-        if "end of stream" in problem and error.context_mark is not None:
-            mark = error.context_mark  # where the unclosed quote or bracket opened
-        if "\t" in problem or "tab" in problem.lower() or self._tab_at(mark):
-            hint = msg("hint_tab", self.lang)
-        elif "mapping values are not allowed" in problem:
-            hint = msg("hint_colon", self.lang)
-        text = problem if not error.context else f"{problem} ({error.context})"
-        self._problem(mark, "", "syntax", problem=text, hint=hint)
+        """A parser error in our own words; the parser's text only as a detail."""
+        problem, context = error.problem or "", error.context or ""
+        message_id, at_context = classify_syntax_error(problem, context)
+        mark = error.context_mark if at_context and error.context_mark is not None else error.problem_mark
+        if message_id == "too_deep":
+            # libyaml's own bound (PyYAML >= 6.0.4) met before ours: the same words as ours
+            path = format_path(getattr(error, "grassroots_path", ()))
+            self._problem(mark, path, "too_deep", depth=MAX_DEPTH)
+            return
+        if message_id != "yaml_tab" and self._tab_at(mark):
+            message_id = "yaml_tab"  # a tab the parser stumbled over without naming it
+        fields = {"char": self._char_at(mark)} if message_id == "yaml_bad_start" else {}
+        detail = problem if not context else f"{problem}, {context}"
+        self._problem(mark, "", "syntax", problem=msg(message_id, self.lang, **fields),
+                      detail=msg("syntax_detail", self.lang, text=detail))
+
+    def _char_at(self, mark: Any) -> str:
+        """The character at `mark`, printable (for 'a value cannot start with ...')."""
+        if mark is None:
+            return "?"
+        lines = self._all_text().split("\n", mark.line + 1)
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        char = line[mark.column] if mark.column < len(line) else "?"
+        return char if char.isprintable() else f"U+{ord(char):04X}"
 
     def _tab_at(self, mark: Any) -> bool:
         """True when the line of `mark` has a tab before the mark (the error path only)."""
-        if mark is None or self.encoding:
+        if mark is None:
             return False
-        lines = self._all_bytes().split(b"\n", mark.line + 1)
-        return mark.line < len(lines) and b"\t" in lines[mark.line][: mark.column + 1]
+        lines = self._all_text().split("\n", mark.line + 1)
+        return mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]
+
+    def _all_text(self) -> str:
+        """The whole file as text, for the error path only (marks count characters)."""
+        return self._all_bytes().decode(self.encoding or "utf-8-sig", errors="replace")
 
     def _reader_problem(self, error: Any) -> None:
         """Bad bytes: name the line, and say so when the file is GBK."""
@@ -624,7 +718,7 @@ class FileReader:
         if bad_at is None:  # valid UTF-8, so a control character libyaml refuses
             # INFO: libyaml gives a byte offset; the Python reader a character index
             position = getattr(error, "position", 0) or 0
-            text = raw[:position].decode("utf-8", errors="replace") if _yaml().__with_libyaml__ \
+            text = raw[:position].decode("utf-8", errors="replace") if self._libyaml \
                 else raw.decode("utf-8")[:position]
             position = len(text)
             line = text.count("\n") + 1
@@ -676,7 +770,11 @@ class FileReader:
             if key in key_lines:
                 self._problem(ev.start_mark, key, "duplicate_key", key=key, first=key_lines[key])
             key_lines[key] = ev.start_mark.line + 1
-            value_event = nxt()
+            try:
+                value_event = nxt()
+            except yaml.MarkedYAMLError as error:
+                _note_path(error, (key,))
+                raise
             if key == "cases" and isinstance(value_event, yaml.SequenceStartEvent) and not yielded_header:
                 yielded_header = True
                 header_events.append(ev)
@@ -708,7 +806,11 @@ class FileReader:
         index = 0
         builder = _Builder(self, nxt, [])
         while True:
-            ev = nxt()
+            try:
+                ev = nxt()
+            except _MarkedYAMLError as error:
+                _note_path(error, ("cases", index))
+                raise
             if ev.__class__ is _SequenceEndEvent:
                 return
             recorded = [ev]
@@ -774,6 +876,7 @@ def _looks_like_gbk(raw: bytes) -> bool:
 
 # the event classes, bound on the first read (yaml is imported late, see Imports)
 _ScalarEvent: Any = None
+_MarkedYAMLError: Any = None
 _MappingStartEvent: Any = None
 _MappingEndEvent: Any = None
 _SequenceStartEvent: Any = None
@@ -783,7 +886,9 @@ _AliasEvent: Any = None
 
 def _bind_event_classes() -> None:
     global _ScalarEvent, _MappingStartEvent, _MappingEndEvent, _SequenceStartEvent, _SequenceEndEvent, _AliasEvent
+    global _MarkedYAMLError
     yaml = _yaml()
+    _MarkedYAMLError = yaml.MarkedYAMLError
     _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
     _MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
     _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
@@ -848,54 +953,64 @@ class _Builder:
         nxt, record = self.nxt, self.record
         start = len(self.recorded)
         mapping: dict[str, Any] = {}
-        while True:
-            k = nxt()
-            record(k)
-            cls = k.__class__
-            if cls is _ScalarEvent:
-                key = k.value
-                if k.anchor is not None or k.tag is not None:
-                    self.reader._check_node(k, format_path(path))
-            elif cls is _MappingEndEvent:
-                return mapping
-            else:
-                # a collection or alias as a key: refused, and its value dropped
-                self.build(k, path, depth)
-                if cls is not _AliasEvent:
-                    self.reader._problem(k.start_mark, format_path(path), "key_not_text")
-                key = None
-            v = nxt()
-            record(v)
-            if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
-                value = v.value
-                if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
-                    value = resolve_plain(value)
-            else:
-                value = self.build(v, path + (key,), depth)
-            if key is None:
-                continue
-            if key in mapping:
-                self.reader._problem(k.start_mark, format_path(path + (key,)), "duplicate_key",
-                                     key=key, first=self._first_key_line(start, key))
-            else:
-                mapping[key] = value
+        k = key = None
+        try:
+            while True:
+                k = nxt()
+                record(k)
+                cls = k.__class__
+                if cls is _ScalarEvent:
+                    key = k.value
+                    if k.anchor is not None or k.tag is not None:
+                        self.reader._check_node(k, format_path(path))
+                elif cls is _MappingEndEvent:
+                    return mapping
+                else:
+                    # a collection or alias as a key: refused, and its value dropped
+                    self.build(k, path, depth)
+                    if cls is not _AliasEvent:
+                        self.reader._problem(k.start_mark, format_path(path), "key_not_text")
+                    key = None
+                v = nxt()
+                record(v)
+                if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
+                    value = v.value
+                    if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
+                        value = resolve_plain(value)
+                else:
+                    value = self.build(v, path + (key,), depth)
+                if key is None:
+                    continue
+                if key in mapping:
+                    self.reader._problem(k.start_mark, format_path(path + (key,)), "duplicate_key",
+                                         key=key, first=self._first_key_line(start, key))
+                else:
+                    mapping[key] = value
+        except _MarkedYAMLError as error:
+            # the parser gave up while this mapping waited for a key or for the value of `key`
+            _note_path(error, path + (key,) if key is not None and self.recorded[-1] is k else path)
+            raise
 
     def _sequence(self, path: tuple[Any, ...], depth: int) -> list[Any]:
         nxt, record = self.nxt, self.record
         items: list[Any] = []
-        while True:
-            v = nxt()
-            record(v)
-            cls = v.__class__
-            if cls is _ScalarEvent and v.anchor is None and v.tag is None:
-                value = v.value
-                if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
-                    value = resolve_plain(value)
-                items.append(value)
-            elif cls is _SequenceEndEvent:
-                return items
-            else:
-                items.append(self.build(v, path + (len(items),), depth))
+        try:
+            while True:
+                v = nxt()
+                record(v)
+                cls = v.__class__
+                if cls is _ScalarEvent and v.anchor is None and v.tag is None:
+                    value = v.value
+                    if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
+                        value = resolve_plain(value)
+                    items.append(value)
+                elif cls is _SequenceEndEvent:
+                    return items
+                else:
+                    items.append(self.build(v, path + (len(items),), depth))
+        except _MarkedYAMLError as error:
+            _note_path(error, path + (len(items),))
+            raise
 
     def _first_key_line(self, start: int, key: str) -> int:
         """The line of the first `key` of the mapping whose events start at recorded[start]."""
