@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import subprocess
 import sys
@@ -24,9 +25,20 @@ class Result:
     stderr: str
 
 
+def make_runner() -> CliRunner:
+    """A CliRunner that keeps stderr apart from stdout, on every click we support.
+
+    click 8.1 mixes them unless told not to; 8.2 removed the switch and always
+    keeps them apart.
+    """
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
+
+
 def run_cli(*args: str, input: bytes | str | None = None) -> Result:
     """Run the command in-process with click's CliRunner (tracebacks surface)."""
-    runner = CliRunner()
+    runner = make_runner()
     result = runner.invoke(grassroots_report.cli, list(args), input=input, catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)
 

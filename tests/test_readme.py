@@ -52,3 +52,15 @@ def test_every_metric_is_documented():
     figures = README.split("## The figures", 1)[1]
     for key in gr.METRIC_KEYS:
         assert f"`{key}`" in figures, key
+
+
+def test_oldest_constraints_are_the_declared_lower_bounds():
+    # CI's second run installs .ci/constraints-oldest.txt; it must pin exactly
+    # the lower bound pyproject.toml declares for each runtime dependency.
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    runtime = pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
+    declared = dict(re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9.]+)', runtime))
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([0-9.]+)$",
+                           (ROOT / ".ci" / "constraints-oldest.txt").read_text(encoding="utf-8"), re.M))
+    assert declared == pins
+    assert ", ".join(f"{name} {version}" for name, version in pins.items()) in " ".join(README.split())
