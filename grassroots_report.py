@@ -85,7 +85,7 @@ MAX_KEPT_PROBLEMS = 10_000  # problems kept for sorting; the rest are only count
 MAX_KEPT_WARNINGS = 1_000
 
 KINDS = ("consultation", "complaint", "help", "report", "suggestion",
-         "dispute", "petition", "legal_aid", "other")
+         "dispute", "petition", "legal_aid", "praise", "other")
 CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other")
 STATUSES = ("open", "resolved", "withdrawn")
 OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
@@ -166,6 +166,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dispute": ("矛盾纠纷", "Dispute"),
     "petition": ("信访", "Petition"),
     "legal_aid": ("法律援助", "Legal aid"),
+    "praise": ("表扬/感谢", "Praise"),
     "other": ("其他", "Other"),
     # channels
     "hotline": ("12345热线", "Hotline"),
@@ -315,8 +316,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pattern_date": ("`{raw}` 不是日期：请写成 '2024-03-05'", "`{raw}` is not a date: write it as '2024-03-05'"),
     "pattern_timezone": ("`{raw}` 不是时区偏移：请写成 '+08:00' 或 'Z'",
                          "`{raw}` is not a time-zone offset: write '+08:00' or 'Z'"),
-    "pattern_category": ("`{raw}` 不是分类：请写成 `大类` 或 `大类/小类`",
-                         "`{raw}` is not a category: write `major` or `major/minor`"),
+    "pattern_category": ("`{raw}` 不是分类：请写成 `大类`、`大类/小类` 或 `大类/小类/细类`（最多三级）",
+                         "`{raw}` is not a category: write `major`, `major/minor` or `major/minor/detail` (three levels at most)"),
     "pattern": ("`{raw}` 格式不对", "`{raw}` does not have the expected form"),
     "minLength": ("不能为空", "must not be empty"),
     "minimum": ("应不小于 {limit}，实际是 `{raw}`", "must be at least {limit}, not `{raw}`"),
@@ -1924,7 +1925,8 @@ class CaseChecker:
         if categories is not None:
             category = data["category"]
             if category not in rules.category_names:  # else: a major with no subcategory list, or unknown
-                major, _, minor = category.partition("/")
+                major, _, rest = category.partition("/")
+                minor = rest.partition("/")[0]  # a third level (细类) is not checked
                 subs = categories.get(major, ())
                 if subs == () or (minor and subs is not None and minor not in subs):
                     return None
@@ -2077,7 +2079,8 @@ class CaseChecker:
                            hint=_did_you_mean(name, rules.units, self.lang))
         category = data.get("category")
         if rules.categories is not None and isinstance(category, str):
-            major, _, minor = category.partition("/")
+            major, _, rest = category.partition("/")
+            minor = rest.partition("/")[0]  # the list checks the first two levels only
             known = major in rules.categories and (
                 not minor or rules.categories[major] is None or minor in rules.categories[major])
             if not known:
@@ -2405,7 +2408,9 @@ class Tally:
         self.latest: int | None = None
 
     def days_allowed(self, category: str, kind: str) -> int:
-        for key in (category, category.partition("/")[0]):
+        # most specific first: 大类/小类/细类, then 大类/小类, then 大类
+        major, _, rest = category.partition("/")
+        for key in (category, major + "/" + rest.partition("/")[0], major):
             if key in self.category_days:
                 return self.category_days[key]
         return self.resolve_days.get(kind, self.resolve_days["default"])
@@ -2592,8 +2597,8 @@ class Tally:
         """Cases by (major, minor) category, withdrawn cases left out (kept for the report only)."""
         found: Counter[tuple[str, str]] = Counter()
         for category, n in self.category_cases.items():
-            major, _, minor = category.partition("/")
-            found[major, minor] += n
+            major, _, rest = category.partition("/")
+            found[major, rest.partition("/")[0]] += n  # hot sub-categories: the second level
         return found
 
     def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
