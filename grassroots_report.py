@@ -233,6 +233,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_risk": ("风险等级", "Risk"),
     "r_to": ("提级至", "Escalated to"),
     "r_reason": ("原因", "Reason"),
+    "r_row": ("行号", "row"),
     "r_at": ("时间", "At"),
     "r_none": ("本期无。", "None this period."),
     "r_unranked": ("案件不足 {n} 件、不参与排名的单位", "Units with fewer than {n} cases (not ranked)"),
@@ -343,6 +344,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_visit_unresolved": ("案件未办结（{status}）却有回访记录", "a visit on a case that is not resolved ({status})"),
     "w_after_as_of": ("`{raw}` 晚于统计截止时间 {as_of}", "`{raw}` is later than as-of {as_of}"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
+    # importing exports
+    "map_not_utf8": ("映射文件不是 UTF-8 编码：请另存为 UTF-8", "the map is not UTF-8: save it as UTF-8"),
+    "map_not_mapping": ("应是键值映射", "must be a mapping (key: value)"),
+    "map_version": ("映射文件应以 `import: 1` 开头", "a map starts with `import: 1`"),
+    "map_ledger": ("`ledger` 应是台账的表头（version、jurisdiction、policy …），不含 cases",
+                   "`ledger` must be the ledger's header (version, jurisdiction, policy ...), without cases"),
+    "map_sheet": ("`sheet` 写工作表名称，或从 1 开始的序号", "`sheet` is a sheet's name or its number from 1"),
+    "map_positive": ("应是从 1 开始的行号", "must be a row number from 1"),
+    "map_encoding": ("不认识的编码 `{raw}`：可写 utf-8、gbk 或 gb18030", "unknown encoding `{raw}`: use utf-8, gbk or gb18030"),
+    "map_delimiter": ("分隔符应是一个字符，如 \",\" 或 \"\\t\"", "the delimiter is one character, e.g. \",\" or \"\\t\""),
+    "map_formats": ("`date_formats` 是 strptime 格式的列表，如 ['%m/%d/%Y %I:%M:%S %p']",
+                    "`date_formats` is a list of strptime formats, e.g. ['%m/%d/%Y %I:%M:%S %p']"),
+    "map_skip": ("`skip_rows_where` 写成 {列名: [值, …]}", "`skip_rows_where` is {column: [value, ...]}"),
+    "map_fields": ("`fields` 应列出台账字段及其来源列", "`fields` must list ledger fields and what fills them"),
+    "map_required": ("`fields` 缺少必填字段 `{field}`（写列名，或 {{value: …}} 常量）",
+                     "`fields` lacks the required field `{field}` (a column name, or a constant {{value: ...}})"),
+    "map_field_form": ("应写列名，或 {{column: …}}、{{value: …}}、{{join: [...]}}、{{first: [...]}}",
+                       "must be a column name, or {{column: ...}}, {{value: ...}}, {{join: [...]}} or {{first: [...]}}"),
+    "map_columns": ("应是列名的列表", "must be a list of column names"),
+    "map_split": ("`split` 应是分隔文字，如 \">\"", "`split` must be the separating text, e.g. \">\""),
+    "map_no_header": ("前 50 行里没有找到表头：请在映射里写明 source.header_row 和各列",
+                      "no header row found in the first 50 rows: write source.header_row and the columns in a map"),
+    "export_suffix": ("{path}：不认识的导出文件类型：可导入 .xlsx、.xls、.csv、.tsv",
+                      "{path}: not an export this tool reads: .xlsx, .xls, .csv or .tsv"),
+    "export_unreadable": ("无法读取这个表格文件：{reason}", "cannot read this spreadsheet: {reason}"),
+    "export_gbk": ("文件不是 UTF-8 编码，看起来是 GBK/GB18030（中文 Excel 导出）：请在映射的 source 下加 `encoding: gbk`",
+                   "the file is not UTF-8; it looks like GBK/GB18030 (a Chinese Excel export): add `encoding: gbk` under source in the map"),
+    "export_empty": ("导出文件里没有数据", "the export holds no rows"),
+    "export_no_header": ("没有一行包含映射里的所有列；最接近的是这一行，缺少：{missing}（请核对列名，或写明 source.header_row）",
+                         "no row holds every column the map names; the closest is this one, which lacks: {missing} (check the names, or set source.header_row)"),
+    "export_no_sheet": ("没有工作表 `{sheet}`；现有：{sheets}", "there is no sheet `{sheet}`; the sheets are: {sheets}"),
+    "export_needs_map": ("{path}：这是平台导出文件：请加 --map MAP.yaml（可用 grassroots-report map {path} 生成）",
+                         "{path}: this is a platform export: add --map MAP.yaml (grassroots-report map {path} makes one)"),
+    "import_missing": ("缺少必填字段 `{field}`：`{column}` 列是空的", "missing required field `{field}`: the `{column}` cell is empty"),
+    "import_time_no_date": ("`{raw}` 只有时间没有日期（{column}）：请写成 '2024-03-01 09:05'",
+                            "`{raw}` is a time without a date ({column}): write '2024-03-01 09:05'"),
+    "import_time_serial": ("`{raw}` 不是 Excel 日期序号（{column}）", "`{raw}` is not an Excel date serial ({column})"),
+    "import_time_form": ("`{raw}` 不是能识别的时间（{column}）：请写成 '2024-03-01 09:05'，或在映射的 source.date_formats 里写明格式",
+                         "`{raw}` is not a time this tool reads ({column}): write '2024-03-01 09:05', or give the format in source.date_formats"),
+    "import_time_impossible": ("`{raw}` 不是存在的日期或时间（{column}）", "`{raw}` is not a real date or time ({column})"),
+    "import_time_year": ("`{raw}` 的年份不在 1900–2199 之间（{column}）", "the year of `{raw}` is not in 1900-2199 ({column})"),
+    "import_no_mapping": ("`{raw}`（{column}）没有对应的值：在映射的 fields.{field}.values 里加上它，或写 default",
+                          "`{raw}` ({column}) has no mapping: add it under fields.{field}.values in the map, or give a default"),
+    "import_levels": ("分类 `{raw}` 超过三级（{column}）：最多写到 大类/小类/细类",
+                      "category `{raw}` has more than three levels ({column}): major/minor/detail at most"),
+    "import_not_int": ("`{raw}` 不是整数（{column}）", "`{raw}` is not a whole number ({column})"),
+    "import_not_number": ("`{raw}` 不是数字（{column}）", "`{raw}` is not a number ({column})"),
+    "import_id_again": ("编号 `{id}` 已在第 {row} 行出现，且内容不同：请核对是否重复登记",
+                        "id `{id}` was already written from row {row}, with other values: check for a double entry"),
+    "import_counts": ("{export}：读取 {read} 行 = 写入 {written} 个案件 + 拒收 {rejected} 行 + 跳过 {skipped} 行（空行 {blank}，按规则跳过 {where}，重复 {duplicate}）",
+                      "{export}: rows read {read} = cases written {written} + rejected {rejected} + skipped {skipped} (blank {blank}, skip_rows_where {where}, duplicates {duplicate})"),
+    "import_rejected_nothing_written": ("有 {rejected} 行被拒收，未写出台账：改正后重新导入，或加 --rejects REJECTS.csv 先导入其余各行",
+                                        "{rejected} rows were rejected and no ledger was written: fix them and import again, or pass --rejects REJECTS.csv to import the rest"),
+    "import_written": ("台账已写入 {path}", "ledger written to {path}"),
+    "rejects_written": ("拒收的行已写入 {path}", "rejected rows written to {path}"),
     # totals line
     "more_problems": ("……另有 {more} 个问题未列出，共 {total} 个问题", "... {more} more problems not shown, {total} in all"),
     "n_problems": ("共 {total} 个问题", "{total} problems in all"),
@@ -1865,6 +1921,10 @@ class CaseChecker:
             return self._check_located(item, rules, id_added=False)
         return self._check_located(item, rules)
 
+    def is_clean(self, data: dict[str, Any], rules: FileRules) -> bool:
+        """True when a schema-valid case has no problem and no warning (the importer's fast check)."""
+        return self._check_clean(data, rules) is not None
+
     def _check_clean(self, data: dict[str, Any], rules: FileRules) -> CaseCheck | None:
         """The fast path for a schema-valid case: its times when nothing is wrong, else None.
 
@@ -2087,6 +2147,1045 @@ class CaseChecker:
                 choices = list(rules.categories) + [f"{m}/{s}" for m, subs in rules.categories.items() for s in subs or ()]
                 report(result.problems, ("category",), "unknown_category", raw=category,
                        hint=_did_you_mean(category, choices, self.lang))
+
+
+# =============================================================================
+# Importing platform exports
+# =============================================================================
+# INFO: an export (.xlsx, .xls, .csv, .tsv) becomes ledger text, which is then
+# read by the YAML loader like any case file: so an imported case cannot be
+# counted differently from a written one, and `summary EXPORT --map MAP`
+# equals `summary` of the imported ledger.  The importer runs the checker
+# over the cases it made, so that a row the checker would refuse is rejected
+# here with the checker's own words; that is why this stage stands after
+# Checking in the book although it comes first in the pipeline.
+EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xls")
+MAP_VERSION = 1
+HEADER_SEARCH_ROWS = 50  # title rows above the header: the header is looked for this far down
+MAX_GUESSED_VALUES = 60  # distinct values `map` lists for one enum column
+MAX_PRINTED_REJECTS = MAX_PRINTED_PROBLEMS
+
+# Ledger fields an import map can fill, and how a cell becomes each.
+IMPORT_FIELDS: dict[str, str] = {
+    "id": "text", "received": "time", "kind": "enum:kind", "channel": "enum:channel",
+    "category": "category", "unit": "text", "co_units": "list", "summary": "text", "location": "text",
+    "requester.name": "text", "requester.phone": "text", "requester.id_number": "text",
+    "dispatched": "time", "deadline": "time", "status": "enum:status", "resolved": "time",
+    "reasonable": "bool", "returns": "int",
+    "escalated.at": "time", "escalated.to": "text", "escalated.reason": "text",
+    "visit.at": "time", "visit.satisfaction": "enum:satisfaction", "visit.solved": "bool", "visit.note": "text",
+    "mediation.outcome": "enum:outcome", "mediation.mediator": "text", "mediation.room": "text",
+    "mediation.method": "text", "mediation.amount": "number",
+    "backlog.since": "date", "backlog.leader": "text",
+    "risk": "enum:risk", "featured": "bool", "tags": "list",
+}
+# the order of a case's fields in the ledger written (SPEC's order)
+CASE_FIELD_ORDER = ("id", "received", "kind", "channel", "category", "unit", "co_units", "summary",
+                    "location", "requester", "dispatched", "deadline", "status", "resolved", "reasonable",
+                    "returns", "escalated", "visits", "mediation", "backlog", "risk", "featured", "tags", "extra")
+NESTED_ORDER = {
+    "requester": ("name", "phone", "id_number"), "escalated": ("at", "to", "reason"),
+    "visit": ("at", "satisfaction", "solved", "note"),
+    "mediation": ("outcome", "mediator", "room", "method", "amount"), "backlog": ("since", "leader"),
+}
+IMPORT_ENUMS = {
+    "kind": KINDS, "channel": CHANNELS, "status": STATUSES,
+    "satisfaction": ("satisfied", "basically_satisfied", "dissatisfied", "unreachable"),
+    "outcome": OUTCOMES, "risk": ("high", "medium", "low"),
+}
+# The words platform exports use, Chinese and the English of US 311 open data.
+# Used when a map gives no `values` for a word, and by `map` to fill its guesses.
+KNOWN_VALUES: dict[str, dict[str, Any]] = {
+    "status": {
+        "已办结": "resolved", "办结": "resolved", "已完成": "resolved", "已结案": "resolved", "结案": "resolved",
+        "已办理": "resolved", "已回访": "resolved", "已归档": "resolved", "Closed": "resolved", "CLOSED": "resolved",
+        "办理中": "open", "处理中": "open", "待办理": "open", "待处理": "open", "已派单": "open", "已受理": "open",
+        "在办": "open", "未办结": "open", "待回访": "open", "Open": "open", "OPEN": "open", "Pending": "open",
+        "Assigned": "open", "In Progress": "open", "Started": "open",
+        "已撤回": "withdrawn", "撤回": "withdrawn", "已撤销": "withdrawn", "撤销": "withdrawn", "作废": "withdrawn",
+        "已作废": "withdrawn", "Cancelled": "withdrawn",
+    },
+    "satisfaction": {
+        "满意": "satisfied", "非常满意": "satisfied", "基本满意": "basically_satisfied",
+        "比较满意": "basically_satisfied", "不满意": "dissatisfied", "非常不满意": "dissatisfied",
+        "未接通": "unreachable", "无法联系": "unreachable", "联系不上": "unreachable", "拒绝回访": "unreachable",
+        "无人接听": "unreachable",
+    },
+    "channel": {
+        "电话": "hotline", "12345热线": "hotline", "热线": "hotline", "来电": "hotline", "12345": "hotline",
+        "微信": "online", "网站": "online", "网上": "online", "网络": "online", "App": "online", "APP": "online",
+        "小程序": "online", "邮件": "online", "短信": "online", "来访": "walk_in", "现场": "walk_in", "窗口": "walk_in",
+        "来信": "letter", "信件": "letter", "网格": "grid", "网格员": "grid", "网格上报": "grid",
+        "转办": "referral", "上级转办": "referral", "分流": "referral", "诉前分流": "referral",
+        "PHONE": "hotline", "Phone": "hotline", "ONLINE": "online", "Online": "online", "MOBILE": "online",
+        "Self Service": "online", "Citizens Connect App": "online", "Constituent Call": "hotline",
+        "Employee Generated": "other", "UNKNOWN": "other", "OTHER": "other",
+    },
+    "kind": {
+        "咨询": "consultation", "投诉": "complaint", "求助": "help", "举报": "report", "建议": "suggestion",
+        "意见建议": "suggestion", "表扬": "praise", "感谢": "praise", "表扬/感谢": "praise", "矛盾纠纷": "dispute",
+        "纠纷": "dispute", "信访": "petition", "法律援助": "legal_aid", "其他": "other",
+    },
+    "outcome": {"调解成功": "agreement", "达成协议": "agreement", "调解不成": "no_agreement",
+                "未达成协议": "no_agreement", "调解中": "pending", "转诉讼": "referred", "终止调解": "no_agreement"},
+    "risk": {"高": "high", "中": "medium", "低": "low", "高风险": "high", "中风险": "medium", "低风险": "low"},
+    "bool": {"是": True, "否": False, "已解决": True, "未解决": False, "解决": True, "是的": True,
+             "true": True, "false": False, "True": True, "False": False, "TRUE": True, "FALSE": False,
+             "Y": True, "N": False, "yes": True, "no": False, "Yes": True, "No": False, "1": True, "0": False},
+}
+# Usual header names of platform exports -> ledger field, for `map`.
+KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
+    "id": ("工单编号", "办件编号", "工单号", "案件编号", "受理编号", "编号", "Unique Key", "case_enquiry_id"),
+    "received": ("受理时间", "创建时间", "来电时间", "登记时间", "接收时间", "Created Date", "open_dt"),
+    "dispatched": ("派发时间", "派单时间", "交办时间", "转办时间"),
+    "deadline": ("承诺完成时间", "办理时限", "截止时间", "要求完成时间", "办结时限", "Due Date", "target_dt"),
+    "resolved": ("办结时间", "完成时间", "结案时间", "Closed Date", "closed_dt"),
+    "status": ("办件状态", "办理状态", "工单状态", "状态", "Status", "case_status"),
+    "unit": ("承办单位", "处置部门", "办理单位", "责任单位", "主办单位", "Agency", "department"),
+    "channel": ("办件来源", "来源渠道", "受理渠道", "来源", "Open Data Channel Type", "source"),
+    "kind": ("诉求类型", "办件类型", "诉求性质", "工单类型"),
+    "summary": ("诉求内容", "来电内容", "问题描述", "工单内容", "case_title"),
+    "location": ("事发地点", "诉求地址", "地址", "Incident Address", "location"),
+    "requester.name": ("诉求人", "来电人", "联系人", "姓名"),
+    "requester.phone": ("诉求人电话", "联系电话", "来电号码", "电话"),
+    "requester.id_number": ("身份证号", "证件号码"),
+    "visit.at": ("回访时间",),
+    "visit.satisfaction": ("是否满意", "满意度", "回访结果", "满意程度"),
+    "visit.solved": ("是否解决", "解决情况"),
+    "visit.note": ("回访意见", "回访内容", "回访备注"),
+    "returns": ("退单次数", "回退次数"),
+}
+# category columns, joined in this order when several are present
+CATEGORY_HEADERS = (("一级分类", "二级分类", "三级分类"), ("事项大类", "事项小类", "事项细类"),
+                    ("诉求分类",), ("问题分类",), ("Complaint Type", "Descriptor"), ("reason", "type"))
+_ENUM_KEY = {"status": "status", "channel": "channel", "kind": "kind", "visit.satisfaction": "satisfaction",
+             "visit.solved": "bool", "reasonable": "bool", "featured": "bool", "mediation.outcome": "outcome",
+             "risk": "risk"}
+
+
+class ImportMapError(ToolError):
+    """The map (or the export's layout) cannot be used at all: nothing is written."""
+
+    exit_code = EXIT_INVALID
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldRule:
+    """How one ledger field is filled: from columns, a constant, values and a default."""
+
+    field: str
+    columns: tuple[str, ...] = ()
+    how: str = "column"  # column | join | first | value
+    value: Any = None
+    values: dict[str, Any] | None = None
+    default: Any = None
+    split: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportMap:
+    """A parsed, checked import map (format `import: 1`)."""
+
+    name: str
+    ledger: dict[str, Any]
+    rules: tuple[FieldRule, ...]
+    sheet: str | int | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    timezone: str | None = None
+    date_formats: tuple[str, ...] = ()
+    skip_rows_where: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def columns(self) -> list[str]:
+        """Every column the map names, in the order it names them."""
+        seen: dict[str, None] = {}
+        for rule in self.rules:
+            for column in rule.columns:
+                seen.setdefault(column, None)
+        for column in self.skip_rows_where:
+            seen.setdefault(column, None)
+        return list(seen)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reject:
+    """A row that could not become a case: where, why, and its own cells."""
+
+    where: str
+    row: int
+    reason: str
+    cells: tuple[str, ...]
+
+
+@dataclasses.dataclass
+class ImportResult:
+    """What an import made: the ledger text, the rejects and the counts."""
+
+    export: str
+    ledger_text: str
+    header: list[str]
+    rejects: list[Reject]
+    read: int = 0
+    written: int = 0
+    skipped_blank: int = 0
+    skipped_where: int = 0
+    skipped_duplicate: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_blank + self.skipped_where + self.skipped_duplicate
+
+    def counts_line(self, lang: str) -> str:
+        """read = written + rejected + skipped, always the last line on stderr."""
+        return msg("import_counts", lang, export=self.export, read=self.read, written=self.written,
+                   rejected=len(self.rejects), skipped=self.skipped, blank=self.skipped_blank,
+                   where=self.skipped_where, duplicate=self.skipped_duplicate)
+
+
+# -- the map ------------------------------------------------------------------
+def _yaml12_loader() -> Any:
+    """A safe loader that types plain scalars by YAML 1.2 (so `N:` and `是:` stay text)."""
+    yaml = _yaml()
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc, valid-type]
+        pass
+
+    Loader.yaml_implicit_resolvers = {}
+    for tag, pattern, first in (
+            ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+            ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+            ("tag:yaml.org,2002:float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$",
+             "-+.0123456789"),
+            ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])):
+        Loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+    return Loader
+
+
+def load_import_map(path: str, lang: str) -> ImportMap:
+    """Read and check an import map; any problem is an ImportMapError naming the key."""
+    yaml = _yaml()
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageIOError(f"{path}: 文件不存在 / no such file") from None
+    except UnicodeDecodeError:
+        raise ImportMapError(f"{path}: " + msg("map_not_utf8", lang)) from None
+    except OSError as error:
+        raise UsageIOError(f"{path}: 无法读取 / cannot read: {error.strerror}") from None
+    try:
+        data = yaml.load(text, Loader=_yaml12_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        message_id, _ = classify_syntax_error(error.problem or "", error.context or "")
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        wording = msg(message_id, lang, depth=MAX_DEPTH, char="?")
+        raise ImportMapError(f"{where}: " + msg("syntax", lang, problem=wording, detail="")) from None
+    except yaml.YAMLError as error:
+        raise ImportMapError(f"{path}: {error}") from None
+
+    def fail(key: str, message_id: str, **fields: Any) -> ImportMapError:
+        return ImportMapError(f"{path}: {key}: " + msg(message_id, lang, **fields))
+
+    if not isinstance(data, dict):
+        raise fail("-", "map_not_mapping")
+    unknown = set(data) - {"import", "ledger", "source", "fields"}
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise fail(key, "unknown_key", key=key, hint=_did_you_mean(key, ["import", "ledger", "source", "fields"], lang))
+    if data.get("import") != MAP_VERSION:
+        raise fail("import", "map_version")
+    ledger = data.get("ledger")
+    if not isinstance(ledger, dict) or "cases" in ledger:
+        raise fail("ledger", "map_ledger")
+    source = data.get("source") or {}
+    if not isinstance(source, dict):
+        raise fail("source", "map_not_mapping")
+    source_keys = ("sheet", "header_row", "encoding", "delimiter", "timezone", "date_formats", "skip_rows_where")
+    for key in source:
+        if key not in source_keys:
+            raise fail(f"source.{key}", "unknown_key", key=key, hint=_did_you_mean(str(key), source_keys, lang))
+    sheet = source.get("sheet")
+    if sheet is not None and not (isinstance(sheet, str) or (_is_integer(sheet) and sheet >= 1)):
+        raise fail("source.sheet", "map_sheet")
+    header_row = source.get("header_row")
+    if header_row is not None and not (_is_integer(header_row) and header_row >= 1):
+        raise fail("source.header_row", "map_positive")
+    encoding = source.get("encoding")
+    if encoding is not None:
+        try:
+            "".encode(str(encoding))
+            b"".decode(str(encoding))
+        except LookupError:
+            raise fail("source.encoding", "map_encoding", raw=encoding) from None
+    delimiter = source.get("delimiter")
+    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
+        raise fail("source.delimiter", "map_delimiter")
+    timezone = source.get("timezone")
+    if timezone is not None:
+        if not (isinstance(timezone, str) and re.fullmatch(r"Z|[+-][0-9]{2}:[0-9]{2}", timezone)):
+            raise fail("source.timezone", "pattern_timezone", raw=timezone)
+        try:
+            parse_offset(timezone)
+        except TimeError:
+            raise fail("source.timezone", "pattern_timezone", raw=timezone) from None
+    formats = source.get("date_formats") or []
+    if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
+        raise fail("source.date_formats", "map_formats")
+    where = source.get("skip_rows_where") or {}
+    if not isinstance(where, dict) or not all(isinstance(v, list) for v in where.values()):
+        raise fail("source.skip_rows_where", "map_skip")
+    skip = {str(k): tuple(_cell_str(v) for v in values) for k, values in where.items()}
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise fail("fields", "map_fields")
+    rules = tuple(_field_rule(str(name), spec, fail, lang) for name, spec in fields.items())
+    named = {rule.field for rule in rules}
+    for required in ("id", "received", "kind", "category", "unit"):
+        if required not in named:
+            raise fail("fields", "map_required", field=required)
+    return ImportMap(path, ledger, rules, sheet, header_row, str(encoding) if encoding else None, delimiter,
+                     timezone, tuple(formats), skip)
+
+
+def _field_rule(name: str, spec: Any, fail: Callable[..., ImportMapError], lang: str) -> FieldRule:
+    key = f"fields.{name}"
+    if name not in IMPORT_FIELDS and not (name.startswith("extra.") and len(name) > 6):
+        raise fail(key, "unknown_key", key=name, hint=_did_you_mean(name, list(IMPORT_FIELDS), lang))
+    if isinstance(spec, str) and spec:
+        return FieldRule(name, (spec,))
+    if not isinstance(spec, dict):
+        raise fail(key, "map_field_form")
+    allowed = {"value", "column", "values", "default", "split", "join", "first"}
+    for option in spec:
+        if option not in allowed:
+            raise fail(f"{key}.{option}", "unknown_key", key=option,
+                       hint=_did_you_mean(str(option), sorted(allowed), lang))
+    if "value" in spec:
+        return FieldRule(name, how="value", value=spec["value"])
+    for how in ("join", "first"):
+        if how in spec:
+            columns = spec[how]
+            if not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
+                raise fail(f"{key}.{how}", "map_columns")
+            return FieldRule(name, tuple(columns), how, values=_values(spec, key, fail),
+                             default=spec.get("default"), split=_split(spec, key, fail))
+    column = spec.get("column")
+    if not isinstance(column, str) or not column:
+        raise fail(key, "map_field_form")
+    return FieldRule(name, (column,), "column", values=_values(spec, key, fail), default=spec.get("default"),
+                     split=_split(spec, key, fail))
+
+
+def _values(spec: dict[str, Any], key: str, fail: Callable[..., ImportMapError]) -> dict[str, Any] | None:
+    values = spec.get("values")
+    if values is None:
+        return None
+    if not isinstance(values, dict):
+        raise fail(f"{key}.values", "map_not_mapping")
+    return {_cell_str(k): v for k, v in values.items()}
+
+
+def _split(spec: dict[str, Any], key: str, fail: Callable[..., ImportMapError]) -> str | None:
+    split = spec.get("split")
+    if split is not None and not (isinstance(split, str) and split):
+        raise fail(f"{key}.split", "map_split")
+    return split
+
+
+# -- reading the export's rows ---------------------------------------------------
+@dataclasses.dataclass
+class ExportSheet:
+    """The rows of one sheet or text file, each with the number a spreadsheet shows."""
+
+    name: str | None  # the sheet's name; None for a text file
+    rows: Iterator[tuple[int, list[Any]]]
+    date1904: bool = False
+
+
+def _cell_str(value: Any) -> str:
+    """A cell as text, the way a clerk reads it (whole numbers without '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (spreadsheet column names)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def open_export(path: str, import_map: ImportMap, lang: str) -> list[ExportSheet]:
+    """The sheets of an export (one for a text file); unreadable files are usage errors."""
+    suffix = Path(path).suffix.lower()
+    if not Path(path).is_file():
+        raise UsageIOError(f"{path}: 文件不存在 / no such file" if not Path(path).exists()
+                           else f"{path}: 不是文件 / not a regular file")
+    if suffix in (".csv", ".tsv"):
+        return [ExportSheet(None, _text_rows(path, import_map, suffix, lang))]
+    if suffix not in (".xlsx", ".xls"):
+        raise UsageIOError(msg("export_suffix", lang, path=path))
+    from python_calamine import CalamineError, CalamineWorkbook  # noqa: PLC0415 - see Imports
+
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+    except (CalamineError, OSError, ValueError) as error:
+        raise ImportMapError(f"{path}: " + msg("export_unreadable", lang, reason=str(error))) from None
+    date1904 = _xlsx_date1904(path) if suffix == ".xlsx" else False
+    sheets = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        first_row = sheet.start[0] if sheet.start else 0
+        first_col = sheet.start[1] if sheet.start else 0
+        rows = ((first_row + number + 1, [None] * first_col + list(row))
+                for number, row in enumerate(sheet.iter_rows()))
+        sheets.append(ExportSheet(name, rows, date1904))
+    return sheets
+
+
+def _xlsx_date1904(path: str) -> bool:
+    """True for a workbook on the 1904 date system (serial numbers count from 1904-01-01)."""
+    import zipfile  # noqa: PLC0415 - only for xlsx
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")[:4096]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return re.search(rb'date1904="(?:1|true)"', workbook) is not None
+
+
+def _text_rows(path: str, import_map: ImportMap, suffix: str, lang: str) -> Iterator[tuple[int, list[Any]]]:
+    raw = Path(path).read_bytes()
+    encoding = import_map.encoding or "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        if import_map.encoding is None and _looks_like_gbk(raw):
+            raise ImportMapError(f"{path}:{line}:1: " + msg("export_gbk", lang)) from None
+        raise ImportMapError(f"{path}:{line}:1: " + msg("encoding_other", lang, encoding=encoding,
+                                                         reason=str(error))) from None
+    delimiter = import_map.delimiter
+    if delimiter is None:
+        if suffix == ".tsv":
+            delimiter = "\t"
+        else:
+            try:
+                delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|").delimiter
+            except csv.Error:
+                delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return ((number, row) for number, row in enumerate(reader, 1))
+
+
+def find_header(sheets: list[ExportSheet], import_map: ImportMap, path: str, lang: str
+                ) -> tuple[ExportSheet, int, list[str], list[tuple[int, list[Any]]]]:
+    """The sheet and header row: the given ones, else the first row holding every mapped column.
+
+    Returns the sheet, the header's row number, its names, and the rows read
+    while looking (those below the header are data).
+    """
+    wanted = import_map.columns()
+    if import_map.sheet is not None:
+        chosen = _pick_sheet(sheets, import_map.sheet, path, lang)
+        candidates = [chosen]
+    else:
+        candidates = sheets
+    best: tuple[int, str, int, list[str]] | None = None  # (found, sheet, row, missing)
+    for sheet in candidates:
+        seen: list[tuple[int, list[Any]]] = []
+        for number, row in sheet.rows:
+            seen.append((number, row))
+            names = [_cell_str(c) for c in row]
+            if import_map.header_row is not None:
+                if number < import_map.header_row:
+                    continue
+                if number > import_map.header_row:
+                    break
+            present = set(names)
+            missing = [c for c in wanted if c not in present]
+            if not missing:
+                later = [r for r in seen if r[0] > number]
+                return sheet, number, names, later
+            if best is None or len(wanted) - len(missing) > best[0]:
+                best = (len(wanted) - len(missing), sheet.name or "", number, missing)
+            if len(seen) >= HEADER_SEARCH_ROWS and import_map.header_row is None:
+                break
+    if best is None:
+        raise ImportMapError(f"{path}: " + msg("export_empty", lang))
+    _found, sheet_name, number, missing = best
+    where = f"{path}:{sheet_name}!A{number}" if sheet_name else f"{path}:{number}:1"
+    raise ImportMapError(f"{where}: " + msg("export_no_header", lang, missing="、".join(missing) if lang == "zh"
+                                              else ", ".join(missing)))
+
+
+def _pick_sheet(sheets: list[ExportSheet], sheet: str | int, path: str, lang: str) -> ExportSheet:
+    if isinstance(sheet, int):
+        if sheet <= len(sheets):
+            return sheets[sheet - 1]
+    else:
+        for candidate in sheets:
+            if candidate.name == sheet:
+                return candidate
+    names = [s.name or "" for s in sheets]
+    raise ImportMapError(f"{path}: " + msg("export_no_sheet", lang, sheet=sheet, sheets="、".join(names)))
+
+
+# -- cells to values ----------------------------------------------------------------
+class CellError(ValueError):
+    """A cell that cannot fill its field; the message is already worded."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+_EXPORT_TIME_RE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:时点]\s*(\d{1,2})\s*(?:分)?\s*(?:[:]?\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?\Z")
+_COMPACT_TIME_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[\sT]?(\d{2})(\d{2})(\d{2})?)?\Z")
+EXCEL_EPOCH_1900 = dt.datetime(1899, 12, 30)
+EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def export_time(value: Any, formats: tuple[str, ...], date1904: bool) -> tuple[dt.datetime, bool, str | None]:
+    """A cell as (local time, whether it had a clock time, its own offset or None).
+
+    Raises ValueError with the reason when the cell is not a time.
+    """
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None, microsecond=0), True, None
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day), False, None
+    if isinstance(value, bool) or isinstance(value, (dt.time, dt.timedelta)):
+        raise ValueError("time_no_date")
+    if isinstance(value, (int, float)):
+        if 19000101 <= value <= 21991231 and float(value).is_integer():
+            return export_time(str(int(value)), formats, date1904)
+        if not (0 < value < 2958466):
+            raise ValueError("time_serial")
+        epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
+        moment = epoch + dt.timedelta(seconds=round(float(value) * SECONDS_PER_DAY))
+        return moment, not float(value).is_integer(), None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    for pattern in formats:
+        try:
+            moment = dt.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=None), any(d in pattern for d in ("%H", "%I", "%M")), None
+    match = _EXPORT_TIME_RE.match(text) or _COMPACT_TIME_RE.match(text)
+    if match is None:
+        raise ValueError("time_form")
+    groups = match.groups()
+    year, month, day, hour, minute, second = (int(g) if g else None for g in groups[:6])
+    offset = groups[6] if len(groups) > 6 else None
+    if offset and len(offset) == 5:
+        offset = offset[:3] + ":" + offset[3:]
+    try:
+        moment = dt.datetime(year, month, day, hour or 0, minute or 0, second or 0)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError("time_impossible") from None
+    return moment, hour is not None, offset
+
+
+def _time_text(moment: dt.datetime, has_clock: bool, offset: str | None, source_tz: str, ledger_tz: str) -> str:
+    """Ledger text of an export time: local to the ledger's zone unless the export's differs."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError("time_year")
+    day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    if not has_clock and offset is None:
+        return day
+    zone = offset or source_tz
+    text = f"{day} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    if zone == ledger_tz or (zone in ("Z", "+00:00") and ledger_tz in ("Z", "+00:00")):
+        return text
+    return text + zone
+
+
+def _level(text: str) -> str:
+    """One level of a category: its own '/' written as the full-width '／'."""
+    return text.strip().replace("/", "／")
+
+
+class RowBuilder:
+    """Turns one export row into a case dict, or raises CellError."""
+
+    def __init__(self, import_map: ImportMap, header: list[str], ledger_tz: str, date1904: bool,
+                 lang: str) -> None:
+        self.map = import_map
+        self.index = {}
+        for position, name in enumerate(header):
+            self.index.setdefault(name, position)
+        self.ledger_tz = ledger_tz
+        self.source_tz = import_map.timezone or ledger_tz
+        self.date1904 = date1904
+        self.lang = lang
+
+    def cell(self, row: list[Any], column: str) -> Any:
+        position = self.index[column]
+        value = row[position] if position < len(row) else None
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    def build(self, row: list[Any]) -> dict[str, Any]:
+        case: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {}
+        extra: dict[str, Any] = {}
+        for rule in self.map.rules:
+            value = self._value(rule, row)
+            if value is None:
+                continue
+            head, _, rest = rule.field.partition(".")
+            if head == "extra":
+                extra[rest] = value
+            elif rest:
+                nested.setdefault(head, {})[rest] = value
+            else:
+                case[rule.field] = value
+        for head, fields in nested.items():
+            ordered = {k: fields[k] for k in NESTED_ORDER[head] if k in fields}
+            if head == "visit":
+                case["visits"] = [ordered]
+            else:
+                case[head] = ordered
+        if extra:
+            case["extra"] = extra
+        if "status" not in case:
+            case["status"] = "resolved" if "resolved" in case else "open"
+        for required in ("id", "received", "kind", "category", "unit"):
+            if required not in case:
+                rule = next(r for r in self.map.rules if r.field == required)
+                column = rule.columns[0] if rule.columns else ""
+                raise CellError(column, msg("import_missing", self.lang, field=required,
+                                            column=column or required))
+        return {k: case[k] for k in CASE_FIELD_ORDER if k in case}
+
+    def _value(self, rule: FieldRule, row: list[Any]) -> Any:
+        kind = IMPORT_FIELDS.get(rule.field, "text")
+        if rule.how == "value":
+            return rule.value
+        if rule.how == "first":
+            raw = next((v for v in (self.cell(row, c) for c in rule.columns) if v is not None), None)
+            column = rule.columns[0]
+        elif rule.how == "join":
+            parts = [self.cell(row, c) for c in rule.columns]
+            present = [_cell_str(p) for p in parts if p is not None and _cell_str(p)]
+            column = rule.columns[0]
+            if not present:
+                raw = None
+            elif kind == "category":
+                return self._category([_level(p) for p in present], column)
+            else:
+                raw = "/".join(present)
+        else:
+            column = rule.columns[0]
+            raw = self.cell(row, column)
+        if raw is None:
+            return rule.default
+        try:
+            return self._convert(rule, kind, raw, column)
+        except ValueError as error:
+            if isinstance(error, CellError):
+                raise
+            raise CellError(column, msg("import_" + str(error), self.lang, raw=terminal_safe(_cell_str(raw)),
+                                        column=column)) from None
+
+    def _convert(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
+        text = _cell_str(raw)
+        if rule.values is not None and text in rule.values:
+            return rule.values[text]
+        if kind in ("time", "date"):
+            moment, has_clock, offset = export_time(raw, self.map.date_formats, self.date1904)
+            if kind == "date":
+                return _time_text(moment, False, None, self.source_tz, self.ledger_tz)
+            return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
+        if kind.startswith("enum:") or kind == "bool":
+            enum = kind[5:] if kind != "bool" else "bool"
+            choices = IMPORT_ENUMS.get(enum, ())
+            if text in choices:
+                return text
+            known = KNOWN_VALUES.get(enum, {})
+            if text in known:
+                return known[text]
+            if rule.default is not None:
+                return rule.default
+            raise CellError(column, msg("import_no_mapping", self.lang, raw=terminal_safe(text), column=column,
+                                        field=rule.field))
+        if kind == "category":
+            levels = [text] if rule.split is None else [p for p in text.split(rule.split) if p.strip()]
+            if rule.split is not None:
+                levels = [_level(p) for p in levels]
+            return self._category(levels, column)
+        if kind == "int":
+            number = float(text) if re.fullmatch(r"[-+]?[0-9]+(?:\.0+)?", text) else None
+            if number is None:
+                raise ValueError("not_int")
+            return int(number)
+        if kind == "number":
+            try:
+                number = float(text.replace(",", ""))
+            except ValueError:
+                raise ValueError("not_number") from None
+            if not math.isfinite(number):
+                raise ValueError("not_number")
+            return int(number) if number.is_integer() and abs(number) < 1e15 else number
+        if kind == "list":
+            parts = text.split(rule.split) if rule.split else re.split(r"[、,;，；\n]", text)
+            return [p.strip() for p in parts if p.strip()] or None
+        if rule.split is not None:
+            return "/".join(p.strip() for p in text.split(rule.split) if p.strip())
+        return text
+
+    def _category(self, levels: list[str], column: str) -> str:
+        if len(levels) > 3:
+            raise CellError(column, msg("import_levels", self.lang, raw=terminal_safe("/".join(levels)),
+                                        column=column))
+        return "/".join(levels)
+
+
+# -- writing the ledger -----------------------------------------------------------
+_PLAIN_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_YAML_UNSAFE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+_NEEDS_ESCAPE_RE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+# the words of the format's enums, written plain (every other text is quoted)
+_ENUM_WORDS = frozenset(KINDS + CHANNELS + STATUSES + OUTCOMES + (
+    "satisfied", "basically_satisfied", "dissatisfied", "unreachable", "high", "medium", "low",
+    "natural", "workdays"))
+
+
+def yaml_quoted(text: str) -> str:
+    """Text as a double-quoted YAML scalar (JSON's escapes, which YAML reads the same)."""
+    if _NEEDS_ESCAPE_RE.search(text) is None:
+        return '"' + text + '"'
+    return _YAML_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def yaml_scalar(value: Any) -> str:
+    """A value as YAML text that our loader reads back as the same value."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else yaml_quoted(repr(value))
+    text = str(value)
+    return text if text in _ENUM_WORDS else yaml_quoted(text)
+
+
+def yaml_key(key: Any) -> str:
+    key = str(key)
+    return key if _PLAIN_KEY_RE.match(key) and key not in _TYPED_WORDS else yaml_scalar(key)
+
+
+def yaml_block(value: Any, indent: int) -> list[str]:
+    """Block-style YAML lines of a mapping or list, `indent` spaces in."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{yaml_key(key)}:")
+                lines.extend(yaml_block(item, indent + 2))
+            else:
+                empty = "{}" if isinstance(item, dict) else "[]" if isinstance(item, list) else yaml_scalar(item)
+                lines.append(f"{pad}{yaml_key(key)}: {empty}")
+    else:
+        for item in value:
+            if isinstance(item, dict) and item:
+                inner = yaml_block(item, indent + 2)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines.extend(inner[1:])
+            elif isinstance(item, list) and item:
+                lines.append(f"{pad}-")
+                lines.extend(yaml_block(item, indent + 2))
+            else:
+                lines.append(f"{pad}- {yaml_scalar(item)}")
+    return lines
+
+
+def case_yaml(case: dict[str, Any]) -> str:
+    """One case as the lines of an item of `cases:` (ids always quoted text)."""
+    lines = []
+    prefix = "  - "
+    for key, value in case.items():
+        if key == "id":
+            lines.append(f"{prefix}id: {yaml_quoted(str(value))}")
+        elif isinstance(value, (dict, list)):
+            lines.append(f"{prefix}{yaml_key(key)}:")
+            lines.extend(yaml_block(value, 6))
+        else:
+            lines.append(f"{prefix}{key}: {yaml_scalar(value)}")
+        prefix = "    "
+    return "\n".join(lines) + "\n"
+
+
+def ledger_header_yaml(ledger: dict[str, Any], export: str) -> str:
+    lines = [f"# grassroots-report case file, imported from {yaml_scalar(Path(export).name)}"]
+    lines.extend(yaml_block(ledger, 0))
+    return "\n".join(lines) + "\n"
+
+
+# -- the import ----------------------------------------------------------------------
+def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
+    """Read an export with its map: every row is written, rejected (with why) or skipped."""
+    policy = import_map.ledger.get("policy")
+    ledger_tz = policy.get("timezone") if isinstance(policy, dict) else None
+    ledger_tz = ledger_tz if isinstance(ledger_tz, str) else "+08:00"
+    header_text = ledger_header_yaml(import_map.ledger, path)
+    checker = ImportChecker(import_map.name, header_text, lang)  # the map's header is checked before any row
+    sheets = open_export(path, import_map, lang)
+    sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
+    builder = RowBuilder(import_map, header, ledger_tz, sheet.date1904, lang)
+    result = ImportResult(path, "", header, [])
+    written: dict[str, tuple[str, int]] = {}  # id -> (its case text, the row it came from)
+    kept: list[str] = []
+    skip = [(builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
+    id_column = _id_column(import_map)
+    fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
+
+    def reject(number: int, column: str | None, reason: str, cells: list[Any]) -> None:
+        position = builder.index.get(column, 0) if column else 0
+        where = (f"{path}:{sheet.name}!{column_letters(position)}{number}" if sheet.name is not None
+                 else f"{path}:{number}:{position + 1}")
+        result.rejects.append(Reject(where, number, reason, tuple(_cell_str(c) for c in cells)))
+
+    for number, row in itertools.chain(early, sheet.rows):
+        result.read += 1
+        if not any((c.strip() if c.__class__ is str else c is not None) for c in row):
+            result.skipped_blank += 1
+            continue
+        if skip and any(i < len(row) and _cell_str(row[i]) in values for i, values in skip):
+            result.skipped_where += 1
+            continue
+        try:
+            case = builder.build(row)
+        except CellError as error:
+            reject(number, error.column, str(error), row)
+            continue
+        text = case_yaml(case)
+        case_id = case["id"]
+        if case_id in written:
+            if written[case_id][0] == text:
+                result.skipped_duplicate += 1
+            else:
+                reject(number, id_column,
+                       msg("import_id_again", lang, id=terminal_safe(case_id), row=written[case_id][1]), row)
+            continue
+        problem = checker.problem(case, text)
+        if problem is not None:
+            reject(number, fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
+            continue
+        written[case_id] = (text, number)
+        kept.append(text)
+    result.written = len(kept)
+    result.ledger_text = header_text + ("cases:\n" + "".join(kept) if kept else "cases: []\n")
+    result.rejects.sort(key=lambda r: r.row)
+    return result
+
+
+def _id_column(import_map: ImportMap) -> str | None:
+    rule = next((r for r in import_map.rules if r.field == "id"), None)
+    return rule.columns[0] if rule and rule.columns else None
+
+
+class ImportChecker:
+    """The checker's verdict on each case an import makes, in the checker's own words.
+
+    INFO: a clean case is checked on its dict (the loader reads the text we
+    write back to the same dict); only a case the fast path does not pass is
+    read back from its text, so that the checker can locate and word it.
+    """
+
+    def __init__(self, name: str, header_text: str, lang: str) -> None:
+        self.name, self.header_text, self.lang = name, header_text, lang
+        self.validators = Validators()
+        reader = FileReader(Source(name, 0, None, (header_text + "cases: []\n").encode("utf-8")), lang, None)
+        header = next(iter(reader.items()), None)
+        if reader.problems or not isinstance(header, Header):  # pragma: no cover - we wrote the text
+            raise ImportMapError(f"{name}: ledger: " + (reader.problems[0].message if reader.problems else "?"))
+        problems = check_header(header, self.validators, lang)
+        if problems:
+            raise ImportMapError(f"{name}: ledger.{problems[0].path or '-'}: {problems[0].message}")
+        self.ledger = build_ledger(header.data, build_policy(header.data.get("policy")), None)
+        self.rules = file_rules(header.data)
+        self.fast = CaseChecker(self.validators, self.ledger, lang)
+
+    def problem(self, case: dict[str, Any], text: str) -> Problem | None:
+        """The first problem of a case (None when it stands; warnings do not reject)."""
+        if self.validators.case_is_valid(case) and self.fast.is_clean(case, self.rules):
+            return None
+        checker = CaseChecker(self.validators, self.ledger, self.lang)
+        reader = FileReader(Source(self.name, 0, None, (self.header_text + "cases:\n" + text).encode("utf-8")),
+                            self.lang, None)
+        found: list[Problem] = []
+        for item in reader.items():
+            if isinstance(item, CaseItem):
+                found.extend(checker.check(item, self.rules).problems)
+        found.extend(reader.problems)
+        return min(found, key=Problem.sort_key) if found else None
+
+
+def _field_of_path(path: str) -> str:
+    """'cases[3].visits[0].at' -> 'visit.at'; 'cases[3].resolved' -> 'resolved'."""
+    rest = re.sub(r"^cases\[\d+\]\.?", "", path)
+    rest = re.sub(r"^visits\[\d+\]", "visit", rest)
+    return re.sub(r"\[\d+\]", "", rest)
+
+
+def render_rejects_csv(result: ImportResult, lang: str) -> str:
+    """The rejected rows as CSV (UTF-8 with BOM, for Excel): their cells, row and reason."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_safe(h) for h in result.header] + [label("r_row", lang), label("r_reason", lang)])
+    for item in result.rejects:
+        cells = list(item.cells) + [""] * (len(result.header) - len(item.cells))
+        writer.writerow([_csv_safe(c) for c in cells] + [str(item.row), _csv_safe(item.reason)])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """A cell that a spreadsheet will not run as a formula, and with no control characters."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[-+]?[0-9.]+", text) else text
+
+
+def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
+    """The rejected rows for stderr: the first ones, then how many more."""
+    lines = [terminal_safe(f"{r.where}: {r.reason}") for r in result.rejects[:MAX_PRINTED_REJECTS]]
+    more = len(result.rejects) - MAX_PRINTED_REJECTS
+    if more > 0:
+        lines.append(msg("more_problems", lang, more=more, total=len(result.rejects)))
+    return lines
+
+
+# -- guessing a map -------------------------------------------------------------------
+def guess_map(path: str, lang: str) -> str:
+    """A starting map for an export, guessed from its header row, as commented YAML."""
+    probe = ImportMap(path, {}, ())
+    sheets = open_export(path, probe, lang)
+    chosen = None
+    for sheet in sheets:
+        rows: list[tuple[int, list[Any]]] = []
+        for number, row in sheet.rows:
+            rows.append((number, row))
+            names = [_cell_str(c) for c in row]
+            if sum(1 for n in names if _guess_field(n)) >= 2:
+                chosen = (sheet, number, names, rows)
+                break
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
+        if chosen:
+            break
+    if chosen is None:
+        raise ImportMapError(f"{path}: " + msg("map_no_header", lang))
+    sheet, header_number, header, _rows = chosen
+    fields: dict[str, Any] = {}
+    used: set[str] = set()
+    for levels in CATEGORY_HEADERS:
+        present = [c for c in levels if c in header]
+        if present:
+            fields["category"] = present[0] if len(present) == 1 else {"join": present}
+            used.update(present)
+            break
+    for name in header:
+        field = _guess_field(name)
+        if field and field not in fields and name not in used:
+            fields[field] = name
+            used.add(name)
+    distinct: dict[str, dict[str, int]] = {c: {} for f, c in fields.items()
+                                           if f in _ENUM_KEY and isinstance(c, str)}
+    if "category" in fields and isinstance(fields["category"], str):
+        distinct[fields["category"]] = {}
+    position = {name: i for i, name in reversed(list(enumerate(header)))}
+    for _number, row in sheet.rows:
+        for column, seen in distinct.items():
+            i = position[column]
+            value = _cell_str(row[i]) if i < len(row) else ""
+            if value and (value in seen or len(seen) < MAX_GUESSED_VALUES):
+                seen[value] = seen.get(value, 0) + 1
+    return _map_text(path, sheet.name, header_number, header, fields, distinct, used, lang)
+
+
+def _guess_field(name: str) -> str | None:
+    for field, names in KNOWN_HEADERS.items():
+        if name in names:
+            return field
+    return None
+
+
+def _map_text(path: str, sheet: str | None, header_number: int, header: list[str], fields: dict[str, Any],
+              distinct: dict[str, dict[str, int]], used: set[str], lang: str) -> str:
+    zh = lang == "zh"
+    out = [("# 导入映射：由 grassroots-report map 根据 " if zh else "# Import map guessed by grassroots-report map from ")
+           + Path(path).name + ("（请核对、补全后保存）" if zh else " (check it, fill it in, then save it)"),
+           "import: 1", "ledger:", "  version: 1",
+           "  jurisdiction: " + yaml_scalar("请填写区县名称" if zh else "fill in the jurisdiction")
+           + ("   # 统计区域" if zh else "   # the reporting area")]
+    out.append("source:")
+    if sheet is not None:
+        out.append(f"  sheet: {yaml_scalar(sheet)}")
+    out.append(f"  header_row: {header_number}")
+    if "工单编号" in header or "办件编号" in header:
+        out.append("  skip_rows_where: {" + yaml_scalar(fields.get("id", "工单编号")) + ": [合计, 总计]}")
+    out.append("fields:")
+    for field in IMPORT_FIELDS:
+        if field == "category" and isinstance(fields.get("category"), dict):
+            out.append("  category: {join: [" + ", ".join(yaml_scalar(c) for c in fields["category"]["join"]) + "]}")
+            continue
+        column = fields.get(field)
+        if column is None:
+            if field in ("kind", "unit", "category", "id", "received"):
+                hint = "请改成实际值或对应的列" if zh else "set the real value or column"
+                default = {"kind": "{value: complaint}"}.get(field, "{value: " + yaml_scalar("?") + "}")
+                out.append(f"  {field}: {default}   # " + ("没有找到对应的列：" if zh else "no column found: ") + hint)
+            continue
+        if field not in _ENUM_KEY:
+            out.append(f"  {field}: {yaml_scalar(column)}")
+            continue
+        enum = _ENUM_KEY[field]
+        choices = IMPORT_ENUMS.get(enum, ("true", "false"))
+        out.append(f"  {field}:")
+        out.append(f"    column: {yaml_scalar(column)}")
+        out.append("    values:")
+        values = distinct.get(column, {})
+        for value in sorted(values, key=lambda v: (-values[v], v)):
+            known = KNOWN_VALUES.get(enum, {}).get(value, value if value in choices else None)
+            if known is None:
+                options = " / ".join(str(c) for c in choices) if enum != "bool" else "true / false"
+                out.append(f"      # {yaml_scalar(value)}: ?   # " + ("请填写：" if zh else "fill in: ") + options)
+            else:
+                out.append(f"      {yaml_scalar(value)}: {yaml_scalar(known)}")
+        if not values:
+            out.append("      {}" if False else "      # " + ("这一列没有值" if zh else "this column has no values"))
+    for name in header:
+        if name and name not in used:
+            out.append(f"  # extra.{name}: {yaml_scalar(name)}   # "
+                       + ("未映射的列：需要时去掉 # 保留到 extra" if zh else "not mapped: uncomment to keep it in extra"))
+    return "\n".join(line for line in out) + "\n"
 
 
 # =============================================================================
@@ -3457,9 +4556,53 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
             listing(warnings, analysis.warning_count, "n_warnings"))
 
 
-def run_checks(files: tuple[str, ...], options: Options) -> Analysis:
+def is_export(name: str) -> bool:
+    """A platform export (read with a map), not a ledger, by its file name."""
+    return name != "-" and Path(name).suffix.lower() in EXPORT_SUFFIXES
+
+
+def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: str | None,
+                   lang: str) -> list[Source]:
+    """Ledgers as they are; exports imported with the map, as if imported first.
+
+    Rejected rows follow the import's rule: with --rejects they go there and
+    the run goes on; without it, any rejected row ends the run with exit 1.
+    """
+    exports = [name for name in files if is_export(name)]
+    if exports and map_path is None:
+        raise UsageIOError(msg("export_needs_map", lang, path=terminal_safe(exports[0])))
+    if rejects_path is not None and len(exports) != 1:
+        raise click.BadParameter("--rejects 只能配合一个导出文件 / takes exactly one export", param_hint="--rejects")
+    import_map = load_import_map(map_path, lang) if map_path is not None and exports else None
+    sources = []
+    for index, name in enumerate(files):
+        if not is_export(name):
+            sources.append(dataclasses.replace(open_sources([name])[0], index=index))
+            continue
+        assert import_map is not None
+        result = import_export(name, import_map, lang)
+        _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
+        sources.append(Source(name, index, None, result.ledger_text.encode("utf-8")))
+    return sources
+
+
+def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tuple[str, ...], lang: str) -> None:
+    """Print the rejected rows and the counts; write --rejects, or stop when rows were rejected."""
+    for line in render_reject_lines(result, lang):
+        click.echo(line, err=True)
+    if result.rejects and rejects_path is None:
+        click.echo(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)), err=True)
+        raise InvalidDataError(result.counts_line(lang))
+    if rejects_path is not None:
+        write_output(rejects_path, render_rejects_csv(result, lang), inputs)
+        click.echo(msg("rejects_written", lang, path=terminal_safe(rejects_path)), err=True)
+    click.echo(terminal_safe(result.counts_line(lang)), err=True)
+
+
+def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
+               rejects_path: str | None = None) -> Analysis:
     """Read and check; problems (and warnings under --strict) end the command with exit 1."""
-    sources = open_sources(files)
+    sources = gather_sources(files, map_path, rejects_path, options.lang)
     analysis = analyse(sources, options)
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
@@ -3549,6 +4692,15 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("files", nargs=-1, required=True, metavar="FILE...")(command)
 
 
+def map_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--map and --rejects: read platform exports (.xlsx .xls .csv .tsv) in place of ledgers."""
+    command = click.option("--rejects", "rejects_path", metavar="REJECTS.csv", default=None,
+                           help="Write rejected export rows here and go on (else any rejected row stops the run).")(
+        command)
+    return click.option("--map", "map_path", metavar="MAP.yaml", default=None,
+                        help="Import map for the export files given (see `grassroots-report map`).")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="grassroots-report")
 def cli() -> None:
@@ -3566,7 +4718,9 @@ def cli() -> None:
 
 @cli.command()
 @common_options
-def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None) -> None:
+@map_options
+def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+          map_path: str | None, rejects_path: str | None) -> None:
     """Check case files; problems go to stderr as FILE:LINE:COL: PATH: message.
 
     \b
@@ -3575,7 +4729,7 @@ def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, en
         grassroots-report check jan.yaml feb.yaml   # ids must be unique across both
     """
     options = _options(lang, encoding, as_of, strict, "check")
-    analysis = run_checks(files, options)
+    analysis = run_checks(files, options, map_path, rejects_path)
     names = "、".join(files) if lang == "zh" else ", ".join(files)
     click.echo(msg("ok", lang, files=names, cases=analysis.cases), err=True)
 
@@ -3593,8 +4747,10 @@ def _fail_on_target(summary: Summary, fail: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(list(SUMMARY_RENDERERS)), default="table", show_default=True,
               help="table for a terminal; csv/tsv/json for scripts; markdown for documents.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@map_options
 def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-            grouping: str, fmt: str, fail_on_target: bool) -> None:
+            grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
+            rejects_path: str | None) -> None:
     """Print the summary table of the figures on stdout.
 
     \b
@@ -3604,7 +4760,7 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
         grassroots-report summary ledger.yaml --format json > summary.json
     """
     options = _options(lang, encoding, as_of, strict, "summary")
-    analysis = run_checks(files, options)
+    analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     if fmt == "json":  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
@@ -3618,8 +4774,9 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
 @common_options
 @click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@map_options
 def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-           output: str | None, fail_on_target: bool) -> None:
+           output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None) -> None:
     """Write the Markdown briefing (通报) to stdout or to -o OUT.md.
 
     \b
@@ -3628,7 +4785,7 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
         pandoc report.md -o report.docx
     """
     options = _options(lang, encoding, as_of, strict, "report")
-    analysis = run_checks(files, options)
+    analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
     if output:
@@ -3642,8 +4799,9 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
 @common_options
 @click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@map_options
 def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fail_on_target: bool) -> None:
+        output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None) -> None:
     """The main job: check, print the summary table, then the report.
 
     The report goes into -o OUT.md when given, else on stdout after the table.
@@ -3653,7 +4811,7 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
     options = _options(lang, encoding, as_of, strict, "report")
-    analysis = run_checks(files, options)
+    analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
     if output:
@@ -3665,6 +4823,69 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     else:
         click.echo(("报告已写入 " if lang == "zh" else "report written to ") + output, err=True)
     _fail_on_target(analysis.summary, fail_on_target)
+
+
+@cli.command("import")
+@click.argument("export", metavar="EXPORT")
+@click.option("--map", "map_path", metavar="MAP.yaml", required=True, help="The import map (see `map`).")
+@click.option("-o", "--output", metavar="LEDGER.yaml", default=None, help="Write the ledger here instead of stdout.")
+@click.option("--rejects", "rejects_path", metavar="REJECTS.csv", default=None,
+              help="Write rejected rows here (their cells, row and reason) and exit 0.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of messages.")
+def import_command(export: str, map_path: str, output: str | None, rejects_path: str | None, lang: str) -> None:
+    """Turn a platform export (.xlsx, .xls, .csv, .tsv) into a ledger.
+
+    Every row becomes a case, or is rejected with its cell and the reason, or
+    is skipped (blank, skip_rows_where, an exact duplicate); the last line on
+    stderr counts them. Without --rejects, any rejected row writes nothing and
+    exits 1.
+
+    \b
+    Example:
+        grassroots-report map 工单明细.xlsx > map.yaml      # then edit map.yaml
+        grassroots-report import 工单明细.xlsx --map map.yaml -o ledger.yaml --rejects rejects.csv
+    """
+    if not is_export(export):
+        raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
+    import_map = load_import_map(map_path, lang)
+    result = import_export(export, import_map, lang)
+    inputs = (export, map_path)
+    for line in render_reject_lines(result, lang):
+        click.echo(line, err=True)
+    if result.rejects and rejects_path is None:
+        click.echo(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)), err=True)
+        raise InvalidDataError(terminal_safe(result.counts_line(lang)))
+    if rejects_path is not None:
+        write_output(rejects_path, render_rejects_csv(result, lang), inputs)
+        click.echo(msg("rejects_written", lang, path=terminal_safe(rejects_path)), err=True)
+    if output:
+        write_output(output, result.ledger_text, inputs)
+        click.echo(msg("import_written", lang, path=terminal_safe(output)), err=True)
+    else:
+        click.echo(result.ledger_text, nl=False)
+    click.echo(terminal_safe(result.counts_line(lang)), err=True)
+
+
+@cli.command("map")
+@click.argument("export", metavar="EXPORT")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the comments.")
+def map_command(export: str, lang: str) -> None:
+    """Print a starting import map guessed from an export's header row.
+
+    The usual column names of 12345 platforms (and of US 311 open data) are
+    recognised; each status, satisfaction, channel or kind column lists its
+    distinct values, mapped where the word is known and left as comments to
+    fill in where it is not.
+
+    \b
+    Example:
+        grassroots-report map 工单明细.xlsx > map.yaml
+    """
+    if not is_export(export):
+        raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
+    click.echo(guess_map(export, lang), nl=False)
 
 
 @cli.command()
