@@ -2384,8 +2384,8 @@ def load_import_map(path: str, lang: str) -> ImportMap:
     except yaml.YAMLError as error:
         raise ImportMapError(f"{path}: {error}") from None
 
-    def fail(key: str, message_id: str, **fields: Any) -> ImportMapError:
-        return ImportMapError(f"{path}: {key}: " + msg(message_id, lang, **fields))
+    def fail(where: str, message_id: str, **fields: Any) -> ImportMapError:
+        return ImportMapError(f"{path}: {where}: " + msg(message_id, lang, **fields))
 
     if not isinstance(data, dict):
         raise fail("-", "map_not_mapping")
