@@ -2671,7 +2671,9 @@ def export_time(value: Any, formats: tuple[str, ...], date1904: bool) -> tuple[d
     Raises ValueError with the reason when the cell is not a time.
     """
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None, microsecond=0), True, None
+        if value.microsecond or value.tzinfo is not None:
+            value = value.replace(tzinfo=None, microsecond=0)
+        return value, True, None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day), False, None
     if isinstance(value, bool) or isinstance(value, (dt.time, dt.timedelta)):
@@ -2738,6 +2740,9 @@ class RowBuilder:
         self.source_tz = import_map.timezone or ledger_tz
         self.date1904 = date1904
         self.lang = lang
+        # per rule, once: where its value goes and how a cell becomes it
+        self.plan = [(rule, *rule.field.partition(".")[::2], IMPORT_FIELDS.get(rule.field, "text"))
+                     for rule in import_map.rules]
 
     def cell(self, row: list[Any], column: str) -> Any:
         position = self.index[column]
@@ -2751,11 +2756,10 @@ class RowBuilder:
         case: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
-        for rule in self.map.rules:
-            value = self._value(rule, row)
+        for rule, head, rest, kind in self.plan:
+            value = self._value(rule, row, kind)
             if value is None:
                 continue
-            head, _, rest = rule.field.partition(".")
             if head == "extra":
                 extra[rest] = value
             elif rest:
@@ -2780,8 +2784,7 @@ class RowBuilder:
                                             column=column or required))
         return {k: case[k] for k in CASE_FIELD_ORDER if k in case}
 
-    def _value(self, rule: FieldRule, row: list[Any]) -> Any:
-        kind = IMPORT_FIELDS.get(rule.field, "text")
+    def _value(self, rule: FieldRule, row: list[Any], kind: str) -> Any:
         if rule.how == "value":
             return rule.value
         if rule.how == "first":
@@ -2811,7 +2814,10 @@ class RowBuilder:
                                         column=column)) from None
 
     def _convert(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
-        text = _cell_str(raw)
+        if rule.values is None and kind == "time":  # the common case first: no text needed
+            moment, has_clock, offset = export_time(raw, self.map.date_formats, self.date1904)
+            return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
+        text = raw if raw.__class__ is str else _cell_str(raw)
         if rule.values is not None and text in rule.values:
             return rule.values[text]
         if kind in ("time", "date"):
