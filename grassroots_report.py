@@ -191,6 +191,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "low": ("低", "low"),
     "natural": ("自然日", "calendar days"),
     "workdays": ("工作日", "working days"),
+    "workdays_cn": ("工作日（按国务院节假日安排）", "working days (State Council holiday schedule)"),
     # report sections and phrases
     "r_jurisdiction": ("统计区域", "Jurisdiction"),
     "r_period": ("统计周期", "Period"),
@@ -343,6 +344,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_outside_period": ("受理时间 {raw} 不在统计期 {start} 至 {end} 内", "received {raw} is outside the period {start} to {end}"),
     "w_visit_unresolved": ("案件未办结（{status}）却有回访记录", "a visit on a case that is not resolved ({status})"),
     "w_after_as_of": ("`{raw}` 晚于统计截止时间 {as_of}", "`{raw}` is later than as-of {as_of}"),
+    "w_calendar_year": ("国务院节假日安排未包含 {year} 年：该年的期限按周一至周五计算（可在 policy.holidays 和 makeup_workdays 里补上）",
+                        "the State Council schedule does not cover {year}: deadlines in it count Monday to Friday (add policy.holidays and makeup_workdays)"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
     # importing exports
     "map_not_utf8": ("映射文件不是 UTF-8 编码：请另存为 UTF-8", "the map is not UTF-8: save it as UTF-8"),
@@ -1661,18 +1664,48 @@ def local_day(epoch: int, tz_seconds: int) -> int:
     return (epoch + tz_seconds) // SECONDS_PER_DAY
 
 
+@functools.lru_cache(maxsize=1)
+def china_schedule() -> tuple[frozenset[int], frozenset[int], int, int]:
+    """The State Council's holidays and make-up workdays, as day numbers, and the days covered.
+
+    From chinese-calendar, which carries the published schedule (2004 to its
+    latest year); imported only for a `workdays_cn` ledger.
+    """
+    from chinese_calendar import constants  # noqa: PLC0415 - see Imports
+
+    def numbers(days: Iterable[dt.date]) -> frozenset[int]:
+        return frozenset(d.toordinal() - EPOCH_ORDINAL for d in days)
+
+    first = dt.date(min(d.year for d in constants.holidays), 1, 1)
+    last = dt.date(max(d.year for d in constants.holidays), 12, 31)
+    return (numbers(constants.holidays), numbers(constants.workdays),
+            first.toordinal() - EPOCH_ORDINAL, last.toordinal() - EPOCH_ORDINAL)
+
+
 class Calendar:
     """Deadlines: the end of the N-th (working) day after the day received."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._cache: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
+        self.counts_workdays = policy.calendar in ("workdays", "workdays_cn")
+        self.uncovered_years: set[int] = set()  # workdays_cn: years the schedule does not cover
+        if policy.calendar == "workdays_cn":
+            self.cn_holidays, self.cn_workdays, self.cn_first, self.cn_last = china_schedule()
 
     def is_workday(self, day: int) -> bool:
         if day in self.policy.makeup_workdays:
             return True
         if day in self.policy.holidays:
             return False
+        if self.policy.calendar == "workdays_cn":
+            if self.cn_first <= day <= self.cn_last:
+                if day in self.cn_holidays:
+                    return False
+                if day in self.cn_workdays:
+                    return True
+            else:
+                self.uncovered_years.add(dt.date.fromordinal(day + EPOCH_ORDINAL).year)
         return (day + 3) % 7 < 5  # 1970-01-01 was a Thursday (weekday 3)
 
     def deadline(self, received: int, days: int) -> int:
@@ -1682,7 +1715,7 @@ class Calendar:
         key = (start, days)
         deadline = self._cache.get(key)
         if deadline is None:
-            if self.policy.calendar == "workdays":
+            if self.counts_workdays:
                 end_day, counted = start, 0
                 while counted < days:
                     end_day += 1
@@ -2876,7 +2909,7 @@ _NEEDS_ESCAPE_RE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\
 # the words of the format's enums, written plain (every other text is quoted)
 _ENUM_WORDS = frozenset(KINDS + CHANNELS + STATUSES + OUTCOMES + (
     "satisfied", "basically_satisfied", "dissatisfied", "unreachable", "high", "medium", "low",
-    "natural", "workdays"))
+    "natural", "workdays", "workdays_cn"))
 
 
 def yaml_quoted(text: str) -> str:
@@ -3885,6 +3918,9 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
     """The Summary every output renders."""
     as_of = ledger.as_of if ledger.as_of is not None else (tally.latest or 0)
     totals, groups, overdue = tally.finish(as_of)
+    first_file = digests[0][0] if digests else "-"
+    warnings.extend([Problem(first_file, 1, 1, "policy.calendar", msg("w_calendar_year", options.lang, year=year))
+                     for year in sorted(tally.calendar.uncovered_years)])
     targets = dict(ledger.policy.targets)
     missed = [key for key in RATE_KEYS if target_missed(key, totals[key], targets)]
     extras = {
@@ -4283,7 +4319,7 @@ def _policy_text(policy: Policy, lang: str) -> str:
     if policy.category_resolve_days:
         parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
             f"{md_escape(k)} {limit(n)}" for k, n in policy.category_resolve_days))
-    if policy.calendar == "workdays":
+    if policy.calendar in ("workdays", "workdays_cn"):
         parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
                       f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
     weights = ("、" if zh else ", ").join(f"{label(k, lang)} {Decimal(v.numerator) / Decimal(v.denominator):g}"
