@@ -3228,6 +3228,150 @@ def _map_text(path: str, sheet: str | None, header_number: int, header: list[str
 
 
 # =============================================================================
+# Periods
+# =============================================================================
+# INFO: a briefing is for a period (`--period 2024-03`) beside the period
+# before it (环比), the same period a year earlier (同比) and the year to date
+# (累计).  Many assessments run their months from the 19th to the 18th
+# (`policy.month_start_day: 19`): then 2024-03 is 2024-02-19..2024-03-18, and
+# quarters, halves and years are made of such months.
+PERIOD_KINDS = ("year", "half", "quarter", "month", "week", "range")
+_PERIOD_FORMS = (
+    ("year", re.compile(r"([0-9]{4})\Z")),
+    ("half", re.compile(r"([0-9]{4})-H([12])\Z")),
+    ("quarter", re.compile(r"([0-9]{4})-Q([1-4])\Z")),
+    ("month", re.compile(r"([0-9]{4})-([0-9]{2})\Z")),
+    ("week", re.compile(r"([0-9]{4})-W([0-9]{2})\Z")),
+    ("range", re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z")),
+)
+_MONTHS_OF = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A reporting period: its kind, its days (both included) and, when labelled, its number."""
+
+    kind: str
+    start: dt.date
+    end: dt.date
+    year: int = 0
+    number: int = 0  # the half, quarter, month or ISO week; 0 for a year or a range
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def text(self) -> str:
+        """The period as written on the command line (a range as START..END)."""
+        if self.kind == "year":
+            return f"{self.year}"
+        if self.kind == "range":
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        letter = {"half": "H", "quarter": "Q", "month": "", "week": "W"}[self.kind]
+        return f"{self.year}-{letter}{self.number:02d}" if self.kind in ("month", "week") \
+            else f"{self.year}-{letter}{self.number}"
+
+
+class PeriodError(ValueError):
+    """A --period that is not one; the message id says why."""
+
+
+def month_bounds(year: int, month: int, start_day: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of assessment month `year-month` when months begin on `start_day`."""
+    if start_day == 1:
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+        return dt.date(year, month, 1), last
+    before_year, before_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return dt.date(before_year, before_month, start_day), dt.date(year, month, start_day - 1)
+
+
+def _months_period(kind: str, year: int, number: int, start_day: int) -> Period:
+    count = _MONTHS_OF[kind]
+    first_month = (number - 1) * count + 1 if kind != "year" else 1
+    start = month_bounds(year, first_month, start_day)[0]
+    end = month_bounds(year, first_month + count - 1, start_day)[1]
+    return Period(kind, start, end, year, number if kind != "year" else 0)
+
+
+def _week_period(year: int, week: int) -> Period:
+    start = dt.date.fromisocalendar(year, week, 1)
+    return Period("week", start, start + dt.timedelta(days=6), year, week)
+
+
+def parse_period(text: str, start_day: int = 1) -> Period:
+    """`2024`, `2024-H1`, `2024-Q1`, `2024-03`, `2024-W10` or `2024-03-01..2024-03-15`."""
+    for kind, pattern in _PERIOD_FORMS:
+        match = pattern.match(text.strip())
+        if match is None:
+            continue
+        try:
+            if kind == "range":
+                start, end = (dt.date.fromisoformat(g) for g in match.groups())
+                if start > end:
+                    raise PeriodError("period_reversed")
+                return Period("range", start, end)
+            year = int(match.group(1))
+            if not MIN_YEAR < year < MAX_YEAR:
+                raise PeriodError("period_year")
+            number = int(match.group(2)) if kind != "year" else 0
+            if kind == "week":
+                return _week_period(year, number)
+            if kind == "month" and not 1 <= number <= 12:
+                raise PeriodError("period_form")
+            return _months_period(kind, year, number, start_day)
+        except ValueError as error:
+            if isinstance(error, PeriodError):
+                raise
+            raise PeriodError("period_form") from None
+    raise PeriodError("period_form")
+
+
+def previous_period(period: Period, start_day: int = 1) -> Period:
+    """The period just before (环比): the month before a month, the N days before a range."""
+    if period.kind == "range":
+        return Period("range", period.start - dt.timedelta(days=period.days), period.start - dt.timedelta(days=1))
+    if period.kind == "week":
+        start = period.start - dt.timedelta(days=7)
+        iso = start.isocalendar()
+        return _week_period(iso[0], iso[1])
+    if period.kind == "year":
+        return _months_period("year", period.year - 1, 0, start_day)
+    per_year = 12 // _MONTHS_OF[period.kind]
+    year, number = (period.year, period.number - 1) if period.number > 1 else (period.year - 1, per_year)
+    return _months_period(period.kind, year, number, start_day)
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
+def year_ago_period(period: Period, start_day: int = 1) -> Period:
+    """The same period a year earlier (同比); a range is shifted by one calendar year."""
+    if period.kind == "range":
+        return Period("range", _year_earlier(period.start), _year_earlier(period.end))
+    if period.kind == "week":
+        weeks = dt.date(period.year - 1, 12, 28).isocalendar()[1]  # 52 or 53
+        return _week_period(period.year - 1, min(period.number, weeks))
+    if period.kind == "year":
+        return _months_period("year", period.year - 1, 0, start_day)
+    return _months_period(period.kind, period.year - 1, period.number, start_day)
+
+
+def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
+    """From the start of the period's year to its end (累计), when that is longer than the period."""
+    if period.kind in ("week", "range"):
+        year = period.end.year
+        if start_day > 1 and period.end >= dt.date(year, 12, start_day):
+            year += 1  # the end falls in the next year's first assessment month
+    else:
+        year = period.year
+    start = month_bounds(year, 1, start_day)[0]
+    if start >= period.start:
+        return None
+    return Period("range", start, period.end)
+
+
+# =============================================================================
 # Computing
 # =============================================================================
 # The base counters every metric is derived from.
