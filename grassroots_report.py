@@ -3415,6 +3415,37 @@ def _latest_visit(visits: list[dict[str, Any]], times: list[int]) -> int | None:
     return best
 
 
+def at_as_of(data: dict[str, Any], check: CaseCheck, as_of: int | None) -> tuple[dict[str, Any], CaseCheck]:
+    """The case as it stood at as-of: what happened later is left out.
+
+    A case resolved after as-of is open at as-of (and overdue if its deadline
+    has passed); a dispatch, an escalation or a visit after as-of did not
+    happen yet.  So February's briefing made in May equals the one made on
+    1 March.  A case with nothing after as-of is returned as it is (no copy).
+    """
+    if as_of is None or check.latest <= as_of:
+        return data, check
+    data = dict(data)
+    times = dict(check.times)
+    if times.get("resolved", as_of) > as_of:
+        data["status"] = "open"
+        del data["resolved"], times["resolved"]
+    if times.get("dispatched", as_of) > as_of:
+        del data["dispatched"], times["dispatched"]
+    if times.get("escalated", as_of) > as_of:
+        del data["escalated"], times["escalated"]
+    visit_times = check.visit_times
+    if visit_times and max(visit_times) > as_of:
+        kept = [(v, t) for v, t in zip(data["visits"], visit_times) if t <= as_of]
+        visit_times = [t for _v, t in kept]
+        if kept:
+            data["visits"] = [v for v, _t in kept]
+        else:
+            del data["visits"]
+    latest = max([t for k, t in times.items() if k != "deadline"] + visit_times)
+    return data, CaseCheck(check.problems, check.warnings, times, visit_times, latest)
+
+
 def case_bits(data: dict[str, Any], check: CaseCheck, deadline: int, dispatch_seconds: int) -> int:
     """The base counters one case adds 1 to, as BIT flags (all but `overdue`).
 
@@ -4029,7 +4060,7 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 warnings.extend(result.warnings)
             cases += 1
             if not problems.count and counting:
-                tally.add(item.data, result)
+                tally.add(*at_as_of(item.data, result, ledger.as_of))
         problems.extend(reader.problems)
         digests.append((source.name, reader.sha256.hexdigest()))
         if reader.late_header is not None and not hint:
