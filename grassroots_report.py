@@ -344,6 +344,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_outside_period": ("受理时间 {raw} 不在统计期 {start} 至 {end} 内", "received {raw} is outside the period {start} to {end}"),
     "w_visit_unresolved": ("案件未办结（{status}）却有回访记录", "a visit on a case that is not resolved ({status})"),
     "w_after_as_of": ("`{raw}` 晚于统计截止时间 {as_of}", "`{raw}` is later than as-of {as_of}"),
+    "period_form": ("`{raw}` 不是统计期：请写成 2024、2024-H1、2024-Q1、2024-03、2024-W10 或 2024-03-01..2024-03-15",
+                    "`{raw}` is not a period: write 2024, 2024-H1, 2024-Q1, 2024-03, 2024-W10 or 2024-03-01..2024-03-15"),
+    "period_reversed": ("`{raw}` 的开始日期晚于结束日期", "`{raw}` starts after it ends"),
+    "period_year": ("`{raw}` 的年份不在 1900–2199 之间", "the year of `{raw}` is not in 1900-2199"),
     "w_calendar_year": ("国务院节假日安排未包含 {year} 年：该年的期限按周一至周五计算（可在 policy.holidays 和 makeup_workdays 里补上）",
                         "the State Council schedule does not cover {year}: deadlines in it count Monday to Friday (add policy.holidays and makeup_workdays)"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
@@ -497,6 +501,7 @@ class Policy:
     basically_satisfied_weight: Fraction = Fraction(1)
     rank_min_cases: int = 10
     penalty_per_overdue: Fraction = Fraction(1)
+    month_start_day: int = 1  # assessment months run from this day (19: the 19th to the 18th)
 
 
 @dataclasses.dataclass
@@ -548,6 +553,9 @@ class Summary:
     missed_targets: list[str]  # rate keys whose target the totals miss
     sources: list[tuple[str, str]]  # (name, sha256)
     extras: dict[str, Any]  # what only the report shows: mediation, backlog ...
+    # with --period: the comparisons (previous, year_ago, year_to_date), each a
+    # Summary of its own or None when no case was received in it
+    compare: dict[str, Summary | None] | None = None
 
 
 # =============================================================================
@@ -1769,6 +1777,7 @@ def build_policy(data: Any) -> Policy:
         basically_satisfied_weight=_fraction(data.get("basically_satisfied_weight", 1)),
         rank_min_cases=int(data.get("rank_min_cases", 10)),
         penalty_per_overdue=_fraction(data.get("penalty_per_overdue", 1)),
+        month_start_day=int(data.get("month_start_day", 1)),
     )
 
 
@@ -3931,6 +3940,7 @@ class Options:
     encoding: str | None = None
     as_of: str | None = None
     strict: bool = False
+    period: str | None = None  # --period, as given (its days depend on policy.month_start_day)
     # what the command shows: "check" counts nothing, "summary" the figures,
     # "report" also keeps what only the report lists
     needs: str = "report"
@@ -4000,6 +4010,100 @@ class _Collector:
         return sorted(self.items, key=Problem.sort_key)
 
 
+PERIOD_KEYS = ("carried_over", "carried_over_resolved", "carried_over_overdue")
+COMPARISONS = ("previous", "year_ago", "year_to_date")
+
+
+class CarriedOver:
+    """Cases received before the period, not withdrawn, not resolved before it began (上期结转).
+
+    Counted for the totals and each group: of them, resolved by as-of, and
+    open at as-of past their deadline.
+    """
+
+    def __init__(self, start: int, as_of: int) -> None:
+        self.start, self.as_of = start, as_of
+        self.counts: list[dict[str, list[int]]] = [{} for _ in GROUPINGS]
+
+    def add(self, data: dict[str, Any], check: CaseCheck, tally: Tally) -> None:
+        if data["status"] == "withdrawn":
+            return
+        resolved = check.times.get("resolved")
+        if resolved is not None and resolved < self.start:
+            return
+        if resolved is not None and resolved <= self.as_of:
+            outcome = 1
+        else:
+            deadline = check.times.get("deadline")
+            if deadline is None:
+                deadline = tally.calendar.deadline(check.times["received"],
+                                                   tally.days_allowed(data["category"], data["kind"]))
+            outcome = 2 if deadline < self.as_of else 0
+        names = (data["unit"], data["category"].partition("/")[0], data.get("channel", "hotline"), data["kind"])
+        for counts, name in zip(self.counts, names):
+            row = counts.get(name)
+            if row is None:
+                row = counts[name] = [0, 0, 0]
+            row[0] += 1
+            if outcome:
+                row[outcome] += 1
+
+    def figures(self, grouping: int | None, name: str | None = None) -> dict[str, int]:
+        """The three figures of the totals (grouping None) or of one group."""
+        if grouping is None:
+            rows = list(self.counts[0].values())
+        else:
+            rows = [self.counts[grouping].get(name, [0, 0, 0])]
+        return dict(zip(PERIOD_KEYS, (sum(r[i] for r in rows) for i in range(3))))
+
+
+@dataclasses.dataclass
+class Window:
+    """One slice of the stream: the period or one of its comparisons, with its own tally."""
+
+    name: str
+    period: Period
+    ledger: Ledger
+    tally: Tally
+    start: int  # epoch seconds, the first second of the first day
+    end: int  # the last second of the last day
+
+    def holds(self, received: int) -> bool:
+        return self.start <= received <= self.end
+
+
+def period_windows(ledger: Ledger, period_text: str, options: Options, report_lists: bool) -> list[Window]:
+    """The period and its comparisons, each a ledger of its own with its as-of at its end.
+
+    The period's own as-of is --as-of, else its end, or the file's as_of when
+    that is earlier.
+    """
+    policy = ledger.policy
+    start_day = policy.month_start_day
+    main = parse_period(period_text, start_day)
+    tz = policy.tz_seconds
+    periods: list[tuple[str, Period | None]] = [
+        ("period", main), ("previous", previous_period(main, start_day)),
+        ("year_ago", year_ago_period(main, start_day)), ("year_to_date", year_to_date_period(main, start_day))]
+    windows = []
+    for name, period in periods:
+        if period is None:
+            continue
+        start = parse_time(period.start.isoformat(), tz)
+        end = parse_time(period.end.isoformat(), tz, True)
+        as_of = end
+        if name == "period":
+            if options.as_of is not None:
+                as_of = parse_time(options.as_of, tz)
+            elif ledger.as_of is not None and ledger.as_of < end:
+                as_of = ledger.as_of
+        window_ledger = dataclasses.replace(ledger, period=(period.start.isoformat(), period.end.isoformat()),
+                                            period_seconds=(start, end), as_of=as_of)
+        windows.append(Window(name, period, window_ledger,
+                              Tally(window_ledger, report_lists=report_lists and name == "period"), start, end))
+    return windows
+
+
 def analyse(sources: list[Source], options: Options) -> Analysis:
     """Read, check and count every source: the whole pipeline, one pass per file."""
     validators = Validators()
@@ -4028,6 +4132,8 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
     digests: list[tuple[str, str]] = []
     cases = 0
     counting = options.needs != "check"
+    windows: list[Window] = []  # with --period: the period, then its comparisons
+    carried: CarriedOver | None = None
     for source in sources:
         hint = hints.get(source.index)
         reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
@@ -4043,8 +4149,16 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                     first_header = item.data
                     policy = build_policy(data.get("policy")) if data else Policy()
                     ledger = build_ledger(data, policy, options.as_of)
-                    checker = CaseChecker(validators, ledger, lang)
                     tally = Tally(ledger, report_lists=options.needs == "report")
+                    if options.period is not None and counting:
+                        windows = period_windows(ledger, options.period, options, options.needs == "report")
+                        carried = CarriedOver(windows[0].start, windows[0].ledger.as_of or 0)
+                        # INFO: the period selects the cases, so neither "outside the
+                        # period" nor "later than as-of" is a warning here
+                        checker = CaseChecker(validators, dataclasses.replace(
+                            ledger, period=None, period_seconds=None, as_of=None), lang)
+                    else:
+                        checker = CaseChecker(validators, ledger, lang)
                 elif data and first_header is not None:
                     warnings.extend(_header_differences(item, first_header, lang))
                 if data:
@@ -4060,7 +4174,16 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 warnings.extend(result.warnings)
             cases += 1
             if not problems.count and counting:
-                tally.add(*at_as_of(item.data, result, ledger.as_of))
+                if windows:
+                    # INFO: one pass: each case is counted into every window it belongs to
+                    received = result.times["received"]
+                    for window in windows:
+                        if window.holds(received):
+                            window.tally.add(*at_as_of(item.data, result, window.ledger.as_of))
+                    if received < windows[0].start:
+                        carried.add(*at_as_of(item.data, result, windows[0].ledger.as_of), windows[0].tally)
+                else:
+                    tally.add(*at_as_of(item.data, result, ledger.as_of))
         problems.extend(reader.problems)
         digests.append((source.name, reader.sha256.hexdigest()))
         if reader.late_header is not None and not hint:
@@ -4071,9 +4194,28 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
         problems.extend(checker.duplicate_problems(sources, options.encoding))
     summary = None
     if not problems.count and ledger is not None and tally is not None and counting:
-        summary = summarise(ledger, tally, options, warnings, digests)
+        if windows:
+            assert carried is not None
+            main = windows[0]
+            summary = summarise(main.ledger, main.tally, options, warnings, digests)
+            _add_carried_over(summary, carried)
+            compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
+            for window in windows[1:]:
+                if window.tally.counts[0]:  # a comparison in which no case was received is null
+                    compare[window.name] = summarise(window.ledger, window.tally, options, _Collector(0), digests)
+            summary.compare = compare
+        else:
+            summary = summarise(ledger, tally, options, warnings, digests)
     return Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, summary,
                     cases), {}
+
+
+def _add_carried_over(summary: Summary, carried: CarriedOver) -> None:
+    """The carried-over figures, in the totals and in every group of the period."""
+    summary.totals.update(carried.figures(None))
+    for g, grouping in enumerate(GROUPINGS):
+        for entry in summary.groups[grouping]:
+            entry.update(carried.figures(g, entry["name"]))
 
 
 def _header_differences(header: Header, first: dict[str, Any], lang: str) -> list[Problem]:
@@ -4271,8 +4413,10 @@ def summary_json(summary: Summary) -> dict[str, Any]:
     """The JSON summary of the contract (SPEC.md), key for key."""
     ledger = summary.ledger
 
+    keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
+
     def metrics(entry: dict[str, Any]) -> dict[str, Any]:
-        return {k: json_value(k, entry[k]) for k in METRIC_KEYS}
+        return {k: json_value(k, entry[k]) for k in keys}
 
     groups = {}
     for grouping in GROUPINGS:
@@ -4284,7 +4428,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
             item.update(metrics(entry))
             entries.append(item)
         groups[grouping] = entries
-    return {
+    document = {
         "version": FORMAT_VERSION,
         "jurisdiction": ledger.jurisdiction,
         "title": report_title(summary),
@@ -4296,7 +4440,18 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "dissatisfied": summary.dissatisfied,
         "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
                      for w in summary.warnings],
+        "compare": None,
     }
+    if summary.compare is not None:
+        document["compare"] = {name: None if other is None else _comparison_json(other)
+                               for name, other in summary.compare.items()}
+    return document
+
+
+def _comparison_json(summary: Summary) -> dict[str, Any]:
+    """A comparison: its period, as-of, totals and groups, keyed as the main summary."""
+    full = summary_json(summary)
+    return {key: full[key] for key in ("period", "as_of", "totals", "groups")}
 
 
 def render_json_chunks(summary: Summary) -> Iterator[str]:
@@ -4909,6 +5064,24 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("files", nargs=-1, required=True, metavar="FILE...")(command)
 
 
+def period_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--period P: brief the cases received in P, beside the period before, a year before and the year to date."""
+    return click.option("--period", "period", metavar="P", default=None, callback=_check_period,
+                        help="2024, 2024-H1, 2024-Q1, 2024-03, 2024-W10 or 2024-03-01..2024-03-15: "
+                             "the cases received in it, with 环比, 同比 and 累计.")(command)
+
+
+def _check_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    lang = ctx.params.get("lang") or "zh"
+    try:
+        parse_period(value)
+    except PeriodError as error:
+        raise click.BadParameter(msg(str(error), lang, raw=terminal_safe(value))) from None
+    return value
+
+
 def map_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--map and --rejects: read platform exports (.xlsx .xls .csv .tsv) in place of ledgers."""
     command = click.option("--rejects", "rejects_path", metavar="REJECTS.csv", default=None,
@@ -4965,9 +5138,10 @@ def _fail_on_target(summary: Summary, fail: bool) -> None:
               help="table for a terminal; csv/tsv/json for scripts; markdown for documents.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
 @map_options
+@period_option
 def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
             grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
-            rejects_path: str | None) -> None:
+            rejects_path: str | None, period: str | None) -> None:
     """Print the summary table of the figures on stdout.
 
     \b
@@ -4976,7 +5150,7 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
         grassroots-report summary ledger.yaml --by category
         grassroots-report summary ledger.yaml --format json > summary.json
     """
-    options = _options(lang, encoding, as_of, strict, "summary")
+    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "summary"), period=period)
     analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     if fmt == "json":  # written as it is made: the listed cases can be many
@@ -4992,8 +5166,10 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
 @click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
 @map_options
+@period_option
 def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-           output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None) -> None:
+           output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None,
+           period: str | None) -> None:
     """Write the Markdown briefing (通报) to stdout or to -o OUT.md.
 
     \b
@@ -5001,7 +5177,7 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
         grassroots-report report ledger.yaml -o report.md
         pandoc report.md -o report.docx
     """
-    options = _options(lang, encoding, as_of, strict, "report")
+    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period)
     analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
@@ -5017,8 +5193,10 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
 @click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
 @map_options
+@period_option
 def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None) -> None:
+        output: str | None, fail_on_target: bool, map_path: str | None, rejects_path: str | None,
+        period: str | None) -> None:
     """The main job: check, print the summary table, then the report.
 
     The report goes into -o OUT.md when given, else on stdout after the table.
@@ -5027,7 +5205,7 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     Example:
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
-    options = _options(lang, encoding, as_of, strict, "report")
+    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period)
     analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
