@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -316,6 +317,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "the file is not UTF-8; it looks like GBK/GB18030 (a Chinese Windows/Excel export): save it as UTF-8, or pass --encoding gbk"),
     "encoding_bad": ("第 {line} 行有无效的 UTF-8 字节 0x{byte:02X}：请把文件另存为 UTF-8",
                      "invalid UTF-8 byte 0x{byte:02X} on line {line}: save the file as UTF-8"),
+    "encoding_no_bom": ("按 {encoding} 读取需要文件以字节顺序标记（BOM）开头，但这个文件没有：请改用 --encoding {encoding}-le（或 -be），或把文件另存为 UTF-8",
+                        "reading as {encoding} needs a byte-order mark at the start, and this file has none: pass --encoding {encoding}-le (or -be), or save the file as UTF-8"),
     "encoding_other": ("无法按 {encoding} 读取：{reason}", "cannot read as {encoding}: {reason}"),
     "encoding_utf16": ("文件看起来是没有字节顺序标记（BOM）的 UTF-16：请另存为 UTF-8，或加 --encoding {codec}",
                        "the file looks like UTF-16 without a byte-order mark: save it as UTF-8, or pass --encoding {codec}"),
@@ -714,7 +717,10 @@ class FileReader:
             except yaml.MarkedYAMLError as error:
                 self._syntax_problem(error)
             except UnicodeError as error:  # --encoding NAME: bytes that are not NAME (utf-16 without a BOM)
-                self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
+                if "BOM" in str(error):
+                    self._problem(None, "", "encoding_no_bom", encoding=self.encoding)
+                else:
+                    self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
             while hashing.read(1 << 20):  # the rest of the file, for the provenance hash
                 pass
         finally:
@@ -3653,8 +3659,11 @@ def _silence_stdout() -> None:
         pass  # fd 1 is closed too: nothing is left to flush into
 
 
-def _encodable(text: str, stream: Any) -> str:
-    """`text` as the stream's encoding can carry it: what it cannot is replaced (and said once)."""
+def _encodable(text: str, stream: Any, json_text: bool) -> str:
+    """`text` as the stream's encoding can carry it: what it cannot is replaced (and said once).
+
+    JSON loses nothing: a character the encoding lacks is written as its \\uXXXX escape.
+    """
     encoding = getattr(stream, "encoding", None) or "utf-8"
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         return text
@@ -3662,6 +3671,8 @@ def _encodable(text: str, stream: Any) -> str:
         text.encode(encoding)
         return text
     except UnicodeEncodeError:
+        if json_text:
+            return re.sub(r"[^\x00-\x7f]", lambda m: _json_char(m.group(), encoding), text)
         replaced = text.encode(encoding, errors="replace").decode(encoding)
     except LookupError:
         return text
@@ -3673,12 +3684,20 @@ def _encodable(text: str, stream: Any) -> str:
     return replaced
 
 
-def emit(text: str) -> None:
+def _json_char(char: str, encoding: str) -> str:
+    try:
+        char.encode(encoding)
+        return char
+    except UnicodeEncodeError:
+        return json.dumps(char)[1:-1]  # '\\u4e2d', or a surrogate pair
+
+
+def emit(text: str, json_text: bool = False) -> None:
     """Write `text` on standard output; a closed or full stdout is an I/O error (exit 2)."""
     if sys.stdout is None:
         raise UsageIOError(MESSAGES["stdout_closed"][0] + " / " + MESSAGES["stdout_closed"][1])
     try:
-        click.echo(_encodable(text, sys.stdout), nl=False)
+        click.echo(_encodable(text, sys.stdout, json_text), nl=False)
     except BrokenPipeError:
         raise
     except OSError as error:
@@ -3904,6 +3923,25 @@ def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
             os.unlink(temp_name)
 
 
+def check_encoding(encoding: str) -> None:
+    """An --encoding NAME that Python knows and that decodes bytes to text, else a usage error."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise click.BadParameter(f"未知的编码 {encoding!r}：请写 utf-8、gbk、gb18030 或 utf-16 这样的名字 / "
+                                 f"unknown encoding {encoding!r}: name one such as utf-8, gbk, gb18030 or utf-16",
+                                 param_hint="--encoding") from None
+    try:
+        # INFO: 'undefined' refuses every byte; rot13, base64 and zlib are no text encodings
+        usable = getattr(info, "_is_text_encoding", True) and codecs.decode(b"", encoding) == ""
+    except (UnicodeError, TypeError, ValueError):
+        usable = False
+    if not usable:
+        raise click.BadParameter(f"{encoding!r} 不能把文件解码为文字：请写 utf-8、gbk、gb18030 或 utf-16 这样的编码 / "
+                                 f"{encoding!r} cannot decode a file to text: name an encoding such as utf-8, gbk, "
+                                 "gb18030 or utf-16", param_hint="--encoding")
+
+
 def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
     if as_of is not None and not _TIME_RE.match(as_of):
         raise click.BadParameter(msg("pattern_datetime", lang, raw=as_of), param_hint="--as-of")
@@ -3914,10 +3952,7 @@ def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, n
             raise click.BadParameter(msg("bad_date", lang, raw=as_of, reason=_time_reason(error, lang)),
                                      param_hint="--as-of") from None
     if encoding is not None:
-        try:
-            "".encode(encoding)
-        except LookupError:
-            raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from None
+        check_encoding(encoding)
     return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict, needs=needs)
 
 
@@ -3992,7 +4027,7 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
     assert analysis.summary is not None
     if fmt == "json":  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
-            emit(chunk)
+            emit(chunk, json_text=True)
     else:
         emit(SUMMARY_RENDERERS[fmt](analysis.summary, grouping))
     _fail_on_target(analysis.summary, fail_on_target)

@@ -6,6 +6,8 @@ nothing printed carries a raw ESC, BEL or bidi control.
 """
 from __future__ import annotations
 
+import codecs
+import json
 import os
 import re
 import signal
@@ -370,3 +372,69 @@ def test_a_long_input_name_is_a_usage_error(tmp_path, kind):
     assert proc.stdout == b""
     assert stderr.endswith("cannot read: the name is too long: use a shorter name or path\n")
     clean(stderr)
+
+
+# -- 6. encodings and the environment ------------------------------------------------------
+@pytest.mark.parametrize("encoding, words", [
+    ("undefined", "'undefined' cannot decode a file to text"),
+    ("rot13", "'rot13' cannot decode a file to text"),
+    ("base64", "'base64' cannot decode a file to text"),
+    ("no-such-codec", "unknown encoding 'no-such-codec'"),
+])
+def test_an_encoding_that_cannot_decode_is_a_usage_error(ledger, encoding, words):
+    result = run_cli("check", "--encoding", encoding, str(ledger))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--encoding" in result.stderr and words in result.stderr, result.stderr
+    clean(result.stderr)
+
+
+def test_utf16_named_on_a_file_without_a_bom_is_a_located_problem(ledger, tmp_path):
+    path = tmp_path / "le.yaml"
+    path.write_bytes(ledger.read_text(encoding="utf-8").encode("utf-16-le"))
+    result = run_cli("check", "--lang", "en", "--encoding", "utf-16", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:1:1: -: reading as utf-16 needs a byte-order mark at the start, and this "
+                             "file has none: pass --encoding utf-16-le (or -be), or save the file as UTF-8\n"
+                             "1 problem in all\n")
+    assert run_cli("check", "--encoding", "utf-16-le", str(path)).exit_code == 0
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_utf16_without_a_bom_gets_the_utf16_hint(ledger, tmp_path, codec, how):
+    data = ledger.read_text(encoding="utf-8").encode(codec)
+    path = tmp_path / "u16.yaml"
+    path.write_bytes(data)
+    result = run_cli("check", "--lang", "en", str(path)) if how == "file" else \
+        run_cli("check", "--lang", "en", "-", input=data)
+    name = str(path) if how == "file" else "<stdin>"
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{name}:1:1: -: the file looks like UTF-16 without a byte-order mark: save it as "
+                             f"UTF-8, or pass --encoding {codec}\n1 problem in all\n")
+
+
+@pytest.mark.parametrize("encoding, args", [("latin-1", ["summary"]), ("gbk", ["report"]),
+                                            ("ascii", ["summary", "--format", "csv"])])
+def test_output_survives_any_stdout_encoding(ledger, encoding, args):
+    proc = subprocess.run([sys.executable, str(TOOL), *args, str(ledger)], capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONIOENCODING=encoding))
+    stderr = proc.stderr.decode(encoding, errors="replace")
+    assert proc.returncode == 0, stderr
+    assert stderr.count("\n") == 1
+    assert stderr.endswith(f"the standard output encoding {codecs.lookup(encoding).name} cannot show some "
+                           "characters; they are shown as ?: set PYTHONIOENCODING=utf-8\n"), stderr
+    assert b"?" in proc.stdout and len(proc.stdout) > 300
+    proc.stdout.decode(encoding)  # what was written is all in that encoding
+    clean(stderr)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "gbk"])
+def test_json_loses_nothing_on_any_stdout_encoding(ledger, encoding):
+    proc = subprocess.run([sys.executable, str(TOOL), "summary", "--format", "json", str(ledger)],
+                          capture_output=True, timeout=60, env=dict(os.environ, PYTHONIOENCODING=encoding))
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    expected = json.loads(run_cli("summary", "--format", "json", str(ledger)).stdout)
+    assert json.loads(proc.stdout.decode(encoding)) == expected
