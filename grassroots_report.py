@@ -989,6 +989,11 @@ def _bind_event_classes() -> None:
     _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 
 
+def nfc(text: str) -> str:
+    """Text in Unicode NFC: 'é' typed as e + U+0301 and as U+00E9 are one unit, one id."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 class _Builder:
     """Builds values from events; one builder reads a whole file.
 
@@ -1024,8 +1029,10 @@ class _Builder:
         if cls is _ScalarEvent:
             if ev.anchor or (ev.tag and ev.tag != "!"):
                 self.reader._check_node(ev, format_path(path))
-                return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
+                return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else nfc(ev.value))
             value = ev.value
+            if not value.isascii():
+                value = nfc(value)
             if ev.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                 value = resolve_plain(value)
             return value
@@ -1056,6 +1063,8 @@ class _Builder:
                 cls = k.__class__
                 if cls is _ScalarEvent:
                     key = k.value
+                    if not key.isascii():
+                        key = nfc(key)
                     if k.anchor is not None or k.tag is not None:
                         self.reader._check_node(k, format_path(path))
                 elif cls is _MappingEndEvent:
@@ -1070,6 +1079,8 @@ class _Builder:
                 record(v)
                 if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
                     value = v.value
+                    if not value.isascii():
+                        value = nfc(value)
                     if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                         value = resolve_plain(value)
                 else:
@@ -1096,6 +1107,8 @@ class _Builder:
                 cls = v.__class__
                 if cls is _ScalarEvent and v.anchor is None and v.tag is None:
                     value = v.value
+                    if not value.isascii():
+                        value = nfc(value)
                     if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                         value = resolve_plain(value)
                     items.append(value)
@@ -3015,6 +3028,8 @@ _UNSAFE_CLASS = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e
                  r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
                  r"\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
 _UNSAFE_RE = re.compile(r"[\x00-\x1f" + _UNSAFE_CLASS + "]")
+_UNSAFE_JSON_RE = re.compile("[" + _UNSAFE_CLASS + "]")  # json.dumps escapes C0 itself; JSON's own \n stays
+_UNSAFE_CSV_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _UNSAFE_CLASS + "]")  # CSV quotes \t \n \r
 _UNSAFE_BUT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f" + _UNSAFE_CLASS + "]")
 
 
@@ -3041,7 +3056,7 @@ def json_safe(text: str) -> str:
             return f"\\u{code:04x}"
         code -= 0x10000
         return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return _UNSAFE_RE.sub(escape, text)
+    return _UNSAFE_JSON_RE.sub(escape, text)
 
 
 def display_width(text: str) -> int:
@@ -3141,8 +3156,12 @@ def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
 
 def _cell_text(text: str, delimiter: str) -> str:
     # INFO: TSV has no quoting convention readers agree on; tabs and newlines
-    # in names become spaces there.  CSV quotes them properly.
-    return re.sub(r"[\t\r\n]", " ", text) if delimiter == "\t" else text
+    # in names become spaces there.  CSV quotes them properly.  Every other
+    # control, format or bidi character (ESC, NUL, U+202E) is written escaped
+    # (`\x1b`), so that a cell cannot act on the terminal that shows it.
+    if delimiter == "\t":
+        return terminal_safe(re.sub(r"[\t\r\n]", " ", text))
+    return _UNSAFE_CSV_RE.sub(_escape_char, text)
 
 
 def render_csv(summary: Summary, grouping: str) -> str:
@@ -3195,6 +3214,11 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
     can run to tens of thousands of entries.
     """
     document = summary_json(summary)
+    for chunk in _json_chunks(document):
+        yield json_safe(chunk)  # bidi and format characters as \\uXXXX: the same JSON, inert on a terminal
+
+
+def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
     last = len(document) - 1
     yield "{\n"
     for position, (key, value) in enumerate(document.items()):
@@ -3363,7 +3387,7 @@ def render_report(summary: Summary) -> str:
     _report_escalated(doc, summary)
     _report_featured(doc, summary)
     _report_warnings(doc, summary)
-    return doc.text()
+    return terminal_safe_lines(doc.text())  # a last guard: every piece was escaped by md_escape already
 
 
 def _policy_text(policy: Policy, lang: str) -> str:
@@ -3944,12 +3968,12 @@ def check_encoding(encoding: str) -> None:
 
 def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
     if as_of is not None and not _TIME_RE.match(as_of):
-        raise click.BadParameter(msg("pattern_datetime", lang, raw=as_of), param_hint="--as-of")
+        raise click.BadParameter(msg("pattern_datetime", lang, raw=terminal_safe(as_of)), param_hint="--as-of")
     if as_of is not None:
         try:
             parse_time(as_of, 0)
         except TimeError as error:
-            raise click.BadParameter(msg("bad_date", lang, raw=as_of, reason=_time_reason(error, lang)),
+            raise click.BadParameter(msg("bad_date", lang, raw=terminal_safe(as_of), reason=_time_reason(error, lang)),
                                      param_hint="--as-of") from None
     if encoding is not None:
         check_encoding(encoding)

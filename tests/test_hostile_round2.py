@@ -438,3 +438,129 @@ def test_json_loses_nothing_on_any_stdout_encoding(ledger, encoding):
     assert (proc.returncode, proc.stderr) == (0, b"")
     expected = json.loads(run_cli("summary", "--format", "json", str(ledger)).stdout)
     assert json.loads(proc.stdout.decode(encoding)) == expected
+
+
+# -- 9. terminal injection -----------------------------------------------------------------------
+INJECTED = r'''version: 1
+jurisdiction: "东阿\e]52;c;SGVsbG8=\a县"
+title: "通报\u202e标题"
+as_of: '2024-04-01 09:00'
+policy: {rank_min_cases: 1}
+cases:
+  - id: "A\e[2J1"
+    received: '2024-03-04 09:12'
+    kind: complaint
+    category: "城乡\u200b建设"
+    unit: "铜城\u202e街道"
+    status: open
+    summary: "摘要\e[31m红\0色"
+  - id: "B\u20661"
+    received: '2024-03-04 09:12'
+    kind: complaint
+    category: 城乡建设
+    unit: "网格\0一"
+    status: resolved
+    resolved: '2024-03-05 09:00'
+'''
+
+
+@pytest.fixture
+def injected(tmp_path) -> Path:
+    path = tmp_path / "inj.yaml"
+    path.write_text(INJECTED, encoding="utf-8")
+    return path
+
+
+def test_the_unsafe_class_covers_every_control_format_and_separator_character():
+    import unicodedata
+    missed = [hex(code) for code in range(0x110000)
+              if unicodedata.category(chr(code)) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+              and not grassroots_report._UNSAFE_RE.match(chr(code))]
+    assert missed == []
+    assert grassroots_report.terminal_safe("a\x1b[2J\u202eb\u200b\U000e0041") == r"a\x1b[2J\u202eb\u200b\U000e0041"
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
+def test_controls_and_bidi_in_a_ledger_reach_no_output_raw(injected, fmt):
+    result = run_cli("summary", "--format", fmt, str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    clean(result.stdout)
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        assert data["jurisdiction"] == "东阿\x1b]52;c;SGVsbG8=\x07县"  # the value itself, escaped as JSON
+        assert "\\u202e" in result.stdout
+    elif fmt == "markdown":  # escaped, then the backslash escaped for Markdown
+        assert r"铜城\\u202e街道" in result.stdout and r"网格\\x00一" in result.stdout
+    else:
+        assert r"铜城\u202e街道" in result.stdout and r"网格\x00一" in result.stdout
+
+
+def test_a_zero_width_space_does_not_misalign_the_table(injected):
+    result = run_cli("summary", "--by", "category", str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    table = lines[:lines.index(next(line for line in lines[2:] if line.startswith("-"))) + 2]
+    assert any(r"城乡\u200b建设" in line for line in table)
+    # numbers are right-aligned, so every line of an aligned table ends in the same column
+    assert len({grassroots_report.display_width(line) for line in table}) == 1, table
+    clean(result.stdout)
+
+
+def test_controls_and_bidi_reach_no_report_raw(injected):
+    result = run_cli("report", str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    clean(result.stdout)
+    assert r"铜城\\u202e街道" in result.stdout  # escaped, then its backslash escaped for Markdown
+
+
+def test_an_escape_sequence_in_a_file_name_reaches_stderr_escaped(ledger, tmp_path):
+    name = tmp_path / "x\x1b[2J\x1b]52;c;SGVsbG8=\x07y.yaml"
+    name.write_bytes(ledger.read_bytes())
+    proc = run_subprocess("check", str(name), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert (proc.returncode, proc.stdout) == (0, b"")
+    assert stderr.endswith(r"x\x1b[2J\x1b]52;c;SGVsbG8=\x07y.yaml：6 个案件，检查通过" + "\n")
+    clean(stderr)
+    proc = run_subprocess("check", str(tmp_path / "no\u202esuch\x1b[2J.yaml"), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert stderr.endswith(r"no\u202esuch\x1b[2J.yaml: 文件不存在 / no such file" + "\n")
+    clean(stderr)
+    out = tmp_path / "out\u202e.md"
+    proc = run_subprocess("run", str(ledger), "-o", str(out), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 0
+    assert stderr.endswith(r"out\u202e.md" + "\n") and "报告已写入" in stderr
+    clean(stderr, proc.stdout)
+
+
+def test_an_escape_sequence_in_as_of_is_shown_escaped(ledger):
+    proc = run_subprocess("check", "--as-of", "2024\x1b]52;c;eA==\x07", str(ledger), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert r"`2024\x1b]52;c;eA==\x07` 不是日期时间" in stderr
+    clean(stderr)
+
+
+def test_an_escape_sequence_in_a_problem_is_shown_escaped(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text('version: 1\njurisdiction: x\nunits: [{name: a}]\ncases:\n'
+                    '  - {id: "\\e[2J", received: \'2024-03-04 09:12\', kind: complaint, category: c,'
+                    ' unit: "b\\u202e", status: open}\n', encoding="utf-8")
+    result = run_cli("check", "--lang", "en", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert r"unit `b\u202e` is not in the units list" in result.stderr
+    clean(result.stderr)
+
+
+def test_nfc_and_nfd_spellings_are_one_unit_and_one_id(tmp_path):
+    nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    path = tmp_path / "nf.yaml"
+    path.write_text(f"version: 1\njurisdiction: x\nunits: [{{name: {nfc}}}]\ncases:\n"
+                    f"  - {{id: '{nfc}', received: '2024-03-04 09:12', kind: complaint, category: c, unit: {nfd},"
+                    f" status: open}}\n"
+                    f"  - {{id: '{nfd}', received: '2024-03-04 09:12', kind: complaint, category: c, unit: {nfc},"
+                    f" status: open}}\n", encoding="utf-8")
+    result = run_cli("check", "--lang", "en", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"duplicate id `{nfc}`" in result.stderr and "not in the units list" not in result.stderr
