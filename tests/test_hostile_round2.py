@@ -564,3 +564,44 @@ def test_nfc_and_nfd_spellings_are_one_unit_and_one_id(tmp_path):
     result = run_cli("check", "--lang", "en", str(path))
     assert result.exit_code == 1 and result.stdout == ""
     assert f"duplicate id `{nfc}`" in result.stderr and "not in the units list" not in result.stderr
+
+
+# -- 10. policies that break arithmetic --------------------------------------------------------
+def _policy_ledger(tmp_path: Path, line: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text("version: 1\njurisdiction: x\npolicy:\n  " + line + "\ncases:\n"
+                    "  - {id: a, received: '2024-03-04 09:12', kind: complaint, category: c, unit: u, status: open}\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("line, message", [
+    ("dispatch_hours: 1e18", "policy.dispatch_hours: must be at most 720, not `1e18`"),
+    ("dispatch_hours: 1.0e308", "policy.dispatch_hours: must be at most 720, not `1.0e308`"),
+    ("penalty_per_overdue: 1e308", "policy.penalty_per_overdue: must be at most 100, not `1e308`"),
+    ("resolve_days: {default: 99999999}", "policy.resolve_days.default: must be at most 3650, not `99999999`"),
+    ("category_resolve_days: {c: 100000}", "policy.category_resolve_days.c: must be at most 3650, not `100000`"),
+    ("weights: {solved_rate: 1e300}", "policy.weights.solved_rate: must be at most 100, not `1e300`"),
+    ("rank_min_cases: 100000000000", "policy.rank_min_cases: must be at most 1000000, not `100000000000`"),
+    ("timezone: '+25:00'", "policy.timezone: `+25:00` is not a time-zone offset"),
+    ("timezone: '+08:60'", "policy.timezone: `+08:60` is not a time-zone offset"),
+    ("timezone: '-24:00'", "policy.timezone: `-24:00` is not a time-zone offset"),
+])
+@pytest.mark.parametrize("command", ["check", "summary", "report"])
+def test_a_policy_value_out_of_range_is_refused_with_its_place(tmp_path, line, message, command):
+    path = _policy_ledger(tmp_path, line)
+    result = run_cli(command, "--lang", "en", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first, total = result.stderr.splitlines()
+    assert first.startswith(f"{path}:4:") and message in first, first
+    assert total == "1 problem in all"
+    clean(result.stderr)
+
+
+@pytest.mark.parametrize("line", ["dispatch_hours: 720", "timezone: '-23:59'", "timezone: '+14:00'",
+                                  "penalty_per_overdue: 100", "resolve_days: {default: 3650}"])
+def test_a_policy_value_at_its_limit_is_accepted(tmp_path, line):
+    result = run_cli("summary", "--format", "json", str(_policy_ledger(tmp_path, line)))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["totals"]["received"] == 1
