@@ -92,6 +92,11 @@ MAX_DEPTH = 32  # collections nested deeper than this are refused while parsing
 MAX_PRINTED_PROBLEMS = 100
 MAX_KEPT_PROBLEMS = 10_000  # problems kept for sorting; the rest are only counted
 MAX_KEPT_WARNINGS = 1_000
+# INFO: what bounds memory apart from the cases: the distinct units and categories
+# (a few kB each in the tally and the outputs), and the items of any one list or
+# mapping (a header list is held whole, with its events, until it is checked).
+MAX_GROUPS = 10_000  # distinct units, and distinct categories, in one run
+MAX_ITEMS = 10_000  # items of one list or mapping (holidays, units, visits ...)
 # Streams (standard input, pipes, FIFOs, devices) are copied once, in chunks, to a
 # temporary file; these bound what is copied and what the error path reads back.
 STREAM_CHUNK_BYTES = 1 << 20
@@ -311,6 +316,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alias": ("不接受别名 `*{name}`：请直接写出这个值",
               "aliases such as `*{name}` are refused: write the value out"),
     "key_not_text": ("键必须是文字，不能是列表或映射", "keys must be text, not a list or mapping"),
+    "too_many_groups": ("一次最多统计 {limit} 个不同的{what}，这里是第 {limit} 个之后的新{what}：请检查这一列是否写错（如把编号写进了单位），或把台账拆开分别统计",
+                        "one run counts at most {limit} distinct {what}, and this one is past that: check that the column holds what it should (not an id, say), or split the ledger"),
+    "too_many_items": ("列表或映射超过 {limit} 项，已停止读取：台账用不到这么长的列表（节假日、单位、分类清单都远少于此）",
+                       "a list or mapping longer than {limit} items; reading stopped: a ledger never needs one this long (holidays, units and categories are far fewer)"),
     "too_deep": ("嵌套超过 {depth} 层，已停止读取：案件文件用不到这么深的结构",
                  "nesting deeper than {depth} levels; reading stopped: a case file never needs this"),
     "encoding_gbk": ("文件不是 UTF-8 编码，看起来是 GBK/GB18030（中文 Windows/Excel 导出）：请另存为 UTF-8，或加 --encoding gbk",
@@ -1092,6 +1101,9 @@ class _Builder:
                                          key=key, first=self._first_key_line(start, key))
                 else:
                     mapping[key] = value
+                    if len(mapping) > MAX_ITEMS:
+                        self.reader._problem(k.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
+                        raise _Stop
         except _MarkedYAMLError as error:
             # the parser gave up while this mapping waited for a key or for the value of `key`
             _note_path(error, path + (key,) if key is not None and self.recorded[-1] is k else path)
@@ -1116,6 +1128,9 @@ class _Builder:
                     return items
                 else:
                     items.append(self.build(v, path + (len(items),), depth))
+                if len(items) > MAX_ITEMS:
+                    self.reader._problem(v.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
+                    raise _Stop
         except _MarkedYAMLError as error:
             _note_path(error, path + (len(items),))
             raise
@@ -2040,9 +2055,41 @@ class CaseChecker:
         self.as_of = ledger.as_of
         self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
+        # distinct units and categories met, up to MAX_GROUPS each (see _count_groups)
+        self.groups: dict[str, set[str]] = {"unit": set(), "category": set()}
+        self.groups_full = False
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         """Problems and warnings of one case, and its parsed times."""
+        result = self._check(item, rules)
+        if not self.groups_full and isinstance(item.data, dict):
+            self._count_groups(item, result)
+        return result
+
+    def _count_groups(self, item: CaseItem, result: CaseCheck) -> None:
+        """Refuse the case that brings the MAX_GROUPS + 1st distinct unit or category, once.
+
+        INFO: every group costs a few kilobytes in the tally (its counts, its
+        durations, its rows in every output), so their number bounds memory.
+        """
+        for field in ("unit", "category"):
+            name = item.data.get(field)
+            seen = self.groups[field]
+            if not isinstance(name, str) or name in seen:
+                continue
+            if len(seen) < MAX_GROUPS:
+                seen.add(name)
+                continue
+            self.groups_full = True
+            path = ("cases", item.index, field)
+            marks = _nearest_marks(locate(item.events, ("cases", item.index)), path)
+            what = {"unit": ("单位", "units"), "category": ("分类", "categories")}[field]
+            result.problems = [*result.problems, problem_at(  # the clean path shares one empty tuple
+                item.source, marks.line, marks.column, path, "too_many_groups", self.lang,
+                limit=f"{MAX_GROUPS:,}", what=what[0 if self.lang == "zh" else 1])]
+            return
+
+    def _check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         data = item.data
         if self.validators.case_is_valid(data):
             # INFO: the id goes into the table here, once; a duplicate is worded by _check_located

@@ -605,3 +605,67 @@ def test_a_policy_value_at_its_limit_is_accepted(tmp_path, line):
     result = run_cli("summary", "--format", "json", str(_policy_ledger(tmp_path, line)))
     assert (result.exit_code, result.stderr) == (0, "")
     assert json.loads(result.stdout)["totals"]["received"] == 1
+
+
+# -- 11. huge group counts -------------------------------------------------------------------------
+from test_hostile import MB, run_measured  # noqa: E402 - the peak-memory runner of round one
+
+
+def _many_units_ledger(path: Path, units: int, cases: int) -> Path:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("version: 1\njurisdiction: 东阿县\nas_of: '2024-04-01 09:00'\ncases:\n")
+        out.writelines(f"  - {{id: 'U-{i:06d}', received: '2024-03-04 09:12', kind: complaint, category: c,"
+                       f" unit: 第{i % units}网格, status: resolved, resolved: '2024-03-06 16:00'}}\n"
+                       for i in range(cases))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_more_than_10000_distinct_units_are_refused_at_the_first_too_many(tmp_path, fmt):
+    path = _many_units_ledger(tmp_path / "units.yaml", 20_000, 20_000)
+    result = run_measured("summary", "--lang", "en", "--format", fmt, str(path), timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:10005:88: cases[10000].unit: one run counts at most 10,000 distinct units, "
+                             "and this one is past that: check that the column holds what it should (not an id, "
+                             "say), or split the ledger\n1 problem in all\n")
+    assert result.peak_kb < 100 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_10000_distinct_units_are_counted_within_the_ceiling(tmp_path):
+    path = _many_units_ledger(tmp_path / "units.yaml", 10_000, 10_000)
+    result = run_measured("summary", "--format", "json", str(path), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""
+    assert len(json.loads(result.stdout)["groups"]["unit"]) == 10_000
+    assert result.peak_kb < 200 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_a_million_holidays_are_refused_after_10000_in_bounded_memory(tmp_path):
+    path = tmp_path / "holidays.yaml"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("version: 1\njurisdiction: x\npolicy:\n  calendar: workdays\n  holidays:\n")
+        out.writelines("    - '2024-04-04'\n" for _ in range(1_000_000))
+        out.write("cases: []\n")
+    result = run_measured("check", "--lang", "en", str(path), timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:10006:7: policy.holidays: a list or mapping longer than 10,000 items; reading "
+                             "stopped: a ledger never needs one this long (holidays, units and categories are far "
+                             "fewer)\n1 problem in all\n")
+    assert result.peak_kb < 100 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_standard_input_is_not_held_in_memory(tmp_path):
+    cases = "".join(f"  - {{id: 'T{i}', received: '2024-03-04 09:12', kind: help, category: c, unit: u{i % 50},"
+                    f" status: resolved, resolved: '2024-03-05 09:00'}}\n" for i in range(200_000))
+    data = ("version: 1\njurisdiction: x\nas_of: '2024-04-01 09:00'\ncases:\n" + cases).encode("utf-8")
+    path = tmp_path / "tiny.yaml"
+    path.write_bytes(data)
+    from_file = run_measured("summary", "--format", "csv", str(path), timeout=180)
+    from_stdin = run_measured("summary", "--format", "csv", "-", input=data, timeout=180)
+    assert (from_file.returncode, from_stdin.returncode) == (0, 0), from_stdin.stderr[-2000:]
+    assert from_stdin.stdout.replace("x", "") == from_file.stdout.replace("x", "")
+    assert from_stdin.stderr == from_file.stderr == ""
+    # the 40 MB of input are spooled to disk, not read into memory
+    assert from_stdin.peak_kb < from_file.peak_kb + 15 * MB, (from_stdin.peak_kb // MB, from_file.peak_kb // MB)
