@@ -33,7 +33,10 @@ Data flows one way: bytes -> YAML events -> case dicts -> problems and a
 tally -> Summary -> text.  Cases are built, checked and counted one at a time,
 so memory grows with the number of groups and listed cases, not with the
 number of cases (the ids kept for the duplicate check and the durations kept
-for the median are the exceptions, a few dozen bytes a case).
+for the median are the exceptions, a few dozen bytes a case).  Apart from
+the cases, memory is bounded by MAX_GROUPS distinct units and categories and
+MAX_ITEMS items in any one list; a stream (stdin, a pipe, a FIFO, a device) is
+copied once to a temporary file in bounded chunks, never held whole.
 """
 
 # =============================================================================
@@ -4050,7 +4053,8 @@ def cli() -> None:
 
     Exit codes: 0 done; 1 the data is invalid (or has warnings, with
     --strict); 2 usage or I/O error; 3 a policy target was missed (with
-    --fail-on-target); 130 interrupted.
+    --fail-on-target); 130 interrupted; 143 and 129 terminated by
+    SIGTERM and SIGHUP.
     """
 
 
