@@ -241,13 +241,14 @@ def test_a_signal_while_writing_removes_the_temporary_file(ledger, tmp_path, mon
         os.kill(os.getpid(), signum)  # arrives while the temporary file is open and written
 
     monkeypatch.setattr(grassroots_report.os, "fsync", fsync_then_signal)
+    before = signal.getsignal(signum)
     code = grassroots_report.main(["report", str(ledger), "-o", str(target)])
     captured = capsys.readouterr()
     assert code == 128 + signum
     assert captured.out == "" and captured.err == "\n"
     assert target.read_text(encoding="utf-8") == "old report"
     assert listing(tmp_path) == ["ledger.yaml", "out.md"]
-    assert signal.getsignal(signum) is signal.SIG_DFL or signal.getsignal(signum) is not grassroots_report._on_signal
+    assert signal.getsignal(signum) is before  # main() puts the handler it found back
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
@@ -352,6 +353,19 @@ def test_the_gbk_and_tab_hints_work_through_dev_stdin(ledger):
                           capture_output=True, timeout=60, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
     assert proc.returncode == 1 and proc.stdout == b""
     assert "Tab 缩进" in proc.stderr.decode("utf-8")
+
+
+def test_a_directory_as_standard_input_is_refused_by_python_before_the_tool_runs(tmp_path):
+    # documented in the README: the shell opens the directory, and Python cannot start on it
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        proc = subprocess.run([sys.executable, str(TOOL), "check", "-"], stdin=descriptor, capture_output=True,
+                              timeout=60)
+    finally:
+        os.close(descriptor)
+    assert proc.returncode != 0 and proc.stdout == b""
+    assert b"<stdin> is a directory" in proc.stderr
+    clean(proc.stderr)
 
 
 def test_dash_twice_is_a_usage_error(ledger):
