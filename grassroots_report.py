@@ -24,13 +24,19 @@ Exit codes:
     2    usage or I/O error (no such file, unreadable, output onto an input)
     3    a policy target was missed (only with --fail-on-target)
     130  interrupted (Ctrl-C)
+    143  terminated (SIGTERM); 129 hung up (SIGHUP): 128 + the signal number,
+         and a half-written `-o` temporary file is removed, as on Ctrl-C
 A closed pipe (`| head`) ends quietly with the status the command had.
+`-o` follows a symbolic link and never replaces it (see write_output).
 
 Data flows one way: bytes -> YAML events -> case dicts -> problems and a
 tally -> Summary -> text.  Cases are built, checked and counted one at a time,
 so memory grows with the number of groups and listed cases, not with the
 number of cases (the ids kept for the duplicate check and the durations kept
-for the median are the exceptions, a few dozen bytes a case).
+for the median are the exceptions, a few dozen bytes a case).  Apart from
+the cases, memory is bounded by MAX_GROUPS distinct units and categories and
+MAX_ITEMS items in any one list; a stream (stdin, a pipe, a FIFO, a device) is
+copied once to a temporary file in bounded chunks, never held whole.
 """
 
 # =============================================================================
@@ -40,10 +46,12 @@ from __future__ import annotations
 
 import array
 import bisect
+import codecs
 import csv
 import dataclasses
 import datetime as dt
 import difflib
+import errno
 import functools
 import hashlib
 import io
@@ -52,6 +60,8 @@ import json
 import math
 import os
 import re
+import signal
+import stat as stat_module
 import sys
 import tempfile
 import unicodedata
@@ -77,12 +87,25 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_TARGET_MISSED = 3
 EXIT_INTERRUPTED = 130
+# SIGTERM and SIGHUP end a run with 128 + the signal number (143, 129), as a shell reports them
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 FORMAT_VERSION = 1
 MAX_DEPTH = 32  # collections nested deeper than this are refused while parsing
 MAX_PRINTED_PROBLEMS = 100
 MAX_KEPT_PROBLEMS = 10_000  # problems kept for sorting; the rest are only counted
 MAX_KEPT_WARNINGS = 1_000
+# INFO: what bounds memory apart from the cases: the distinct units and categories
+# (a few kB each in the tally and the outputs), and the items of any one list or
+# mapping (a header list is held whole, with its events, until it is checked).
+MAX_GROUPS = 10_000  # distinct units, and distinct categories, in one run
+MAX_ITEMS = 10_000  # items of one list or mapping (holidays, units, visits ...)
+# Streams (standard input, pipes, FIFOs, devices) are copied once, in chunks, to a
+# temporary file; these bound what is copied and what the error path reads back.
+STREAM_CHUNK_BYTES = 1 << 20
+MAX_STREAM_BYTES = 1 << 30  # 1 GiB from a stream; a regular file has no bound but its size
+MAX_LINE_BYTES = 32 << 20  # a line with no break within 32 MiB is no ledger (a 15 MB value is fine)
+MAX_ERROR_READ = 64 << 20  # what the error path reads back for its hints (GBK, UTF-16, a tab)
 
 KINDS = ("consultation", "complaint", "help", "report", "suggestion",
          "dispute", "petition", "legal_aid", "praise", "other")
@@ -299,13 +322,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alias": ("不接受别名 `*{name}`：请直接写出这个值",
               "aliases such as `*{name}` are refused: write the value out"),
     "key_not_text": ("键必须是文字，不能是列表或映射", "keys must be text, not a list or mapping"),
+    "too_many_groups": ("一次最多统计 {limit} 个不同的{what}，这里是第 {limit} 个之后的新{what}：请检查这一列是否写错（如把编号写进了单位），或把台账拆开分别统计",
+                        "one run counts at most {limit} distinct {what}, and this one is past that: check that the column holds what it should (not an id, say), or split the ledger"),
+    "too_many_items": ("列表或映射超过 {limit} 项，已停止读取：台账用不到这么长的列表（节假日、单位、分类清单都远少于此）",
+                       "a list or mapping longer than {limit} items; reading stopped: a ledger never needs one this long (holidays, units and categories are far fewer)"),
     "too_deep": ("嵌套超过 {depth} 层，已停止读取：案件文件用不到这么深的结构",
                  "nesting deeper than {depth} levels; reading stopped: a case file never needs this"),
     "encoding_gbk": ("文件不是 UTF-8 编码，看起来是 GBK/GB18030（中文 Windows/Excel 导出）：请另存为 UTF-8，或加 --encoding gbk",
                      "the file is not UTF-8; it looks like GBK/GB18030 (a Chinese Windows/Excel export): save it as UTF-8, or pass --encoding gbk"),
     "encoding_bad": ("第 {line} 行有无效的 UTF-8 字节 0x{byte:02X}：请把文件另存为 UTF-8",
                      "invalid UTF-8 byte 0x{byte:02X} on line {line}: save the file as UTF-8"),
+    "encoding_no_bom": ("按 {encoding} 读取需要文件以字节顺序标记（BOM）开头，但这个文件没有：请改用 --encoding {encoding}-le（或 -be），或把文件另存为 UTF-8",
+                        "reading as {encoding} needs a byte-order mark at the start, and this file has none: pass --encoding {encoding}-le (or -be), or save the file as UTF-8"),
     "encoding_other": ("无法按 {encoding} 读取：{reason}", "cannot read as {encoding}: {reason}"),
+    "encoding_utf16": ("文件看起来是没有字节顺序标记（BOM）的 UTF-16：请另存为 UTF-8，或加 --encoding {codec}",
+                       "the file looks like UTF-16 without a byte-order mark: save it as UTF-8, or pass --encoding {codec}"),
+    "nul": ("含有 NUL 字节（U+0000），不是文本文件，已停止读取：台账应是 UTF-8 文本",
+            "a NUL byte (U+0000): this is not a text file, and reading stopped; a ledger is UTF-8 text"),
+    "line_too_long": ("这一行超过 {limit} MiB 仍没有换行，不是台账，已停止读取：请检查是否给错了文件",
+                      "this line runs past {limit} MiB without a line break, so this is no ledger and reading stopped: check that this is the right file"),
+    "stream_too_big": ("从管道或标准输入读到的内容超过 {limit} GiB，已停止读取：请先保存为文件，再把文件名交给本工具",
+                       "more than {limit} GiB came through the pipe or standard input, and reading stopped: save it to a file and name the file"),
     "control_char": ("含有不可用的控制字符 {char}：请删除它", "unacceptable control character {char}: remove it"),
     # schema keywords
     "type": ("应为{expected}，实际是{actual} `{raw}`{hint}", "must be {expected}, not {actual} `{raw}`{hint}"),
@@ -316,8 +353,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pattern_datetime": ("`{raw}` 不是日期时间：请写成 '2024-03-05 09:30'（加引号，可带 Z 或 +08:00）",
                          "`{raw}` is not a date and time: write it as '2024-03-05 09:30' (quoted; Z or +08:00 allowed)"),
     "pattern_date": ("`{raw}` 不是日期：请写成 '2024-03-05'", "`{raw}` is not a date: write it as '2024-03-05'"),
-    "pattern_timezone": ("`{raw}` 不是时区偏移：请写成 '+08:00' 或 'Z'",
-                         "`{raw}` is not a time-zone offset: write '+08:00' or 'Z'"),
+    "pattern_timezone": ("`{raw}` 不是时区偏移：请写成 '+08:00' 或 'Z'（小时 00–23，分钟 00–59）",
+                         "`{raw}` is not a time-zone offset: write '+08:00' or 'Z' (hours 00-23, minutes 00-59)"),
     "pattern_category": ("`{raw}` 不是分类：请写成 `大类`、`大类/小类` 或 `大类/小类/细类`（最多三级）",
                          "`{raw}` is not a category: write `major`, `major/minor` or `major/minor/detail` (three levels at most)"),
     "pattern": ("`{raw}` 格式不对", "`{raw}` does not have the expected form"),
@@ -413,6 +450,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_problems_1": ("共 1 个问题", "1 problem in all"),
     "n_warnings_1": ("共 1 个警告", "1 warning in all"),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
+    # the standard streams
+    "stdout_closed": ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件",
+                      "standard output is closed: remove the `>&-`, or write to a file with -o"),
+    "stdout_failed": ("无法写入标准输出：", "cannot write to standard output: "),
+    "stdin_closed": ("标准输入已关闭，无法读取 `-`：请重定向一个文件（`- < ledger.yaml`）或写出文件名",
+                     "standard input is closed, so `-` cannot be read: redirect a file (`- < ledger.yaml`) or name the file"),
+    "stdin_twice": ("`-`（标准输入）只能出现一次：标准输入只能读一遍",
+                    "`-` (standard input) can be named once: standard input can be read only once"),
 }
 
 
@@ -431,7 +476,7 @@ class ToolError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: Any = None) -> None:
-        click.echo(self.format_message(), err=True)
+        say(self.format_message())
 
 
 class UsageIOError(ToolError):
@@ -480,8 +525,14 @@ class Source:
 
     name: str
     index: int
-    path: Path | None  # None for standard input
-    data: bytes | None = None  # standard input is read whole, once
+    path: Path | None  # a regular file, read again as often as needed; None for a stream
+    # INFO: a stream (standard input, a pipe, a FIFO, a device) is read once, in
+    # 1 MiB chunks, into an unnamed temporary file: a second pass (a header after
+    # `cases`, the duplicate ids, the error path's hints) reads that copy.
+    spool: Any = dataclasses.field(default=None, compare=False)
+    # what stopped the copy early: (line, column, message id, fields) of a NUL
+    # byte, a line with no break within MAX_LINE_BYTES, or more than MAX_STREAM_BYTES
+    refusal: tuple[int, int, str, dict[str, Any]] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -678,7 +729,6 @@ class FileReader:
         self.header_events: list[Any] = []
         # where a tag or alias was refused: other problems there would only repeat it
         self.refused_at: set[tuple[int, int]] = set()
-        self._raw: bytes | None = None
         self._libyaml = False  # set by items(): libyaml's marks count bytes in reader errors
 
     # -- problems -------------------------------------------------------------
@@ -689,23 +739,35 @@ class FileReader:
                                      msg(message_id, self.lang, **fields), self.source.index))
 
     # -- the byte stream --------------------------------------------------------
+    def _raw(self) -> Any:
+        """A fresh binary stream of the whole input, from its start."""
+        if self.source.spool is not None:
+            return _SpoolReader(self.source.spool.fileno())
+        assert self.source.path is not None
+        return open(self.source.path, "rb")  # noqa: SIM115 - closed by the caller
+
     def _open(self) -> tuple[Any, "_HashingReader"]:
-        if self.source.data is not None:
-            stream: Any = io.BytesIO(self.source.data)
-        else:
-            assert self.source.path is not None
-            stream = open(self.source.path, "rb")  # noqa: SIM115 - closed by items()
-        hashing = _HashingReader(stream, self.sha256)
+        hashing = _HashingReader(self._raw(), self.sha256)
         if self.encoding:
             text = io.TextIOWrapper(io.BufferedReader(hashing), encoding=self.encoding, errors="strict", newline="")
             return text, hashing
         return hashing, hashing
 
-    def _all_bytes(self) -> bytes:
-        if self.source.data is not None:
-            return self.source.data
-        assert self.source.path is not None
-        return self.source.path.read_bytes()
+    def _head_bytes(self, wanted: int) -> bytes:
+        """At most `wanted` bytes (and never more than MAX_ERROR_READ) from the start: the error path only.
+
+        A cut-off head ends at its last line break, so that no character is cut in two.
+        """
+        limit = max(0, min(wanted, MAX_ERROR_READ))
+        stream = self._raw()
+        try:
+            raw = stream.read(limit)
+            more = bool(stream.read(1))
+        finally:
+            stream.close()
+        if more and b"\n" in raw:
+            raw = raw[: raw.rfind(b"\n") + 1]
+        return raw
 
     # -- events ------------------------------------------------------------------
     def items(self) -> Iterator[Header | CaseItem]:
@@ -714,6 +776,11 @@ class FileReader:
         _bind_event_classes()
         loader_class = yaml_loader_class()
         self._libyaml = loader_class is getattr(yaml, "CSafeLoader", None)
+        if self.source.refusal is not None:  # a stream stopped while it was copied (see open_sources)
+            line, column, message_id, fields = self.source.refusal
+            self.problems.append(Problem(self.source.name, line, column, "",
+                                         msg(message_id, self.lang, **fields), self.source.index))
+            return
         stream, hashing = self._open()
         loader = None
         try:
@@ -729,8 +796,11 @@ class FileReader:
                 self._reader_problem(error)
             except yaml.MarkedYAMLError as error:
                 self._syntax_problem(error)
-            except UnicodeDecodeError as error:
-                self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
+            except UnicodeError as error:  # --encoding NAME: bytes that are not NAME (utf-16 without a BOM)
+                if "BOM" in str(error):
+                    self._problem(None, "", "encoding_no_bom", encoding=self.encoding)
+                else:
+                    self._problem(None, "", "encoding_other", encoding=self.encoding, reason=str(error))
             while hashing.read(1 << 20):  # the rest of the file, for the provenance hash
                 pass
         finally:
@@ -759,7 +829,7 @@ class FileReader:
         """The character at `mark`, printable (for 'a value cannot start with ...')."""
         if mark is None:
             return "?"
-        lines = self._all_text().split("\n", mark.line + 1)
+        lines = self._text_through(mark).split("\n", mark.line + 1)
         line = lines[mark.line] if mark.line < len(lines) else ""
         char = line[mark.column] if mark.column < len(line) else "?"
         return char if char.isprintable() else f"U+{ord(char):04X}"
@@ -768,24 +838,30 @@ class FileReader:
         """True when the line of `mark` has a tab before the mark (the error path only)."""
         if mark is None:
             return False
-        lines = self._all_text().split("\n", mark.line + 1)
+        lines = self._text_through(mark).split("\n", mark.line + 1)
         return mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]
 
-    def _all_text(self) -> str:
-        """The whole file as text, for the error path only (marks count characters)."""
-        return self._all_bytes().decode(self.encoding or "utf-8-sig", errors="replace")
+    def _text_through(self, mark: Any) -> str:
+        """The text up to and a little past `mark`, for the error path only (marks count characters)."""
+        wanted = 4 * (getattr(mark, "index", 0) + 1) + (1 << 16)  # a character is at most 4 bytes
+        return self._head_bytes(wanted).decode(self.encoding or "utf-8-sig", errors="replace")
 
     def _reader_problem(self, error: Any) -> None:
         """Bad bytes: name the line, and say so when the file is GBK."""
-        raw = self._all_bytes()
+        # INFO: libyaml gives a byte offset; the Python reader a character index
+        position = getattr(error, "position", 0) or 0
+        raw = self._head_bytes(4 * (position + 1) + (1 << 20))
+        utf16 = _looks_like_utf16(raw)
+        if utf16 is not None:
+            self.problems.append(Problem(self.source.name, 1, 1, "", msg("encoding_utf16", self.lang, codec=utf16),
+                                         self.source.index))
+            return
         try:
             raw.decode("utf-8")
             bad_at = None
         except UnicodeDecodeError as decode_error:
             bad_at = decode_error.start
         if bad_at is None:  # valid UTF-8, so a control character libyaml refuses
-            # INFO: libyaml gives a byte offset; the Python reader a character index
-            position = getattr(error, "position", 0) or 0
             text = raw[:position].decode("utf-8", errors="replace") if self._libyaml \
                 else raw.decode("utf-8")[:position]
             position = len(text)
@@ -933,6 +1009,37 @@ class _HashingReader(io.RawIOBase):
         super().close()
 
 
+class _SpoolReader(io.RawIOBase):
+    """Reads a spooled stream from its start with pread, so that readers never share an offset."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = os.pread(self._fd, len(buffer), self._offset)
+        buffer[: len(chunk)] = chunk
+        self._offset += len(chunk)
+        return len(chunk)
+
+
+def _looks_like_utf16(raw: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 without a byte-order mark, else None."""
+    head = raw[:4096]
+    if len(head) < 4 or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
 def _looks_like_gbk(raw: bytes) -> bool:
     """True when the bytes are valid GB18030 with Chinese characters in them."""
     try:
@@ -960,6 +1067,11 @@ def _bind_event_classes() -> None:
     _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
     _MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
     _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode NFC: 'é' typed as e + U+0301 and as U+00E9 are one unit, one id."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 class _Builder:
@@ -997,8 +1109,10 @@ class _Builder:
         if cls is _ScalarEvent:
             if ev.anchor or (ev.tag and ev.tag != "!"):
                 self.reader._check_node(ev, format_path(path))
-                return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else ev.value)
+                return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else nfc(ev.value))
             value = ev.value
+            if not value.isascii():
+                value = nfc(value)
             if ev.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                 value = resolve_plain(value)
             return value
@@ -1029,6 +1143,8 @@ class _Builder:
                 cls = k.__class__
                 if cls is _ScalarEvent:
                     key = k.value
+                    if not key.isascii():
+                        key = nfc(key)
                     if k.anchor is not None or k.tag is not None:
                         self.reader._check_node(k, format_path(path))
                 elif cls is _MappingEndEvent:
@@ -1043,6 +1159,8 @@ class _Builder:
                 record(v)
                 if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
                     value = v.value
+                    if not value.isascii():
+                        value = nfc(value)
                     if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                         value = resolve_plain(value)
                 else:
@@ -1054,6 +1172,9 @@ class _Builder:
                                          key=key, first=self._first_key_line(start, key))
                 else:
                     mapping[key] = value
+                    if len(mapping) > MAX_ITEMS:
+                        self.reader._problem(k.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
+                        raise _Stop
         except _MarkedYAMLError as error:
             # the parser gave up while this mapping waited for a key or for the value of `key`
             _note_path(error, path + (key,) if key is not None and self.recorded[-1] is k else path)
@@ -1069,6 +1190,8 @@ class _Builder:
                 cls = v.__class__
                 if cls is _ScalarEvent and v.anchor is None and v.tag is None:
                     value = v.value
+                    if not value.isascii():
+                        value = nfc(value)
                     if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                         value = resolve_plain(value)
                     items.append(value)
@@ -1076,6 +1199,9 @@ class _Builder:
                     return items
                 else:
                     items.append(self.build(v, path + (len(items),), depth))
+                if len(items) > MAX_ITEMS:
+                    self.reader._problem(v.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
+                    raise _Stop
         except _MarkedYAMLError as error:
             _note_path(error, path + (len(items),))
             raise
@@ -1176,28 +1302,118 @@ def locate(events: list[Any], base: tuple[Any, ...]) -> dict[tuple[Any, ...], Ma
     return found
 
 
-def open_sources(files: Iterable[str]) -> list[Source]:
-    """Turn FILE arguments into sources; a missing or unreadable file is a usage error."""
+def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Source]:
+    """Turn FILE arguments into sources; a missing or unreadable file is a usage error.
+
+    A regular file is named and read later, as often as needed.  Anything else
+    (`-`, a pipe, a FIFO, a device) is opened once and copied to a temporary
+    file in bounded chunks, stopping early at what no ledger holds.
+    """
     sources = []
+    stdin_named = False
     for index, name in enumerate(files):
         if name == "-":
-            data = sys.stdin.buffer.read()
-            sources.append(Source("<stdin>", index, None, data))
+            if stdin_named:
+                raise UsageIOError(f"-: {MESSAGES['stdin_twice'][0]} / {MESSAGES['stdin_twice'][1]}")
+            stdin_named = True
+            if sys.stdin is None:
+                raise UsageIOError(f"-: {MESSAGES['stdin_closed'][0]} / {MESSAGES['stdin_closed'][1]}")
+            sources.append(_spool_stream("<stdin>", index, sys.stdin.buffer, encoding))
             continue
-        path = Path(name)
-        if path.is_dir():
-            raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
         try:
-            with open(path, "rb"):
-                pass
+            mode = os.stat(name).st_mode
+            if stat_module.S_ISDIR(mode):
+                raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
+            with open(name, "rb") as handle:
+                if not stat_module.S_ISREG(mode):
+                    sources.append(_spool_stream(name, index, handle, encoding))
+                    continue
         except FileNotFoundError:
             raise UsageIOError(f"{name}: 文件不存在 / no such file") from None
         except PermissionError:
             raise UsageIOError(f"{name}: 无权读取 / permission denied") from None
         except OSError as error:
-            raise UsageIOError(f"{name}: 无法读取 / cannot read: {error.strerror}") from None
-        sources.append(Source(name, index, path))
+            raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}"
+                               ) from None
+        sources.append(Source(name, index, Path(name)))
     return sources
+
+
+def source_of_text(name: str, index: int, text: str) -> Source:
+    """A source whose content is text made here (an imported export), spooled like a stream."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the source
+    spool.write(text.encode("utf-8"))
+    spool.flush()
+    return Source(name, index, None, spool)
+
+
+def _spool_stream(name: str, index: int, stream: Any, encoding: str | None) -> Source:
+    """Copy a stream that can be read only once to an unnamed temporary file, in bounded chunks.
+
+    The copy stops at the first NUL byte (a UTF-8 ledger has none), at a line
+    with no break within MAX_LINE_BYTES, or past MAX_STREAM_BYTES; the Source
+    then carries that refusal, located, instead of a parse.
+    """
+    spool = tempfile.TemporaryFile(prefix="gr")  # noqa: SIM115 - lives as long as the run
+    guard = _StreamGuard(encoding)
+    refusal = None
+    total = 0
+    try:
+        while refusal is None:
+            chunk = stream.read(STREAM_CHUNK_BYTES)
+            if not chunk:
+                break
+            spool.write(chunk)
+            total += len(chunk)
+            refusal = guard.feed(chunk)
+            if refusal is None and total > MAX_STREAM_BYTES:
+                refusal = (1, 1, "stream_too_big", {"limit": MAX_STREAM_BYTES >> 30})
+        spool.flush()
+    except OSError as error:
+        spool.close()
+        raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}") from None
+    if refusal is not None and refusal[2] == "nul":
+        spool.seek(0)
+        codec = _looks_like_utf16(spool.read(4096))
+        if codec is not None:
+            refusal = (1, 1, "encoding_utf16", {"codec": codec})
+    return Source(name, index, None, spool, refusal)
+
+
+class _StreamGuard:
+    """Watches a stream's chunks for what no ledger holds: a NUL byte, an endless line."""
+
+    def __init__(self, encoding: str | None) -> None:
+        # INFO: UTF-16 and UTF-32 (with a BOM, or named by --encoding) are full of NULs
+        self.nul_refused = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+        self.started = False
+        self.line = 1  # the line the next byte is on
+        self.line_bytes = 0  # bytes of that line seen so far
+        self.last_line = b""  # the start of that line, to count the column of a NUL in characters
+
+    def feed(self, chunk: bytes) -> tuple[int, int, str, dict[str, Any]] | None:
+        if not self.started:
+            self.started = True
+            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:4] == b"\x00\x00\xfe\xff":
+                self.nul_refused = False
+        nul = chunk.find(b"\0") if self.nul_refused else -1
+        scanned = chunk if nul < 0 else chunk[:nul]
+        breaks = scanned.count(b"\n")
+        if breaks:
+            tail = scanned[scanned.rfind(b"\n") + 1:]
+            self.line += breaks
+            self.line_bytes = len(tail)
+            self.last_line = tail[:4096]
+        else:
+            self.line_bytes += len(scanned)
+            if len(self.last_line) < 4096:
+                self.last_line += scanned[: 4096 - len(self.last_line)]
+        if nul >= 0:
+            column = len(self.last_line.decode("utf-8", errors="replace")) + 1
+            return (self.line, column, "nul", {})
+        if self.line_bytes > MAX_LINE_BYTES:
+            return (self.line, 1, "line_too_long", {"limit": MAX_LINE_BYTES >> 20})
+        return None
 
 
 # =============================================================================
@@ -1949,9 +2165,41 @@ class CaseChecker:
         self.as_of = ledger.as_of
         self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
+        # distinct units and categories met, up to MAX_GROUPS each (see _count_groups)
+        self.groups: dict[str, set[str]] = {"unit": set(), "category": set()}
+        self.groups_full = False
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         """Problems and warnings of one case, and its parsed times."""
+        result = self._check(item, rules)
+        if not self.groups_full and isinstance(item.data, dict):
+            self._count_groups(item, result)
+        return result
+
+    def _count_groups(self, item: CaseItem, result: CaseCheck) -> None:
+        """Refuse the case that brings the MAX_GROUPS + 1st distinct unit or category, once.
+
+        INFO: every group costs a few kilobytes in the tally (its counts, its
+        durations, its rows in every output), so their number bounds memory.
+        """
+        for field in ("unit", "category"):
+            name = item.data.get(field)
+            seen = self.groups[field]
+            if not isinstance(name, str) or name in seen:
+                continue
+            if len(seen) < MAX_GROUPS:
+                seen.add(name)
+                continue
+            self.groups_full = True
+            path = ("cases", item.index, field)
+            marks = _nearest_marks(locate(item.events, ("cases", item.index)), path)
+            what = {"unit": ("单位", "units"), "category": ("分类", "categories")}[field]
+            result.problems = [*result.problems, problem_at(  # the clean path shares one empty tuple
+                item.source, marks.line, marks.column, path, "too_many_groups", self.lang,
+                limit=f"{MAX_GROUPS:,}", what=what[0 if self.lang == "zh" else 1])]
+            return
+
+    def _check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         data = item.data
         if self.validators.case_is_valid(data):
             # INFO: the id goes into the table here, once; a duplicate is worded by _check_located
@@ -3071,7 +3319,7 @@ class ImportChecker:
     def __init__(self, name: str, header_text: str, lang: str) -> None:
         self.name, self.header_text, self.lang = name, header_text, lang
         self.validators = Validators()
-        reader = FileReader(Source(name, 0, None, (header_text + "cases: []\n").encode("utf-8")), lang, None)
+        reader = FileReader(source_of_text(name, 0, header_text + "cases: []\n"), lang, None)
         header = next(iter(reader.items()), None)
         if reader.problems or not isinstance(header, Header):  # pragma: no cover - we wrote the text
             raise ImportMapError(f"{name}: ledger: " + (reader.problems[0].message if reader.problems else "?"))
@@ -3087,8 +3335,7 @@ class ImportChecker:
         if self.validators.case_is_valid(case) and self.fast.is_clean(case, self.rules):
             return None
         checker = CaseChecker(self.validators, self.ledger, self.lang)
-        reader = FileReader(Source(self.name, 0, None, (self.header_text + "cases:\n" + text).encode("utf-8")),
-                            self.lang, None)
+        reader = FileReader(source_of_text(self.name, 0, self.header_text + "cases:\n" + text), self.lang, None)
         found: list[Problem] = []
         for item in reader.items():
             if isinstance(item, CaseItem):
@@ -4290,12 +4537,46 @@ def group_display_name(grouping: str, name: str, lang: str) -> str:
     return label(name, lang) if grouping in ("channel", "kind") else name
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# INFO: every character a terminal may act on or hide: C0 and C1 controls
+# (escape sequences start with ESC or U+009B), the format characters (Cf:
+# bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft
+# hyphen, tag characters), the line and paragraph separators and lone
+# surrogates.  The list is Unicode 15's Cc/Cf/Zl/Zp/Cs, checked against
+# unicodedata by tests/test_hostile_round2.py.
+_UNSAFE_CLASS = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                 r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+                 r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                 r"\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
+_UNSAFE_RE = re.compile(r"[\x00-\x1f" + _UNSAFE_CLASS + "]")
+_UNSAFE_JSON_RE = re.compile("[" + _UNSAFE_CLASS + "]")  # json.dumps escapes C0 itself; JSON's own \n stays
+_UNSAFE_CSV_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _UNSAFE_CLASS + "]")  # CSV quotes \t \n \r
+_UNSAFE_BUT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f" + _UNSAFE_CLASS + "]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 
 def terminal_safe(text: str) -> str:
-    """User text for a terminal: control characters (escape sequences) shown as '?'."""
-    return _CONTROL_RE.sub("?", text)
+    """User text for people: controls, format and bidi characters shown escaped (ESC as `\\x1b`)."""
+    return _UNSAFE_RE.sub(_escape_char, text)
+
+
+def terminal_safe_lines(text: str) -> str:
+    """As terminal_safe, for text of several lines: the line breaks stay."""
+    return _UNSAFE_BUT_NEWLINE_RE.sub(_escape_char, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters terminal_safe escapes written as \\uXXXX (the same JSON value)."""
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code < 0x10000:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return _UNSAFE_JSON_RE.sub(escape, text)
 
 
 def display_width(text: str) -> int:
@@ -4395,8 +4676,12 @@ def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
 
 def _cell_text(text: str, delimiter: str) -> str:
     # INFO: TSV has no quoting convention readers agree on; tabs and newlines
-    # in names become spaces there.  CSV quotes them properly.
-    return re.sub(r"[\t\r\n]", " ", text) if delimiter == "\t" else text
+    # in names become spaces there.  CSV quotes them properly.  Every other
+    # control, format or bidi character (ESC, NUL, U+202E) is written escaped
+    # (`\x1b`), so that a cell cannot act on the terminal that shows it.
+    if delimiter == "\t":
+        return terminal_safe(re.sub(r"[\t\r\n]", " ", text))
+    return _UNSAFE_CSV_RE.sub(_escape_char, text)
 
 
 def render_csv(summary: Summary, grouping: str) -> str:
@@ -4462,6 +4747,11 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
     can run to tens of thousands of entries.
     """
     document = summary_json(summary)
+    for chunk in _json_chunks(document):
+        yield json_safe(chunk)  # bidi and format characters as \\uXXXX: the same JSON, inert on a terminal
+
+
+def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
     last = len(document) - 1
     yield "{\n"
     for position, (key, value) in enumerate(document.items()):
@@ -4515,7 +4805,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 def md_escape(text: str) -> str:
     """User text made inert in Markdown: no markup, no HTML, no table breaks."""
     text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
-    text = _CONTROL_RE.sub(" ", text)
+    text = terminal_safe(text)  # controls and bidi shown escaped, as on a terminal
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -4630,7 +4920,7 @@ def render_report(summary: Summary) -> str:
     _report_escalated(doc, summary)
     _report_featured(doc, summary)
     _report_warnings(doc, summary)
-    return doc.text()
+    return terminal_safe_lines(doc.text())  # a last guard: every piece was escaped by md_escape already
 
 
 def _policy_text(policy: Policy, lang: str) -> str:
@@ -4909,6 +5199,102 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
 # =============================================================================
 # Command line
 # =============================================================================
+# -- the standard streams -------------------------------------------------------------
+class _StreamState:
+    """What happened to stdout in this run: an encoding that lost characters is said once."""
+
+    replaced_said = False
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so that the flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass  # fd 1 is closed too: nothing is left to flush into
+
+
+def _encodable(text: str, stream: Any, json_text: bool) -> str:
+    """`text` as the stream's encoding can carry it: what it cannot is replaced (and said once).
+
+    JSON loses nothing: a character the encoding lacks is written as its \\uXXXX escape.
+    """
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return text
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        if json_text:
+            return re.sub(r"[^\x00-\x7f]", lambda m: _json_char(m.group(), encoding), text)
+        replaced = text.encode(encoding, errors="replace").decode(encoding)
+    except LookupError:
+        return text
+    if not _StreamState.replaced_said:
+        _StreamState.replaced_said = True
+        say(f"标准输出的编码 {encoding} 无法表示部分字符，已替换为 ?：请设 PYTHONIOENCODING=utf-8 / "
+            f"the standard output encoding {encoding} cannot show some characters; they are shown as ?: "
+            "set PYTHONIOENCODING=utf-8")
+    return replaced
+
+
+def _json_char(char: str, encoding: str) -> str:
+    try:
+        char.encode(encoding)
+        return char
+    except UnicodeEncodeError:
+        return json.dumps(char)[1:-1]  # '\\u4e2d', or a surrogate pair
+
+
+def emit(text: str, json_text: bool = False) -> None:
+    """Write `text` on standard output; a closed or full stdout is an I/O error (exit 2)."""
+    if sys.stdout is None:
+        raise UsageIOError(MESSAGES["stdout_closed"][0] + " / " + MESSAGES["stdout_closed"][1])
+    try:
+        click.echo(_encodable(text, sys.stdout, json_text), nl=False)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        raise UsageIOError(f"{MESSAGES['stdout_failed'][0]}{_os_reason_zh(error)} / "
+                           f"{MESSAGES['stdout_failed'][1]}{_os_reason_en(error)}") from None
+
+
+def say(text: str) -> None:
+    """One message for people on stderr, its controls escaped; nothing when stderr is closed."""
+    if sys.stderr is None:
+        return
+    try:
+        click.echo(terminal_safe_lines(text), err=True)
+    except OSError:
+        pass  # INFO: stderr itself failing leaves nowhere to say so; the exit code still tells
+
+
+class _EscapingStderr:
+    """A file for click's own usage errors: what they quote (an option value) shown escaped."""
+
+    def write(self, text: str) -> int:
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(terminal_safe_lines(text))
+            except OSError:
+                pass  # as in say()
+        return len(text)
+
+    def flush(self) -> None:
+        if sys.stderr is not None:
+            try:
+                sys.stderr.flush()
+            except OSError:
+                pass  # as in say()
+
+    def isatty(self) -> bool:
+        return False
+
+
 def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, str]:
     """(problems text, warnings text) for stderr, each bounded with a total line."""
     def listing(items: list[Problem], count: int, total_key: str) -> str:
@@ -4934,51 +5320,55 @@ def is_export(name: str) -> bool:
 
 
 def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: str | None,
-                   lang: str) -> list[Source]:
+                   options: Options) -> list[Source]:
     """Ledgers as they are; exports imported with the map, as if imported first.
 
     Rejected rows follow the import's rule: with --rejects they go there and
     the run goes on; without it, any rejected row ends the run with exit 1.
     """
+    lang = options.lang
+    if not any(is_export(name) for name in files):
+        return open_sources(files, options.encoding)
     exports = [name for name in files if is_export(name)]
     if exports and map_path is None:
         raise UsageIOError(msg("export_needs_map", lang, path=terminal_safe(exports[0])))
     if rejects_path is not None and len(exports) != 1:
         raise click.BadParameter("--rejects 只能配合一个导出文件 / takes exactly one export", param_hint="--rejects")
     import_map = load_import_map(map_path, lang) if map_path is not None and exports else None
+    ledgers = iter(open_sources([name for name in files if not is_export(name)], options.encoding))
     sources = []
     for index, name in enumerate(files):
         if not is_export(name):
-            sources.append(dataclasses.replace(open_sources([name])[0], index=index))
+            sources.append(dataclasses.replace(next(ledgers), index=index))
             continue
         assert import_map is not None
         result = import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
-        sources.append(Source(name, index, None, result.ledger_text.encode("utf-8")))
+        sources.append(source_of_text(name, index, result.ledger_text))
     return sources
 
 
 def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tuple[str, ...], lang: str) -> None:
     """Print the rejected rows and the counts; write --rejects, or stop when rows were rejected."""
     for line in render_reject_lines(result, lang):
-        click.echo(line, err=True)
+        say(line)
     if result.rejects and rejects_path is None:
-        click.echo(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)), err=True)
-        raise InvalidDataError(result.counts_line(lang))
+        say(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)))
+        raise InvalidDataError(terminal_safe(result.counts_line(lang)))
     if rejects_path is not None:
         write_output(rejects_path, render_rejects_csv(result, lang), inputs)
-        click.echo(msg("rejects_written", lang, path=terminal_safe(rejects_path)), err=True)
-    click.echo(terminal_safe(result.counts_line(lang)), err=True)
+        say(msg("rejects_written", lang, path=rejects_path))
+    say(result.counts_line(lang))
 
 
 def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
                rejects_path: str | None = None) -> Analysis:
     """Read and check; problems (and warnings under --strict) end the command with exit 1."""
-    sources = gather_sources(files, map_path, rejects_path, options.lang)
+    sources = gather_sources(files, map_path, rejects_path, options)
     analysis = analyse(sources, options)
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
-        click.echo(warnings, err=True)
+        say(warnings)
     if problems:
         raise InvalidDataError(problems)
     if options.strict and analysis.warning_count:
@@ -4995,60 +5385,179 @@ def _has_fileno(stream: Any) -> bool:
     return True
 
 
-def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
-    """Write `text` to `path` whole or not at all (temporary file, then rename)."""
-    target = Path(path)
-    if target.exists():
-        target_stat = target.stat()
-        for name in inputs:
-            # standard input may be redirected from the very file named by -o
-            stat = os.fstat(sys.stdin.fileno()) if name == "-" and _has_fileno(sys.stdin) else \
-                (Path(name).stat() if name != "-" and Path(name).exists() else None)
-            if stat is not None and (stat.st_dev, stat.st_ino) == (target_stat.st_dev, target_stat.st_ino):
-                raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
-    data = text.encode("utf-8")
-    if target.exists() and not target.is_file():
-        # a device or pipe (/dev/stdout, /dev/full): written in place, never renamed over
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so `finally` removes a temporary file."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputPlan:
+    """Where -o writes: `replace` a regular file atomically, or write `in_place` (a device, a pipe)."""
+
+    kind: str  # "replace", "in_place" or "stdout"
+    target: Path  # the file to replace (what a link names), or the path to open in place
+    mode: int | None  # the mode an existing file keeps; None: a new file, the umask decides
+    stat: os.stat_result | None
+
+
+def _output_error(path: str, zh: str, en: str) -> UsageIOError:
+    return UsageIOError(f"{path}: {zh} / {en}")
+
+
+def plan_output(path: str) -> OutputPlan:
+    """What -o PATH means, links followed; never a plan that replaces a link itself."""
+    if path == "":
+        raise _output_error("-o ''", "输出路径为空：请写出文件名，或省略 -o 输出到标准输出",
+                            "the output path is empty: name a file, or leave out -o to write to stdout")
+    try:
+        stat = os.stat(path)  # follows links
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise _output_error(path, f"是指向不存在目标的符号链接（{os.readlink(path)}）：请修正或删除这个链接",
+                                f"is a dangling symbolic link (to {os.readlink(path)}): fix or remove the link"
+                                ) from None
+        directory = os.path.dirname(path) or "."
+        if not os.path.isdir(directory):
+            raise _output_error(path, f"目录不存在：{directory}", f"no such directory: {directory}") from None
+        return OutputPlan("replace", Path(path), None, None)
+    except OSError as error:
+        raise _output_error(path, _os_reason_zh(error), _os_reason_en(error)) from None
+    if stat_module.S_ISDIR(stat.st_mode):
+        raise _output_error(path, "是目录：请写出目录里的文件名", "is a directory: name a file inside it")
+    out = _stdout_stat()
+    if out is not None and (out.st_dev, out.st_ino) == (stat.st_dev, stat.st_ino):
+        return OutputPlan("stdout", Path(path), None, stat)  # -o /dev/stdout: our own standard output
+    if not stat_module.S_ISREG(stat.st_mode):
+        return OutputPlan("in_place", Path(path), None, stat)  # a device, pipe or FIFO: never renamed over
+    # INFO: a link is kept; the file it names is the one replaced
+    return OutputPlan("replace", Path(os.path.realpath(path)), stat_module.S_IMODE(stat.st_mode), stat)
+
+
+def _stdout_stat() -> os.stat_result | None:
+    try:
+        return os.fstat(1)
+    except OSError:
+        return None
+
+
+def _os_reason_en(error: OSError) -> str:
+    reasons = {errno.ELOOP: "a loop of symbolic links: fix the links",
+               errno.ENAMETOOLONG: "the name is too long: use a shorter name or path",
+               errno.ENOTDIR: "a part of the path is not a directory",
+               errno.EACCES: "permission denied", errno.ENOSPC: "no space left on the device"}
+    return reasons.get(error.errno, f"cannot use it: {error.strerror}")
+
+
+def _os_reason_zh(error: OSError) -> str:
+    reasons = {errno.ELOOP: "符号链接构成循环：请修正链接",
+               errno.ENAMETOOLONG: "名称过长：请用更短的文件名或路径",
+               errno.ENOTDIR: "路径中有一部分不是目录",
+               errno.EACCES: "无权访问", errno.ENOSPC: "设备空间已满"}
+    return reasons.get(error.errno, f"无法使用：{error.strerror}")
+
+
+def _refuse_onto_an_input(path: str, plan: OutputPlan, inputs: tuple[str, ...]) -> None:
+    """-o must not overwrite an input, however either is spelled (links followed on both sides)."""
+    if plan.stat is None or plan.kind != "replace":
+        return
+    for name in inputs:
+        # standard input may be redirected from the very file named by -o
         try:
-            with open(target, "wb") as handle:
+            stat = os.fstat(sys.stdin.fileno()) if name == "-" and _has_fileno(sys.stdin) else \
+                (os.stat(name) if name != "-" else None)
+        except OSError:
+            stat = None
+        if stat is not None and (stat.st_dev, stat.st_ino) == (plan.stat.st_dev, plan.stat.st_ino):
+            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
+
+
+def _new_file_mode() -> int:
+    """0666 less the umask: the mode `open()` would give a new file."""
+    mask = os.umask(0o022)  # INFO: the only way to read the umask is to set it; restored at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
+    """Write `text` to `path` whole or not at all (temporary file, then rename).
+
+    A symbolic link is followed, never replaced: the regular file it names is
+    replaced (keeping the link), a device, pipe or FIFO is written in place,
+    and a dangling link or a loop is refused.  A replaced file keeps its mode;
+    a new one gets the umask's.
+    """
+    plan = plan_output(path)
+    _refuse_onto_an_input(path, plan, inputs)
+    data = text.encode("utf-8")
+    if plan.kind == "stdout":
+        emit(text)
+        return
+    if plan.kind == "in_place":
+        try:
+            with open(plan.target, "wb") as handle:
                 handle.write(data)
         except OSError as error:
-            raise UsageIOError(f"{path}: 无法写入 / cannot write: {error.strerror}") from None
+            raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
+                                ) from None
         return
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageIOError(f"{path}: 目录不存在 / no such directory: {directory}")
+    directory = plan.target.parent
+    mode = plan.mode if plan.mode is not None else _new_file_mode()
     temp_name = None
     try:
-        with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False) as handle:
-            temp_name = handle.name
+        # INFO: a short temporary name, so that a legal 255-byte target name still fits
+        descriptor, temp_name = tempfile.mkstemp(dir=directory, prefix=".gr", suffix=".tmp")
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
-        os.replace(temp_name, target)
+        os.replace(temp_name, plan.target)
         temp_name = None
     except OSError as error:
-        raise UsageIOError(f"{path}: 无法写入 / cannot write: {error.strerror}") from None
+        raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
+                            ) from None
     finally:
         if temp_name is not None and os.path.exists(temp_name):
             os.unlink(temp_name)
 
 
+def check_encoding(encoding: str) -> None:
+    """An --encoding NAME that Python knows and that decodes bytes to text, else a usage error."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise click.BadParameter(f"未知的编码 {encoding!r}：请写 utf-8、gbk、gb18030 或 utf-16 这样的名字 / "
+                                 f"unknown encoding {encoding!r}: name one such as utf-8, gbk, gb18030 or utf-16",
+                                 param_hint="--encoding") from None
+    try:
+        # INFO: 'undefined' refuses every byte; rot13, base64 and zlib are no text encodings
+        usable = getattr(info, "_is_text_encoding", True) and codecs.decode(b"", encoding) == ""
+    except (UnicodeError, TypeError, ValueError):
+        usable = False
+    if not usable:
+        raise click.BadParameter(f"{encoding!r} 不能把文件解码为文字：请写 utf-8、gbk、gb18030 或 utf-16 这样的编码 / "
+                                 f"{encoding!r} cannot decode a file to text: name an encoding such as utf-8, gbk, "
+                                 "gb18030 or utf-16", param_hint="--encoding")
+
+
 def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
     if as_of is not None and not _TIME_RE.match(as_of):
-        raise click.BadParameter(msg("pattern_datetime", lang, raw=as_of), param_hint="--as-of")
+        raise click.BadParameter(msg("pattern_datetime", lang, raw=terminal_safe(as_of)), param_hint="--as-of")
     if as_of is not None:
         try:
             parse_time(as_of, 0)
         except TimeError as error:
-            raise click.BadParameter(msg("bad_date", lang, raw=as_of, reason=_time_reason(error, lang)),
+            raise click.BadParameter(msg("bad_date", lang, raw=terminal_safe(as_of), reason=_time_reason(error, lang)),
                                      param_hint="--as-of") from None
     if encoding is not None:
-        try:
-            "".encode(encoding)
-        except LookupError:
-            raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from None
+        check_encoding(encoding)
     return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict, needs=needs)
 
 
@@ -5102,7 +5611,8 @@ def cli() -> None:
 
     Exit codes: 0 done; 1 the data is invalid (or has warnings, with
     --strict); 2 usage or I/O error; 3 a policy target was missed (with
-    --fail-on-target); 130 interrupted.
+    --fail-on-target); 130 interrupted; 143 and 129 terminated by
+    SIGTERM and SIGHUP.
     """
 
 
@@ -5121,7 +5631,7 @@ def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, en
     options = _options(lang, encoding, as_of, strict, "check")
     analysis = run_checks(files, options, map_path, rejects_path)
     names = "、".join(files) if lang == "zh" else ", ".join(files)
-    click.echo(msg("ok", lang, files=names, cases=analysis.cases), err=True)
+    say(msg("ok", lang, files=names, cases=analysis.cases))
 
 
 def _fail_on_target(summary: Summary, fail: bool) -> None:
@@ -5155,9 +5665,9 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
     assert analysis.summary is not None
     if fmt == "json":  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
-            click.echo(chunk, nl=False)
+            emit(chunk, json_text=True)
     else:
-        click.echo(SUMMARY_RENDERERS[fmt](analysis.summary, grouping), nl=False)
+        emit(SUMMARY_RENDERERS[fmt](analysis.summary, grouping))
     _fail_on_target(analysis.summary, fail_on_target)
 
 
@@ -5181,10 +5691,10 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
     analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
-    if output:
+    if output is not None:
         write_output(output, text, files)
     else:
-        click.echo(text, nl=False)
+        emit(text)
     _fail_on_target(analysis.summary, fail_on_target)
 
 
@@ -5209,14 +5719,13 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     analysis = run_checks(files, options, map_path, rejects_path)
     assert analysis.summary is not None
     text = render_report(analysis.summary)
-    if output:
+    if output is not None:
         write_output(output, text, files)
-    click.echo(render_table(analysis.summary, "unit"), nl=False)
-    if not output:
-        click.echo()
-        click.echo(text, nl=False)
+    emit(render_table(analysis.summary, "unit"))
+    if output is None:
+        emit("\n" + text)
     else:
-        click.echo(("报告已写入 " if lang == "zh" else "report written to ") + output, err=True)
+        say(("报告已写入 " if lang == "zh" else "report written to ") + output)
     _fail_on_target(analysis.summary, fail_on_target)
 
 
@@ -5247,19 +5756,19 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
     result = import_export(export, import_map, lang)
     inputs = (export, map_path)
     for line in render_reject_lines(result, lang):
-        click.echo(line, err=True)
+        say(line)
     if result.rejects and rejects_path is None:
-        click.echo(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)), err=True)
+        say(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)))
         raise InvalidDataError(terminal_safe(result.counts_line(lang)))
     if rejects_path is not None:
         write_output(rejects_path, render_rejects_csv(result, lang), inputs)
-        click.echo(msg("rejects_written", lang, path=terminal_safe(rejects_path)), err=True)
-    if output:
+        say(msg("rejects_written", lang, path=rejects_path))
+    if output is not None:
         write_output(output, result.ledger_text, inputs)
-        click.echo(msg("import_written", lang, path=terminal_safe(output)), err=True)
+        say(msg("import_written", lang, path=output))
     else:
-        click.echo(result.ledger_text, nl=False)
-    click.echo(terminal_safe(result.counts_line(lang)), err=True)
+        emit(result.ledger_text)
+    say(result.counts_line(lang))
 
 
 @cli.command("map")
@@ -5280,13 +5789,13 @@ def map_command(export: str, lang: str) -> None:
     """
     if not is_export(export):
         raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
-    click.echo(guess_map(export, lang), nl=False)
+    emit(guess_map(export, lang))
 
 
 @cli.command()
 def schema() -> None:
     """Print schema.yaml, the JSON Schema of the case file format."""
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+    emit(schema_path().read_text(encoding="utf-8"))
 
 
 @cli.command()
@@ -5298,34 +5807,59 @@ def example() -> None:
         grassroots-report example > ledger.yaml
         grassroots-report check ledger.yaml
     """
-    click.echo(EXAMPLE_LEDGER, nl=False)
+    emit(EXAMPLE_LEDGER)
 
 
 def main(argv: list[str] | None = None) -> int:
     """The console script: runs the command and turns every outcome into an exit code."""
+    # INFO: TERM and HUP end the run as Ctrl-C does: unwinding through `finally`,
+    # so that a temporary output file is removed; exit 128 + the signal number.
+    previous = {signum: signal.signal(signum, _on_signal) for signum in TERMINATING_SIGNALS}
+    try:
+        return _main(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         try:
             cli.main(args=argv, prog_name="grassroots-report", standalone_mode=False)
             code = EXIT_OK
         except click.exceptions.Exit as done:
             code = done.exit_code
-        except click.ClickException as error:
+        except ToolError as error:
             error.show()
             code = error.exit_code
+        except click.ClickException as error:
+            error.show(file=_EscapingStderr())  # click's usage errors quote what was typed
+            code = error.exit_code
         except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("", err=True)
+            say("")
             code = EXIT_INTERRUPTED
+        except Terminated as stop:
+            say("")
+            code = 128 + stop.signum
         except SystemExit as stop:
             # INFO: click turns a closed stdout (EPIPE) into sys.exit(1) after
             # wrapping sys.stdout; a reader that went away is no error here.
             if not isinstance(sys.stdout, click.utils.PacifyFlushWrapper):
                 raise
             raise BrokenPipeError from stop
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as error:  # a full disk behind `> file`, /dev/full
+                _silence_stdout()
+                UsageIOError(f"{MESSAGES['stdout_failed'][0]}{_os_reason_zh(error)} / "
+                             f"{MESSAGES['stdout_failed'][1]}{_os_reason_en(error)}").show()
+                code = EXIT_USAGE
     except BrokenPipeError:
         # the reader went away (| head): end quietly, without a second error at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         code = EXIT_OK
     return code
 

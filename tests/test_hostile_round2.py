@@ -1,0 +1,685 @@
+"""Bad input, round two (issue 11): links, modes, devices, FIFOs, closed streams, encodings,
+long names, signals, terminal injection, policies that break arithmetic and huge group counts.
+
+Every test asserts the exit code, stderr and stdout together, no traceback, and that
+nothing printed carries a raw ESC, BEL or bidi control.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import grassroots_report
+from conftest import ROOT, run_cli, run_subprocess
+
+TOOL = ROOT / "grassroots_report.py"
+RAW_UNSAFE = ("\x1b", "\x07", "\x00", "\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200f")
+
+
+def clean(*texts: str | bytes) -> None:
+    """Nothing printed carries a traceback or a raw terminal control."""
+    for text in texts:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        assert "Traceback" not in text, text
+        for char in RAW_UNSAFE:
+            assert char not in text, (char, text[:500])
+
+
+@pytest.fixture
+def ledger(tmp_path) -> Path:
+    path = tmp_path / "ledger.yaml"
+    path.write_text(run_cli("example").stdout, encoding="utf-8")
+    return path
+
+
+def listing(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+# -- 1. -o and links ----------------------------------------------------------------
+def test_o_through_dev_stdout_writes_into_the_redirected_file_and_keeps_the_link(ledger, tmp_path):
+    before = os.readlink("/dev/stdout")
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as handle:
+        proc = subprocess.run([sys.executable, str(TOOL), "report", str(ledger), "-o", "/dev/stdout"],
+                              stdout=handle, stderr=subprocess.PIPE, timeout=60,
+                              env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
+    assert os.path.islink("/dev/stdout") and os.readlink("/dev/stdout") == before
+    assert out.read_text(encoding="utf-8") == run_cli("report", str(ledger)).stdout
+
+
+def test_o_to_proc_self_fd_1_on_a_pipe_is_written_in_place(ledger, tmp_path):
+    proc = run_subprocess("report", str(ledger), "-o", "/proc/self/fd/1", cwd=tmp_path, timeout=60)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert proc.stdout.decode("utf-8") == run_cli("report", str(ledger)).stdout
+    assert listing(tmp_path) == ["ledger.yaml"]
+
+
+def test_o_through_a_link_to_a_file_replaces_the_file_and_keeps_the_link(ledger, tmp_path):
+    real = tmp_path / "real.md"
+    real.write_text("old", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "link.md"
+    link.symlink_to("real.md")
+    result = run_cli("report", str(ledger), "-o", str(link))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert link.is_symlink() and os.readlink(link) == "real.md"
+    assert real.read_text(encoding="utf-8") == run_cli("report", str(ledger)).stdout
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert listing(tmp_path) == ["ledger.yaml", "link.md", "real.md"]
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_o_onto_a_dangling_link_or_a_loop_is_refused(ledger, tmp_path, kind):
+    link = tmp_path / "out.md"
+    if kind == "dangling":
+        link.symlink_to("nowhere.md")
+        words = "dangling symbolic link"
+    else:
+        (tmp_path / "other.md").symlink_to("out.md")
+        link.symlink_to("other.md")
+        words = "a loop of symbolic links"
+    result = run_cli("report", str(ledger), "-o", str(link))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{link}: ") and words in result.stderr, result.stderr
+    clean(result.stderr)
+    assert link.is_symlink()
+    assert not (tmp_path / "nowhere.md").exists()
+    assert not [name for name in listing(tmp_path) if name.endswith(".tmp")]
+
+
+def test_o_onto_a_fifo_is_written_in_place(ledger, tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    proc = run_subprocess("report", str(ledger), "-o", str(fifo), cwd=tmp_path, timeout=60)
+    reader.join(timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    assert received[0].decode("utf-8") == run_cli("report", str(ledger)).stdout
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.parametrize("command", ["report", "run"])
+def test_o_empty_is_a_usage_error(ledger, command):
+    result = run_cli(command, str(ledger), "-o", "")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "the output path is empty" in result.stderr
+    clean(result.stderr)
+
+
+def test_o_through_a_link_onto_the_input_is_refused(ledger, tmp_path):
+    # both sides spelled through links: a link to the ledger as -o, a link as the input
+    before = ledger.read_bytes()
+    (tmp_path / "in.yaml").symlink_to(ledger)
+    (tmp_path / "out.md").symlink_to(ledger)
+    result = run_cli("report", str(tmp_path / "in.yaml"), "-o", str(tmp_path / "out.md"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is an input file" in result.stderr
+    assert ledger.read_bytes() == before
+
+
+# -- 2. file modes ---------------------------------------------------------------------
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_a_new_output_file_follows_the_umask(ledger, tmp_path, umask):
+    target = tmp_path / "new.md"
+    old = os.umask(umask)
+    try:
+        result = run_cli("report", str(ledger), "-o", str(target))
+    finally:
+        os.umask(old)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o600, 0o664, 0o444])
+def test_an_overwritten_output_file_keeps_its_mode(ledger, tmp_path, mode):
+    target = tmp_path / "old.md"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(mode)
+    result = run_cli("report", str(ledger), "-o", str(target))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert target.read_text(encoding="utf-8").startswith("# ")
+
+
+# -- 5. closed or full standard streams ----------------------------------------------
+def _run_with_fds(args: list[str], close: tuple[int, ...] = (), stdout: object = subprocess.PIPE,
+                  stdin: object = None) -> subprocess.CompletedProcess:
+    """Run the tool with some standard fds closed (as `>&-` and `<&-` do)."""
+    def closer() -> None:
+        for fd in close:
+            os.close(fd)
+    return subprocess.run([sys.executable, str(TOOL), *args], stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE if 2 not in close else subprocess.DEVNULL,
+                          preexec_fn=closer, timeout=60, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+
+
+@pytest.mark.parametrize("args", [["summary", "{ledger}"], ["report", "{ledger}"], ["example"],
+                                  ["summary", "{ledger}", "--format", "json"], ["run", "{ledger}"]])
+def test_a_closed_stdout_is_one_line_and_exit_2(ledger, args):
+    proc = _run_with_fds([a.format(ledger=ledger) for a in args], close=(1,))
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, stderr
+    assert stderr == ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件 / "
+                      "standard output is closed: remove the `>&-`, or write to a file with -o\n")
+    clean(stderr)
+
+
+def test_a_closed_stdout_and_stderr_end_quietly_with_2(ledger):
+    proc = _run_with_fds(["summary", str(ledger)], close=(1, 2))
+    assert proc.returncode == 2
+
+
+def test_check_with_a_closed_stdout_still_passes(ledger):
+    proc = _run_with_fds(["check", str(ledger)], close=(1,))
+    assert proc.returncode == 0
+    assert proc.stderr.decode("utf-8").endswith("6 个案件，检查通过\n")
+
+
+def test_a_closed_stdin_for_dash_is_one_line_and_exit_2():
+    proc = _run_with_fds(["check", "-"], close=(0,))
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, stderr
+    assert stderr.count("\n") == 1 and "standard input is closed" in stderr
+    assert proc.stdout == b""
+    clean(stderr)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["summary", "{ledger}"], ["report", "{ledger}"], ["example"], ["schema"]])
+def test_stdout_onto_dev_full_is_one_line_and_exit_2(ledger, args):
+    with open("/dev/full", "wb") as full:
+        proc = _run_with_fds([a.format(ledger=ledger) for a in args], stdout=full)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, stderr
+    assert stderr == "无法写入标准输出：设备空间已满 / cannot write to standard output: no space left on the device\n"
+
+
+# -- 7. long names ---------------------------------------------------------------------------
+def test_o_with_a_300_character_name_is_refused(ledger, tmp_path):
+    name = tmp_path / ("a" * 300)
+    result = run_cli("report", str(ledger), "-o", str(name))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "the name is too long" in result.stderr
+    clean(result.stderr)
+    assert listing(tmp_path) == ["ledger.yaml"]
+
+
+def test_o_with_a_legal_250_character_name_is_written(ledger, tmp_path):
+    name = tmp_path / ("b" * 250 + ".md")
+    result = run_cli("report", str(ledger), "-o", str(name))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert name.read_text(encoding="utf-8") == run_cli("report", str(ledger)).stdout
+    assert listing(tmp_path) == sorted(["ledger.yaml", name.name])
+
+
+# -- 8. signals while writing ------------------------------------------------------------------
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_while_writing_removes_the_temporary_file(ledger, tmp_path, monkeypatch, capsys, signum):
+    target = tmp_path / "out.md"
+    target.write_text("old report", encoding="utf-8")
+
+    def fsync_then_signal(fd: int) -> None:
+        os.kill(os.getpid(), signum)  # arrives while the temporary file is open and written
+
+    monkeypatch.setattr(grassroots_report.os, "fsync", fsync_then_signal)
+    before = signal.getsignal(signum)
+    code = grassroots_report.main(["report", str(ledger), "-o", str(target)])
+    captured = capsys.readouterr()
+    assert code == 128 + signum
+    assert captured.out == "" and captured.err == "\n"
+    assert target.read_text(encoding="utf-8") == "old report"
+    assert listing(tmp_path) == ["ledger.yaml", "out.md"]
+    assert signal.getsignal(signum) is before  # main() puts the handler it found back
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_ends_a_real_run_with_128_plus_the_signal(tmp_path, signum):
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, str(TOOL), "report", str(fifo), "-o", str(tmp_path / "out.md")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    with open(fifo, "wb") as writer:  # opens once the tool has opened it: its handlers are in place
+        writer.write(b"version: 1\njurisdiction: x\n")
+        writer.flush()
+        time.sleep(0.2)
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, stderr.decode()
+    assert stdout == b"" and stderr == b"\n"
+    assert listing(tmp_path) == ["in.fifo"]
+
+
+# -- 3. devices and endless input --------------------------------------------------------
+NUL_LINE = "含有 NUL 字节（U+0000），不是文本文件，已停止读取：台账应是 UTF-8 文本"
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_is_refused_early_with_a_location(device):
+    proc = run_subprocess("check", device, timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 1, stderr
+    assert proc.stdout == b""
+    first, total = stderr.splitlines()
+    assert re.fullmatch(rf"{device}:[0-9]+:[0-9]+: -: {re.escape(NUL_LINE)}", first), first
+    if device == "/dev/zero":
+        assert first.startswith("/dev/zero:1:1: ")
+    assert total == "共 1 个问题"
+    clean(stderr)
+
+
+def test_endless_zeros_on_standard_input_are_refused_early():
+    with open("/dev/zero", "rb") as zeros:
+        proc = subprocess.run([sys.executable, str(TOOL), "check", "-"], stdin=zeros, capture_output=True,
+                              timeout=60, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert proc.returncode == 1
+    assert proc.stdout == b""
+    assert proc.stderr.decode("utf-8") == f"<stdin>:1:1: -: {NUL_LINE}\n共 1 个问题\n"
+
+
+def test_an_endless_line_on_standard_input_is_refused_at_32_mib():
+    line = b"a" * (33 << 20)
+    proc = run_subprocess("check", "--lang", "en", "-", input=line, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stdout == b""
+    assert proc.stderr.decode("utf-8") == (
+        "<stdin>:1:1: -: this line runs past 32 MiB without a line break, so this is no ledger and reading "
+        "stopped: check that this is the right file\n1 problems in all\n".replace("1 problems", "1 problem"))
+
+
+# -- 4. FIFOs and pipes are read once ------------------------------------------------------
+LATE_HEADER = ("cases:\n  - {id: A1, received: '2024-03-04 09:12', kind: complaint, category: 城乡建设,"
+               " unit: 铜城街道, status: open}\nversion: 1\njurisdiction: 东阿县\nas_of: '2024-04-01 09:00'\n")
+
+
+@pytest.mark.parametrize("how", ["dev_stdin", "dash"])
+def test_a_header_after_cases_through_a_pipe_is_read(tmp_path, how):
+    args = ["summary", "--format", "csv", "/dev/stdin" if how == "dev_stdin" else "-"]
+    proc = subprocess.run(f"cat | {sys.executable} {TOOL} {' '.join(args)}", shell=True,
+                          input=LATE_HEADER.encode("utf-8"), capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
+    assert proc.stdout.decode("utf-8").splitlines()[1].startswith("unit,铜城街道,,1,0,0,1,")
+
+
+def test_a_fifo_with_a_writer_is_read_once(tmp_path):
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    data = LATE_HEADER.encode("utf-8")
+
+    def slow_writer() -> None:
+        with open(fifo, "wb") as writer:
+            for i in range(0, len(data), 40):
+                writer.write(data[i:i + 40])
+                writer.flush()
+                time.sleep(0.02)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    proc = run_subprocess("check", str(fifo), timeout=60)
+    thread.join(timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, b""), proc.stderr.decode()
+    assert proc.stderr.decode("utf-8") == f"{fifo}：1 个案件，检查通过\n"
+
+
+def test_the_gbk_and_tab_hints_work_through_dev_stdin(ledger):
+    gbk = ledger.read_text(encoding="utf-8").encode("gbk")
+    proc = subprocess.run(f"cat | {sys.executable} {TOOL} check /dev/stdin", shell=True, input=gbk,
+                          capture_output=True, timeout=60, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert "看起来是 GBK/GB18030" in proc.stderr.decode("utf-8")
+    tabbed = b"version: 1\njurisdiction: x\ncases:\n\t- {id: a}\n"
+    proc = subprocess.run(f"cat | {sys.executable} {TOOL} check /dev/stdin", shell=True, input=tabbed,
+                          capture_output=True, timeout=60, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert "Tab 缩进" in proc.stderr.decode("utf-8")
+
+
+def test_a_directory_as_standard_input_is_refused_by_python_before_the_tool_runs(tmp_path):
+    # documented in the README: the shell opens the directory, and Python cannot start on it
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        proc = subprocess.run([sys.executable, str(TOOL), "check", "-"], stdin=descriptor, capture_output=True,
+                              timeout=60)
+    finally:
+        os.close(descriptor)
+    assert proc.returncode != 0 and proc.stdout == b""
+    assert b"<stdin> is a directory" in proc.stderr
+    clean(proc.stderr)
+
+
+def test_dash_twice_is_a_usage_error(ledger):
+    result = run_cli("check", "-", "-", input=ledger.read_bytes())
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("-: `-`（标准输入）只能出现一次：标准输入只能读一遍 / "
+                             "`-` (standard input) can be named once: standard input can be read only once\n")
+
+
+# -- 7. long input names -------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["300 characters", "3000 levels"])
+def test_a_long_input_name_is_a_usage_error(tmp_path, kind):
+    name = "a" * 300 if kind == "300 characters" else "/".join(["a"] * 3000)
+    proc = run_subprocess("check", name, cwd=tmp_path, timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2, stderr
+    assert proc.stdout == b""
+    assert stderr.endswith("cannot read: the name is too long: use a shorter name or path\n")
+    clean(stderr)
+
+
+# -- 6. encodings and the environment ------------------------------------------------------
+@pytest.mark.parametrize("encoding, words", [
+    ("undefined", "'undefined' cannot decode a file to text"),
+    ("rot13", "'rot13' cannot decode a file to text"),
+    ("base64", "'base64' cannot decode a file to text"),
+    ("no-such-codec", "unknown encoding 'no-such-codec'"),
+])
+def test_an_encoding_that_cannot_decode_is_a_usage_error(ledger, encoding, words):
+    result = run_cli("check", "--encoding", encoding, str(ledger))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--encoding" in result.stderr and words in result.stderr, result.stderr
+    clean(result.stderr)
+
+
+def test_utf16_named_on_a_file_without_a_bom_is_a_located_problem(ledger, tmp_path):
+    path = tmp_path / "le.yaml"
+    path.write_bytes(ledger.read_text(encoding="utf-8").encode("utf-16-le"))
+    result = run_cli("check", "--lang", "en", "--encoding", "utf-16", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:1:1: -: reading as utf-16 needs a byte-order mark at the start, and this "
+                             "file has none: pass --encoding utf-16-le (or -be), or save the file as UTF-8\n"
+                             "1 problem in all\n")
+    assert run_cli("check", "--encoding", "utf-16-le", str(path)).exit_code == 0
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_utf16_without_a_bom_gets_the_utf16_hint(ledger, tmp_path, codec, how):
+    data = ledger.read_text(encoding="utf-8").encode(codec)
+    path = tmp_path / "u16.yaml"
+    path.write_bytes(data)
+    result = run_cli("check", "--lang", "en", str(path)) if how == "file" else \
+        run_cli("check", "--lang", "en", "-", input=data)
+    name = str(path) if how == "file" else "<stdin>"
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{name}:1:1: -: the file looks like UTF-16 without a byte-order mark: save it as "
+                             f"UTF-8, or pass --encoding {codec}\n1 problem in all\n")
+
+
+@pytest.mark.parametrize("encoding, args", [("latin-1", ["summary"]), ("gbk", ["report"]),
+                                            ("ascii", ["summary", "--format", "csv"])])
+def test_output_survives_any_stdout_encoding(ledger, encoding, args):
+    proc = subprocess.run([sys.executable, str(TOOL), *args, str(ledger)], capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONIOENCODING=encoding))
+    stderr = proc.stderr.decode(encoding, errors="replace")
+    assert proc.returncode == 0, stderr
+    assert stderr.count("\n") == 1
+    assert stderr.endswith(f"the standard output encoding {codecs.lookup(encoding).name} cannot show some "
+                           "characters; they are shown as ?: set PYTHONIOENCODING=utf-8\n"), stderr
+    assert b"?" in proc.stdout and len(proc.stdout) > 300
+    proc.stdout.decode(encoding)  # what was written is all in that encoding
+    clean(stderr)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "gbk"])
+def test_json_loses_nothing_on_any_stdout_encoding(ledger, encoding):
+    proc = subprocess.run([sys.executable, str(TOOL), "summary", "--format", "json", str(ledger)],
+                          capture_output=True, timeout=60, env=dict(os.environ, PYTHONIOENCODING=encoding))
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    expected = json.loads(run_cli("summary", "--format", "json", str(ledger)).stdout)
+    assert json.loads(proc.stdout.decode(encoding)) == expected
+
+
+# -- 9. terminal injection -----------------------------------------------------------------------
+INJECTED = r'''version: 1
+jurisdiction: "东阿\e]52;c;SGVsbG8=\a县"
+title: "通报\u202e标题"
+as_of: '2024-04-01 09:00'
+policy: {rank_min_cases: 1}
+cases:
+  - id: "A\e[2J1"
+    received: '2024-03-04 09:12'
+    kind: complaint
+    category: "城乡\u200b建设"
+    unit: "铜城\u202e街道"
+    status: open
+    summary: "摘要\e[31m红\0色"
+  - id: "B\u20661"
+    received: '2024-03-04 09:12'
+    kind: complaint
+    category: 城乡建设
+    unit: "网格\0一"
+    status: resolved
+    resolved: '2024-03-05 09:00'
+'''
+
+
+@pytest.fixture
+def injected(tmp_path) -> Path:
+    path = tmp_path / "inj.yaml"
+    path.write_text(INJECTED, encoding="utf-8")
+    return path
+
+
+def test_the_unsafe_class_covers_every_control_format_and_separator_character():
+    import unicodedata
+    missed = [hex(code) for code in range(0x110000)
+              if unicodedata.category(chr(code)) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+              and not grassroots_report._UNSAFE_RE.match(chr(code))]
+    assert missed == []
+    assert grassroots_report.terminal_safe("a\x1b[2J\u202eb\u200b\U000e0041") == r"a\x1b[2J\u202eb\u200b\U000e0041"
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "markdown"])
+def test_controls_and_bidi_in_a_ledger_reach_no_output_raw(injected, fmt):
+    result = run_cli("summary", "--format", fmt, str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    clean(result.stdout)
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        assert data["jurisdiction"] == "东阿\x1b]52;c;SGVsbG8=\x07县"  # the value itself, escaped as JSON
+        assert "\\u202e" in result.stdout
+    elif fmt == "markdown":  # escaped, then the backslash escaped for Markdown
+        assert r"铜城\\u202e街道" in result.stdout and r"网格\\x00一" in result.stdout
+    else:
+        assert r"铜城\u202e街道" in result.stdout and r"网格\x00一" in result.stdout
+
+
+def test_a_zero_width_space_does_not_misalign_the_table(injected):
+    result = run_cli("summary", "--by", "category", str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    table = lines[:lines.index(next(line for line in lines[2:] if line.startswith("-"))) + 2]
+    assert any(r"城乡\u200b建设" in line for line in table)
+    # numbers are right-aligned, so every line of an aligned table ends in the same column
+    assert len({grassroots_report.display_width(line) for line in table}) == 1, table
+    clean(result.stdout)
+
+
+def test_controls_and_bidi_reach_no_report_raw(injected):
+    result = run_cli("report", str(injected))
+    assert (result.exit_code, result.stderr) == (0, "")
+    clean(result.stdout)
+    assert r"铜城\\u202e街道" in result.stdout  # escaped, then its backslash escaped for Markdown
+
+
+def test_an_escape_sequence_in_a_file_name_reaches_stderr_escaped(ledger, tmp_path):
+    name = tmp_path / "x\x1b[2J\x1b]52;c;SGVsbG8=\x07y.yaml"
+    name.write_bytes(ledger.read_bytes())
+    proc = run_subprocess("check", str(name), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert (proc.returncode, proc.stdout) == (0, b"")
+    assert stderr.endswith(r"x\x1b[2J\x1b]52;c;SGVsbG8=\x07y.yaml：6 个案件，检查通过" + "\n")
+    clean(stderr)
+    proc = run_subprocess("check", str(tmp_path / "no\u202esuch\x1b[2J.yaml"), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert stderr.endswith(r"no\u202esuch\x1b[2J.yaml: 文件不存在 / no such file" + "\n")
+    clean(stderr)
+    out = tmp_path / "out\u202e.md"
+    proc = run_subprocess("run", str(ledger), "-o", str(out), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 0
+    assert stderr.endswith(r"out\u202e.md" + "\n") and "报告已写入" in stderr
+    clean(stderr, proc.stdout)
+
+
+def test_an_escape_sequence_in_as_of_is_shown_escaped(ledger):
+    proc = run_subprocess("check", "--as-of", "2024\x1b]52;c;eA==\x07", str(ledger), timeout=60)
+    stderr = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert r"`2024\x1b]52;c;eA==\x07` 不是日期时间" in stderr
+    clean(stderr)
+
+
+def test_an_escape_sequence_in_a_problem_is_shown_escaped(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text('version: 1\njurisdiction: x\nunits: [{name: a}]\ncases:\n'
+                    '  - {id: "\\e[2J", received: \'2024-03-04 09:12\', kind: complaint, category: c,'
+                    ' unit: "b\\u202e", status: open}\n', encoding="utf-8")
+    result = run_cli("check", "--lang", "en", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert r"unit `b\u202e` is not in the units list" in result.stderr
+    clean(result.stderr)
+
+
+def test_nfc_and_nfd_spellings_are_one_unit_and_one_id(tmp_path):
+    nfc, nfd = "Caf\u00e9", "Cafe\u0301"
+    path = tmp_path / "nf.yaml"
+    path.write_text(f"version: 1\njurisdiction: x\nunits: [{{name: {nfc}}}]\ncases:\n"
+                    f"  - {{id: '{nfc}', received: '2024-03-04 09:12', kind: complaint, category: c, unit: {nfd},"
+                    f" status: open}}\n"
+                    f"  - {{id: '{nfd}', received: '2024-03-04 09:12', kind: complaint, category: c, unit: {nfc},"
+                    f" status: open}}\n", encoding="utf-8")
+    result = run_cli("check", "--lang", "en", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"duplicate id `{nfc}`" in result.stderr and "not in the units list" not in result.stderr
+
+
+# -- 10. policies that break arithmetic --------------------------------------------------------
+def _policy_ledger(tmp_path: Path, line: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text("version: 1\njurisdiction: x\npolicy:\n  " + line + "\ncases:\n"
+                    "  - {id: a, received: '2024-03-04 09:12', kind: complaint, category: c, unit: u, status: open}\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("line, message", [
+    ("dispatch_hours: 1e18", "policy.dispatch_hours: must be at most 720, not `1e18`"),
+    ("dispatch_hours: 1.0e308", "policy.dispatch_hours: must be at most 720, not `1.0e308`"),
+    ("penalty_per_overdue: 1e308", "policy.penalty_per_overdue: must be at most 100, not `1e308`"),
+    ("resolve_days: {default: 99999999}", "policy.resolve_days.default: must be at most 3650, not `99999999`"),
+    ("category_resolve_days: {c: 100000}", "policy.category_resolve_days.c: must be at most 3650, not `100000`"),
+    ("weights: {solved_rate: 1e300}", "policy.weights.solved_rate: must be at most 100, not `1e300`"),
+    ("rank_min_cases: 100000000000", "policy.rank_min_cases: must be at most 1000000, not `100000000000`"),
+    ("timezone: '+25:00'", "policy.timezone: `+25:00` is not a time-zone offset"),
+    ("timezone: '+08:60'", "policy.timezone: `+08:60` is not a time-zone offset"),
+    ("timezone: '-24:00'", "policy.timezone: `-24:00` is not a time-zone offset"),
+])
+@pytest.mark.parametrize("command", ["check", "summary", "report"])
+def test_a_policy_value_out_of_range_is_refused_with_its_place(tmp_path, line, message, command):
+    path = _policy_ledger(tmp_path, line)
+    result = run_cli(command, "--lang", "en", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first, total = result.stderr.splitlines()
+    assert first.startswith(f"{path}:4:") and message in first, first
+    assert total == "1 problem in all"
+    clean(result.stderr)
+
+
+@pytest.mark.parametrize("line", ["dispatch_hours: 720", "timezone: '-23:59'", "timezone: '+14:00'",
+                                  "penalty_per_overdue: 100", "resolve_days: {default: 3650}"])
+def test_a_policy_value_at_its_limit_is_accepted(tmp_path, line):
+    result = run_cli("summary", "--format", "json", str(_policy_ledger(tmp_path, line)))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["totals"]["received"] == 1
+
+
+# -- 11. huge group counts -------------------------------------------------------------------------
+from test_hostile import MB, run_measured  # noqa: E402 - the peak-memory runner of round one
+
+
+def _many_units_ledger(path: Path, units: int, cases: int) -> Path:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("version: 1\njurisdiction: 东阿县\nas_of: '2024-04-01 09:00'\ncases:\n")
+        out.writelines(f"  - {{id: 'U-{i:06d}', received: '2024-03-04 09:12', kind: complaint, category: c,"
+                       f" unit: 第{i % units}网格, status: resolved, resolved: '2024-03-06 16:00'}}\n"
+                       for i in range(cases))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_more_than_10000_distinct_units_are_refused_at_the_first_too_many(tmp_path, fmt):
+    path = _many_units_ledger(tmp_path / "units.yaml", 20_000, 20_000)
+    result = run_measured("summary", "--lang", "en", "--format", fmt, str(path), timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:10005:88: cases[10000].unit: one run counts at most 10,000 distinct units, "
+                             "and this one is past that: check that the column holds what it should (not an id, "
+                             "say), or split the ledger\n1 problem in all\n")
+    assert result.peak_kb < 100 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_10000_distinct_units_are_counted_within_the_ceiling(tmp_path):
+    path = _many_units_ledger(tmp_path / "units.yaml", 10_000, 10_000)
+    result = run_measured("summary", "--format", "json", str(path), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""
+    assert len(json.loads(result.stdout)["groups"]["unit"]) == 10_000
+    assert result.peak_kb < 200 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_a_million_holidays_are_refused_after_10000_in_bounded_memory(tmp_path):
+    path = tmp_path / "holidays.yaml"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("version: 1\njurisdiction: x\npolicy:\n  calendar: workdays\n  holidays:\n")
+        out.writelines("    - '2024-04-04'\n" for _ in range(1_000_000))
+        out.write("cases: []\n")
+    result = run_measured("check", "--lang", "en", str(path), timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"{path}:10006:7: policy.holidays: a list or mapping longer than 10,000 items; reading "
+                             "stopped: a ledger never needs one this long (holidays, units and categories are far "
+                             "fewer)\n1 problem in all\n")
+    assert result.peak_kb < 100 * MB, f"peak {result.peak_kb // MB} MB"
+
+
+def test_standard_input_is_not_held_in_memory(tmp_path):
+    cases = "".join(f"  - {{id: 'T{i}', received: '2024-03-04 09:12', kind: help, category: c, unit: u{i % 50},"
+                    f" status: resolved, resolved: '2024-03-05 09:00'}}\n" for i in range(200_000))
+    data = ("version: 1\njurisdiction: x\nas_of: '2024-04-01 09:00'\ncases:\n" + cases).encode("utf-8")
+    path = tmp_path / "tiny.yaml"
+    path.write_bytes(data)
+    from_file = run_measured("summary", "--format", "csv", str(path), timeout=180)
+    from_stdin = run_measured("summary", "--format", "csv", "-", input=data, timeout=180)
+    assert (from_file.returncode, from_stdin.returncode) == (0, 0), from_stdin.stderr[-2000:]
+    assert from_stdin.stdout.replace("x", "") == from_file.stdout.replace("x", "")
+    assert from_stdin.stderr == from_file.stderr == ""
+    # the 40 MB of input are spooled to disk, not read into memory
+    assert from_stdin.peak_kb < from_file.peak_kb + 15 * MB, (from_stdin.peak_kb // MB, from_file.peak_kb // MB)
