@@ -3039,6 +3039,8 @@ class RowBuilder:
         value = row[position] if position < len(row) else None
         if isinstance(value, str):
             value = value.strip()
+            if not unicodedata.is_normalized("NFC", value):
+                value = unicodedata.normalize("NFC", value)  # as the loader reads text back
             return value or None
         return value
 
