@@ -117,7 +117,7 @@ GROUPINGS = ("unit", "category", "channel", "kind")
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
     "satisfaction_rate", "solved_rate", "mediation_success_rate",
-    "backlog_cleared_rate", "return_rate",
+    "backlog_cleared_rate", "return_rate", "direct_rate",
 )
 # Every metric, in the order of SPEC.md; this is the order of JSON and CSV.
 METRIC_KEYS = (
@@ -127,7 +127,7 @@ METRIC_KEYS = (
     "mediations", "mediation_agreements", "mediation_success_rate",
     "backlog", "backlog_resolved", "backlog_cleared_rate", "escalated",
     "returned", "return_rate", "median_hours_to_resolve", "score",
-    "penalty_points",
+    "penalty_points", "direct", "direct_rate",
 )
 # INFO: a higher return rate is worse; targets on it are maxima and the score
 # counts 1 - return_rate, so that a higher score is always better.
@@ -170,6 +170,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "returned": ("回退", "Returned"),
     "return_rate": ("回退率", "Return rate"),
     "median_hours_to_resolve": ("办结时长中位数(小时)", "Median hours"),
+    "direct": ("直办", "Direct"),
+    "direct_rate": ("直办率", "Direct rate"),
+    "carried_over": ("上期结转", "Carried over"),
+    "carried_over_resolved": ("结转已办结", "Carried over, resolved"),
+    "carried_over_overdue": ("结转超期", "Carried over, overdue"),
+    "type_rank": ("类别内排名", "Rank in type"),
     "score": ("综合得分", "Score"),
     "penalty_points": ("扣分", "Penalty"),
     "rank": ("排名", "Rank"),
@@ -3638,7 +3644,7 @@ BASE_KEYS = (
     "response_in_time", "response_due", "visited", "satisfied", "basically_satisfied",
     "satisfaction_base", "solved_yes", "solved_base", "dissatisfied", "reworked",
     "mediations", "mediation_agreements", "mediation_no_agreement", "mediation_referred",
-    "backlog", "backlog_resolved", "escalated", "returned",
+    "backlog", "backlog_resolved", "escalated", "returned", "direct",
 )
 
 
@@ -3656,6 +3662,7 @@ _OUTCOME_BITS = {"agreement": BIT["mediation_agreements"], "no_agreement": BIT["
 _SATISFACTION_BITS = {"satisfied": BIT["satisfied"], "basically_satisfied": BIT["basically_satisfied"]}
 _BACKLOG, _BACKLOG_RESOLVED, _ESCALATED, _RETURNED = BIT["backlog"], BIT["backlog_resolved"], \
     BIT["escalated"], BIT["returned"]
+_DIRECT = BIT["direct"]
 
 
 def decode_bits(bits: int) -> list[str]:
@@ -3718,6 +3725,8 @@ def case_bits(data: dict[str, Any], check: CaseCheck, deadline: int, dispatch_se
     if status == "resolved":
         resolved = times["resolved"]
         bits = _RECEIVED | _RESOLVED | (_ON_TIME if resolved <= deadline else _LATE)
+        if "dispatched" not in times:
+            bits |= _DIRECT  # answered on the spot (直办)
     else:
         resolved = None
         bits = _RECEIVED | _OPEN
@@ -3826,6 +3835,7 @@ def compute_metrics(base: dict[str, int], durations: Iterable[array.array], poli
             base["mediation_agreements"] + base["mediation_no_agreement"] + base["mediation_referred"]),
         "backlog_cleared_rate": ratio(base["backlog_resolved"], base["backlog"]),
         "return_rate": ratio(base["returned"], active),
+        "direct_rate": ratio(base["direct"], active),
     }
     metrics: dict[str, Any] = {}
     for key in METRIC_KEYS:
@@ -3862,19 +3872,34 @@ def target_missed(key: str, value: Any, targets: dict[str, Fraction]) -> bool:
     return value > target if key in LOWER_IS_BETTER else value < target
 
 
-def rank_units(entries: list[dict[str, Any]], rank_min_cases: int) -> list[dict[str, Any]]:
-    """Units with enough cases first, by score (null last, ties by name), then the rest by name."""
+def rank_units(entries: list[dict[str, Any]], rank_min_cases: int,
+               unit_types: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Units with enough cases first, by score (null last, ties by name), then the rest by name.
+
+    Each entry also carries its `type` (from the units list) and `type_rank`,
+    its rank among the ranked units of that type (镇街 against 镇街).
+    """
+    unit_types = unit_types or {}
+
     def active(entry: dict[str, Any]) -> int:
         return entry["received"] - entry["withdrawn"]
 
     ranked = [e for e in entries if active(e) >= rank_min_cases]
     ranked.sort(key=lambda e: (e["score"] is None, -(e["score"] or 0), e["name"]))
     rest = sorted((e for e in entries if active(e) < rank_min_cases), key=lambda e: e["name"])
+    in_type: Counter[str] = Counter()
     out = []
     for position, entry in enumerate(ranked, start=1):
-        out.append({"name": entry["name"], "rank": position, **{k: entry[k] for k in METRIC_KEYS}})
+        unit_type = unit_types.get(entry["name"])
+        type_rank = None
+        if unit_type is not None:
+            in_type[unit_type] += 1
+            type_rank = in_type[unit_type]
+        out.append({"name": entry["name"], "rank": position, "type": unit_type, "type_rank": type_rank,
+                    **{k: v for k, v in entry.items() if k != "name"}})
     for entry in rest:
-        out.append({"name": entry["name"], "rank": None, **{k: entry[k] for k in METRIC_KEYS}})
+        out.append({"name": entry["name"], "rank": None, "type": unit_types.get(entry["name"]), "type_rank": None,
+                    **{k: v for k, v in entry.items() if k != "name"}})
     return out
 
 
@@ -4174,7 +4199,8 @@ class Tally:
 
     def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if grouping == "unit":
-            return rank_units(entries, self.policy.rank_min_cases)
+            types = {u["name"]: u["type"] for u in self.ledger.units if isinstance(u.get("type"), str)}
+            return rank_units(entries, self.policy.rank_min_cases, types)
         if grouping == "category":
             return sorted(entries, key=lambda e: (-e["received"], e["name"]))
         order = KINDS if grouping == "kind" else CHANNELS
@@ -4712,6 +4738,8 @@ def summary_json(summary: Summary) -> dict[str, Any]:
             item = {"name": entry["name"]}
             if grouping == "unit":
                 item["rank"] = entry["rank"]
+                item["type"] = entry["type"]
+                item["type_rank"] = entry["type_rank"]
             item.update(metrics(entry))
             entries.append(item)
         groups[grouping] = entries
