@@ -3120,15 +3120,43 @@ class _Doc:
         """A numbered section heading: 一、二、… in Chinese, 1. 2. … in English."""
         self.sections += 1
         number = (CHINESE_NUMERALS[self.sections] + "、") if self.lang == "zh" else f"{self.sections}. "
+        self._block()
         if self.lines and self.lines[-1] != "":
             self.lines.append("")
         self.lines += ["## " + number + text, ""]
 
+    def _block(self) -> None:
+        # a list ends with a blank line before whatever follows it
+        if self.lines and self.lines[-1].startswith("- "):
+            self.lines.append("")
+
+    def title(self, text: str) -> None:
+        self._block()
+        self.lines += ["# " + text, ""]
+
+    def field(self, name: str, value: str) -> None:
+        """A list item with a bold name: '- **辖区**：东阿县'."""
+        self.lines.append(f"- **{name}**：{value}" if self.lang == "zh" else f"- **{name}**: {value}")
+
+    def provenance(self, name: str, value: str) -> None:
+        """The data source line (files and their hashes, the tool's version)."""
+        self.field(name, value)
+
+    def subheading(self, number: int, text: str, rest: str) -> None:
+        """A numbered heading inside a section: '**1. text**rest'."""
+        self._block()
+        self.lines += [f"**{number}. {text}**{rest}", ""]
+
+    def bullet(self, text: str) -> None:
+        self.lines.append("- " + text)
+
     def para(self, text: str) -> None:
+        self._block()
         self.lines += [text, ""]
 
     def table(self, header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
         """A table whose cells are already escaped."""
+        self._block()
         self.lines.append("| " + " | ".join(header) + " |")
         self.lines.append("|" + "|".join(" --- " if i < numeric_from else " ---: " for i in range(len(header))) + "|")
         for row in rows:
@@ -3190,7 +3218,7 @@ def _policy_text(policy: Policy, lang: str) -> str:
 def _report_head(doc: _Doc, summary: Summary) -> None:
     ledger = summary.ledger
     zh = summary.lang == "zh"
-    doc.lines += ["# " + md_escape(report_title(summary)), ""]
+    doc.title(md_escape(report_title(summary)))
     items = [(doc.t("r_jurisdiction"), md_escape(ledger.jurisdiction))]
     if ledger.period:
         items.append((doc.t("r_period"), f"{ledger.period[0]} {'至' if zh else 'to'} {ledger.period[1]}"))
@@ -3198,10 +3226,9 @@ def _report_head(doc: _Doc, summary: Summary) -> None:
                   + f" ({ledger.policy.timezone})"))
     items.append((doc.t("r_policy"), _policy_text(ledger.policy, summary.lang)))
     sources = ("；" if zh else "; ").join(f"{md_escape(name)} (SHA-256 `{digest}`)" for name, digest in summary.sources)
-    items.append((doc.t("r_source"), f"{sources}; grassroots-report {__version__}"))
     for name, value in items:
-        doc.lines.append(f"- **{name}**：{value}" if zh else f"- **{name}**: {value}")
-    doc.lines.append("")
+        doc.field(name, value)
+    doc.provenance(doc.t("r_source"), f"{sources}; grassroots-report {__version__}")
 
 
 def parse_iso(text: str) -> int:
@@ -3390,15 +3417,15 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
     for number, case in enumerate(featured, start=1):
         requester = case.get("requester") or {}
         names = [requester.get("name") or ""]
-        doc.lines += [f"**{number}. {md_escape(case['id'])}**（{md_escape(case['category'])}，{md_escape(case['unit'])}）"
-                      if zh else f"**{number}. {md_escape(case['id'])}** ({md_escape(case['category'])}, "
-                      f"{md_escape(case['unit'])})", ""]
+        doc.subheading(number, md_escape(case['id']),
+                       f"（{md_escape(case['category'])}，{md_escape(case['unit'])}）" if zh else
+                       f" ({md_escape(case['category'])}, {md_escape(case['unit'])})")
         sep = "：" if zh else ": "
         if case.get("summary"):
             who = f"{mask_name(names[0])}，" if zh and names[0] else ""
-            doc.lines.append(f"- {doc.t('r_request')}{sep}{md_escape(who + mask_text(case['summary'], names))}")
+            doc.bullet(f"{doc.t('r_request')}{sep}{md_escape(who + mask_text(case['summary'], names))}")
         if case.get("location"):
-            doc.lines.append(f"- {doc.t('r_location')}{sep}{md_escape(mask_text(case['location'], names))}")
+            doc.bullet(f"{doc.t('r_location')}{sep}{md_escape(mask_text(case['location'], names))}")
         hours = case["_hours"]
         if hours is not None:
             handled = (f"{case['received']} 受理，{case['resolved']} 办结，用时 {round_half_up(hours, 1)} 小时"
@@ -3410,14 +3437,13 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
         mediation = case.get("mediation")
         if mediation:
             handled += ("；" if zh else "; ") + doc.t(mediation["outcome"])
-        doc.lines.append(f"- {doc.t('r_handling')}{sep}{md_escape(handled)}")
+        doc.bullet(f"{doc.t('r_handling')}{sep}{md_escape(handled)}")
         visits = [v for v in case.get("visits") or () if v["satisfaction"] != "unreachable"]
         if visits:
             last = visits[-1]
             note = ("（" + mask_text(last["note"], names) + "）" if zh else " (" + mask_text(last["note"], names) + ")") \
                 if last.get("note") else ""
-            doc.lines.append(f"- {doc.t('r_visit')}{sep}{md_escape(doc.t(last['satisfaction']) + note)}")
-        doc.lines.append("")
+            doc.bullet(f"{doc.t('r_visit')}{sep}{md_escape(doc.t(last['satisfaction']) + note)}")
 
 
 def _report_warnings(doc: _Doc, summary: Summary) -> None:
@@ -3426,8 +3452,7 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_warnings"))
     doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
     for warning in summary.warnings[:20]:
-        doc.lines.append("- " + md_escape(mask_text(warning.render())))
-    doc.lines.append("")
+        doc.bullet(md_escape(mask_text(warning.render())))
 
 
 # =============================================================================
