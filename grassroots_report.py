@@ -59,7 +59,7 @@ from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, Union
 
 import click
 
@@ -3104,73 +3104,144 @@ def bar(value: int, largest: int) -> str:
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
+class Span(NamedTuple):
+    """A piece of report text, raw (already masked), and how it is set.
+
+    style: "" plain, "bold", "code" (a digest), "warn" (a red warning mark
+    before the text), "bar" (a bar of block characters, see bar()).
+    """
+
+    text: str
+    style: str = ""
+
+
+Inline = Union[str, Span, Sequence[Span]]
+
+
+def spans_of(value: Inline) -> tuple[Span, ...]:
+    if isinstance(value, Span):
+        return (value,)
+    if isinstance(value, str):
+        return (Span(value),)
+    return tuple(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """One block of the report, as _Doc records it; every format renders these.
+
+    kind: "title", "heading" (number = section), "subheading" (number inside
+    the section; spans = (heading text, rest)), "para", "item" (a list item),
+    "provenance" (the data-source line), "table".
+    """
+
+    kind: str
+    spans: tuple[Span, ...] = ()
+    number: int = 0
+    header: tuple[tuple[Span, ...], ...] = ()
+    rows: tuple[tuple[tuple[Span, ...], ...], ...] = ()
+    numeric_from: int = 1
+
+
 class _Doc:
-    """Collects Markdown lines; every piece of user text goes through md_escape."""
+    """Records the report as blocks of raw (masked, unescaped) text.
+
+    Each format escapes for its own syntax: markdown_text() here, the Word
+    renderer through the XML library.
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self.lines: list[str] = []
+        self.blocks: list[Block] = []
         self.sections = 0
 
     def t(self, key: str, **fields: Any) -> str:
         text = label(key, self.lang)
         return text.format(**fields) if fields else text
 
+    def title(self, text: str) -> None:
+        self.blocks.append(Block("title", spans_of(text)))
+
     def section(self, text: str) -> None:
         """A numbered section heading: 一、二、… in Chinese, 1. 2. … in English."""
         self.sections += 1
-        number = (CHINESE_NUMERALS[self.sections] + "、") if self.lang == "zh" else f"{self.sections}. "
-        self._block()
-        if self.lines and self.lines[-1] != "":
-            self.lines.append("")
-        self.lines += ["## " + number + text, ""]
-
-    def _block(self) -> None:
-        # a list ends with a blank line before whatever follows it
-        if self.lines and self.lines[-1].startswith("- "):
-            self.lines.append("")
-
-    def title(self, text: str) -> None:
-        self._block()
-        self.lines += ["# " + text, ""]
-
-    def field(self, name: str, value: str) -> None:
-        """A list item with a bold name: '- **辖区**：东阿县'."""
-        self.lines.append(f"- **{name}**：{value}" if self.lang == "zh" else f"- **{name}**: {value}")
-
-    def provenance(self, name: str, value: str) -> None:
-        """The data source line (files and their hashes, the tool's version)."""
-        self.field(name, value)
+        self.blocks.append(Block("heading", spans_of(text), number=self.sections))
 
     def subheading(self, number: int, text: str, rest: str) -> None:
-        """A numbered heading inside a section: '**1. text**rest'."""
-        self._block()
-        self.lines += [f"**{number}. {text}**{rest}", ""]
+        """A numbered heading inside a section: the text, then the rest (not bold in Markdown)."""
+        self.blocks.append(Block("subheading", (Span(text), Span(rest)), number=number))
 
-    def bullet(self, text: str) -> None:
-        self.lines.append("- " + text)
+    def field(self, name: str, value: Inline) -> None:
+        """A list item with a bold name: '辖区：东阿县'."""
+        self.blocks.append(Block("item", (Span(name, "bold"), Span("：" if self.lang == "zh" else ": "))
+                                 + spans_of(value)))
 
-    def para(self, text: str) -> None:
-        self._block()
-        self.lines += [text, ""]
+    def provenance(self, name: str, value: Inline) -> None:
+        """The data source line (files and their hashes, the tool's version)."""
+        self.blocks.append(Block("provenance", (Span(name, "bold"), Span("：" if self.lang == "zh" else ": "))
+                                 + spans_of(value)))
 
-    def table(self, header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
-        """A table whose cells are already escaped."""
-        self._block()
-        self.lines.append("| " + " | ".join(header) + " |")
-        self.lines.append("|" + "|".join(" --- " if i < numeric_from else " ---: " for i in range(len(header))) + "|")
-        for row in rows:
-            self.lines.append("| " + " | ".join(row) + " |")
-        self.lines.append("")
+    def bullet(self, text: Inline) -> None:
+        self.blocks.append(Block("item", spans_of(text)))
 
-    def text(self) -> str:
-        while self.lines and self.lines[-1] == "":
-            self.lines.pop()
-        return "\n".join(self.lines) + "\n"
+    def para(self, text: Inline) -> None:
+        self.blocks.append(Block("para", spans_of(text)))
+
+    def table(self, header: list[str], rows: list[list[Inline]], numeric_from: int = 1) -> None:
+        """A table; columns from numeric_from on hold numbers (right-aligned)."""
+        self.blocks.append(Block("table", header=tuple(spans_of(h) for h in header),
+                                 rows=tuple(tuple(spans_of(c) for c in row) for row in rows),
+                                 numeric_from=numeric_from))
 
 
-def render_report(summary: Summary) -> str:
-    """The Markdown briefing (通报): deterministic, redacted, safe to paste."""
+def md_inline(spans: Sequence[Span]) -> str:
+    """Spans as Markdown: every piece of text through md_escape."""
+    out = []
+    for text, style in spans:
+        if style == "bold":
+            out.append(f"**{md_escape(text)}**")
+        elif style == "code":
+            out.append("`" + md_escape(text).replace("`", "") + "`")
+        elif style == "warn":
+            out.append("🔴 " + md_escape(text))
+        elif style == "bar":
+            out.append(text)
+        else:
+            out.append(md_escape(text))
+    return "".join(out)
+
+
+def markdown_text(blocks: Iterable[Block], lang: str) -> str:
+    """The blocks as Markdown, a blank line between blocks (none between list items)."""
+    lines: list[str] = []
+    previous = ""
+    for block in blocks:
+        listed = block.kind in ("item", "provenance")
+        if lines and not (listed and previous in ("item", "provenance")):
+            lines.append("")
+        previous = block.kind
+        if block.kind == "title":
+            lines.append("# " + md_inline(block.spans))
+        elif block.kind == "heading":
+            number = (CHINESE_NUMERALS[block.number] + "、") if lang == "zh" else f"{block.number}. "
+            lines.append("## " + number + md_inline(block.spans))
+        elif block.kind == "subheading":
+            text, rest = block.spans
+            lines.append(f"**{block.number}. {md_inline([text])}**{md_inline([rest])}")
+        elif listed:
+            lines.append("- " + md_inline(block.spans))
+        elif block.kind == "table":
+            lines.append("| " + " | ".join(md_inline(h) for h in block.header) + " |")
+            lines.append("|" + "|".join(" --- " if i < block.numeric_from else " ---: "
+                                        for i in range(len(block.header))) + "|")
+            lines += ["| " + " | ".join(md_inline(c) for c in row) + " |" for row in block.rows]
+        else:
+            lines.append(md_inline(block.spans))
+    return "\n".join(lines) + "\n"
+
+
+def report_doc(summary: Summary) -> _Doc:
+    """The report's blocks, the same for every format."""
     doc = _Doc(summary.lang)
     _report_head(doc, summary)
     _report_overview(doc, summary)
@@ -3182,7 +3253,12 @@ def render_report(summary: Summary) -> str:
     _report_escalated(doc, summary)
     _report_featured(doc, summary)
     _report_warnings(doc, summary)
-    return doc.text()
+    return doc
+
+
+def render_report(summary: Summary) -> str:
+    """The Markdown briefing (通报): deterministic, redacted, safe to paste."""
+    return markdown_text(report_doc(summary).blocks, summary.lang)
 
 
 def _policy_text(policy: Policy, lang: str) -> str:
@@ -3200,7 +3276,7 @@ def _policy_text(policy: Policy, lang: str) -> str:
              ("办结时限：" if zh else "resolve within: ") + limits]
     if policy.category_resolve_days:
         parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
-            f"{md_escape(k)} {limit(n)}" for k, n in policy.category_resolve_days))
+            f"{k} {limit(n)}" for k, n in policy.category_resolve_days))
     if policy.calendar == "workdays":
         parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
                       f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
@@ -3218,17 +3294,20 @@ def _policy_text(policy: Policy, lang: str) -> str:
 def _report_head(doc: _Doc, summary: Summary) -> None:
     ledger = summary.ledger
     zh = summary.lang == "zh"
-    doc.title(md_escape(report_title(summary)))
-    items = [(doc.t("r_jurisdiction"), md_escape(ledger.jurisdiction))]
+    doc.title(report_title(summary))
+    items = [(doc.t("r_jurisdiction"), ledger.jurisdiction)]
     if ledger.period:
         items.append((doc.t("r_period"), f"{ledger.period[0]} {'至' if zh else 'to'} {ledger.period[1]}"))
     items.append((doc.t("r_as_of"), format_time_short(parse_iso(summary.as_of_text), ledger.policy.tz_seconds)
                   + f" ({ledger.policy.timezone})"))
     items.append((doc.t("r_policy"), _policy_text(ledger.policy, summary.lang)))
-    sources = ("；" if zh else "; ").join(f"{md_escape(name)} (SHA-256 `{digest}`)" for name, digest in summary.sources)
+    sources: list[Span] = []
+    for number, (name, digest) in enumerate(summary.sources):
+        sources += [Span(("；" if zh else "; ") if number else ""), Span(f"{name} (SHA-256 "), Span(digest, "code"),
+                    Span(")")]
     for name, value in items:
         doc.field(name, value)
-    doc.provenance(doc.t("r_source"), f"{sources}; grassroots-report {__version__}")
+    doc.provenance(doc.t("r_source"), sources + [Span(f"; grassroots-report {__version__}")])
 
 
 def parse_iso(text: str) -> int:
@@ -3257,8 +3336,10 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
                 f"{totals['late']} resolved late.")
     if summary.missed_targets:
         names = ("、" if zh else ", ").join(label(k, summary.lang) for k in summary.missed_targets)
-        text += f"**未达目标：{names}。**" if zh else f" **Targets missed: {names}.**"
-    doc.para(text)
+        doc.para([Span(text), Span(f"未达目标：{names}。", "bold")] if zh else
+                 [Span(text + " "), Span(f"Targets missed: {names}.", "bold")])
+    else:
+        doc.para(text)
     targets = dict(summary.ledger.policy.targets)
     rows = []
     for key in KPI_KEYS:
@@ -3280,9 +3361,9 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
     keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
 
     def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
-        warning = ("🔴 " + (f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue")) \
+        warning = Span(f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue", "warn") \
             if entry["overdue"] else ""
-        cells = [md_escape(entry["name"])] + [display_value(k, entry[k]) for k in keys] + [warning]
+        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys] + [warning]
         return ([str(entry["rank"])] if with_rank else []) + cells
 
     header = [doc.t("unit")] + [doc.t(k) for k in keys] + [doc.t("r_warning")]
@@ -3291,7 +3372,7 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
     if ranked:
         doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
     if rest:
-        doc.para("**" + doc.t("r_unranked", n=summary.ledger.policy.rank_min_cases) + "**")
+        doc.para(Span(doc.t("r_unranked", n=summary.ledger.policy.rank_min_cases), "bold"))
         doc.table(header, [row(e, False) for e in rest])
     if not units:
         doc.para(doc.t("r_none"))
@@ -3311,19 +3392,19 @@ def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
             [doc.t("received"), doc.t("r_share"), doc.t("completion_rate"), doc.t("satisfaction_rate"), doc.t("r_bar")]
         rows = []
         for entry in entries:
-            name = md_escape(group_display_name(grouping, entry["name"], doc.lang))
-            lead = [md_escape(leads.get(entry["name"]) or "—")] if len(header) == 7 else []
+            name = group_display_name(grouping, entry["name"], doc.lang)
+            lead = [leads.get(entry["name"]) or "—"] if len(header) == 7 else []
             rows.append([name] + lead + [str(entry["received"]), percent(ratio(entry["received"], total)),
                                          percent(entry["completion_rate"]), percent(entry["satisfaction_rate"]),
-                                         bar(entry["received"], largest)])
+                                         Span(bar(entry["received"], largest), "bar")])
         doc.table(header, rows, numeric_from=len(header) - 5)
         if grouping == "category":
             hot = sorted(((n, major, minor) for (major, minor), n in summary.extras["subcategories"].items() if minor),
                          key=lambda x: (-x[0], x[1], x[2]))[:10]
             if hot:
-                doc.para("**" + doc.t("r_hot") + "**")
+                doc.para(Span(doc.t("r_hot"), "bold"))
                 doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
-                          [[md_escape(major), md_escape(minor), str(n)] for n, major, minor in hot], numeric_from=2)
+                          [[major, minor, str(n)] for n, major, minor in hot], numeric_from=2)
 
 
 def _report_lists(doc: _Doc, summary: Summary) -> None:
@@ -3331,7 +3412,7 @@ def _report_lists(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_overdue"))
     if summary.overdue:
         doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category"), doc.t("r_deadline"), doc.t("r_days_overdue")],
-                  [["🔴 " + md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["category"]),
+                  [[Span(e["id"], "warn"), e["unit"], e["category"],
                     format_time_short(parse_iso(e["deadline"]), tz), str(e["days_overdue"])]
                    for e in summary.overdue], numeric_from=4)
     else:
@@ -3339,7 +3420,7 @@ def _report_lists(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_dissatisfied"))
     if summary.dissatisfied:
         doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category")],
-                  [[md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["category"])] for e in summary.dissatisfied],
+                  [[e["id"], e["unit"], e["category"]] for e in summary.dissatisfied],
                   numeric_from=3)
     else:
         doc.para(doc.t("r_none"))
@@ -3374,7 +3455,7 @@ def _report_mediation(doc: _Doc, summary: Summary) -> None:
         for name in names:
             counts = [by[kind, name, outcome] for outcome in OUTCOMES]
             decided = counts[1] + counts[2] + counts[3]
-            rows.append([md_escape(name)] + [str(c) for c in counts] + [percent(ratio(counts[1], decided))])
+            rows.append([name] + [str(c) for c in counts] + [percent(ratio(counts[1], decided))])
         doc.table([doc.t(key)] + [doc.t(o) for o in OUTCOMES] + [doc.t("mediation_success_rate")], rows)
 
 
@@ -3392,7 +3473,7 @@ def _report_backlog(doc: _Doc, summary: Summary) -> None:
              f"cleared rate {percent(totals['backlog_cleared_rate'])}.")
     ordered = sorted(backlog, key=lambda b: (b["status"] == "resolved", b["since"], b["id"]))
     doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_since"), doc.t("r_leader"), doc.t("r_risk"), doc.t("r_status")],
-              [[md_escape(b["id"]), md_escape(b["unit"]), b["since"], md_escape(b["leader"] or "—"),
+              [[b["id"], b["unit"], b["since"], b["leader"] or "—",
                 doc.t(b["risk"]) if b["risk"] else "—", doc.t("status_" + b["status"])] for b in ordered],
               numeric_from=6)
 
@@ -3403,8 +3484,8 @@ def _report_escalated(doc: _Doc, summary: Summary) -> None:
         return
     doc.section(doc.t("r_escalated"))
     doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_at"), doc.t("r_to"), doc.t("r_reason"), doc.t("r_status")],
-              [[md_escape(e["id"]), md_escape(e["unit"]), md_escape(e["at"]), md_escape(e["to"]),
-                md_escape(mask_text(e["reason"] or "—")), doc.t("status_" + e["status"])] for e in escalations],
+              [[e["id"], e["unit"], e["at"], e["to"],
+                mask_text(e["reason"] or "—"), doc.t("status_" + e["status"])] for e in escalations],
               numeric_from=6)
 
 
@@ -3417,15 +3498,15 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
     for number, case in enumerate(featured, start=1):
         requester = case.get("requester") or {}
         names = [requester.get("name") or ""]
-        doc.subheading(number, md_escape(case['id']),
-                       f"（{md_escape(case['category'])}，{md_escape(case['unit'])}）" if zh else
-                       f" ({md_escape(case['category'])}, {md_escape(case['unit'])})")
+        doc.subheading(number, case['id'],
+                       f"（{case['category']}，{case['unit']}）" if zh else
+                       f" ({case['category']}, {case['unit']})")
         sep = "：" if zh else ": "
         if case.get("summary"):
             who = f"{mask_name(names[0])}，" if zh and names[0] else ""
-            doc.bullet(f"{doc.t('r_request')}{sep}{md_escape(who + mask_text(case['summary'], names))}")
+            doc.bullet(f"{doc.t('r_request')}{sep}{who + mask_text(case['summary'], names)}")
         if case.get("location"):
-            doc.bullet(f"{doc.t('r_location')}{sep}{md_escape(mask_text(case['location'], names))}")
+            doc.bullet(f"{doc.t('r_location')}{sep}{mask_text(case['location'], names)}")
         hours = case["_hours"]
         if hours is not None:
             handled = (f"{case['received']} 受理，{case['resolved']} 办结，用时 {round_half_up(hours, 1)} 小时"
@@ -3437,13 +3518,13 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
         mediation = case.get("mediation")
         if mediation:
             handled += ("；" if zh else "; ") + doc.t(mediation["outcome"])
-        doc.bullet(f"{doc.t('r_handling')}{sep}{md_escape(handled)}")
+        doc.bullet(f"{doc.t('r_handling')}{sep}{handled}")
         visits = [v for v in case.get("visits") or () if v["satisfaction"] != "unreachable"]
         if visits:
             last = visits[-1]
             note = ("（" + mask_text(last["note"], names) + "）" if zh else " (" + mask_text(last["note"], names) + ")") \
                 if last.get("note") else ""
-            doc.bullet(f"{doc.t('r_visit')}{sep}{md_escape(doc.t(last['satisfaction']) + note)}")
+            doc.bullet(f"{doc.t('r_visit')}{sep}{doc.t(last['satisfaction']) + note}")
 
 
 def _report_warnings(doc: _Doc, summary: Summary) -> None:
@@ -3452,7 +3533,7 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_warnings"))
     doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
     for warning in summary.warnings[:20]:
-        doc.bullet(md_escape(mask_text(warning.render())))
+        doc.bullet(mask_text(warning.render()))
 
 
 # =============================================================================
