@@ -11,8 +11,8 @@ Usage:
     grassroots-report check   FILE...        check only
     grassroots-report summary FILE... [--by unit|category|channel|kind]
                                       [--format table|csv|tsv|json|markdown]
-    grassroots-report report  FILE... [-o OUT.md]
-    grassroots-report run     FILE... [-o OUT.md]   check, table, then report
+    grassroots-report report  FILE... [-o OUT.md | -o OUT.docx] [--format markdown|docx]
+    grassroots-report run     FILE... [-o OUT.md | -o OUT.docx]   check, table, then report
     grassroots-report schema                 print schema.yaml
     grassroots-report example                print a complete example file
 Common options: --as-of DATETIME, --lang zh|en, --strict, --encoding NAME,
@@ -27,7 +27,8 @@ Exit codes:
 A closed pipe (`| head`) ends quietly with the status the command had.
 
 Data flows one way: bytes -> YAML events -> case dicts -> problems and a
-tally -> Summary -> text.  Cases are built, checked and counted one at a time,
+tally -> Summary -> text (or a Word document: the report's blocks, laid out
+after GB/T 9704).  Cases are built, checked and counted one at a time,
 so memory grows with the number of groups and listed cases, not with the
 number of cases (the ids kept for the duplicate check and the durations kept
 for the median are the exceptions, a few dozen bytes a case).
@@ -3536,6 +3537,381 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
         doc.bullet(mask_text(warning.render()))
 
 
+# -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ----------------
+# INFO: python-docx gives the package (parts, relationships, styles, the
+# footer); the body is built with lxml directly under it: a year's overdue
+# list can hold tens of thousands of rows, and python-docx's cell API walks
+# the table for every cell.  lxml escapes every text it is given, so no user
+# text can become markup.
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+DOCX_FONTS = {  # role -> East-Asian font (the font GB/T 9704 names for it)
+    "title": "方正小标宋简体",  # 2号 小标宋
+    "body": "仿宋_GB2312",  # 3号 仿宋
+    "heading": "黑体",  # 一、
+    "subheading": "楷体",  # （一）
+    "page": "宋体",  # — 1 —
+}
+# Declared in the font table, so Word and WPS substitute these where the first is missing.
+DOCX_FONT_FALLBACKS = {"方正小标宋简体": "宋体", "仿宋_GB2312": "仿宋", "楷体": "楷体_GB2312"}
+DOCX_LATIN_FONT = "Times New Roman"
+DOCX_HALF_POINTS = {"title": 44, "body": 32, "heading": 32, "subheading": 32, "page": 28, "table": 24,
+                    "table_small": 21, "small": 21}
+DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+DOCX_PAGE_MM = (210, 297)  # A4
+DOCX_LINE_TWIPS = 560  # exactly 28 pt between body lines
+DOCX_RED = "FF0000"
+DOCX_BAR_FILL = "808080"
+DOCX_BAR_SPACES = 10  # figure spaces (half an em each) in the longest bar
+DOCX_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+_NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _mm_twips(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+def one_line(text: str) -> str:
+    """User text on one line: line breaks and control characters become spaces."""
+    text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
+    return _CONTROL_RE.sub(" ", text)
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99; digits beyond)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
+class _WordBody:
+    """Appends GB/T 9704 paragraphs and tables to a python-docx body, as lxml elements."""
+
+    def __init__(self, body: Any, lang: str) -> None:
+        self.body = body
+        # the body's sectPr stays last: everything goes before it
+        self.anchor = body[-1] if len(body) and body[-1].tag == f"{{{W_NS}}}sectPr" else None
+        self.lang = lang
+        self.text_width = _mm_twips(DOCX_PAGE_MM[0] - DOCX_MARGINS_MM["left"] - DOCX_MARGINS_MM["right"])
+
+    @staticmethod
+    def el(parent: Any, tag: str, **attributes: Any) -> Any:
+        from lxml import etree
+
+        element = etree.SubElement(parent, f"{{{W_NS}}}{tag}")
+        for name, value in attributes.items():
+            element.set(f"{{{W_NS}}}{name}", str(value))
+        return element
+
+    def run_properties(self, parent: Any, role: str, size: str | None = None, bold: bool = False,
+                       color: str | None = None, fill: str | None = None) -> None:
+        rpr = self.el(parent, "rPr")
+        font = DOCX_FONTS[role]
+        latin = font if role == "page" else DOCX_LATIN_FONT  # the page number's dashes are CJK-wide
+        self.el(rpr, "rFonts", ascii=latin, hAnsi=latin, eastAsia=font, cs=latin)
+        if bold:
+            self.el(rpr, "b")
+            self.el(rpr, "bCs")
+        if color:
+            self.el(rpr, "color", val=color)
+        half_points = DOCX_HALF_POINTS[size or role]
+        self.el(rpr, "sz", val=half_points)
+        self.el(rpr, "szCs", val=half_points)
+        if fill:
+            self.el(rpr, "shd", val="clear", color="auto", fill=fill)
+
+    def run(self, paragraph: Any, text: str, role: str, size: str | None = None, bold: bool = False,
+            color: str | None = None, fill: str | None = None) -> Any:
+        run = self.el(paragraph, "r")
+        self.run_properties(run, role, size, bold, color, fill)
+        t = self.el(run, "t")
+        t.text = _NOT_XML_RE.sub("\ufffd", one_line(text))
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        return run
+
+    def paragraph(self, parent: Any = None, *, role: str = "body", size: str | None = None, align: str = "both",
+                  indent: bool = True, line: int = DOCX_LINE_TWIPS, after: int = 0, outline: int | None = None,
+                  keep_next: bool = False) -> Any:
+        p = self.el(self.body if parent is None else parent, "p")
+        if parent is None and self.anchor is not None:
+            self.anchor.addprevious(p)
+        ppr = self.el(p, "pPr")
+        if keep_next:
+            self.el(ppr, "keepNext")
+        self.el(ppr, "spacing", before=0, after=after, line=line, lineRule="exact")
+        if indent:  # two characters, as body text in an official document
+            self.el(ppr, "ind", firstLineChars=200, firstLine=DOCX_HALF_POINTS[size or role] * 20)
+        self.el(ppr, "jc", val=align)
+        if outline is not None:
+            self.el(ppr, "outlineLvl", val=outline)
+        self.run_properties(ppr, role, size)  # the paragraph mark
+        return p
+
+    def spans(self, p: Any, spans: Sequence[Span], role: str = "body", size: str | None = None) -> None:
+        for text, style in spans:
+            if style == "warn":  # a red square, then the text in red
+                self.run(p, "■ ", role, size, color=DOCX_RED)
+                self.run(p, text, role, size, color=DOCX_RED)
+            elif style == "bar":  # a shaded run of figure spaces, as long as the bar of block characters
+                eighths = 8 * text.count("█") + sum(i for i, c in enumerate("▏▎▍▌▋▊▉", 1) if c in text)
+                if eighths:
+                    self.run(p, "\u2007" * max(1, round(eighths * DOCX_BAR_SPACES / (8 * BAR_WIDTH))), role, size,
+                             fill=DOCX_BAR_FILL)
+            elif text:
+                self.run(p, text, role, size, bold=style == "bold")
+
+    def title(self, spans: Sequence[Span]) -> None:
+        p = self.paragraph(role="title", align="center", indent=False, line=720, after=DOCX_LINE_TWIPS)
+        self.spans(p, spans, "title")
+
+    def heading(self, number: int, spans: Sequence[Span]) -> None:
+        p = self.paragraph(role="heading", outline=0, keep_next=True)
+        self.run(p, chinese_number(number) + "、" if self.lang == "zh" else f"{number}. ", "heading")
+        self.spans(p, spans, "heading")
+
+    def subheading(self, number: int, spans: Sequence[Span]) -> None:
+        p = self.paragraph(role="subheading", outline=1, keep_next=True)
+        self.run(p, f"（{chinese_number(number)}）" if self.lang == "zh" else f"{number}. ", "subheading")
+        self.spans(p, spans, "subheading")
+
+    def para(self, spans: Sequence[Span], keep_next: bool = False) -> None:
+        self.spans(self.paragraph(keep_next=keep_next), spans)
+
+    def provenance(self, spans: Sequence[Span]) -> None:
+        p = self.paragraph(size="small", align="left", indent=False, line=320)
+        self.spans(p, spans, size="small")
+
+    @staticmethod
+    def numeric_columns(block: Block) -> list[bool]:
+        """Columns set right-aligned: from numeric_from on, unless they hold bars or warnings."""
+        return [i >= block.numeric_from and not any(style in ("bar", "warn") for row in block.rows
+                                                     for _t, style in row[i])
+                for i in range(len(block.header))]
+
+    def column_layout(self, block: Block) -> tuple[str, list[int]]:
+        """(font size, twips per column): numbers never wrap, text columns share what is left.
+
+        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号).
+        """
+        def ems(spans: Sequence[Span]) -> float:  # an em a CJK character, 0.55 a Latin one
+            if any(style == "bar" for _t, style in spans):
+                return DOCX_BAR_SPACES / 2
+            width = sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.55 for t, _s in spans for c in one_line(t))
+            return width + (1.5 if any(style == "warn" for _t, style in spans) else 0)
+
+        numeric = self.numeric_columns(block)
+        needs = []
+        for i, head in enumerate(block.header):
+            longest = max((ems(row[i]) for row in block.rows), default=0)
+            head_ems = min(ems(head), 2 if numeric[i] else 4)  # headers wrap, two or four characters a line
+            needs.append(max(longest, head_ems) + 0.7)  # + the cell margins
+        for size in ("table", "table_small"):
+            em = DOCX_HALF_POINTS[size] * 10  # twips
+            fixed = sum(n for n, is_number in zip(needs, numeric) if is_number) * em
+            text_needs = [n * em for n, is_number in zip(needs, numeric) if not is_number]
+            if fixed + sum(min(n, 8 * em) for n in text_needs) <= self.text_width:
+                break
+        # text columns keep up to 3 characters; beyond that they share what the numbers leave
+        floors = [min(n, 3 * em) for n in text_needs]
+        room = max(self.text_width - fixed - sum(floors), 0)
+        excess = sum(text_needs) - sum(floors)
+        scale = 1 if not excess else room / excess
+        text_widths = iter(int(f + (n - f) * scale) for f, n in zip(floors, text_needs))
+        widths = [int(n * em) if is_number else next(text_widths) for n, is_number in zip(needs, numeric)]
+        if sum(widths) < self.text_width:  # room to spare: every column a little wider
+            widths = [int(w * self.text_width / sum(widths)) for w in widths]
+        return size, widths
+
+    def table(self, block: Block) -> None:
+        size, widths = self.column_layout(block)
+        numeric = self.numeric_columns(block)
+        tbl = self.el(self.body, "tbl")
+        if self.anchor is not None:
+            self.anchor.addprevious(tbl)
+        tblpr = self.el(tbl, "tblPr")
+        self.el(tblpr, "tblW", w=sum(widths), type="dxa")
+        self.el(tblpr, "jc", val="center")
+        borders = self.el(tblpr, "tblBorders")
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            self.el(borders, side, val="single", sz=4, space=0, color="000000")
+        self.el(tblpr, "tblLayout", type="fixed")
+        margins = self.el(tblpr, "tblCellMar")
+        self.el(margins, "left", w=57, type="dxa")
+        self.el(margins, "right", w=57, type="dxa")
+        grid = self.el(tbl, "tblGrid")
+        for width in widths:
+            self.el(grid, "gridCol", w=width)
+        for number, row in enumerate((block.header,) + block.rows):
+            tr = self.el(tbl, "tr")
+            trpr = self.el(tr, "trPr")
+            self.el(trpr, "cantSplit")
+            if number == 0:  # repeated at the top of every page the table runs onto
+                self.el(trpr, "tblHeader")
+            for column, cell in enumerate(row):
+                tc = self.el(tr, "tc")
+                tcpr = self.el(tc, "tcPr")
+                self.el(tcpr, "tcW", w=widths[column], type="dxa")
+                self.el(tcpr, "vAlign", val="center")
+                align = "center" if number == 0 else ("right" if numeric[column] else "left")
+                p = self.paragraph(tc, size=size, align=align, indent=False, line=DOCX_HALF_POINTS[size] * 15)
+                if number == 0:
+                    self.spans(p, [Span(t, "bold") for t, _s in cell], size=size)
+                else:
+                    self.spans(p, cell, size=size)
+        self.paragraph(size=size, indent=False, line=240)  # keeps the next table apart
+
+
+def _docx_moment(summary: Summary) -> dt.datetime:
+    """The as-of time in UTC (naive), within what a document property can carry."""
+    moment = dt.datetime.fromisoformat(summary.as_of_text)
+    try:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        moment = moment.replace(tzinfo=None)
+    return min(max(moment, dt.datetime(1980, 1, 1)), dt.datetime(2099, 12, 31, 23, 59, 59))
+
+
+def _docx_font_table(blob: bytes) -> bytes:
+    from lxml import etree
+
+    root = etree.fromstring(blob)
+    known = {font.get(f"{{{W_NS}}}name") for font in root}
+    for name in dict.fromkeys(DOCX_FONTS.values()):
+        if name in known:
+            continue
+        font = _WordBody.el(root, "font", name=name)
+        if name in DOCX_FONT_FALLBACKS:
+            _WordBody.el(font, "altName", val=DOCX_FONT_FALLBACKS[name])
+        _WordBody.el(font, "charset", val="86")  # GB2312
+        _WordBody.el(font, "family", val="roman" if name != "黑体" else "modern")
+        _WordBody.el(font, "pitch", val="variable")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_package(summary: Summary) -> Any:
+    """An empty A4 document with the margins, fonts, page numbers and properties of GB/T 9704."""
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document()
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):  # the template's preview picture
+            package.rels.pop(rel_id)
+    for part in package.iter_parts():
+        if str(part.partname) == "/word/fontTable.xml":
+            part._blob = _docx_font_table(part.blob)  # INFO: a plain Part; python-docx has no API for it
+    settings = document.settings.element
+    for child in list(settings):
+        if child.tag in (f"{{{W_NS}}}savePreviewPicture", f"{{{W_NS}}}rsids"):
+            settings.remove(child)
+        elif child.tag == f"{{{W_NS}}}themeFontLang":
+            child.set(f"{{{W_NS}}}eastAsia", "zh-CN")
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(DOCX_PAGE_MM[0]), Mm(DOCX_PAGE_MM[1])
+    section.top_margin, section.bottom_margin = Mm(DOCX_MARGINS_MM["top"]), Mm(DOCX_MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(DOCX_MARGINS_MM["left"]), Mm(DOCX_MARGINS_MM["right"])
+    section.header_distance, section.footer_distance = Mm(15), Mm(24)
+    # document defaults: the body font and the language, for text Word adds later
+    styles = document.styles.element
+    defaults = styles.find(f"{{{W_NS}}}docDefaults")
+    rpr_default = defaults.find(f"{{{W_NS}}}rPrDefault")
+    if rpr_default is not None:
+        defaults.remove(rpr_default)
+    rpr_default = _WordBody.el(defaults, "rPrDefault")
+    defaults.insert(0, rpr_default)
+    rpr = _WordBody.el(rpr_default, "rPr")
+    _WordBody.el(rpr, "rFonts", ascii=DOCX_LATIN_FONT, hAnsi=DOCX_LATIN_FONT, eastAsia=DOCX_FONTS["body"],
+                 cs=DOCX_LATIN_FONT)
+    _WordBody.el(rpr, "sz", val=DOCX_HALF_POINTS["body"])
+    _WordBody.el(rpr, "szCs", val=DOCX_HALF_POINTS["body"])
+    # INFO: Latin text is tagged English in both languages: tagged Chinese, LibreOffice breaks "94.30%" after the dot
+    _WordBody.el(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    # the page number, "— 1 —", centred at the foot in 4号 宋体
+    footer = section.footer._element
+    for child in list(footer):
+        footer.remove(child)
+    words = _WordBody(footer, summary.lang)
+    p = words.paragraph(footer, role="page", align="center", indent=False, line=240)
+    words.run(p, "— ", "page")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = words.el(p, "r")
+        words.run_properties(run, "page")
+        if kind:
+            words.el(run, "fldChar", fldCharType=kind)
+        else:
+            element = words.el(run, "instrText" if text == " PAGE " else "t")
+            element.text = text
+            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    words.run(p, " —", "page")
+    # fixed properties: nothing from the clock or the machine
+    properties = document.core_properties
+    properties.title = one_line(report_title(summary))
+    properties.subject = ""
+    properties.author = "grassroots-report"
+    properties.last_modified_by = "grassroots-report"
+    properties.comments = f"grassroots-report {__version__}"
+    properties.keywords = ""
+    properties.category = ""
+    properties.revision = 1
+    properties.created = properties.modified = _docx_moment(summary)
+    return document
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The package again, with fixed entry times and attributes, in a fixed order."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    first = ["[Content_Types].xml", "_rels/.rels"]
+    names = [n for n in first if n in source.namelist()] + sorted(set(source.namelist()) - set(first))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=DOCX_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, source.read(name))
+    return out.getvalue()
+
+
+def render_report_docx(summary: Summary) -> bytes:
+    """The briefing as a Word document laid out after GB/T 9704-2012: the same blocks as the Markdown."""
+    blocks = report_doc(summary).blocks
+    document = _docx_package(summary)
+    words = _WordBody(document.element.body, summary.lang)
+    provenance = []
+    for index, block in enumerate(blocks):
+        if block.kind == "title":
+            words.title(block.spans)
+        elif block.kind == "heading":
+            words.heading(block.number, block.spans)
+        elif block.kind == "subheading":
+            words.subheading(block.number, block.spans)
+        elif block.kind == "provenance":  # set small at the end, not at the top
+            provenance.append(block)
+        elif block.kind == "table":
+            words.table(block)
+        else:
+            following = blocks[index + 1].kind if index + 1 < len(blocks) else ""
+            words.para(block.spans, keep_next=following == "table")
+    for block in provenance:
+        words.provenance(block.spans)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _fixed_zip(buffer.getvalue())
+
+
+REPORT_RENDERERS: dict[str, Callable[[Summary], str | bytes]] = {
+    "markdown": render_report,
+    "docx": render_report_docx,
+}
+BINARY_REPORTS = frozenset({"docx"})  # never written onto a terminal
+REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
+
+
 # =============================================================================
 # Command line
 # =============================================================================
@@ -3581,8 +3957,8 @@ def _has_fileno(stream: Any) -> bool:
     return True
 
 
-def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
-    """Write `text` to `path` whole or not at all (temporary file, then rename)."""
+def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
+    """Write `text` (UTF-8) or bytes to `path` whole or not at all (temporary file, then rename)."""
     target = Path(path)
     if target.exists():
         target_stat = target.stat()
@@ -3592,7 +3968,7 @@ def write_output(path: str, text: str, inputs: tuple[str, ...]) -> None:
                 (Path(name).stat() if name != "-" and Path(name).exists() else None)
             if stat is not None and (stat.st_dev, stat.st_ino) == (target_stat.st_dev, target_stat.st_ino):
                 raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if target.exists() and not target.is_file():
         # a device or pipe (/dev/stdout, /dev/full): written in place, never renamed over
         try:
@@ -3681,6 +4057,28 @@ def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, en
     click.echo(msg("ok", lang, files=names, cases=analysis.cases), err=True)
 
 
+def report_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for, else the one -o's extension names (OUT.docx), else Markdown.
+
+    A binary format needs -o: it is never written onto a terminal or a pipe.
+    """
+    if fmt is None:
+        fmt = REPORT_EXTENSIONS.get(Path(output).suffix.lower(), "markdown") if output else "markdown"
+    if fmt in BINARY_REPORTS and not output:
+        raise click.UsageError(f"--format {fmt}: 需要 -o OUT.{fmt} / a {fmt} file is binary: give -o OUT.{fmt}")
+    return fmt
+
+
+def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-o, --format and --fail-on-target, shared by `report` and `run`."""
+    command = click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")(command)
+    command = click.option("--format", "fmt", type=click.Choice(list(REPORT_RENDERERS)), default=None,
+                           help="markdown, or docx (a Word document, needs -o); "
+                                "default: chosen by the extension of -o (.docx), else markdown.")(command)
+    return click.option("-o", "--output", metavar="OUT.md|OUT.docx", default=None,
+                        help="Write the report here (whole or not at all) instead of stdout.")(command)
+
+
 def _fail_on_target(summary: Summary, fail: bool) -> None:
     if fail and summary.missed_targets:
         names = ", ".join(label(k, summary.lang) for k in summary.missed_targets)
@@ -3717,21 +4115,24 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
 
 @cli.command()
 @common_options
-@click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
-@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@report_options
 def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-           output: str | None, fail_on_target: bool) -> None:
-    """Write the Markdown briefing (通报) to stdout or to -o OUT.md.
+           output: str | None, fmt: str | None, fail_on_target: bool) -> None:
+    """Write the briefing (通报): Markdown to stdout or -o OUT.md, or a Word document to -o OUT.docx.
+
+    The Word document is laid out as an official document (GB/T 9704: A4,
+    仿宋 body, 黑体/楷体 headings, page numbers "— 1 —").
 
     \b
     Example:
         grassroots-report report ledger.yaml -o report.md
-        pandoc report.md -o report.docx
+        grassroots-report report ledger.yaml -o report.docx
     """
+    fmt = report_format(fmt, output)
     options = _options(lang, encoding, as_of, strict, "report")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
-    text = render_report(analysis.summary)
+    text = REPORT_RENDERERS[fmt](analysis.summary)
     if output:
         write_output(output, text, files)
     else:
@@ -3741,22 +4142,23 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
 
 @cli.command()
 @common_options
-@click.option("-o", "--output", metavar="OUT.md", default=None, help="Write the report here instead of stdout.")
-@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@report_options
 def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fail_on_target: bool) -> None:
+        output: str | None, fmt: str | None, fail_on_target: bool) -> None:
     """The main job: check, print the summary table, then the report.
 
-    The report goes into -o OUT.md when given, else on stdout after the table.
+    The report goes into -o OUT.md (or OUT.docx, a Word document) when
+    given, else on stdout after the table.
 
     \b
     Example:
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
+    fmt = report_format(fmt, output)
     options = _options(lang, encoding, as_of, strict, "report")
     analysis = run_checks(files, options)
     assert analysis.summary is not None
-    text = render_report(analysis.summary)
+    text = REPORT_RENDERERS[fmt](analysis.summary)
     if output:
         write_output(output, text, files)
     click.echo(render_table(analysis.summary, "unit"), nl=False)
