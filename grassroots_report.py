@@ -3585,24 +3585,21 @@ def chinese_number(n: int) -> str:
     return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
 
 
+def _w(parent: Any, tag: str, **attributes: Any) -> Any:
+    """A new WordprocessingML element, the last child of `parent`."""
+    element = parent.makeelement(f"{{{W_NS}}}{tag}", {f"{{{W_NS}}}{k}": str(v) for k, v in attributes.items()})
+    parent.append(element)
+    return element
+
+
 class _WordBody:
-    """Appends GB/T 9704 paragraphs and tables to a python-docx body, as lxml elements."""
+    """Appends GB/T 9704 paragraphs and tables to a body (or a footer) of lxml elements."""
 
     def __init__(self, body: Any, lang: str) -> None:
         self.body = body
-        # the body's sectPr stays last: everything goes before it
-        self.anchor = body[-1] if len(body) and body[-1].tag == f"{{{W_NS}}}sectPr" else None
         self.lang = lang
         self.text_width = _mm_twips(DOCX_PAGE_MM[0] - DOCX_MARGINS_MM["left"] - DOCX_MARGINS_MM["right"])
-
-    @staticmethod
-    def el(parent: Any, tag: str, **attributes: Any) -> Any:
-        from lxml import etree
-
-        element = etree.SubElement(parent, f"{{{W_NS}}}{tag}")
-        for name, value in attributes.items():
-            element.set(f"{{{W_NS}}}{name}", str(value))
-        return element
+        self.el = _w
 
     def run_properties(self, parent: Any, role: str, size: str | None = None, bold: bool = False,
                        color: str | None = None, fill: str | None = None) -> None:
@@ -3634,8 +3631,6 @@ class _WordBody:
                   indent: bool = True, line: int = DOCX_LINE_TWIPS, after: int = 0, outline: int | None = None,
                   keep_next: bool = False) -> Any:
         p = self.el(self.body if parent is None else parent, "p")
-        if parent is None and self.anchor is not None:
-            self.anchor.addprevious(p)
         ppr = self.el(p, "pPr")
         if keep_next:
             self.el(ppr, "keepNext")
@@ -3692,7 +3687,8 @@ class _WordBody:
     def column_layout(self, block: Block) -> tuple[str, list[int]]:
         """(font size, twips per column): numbers never wrap, text columns share what is left.
 
-        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号).
+        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号);
+        headers wrap only when the numbers need the room.
         """
         def ems(spans: Sequence[Span]) -> float:  # an em a CJK character, 0.55 a Latin one
             if any(style == "bar" for _t, style in spans):
@@ -3701,12 +3697,12 @@ class _WordBody:
             return width + (1.5 if any(style == "warn" for _t, style in spans) else 0)
 
         numeric = self.numeric_columns(block)
-        needs = []
-        for i, head in enumerate(block.header):
-            longest = max((ems(row[i]) for row in block.rows), default=0)
-            head_ems = min(ems(head), 2 if numeric[i] else 4)  # headers wrap, two or four characters a line
-            needs.append(max(longest, head_ems) + 0.7)  # + the cell margins
-        for size in ("table", "table_small"):
+        longest = [max((ems(row[i]) for row in block.rows), default=0) for i in range(len(block.header))]
+        heads = [ems(head) for head in block.header]
+        # the largest size, then the longest header lines (in characters), that leave the text room
+        for size, cap in itertools.product(("table", "table_small"), (8, 5, 4, 2)):
+            needs = [max(n, min(h, cap if is_number else max(cap, 4))) + 0.7  # + the cell margins
+                     for n, h, is_number in zip(longest, heads, numeric)]
             em = DOCX_HALF_POINTS[size] * 10  # twips
             fixed = sum(n for n, is_number in zip(needs, numeric) if is_number) * em
             text_needs = [n * em for n, is_number in zip(needs, numeric) if not is_number]
@@ -3727,8 +3723,6 @@ class _WordBody:
         size, widths = self.column_layout(block)
         numeric = self.numeric_columns(block)
         tbl = self.el(self.body, "tbl")
-        if self.anchor is not None:
-            self.anchor.addprevious(tbl)
         tblpr = self.el(tbl, "tblPr")
         self.el(tblpr, "tblW", w=sum(widths), type="dxa")
         self.el(tblpr, "jc", val="center")
@@ -3780,12 +3774,12 @@ def _docx_font_table(blob: bytes) -> bytes:
     for name in dict.fromkeys(DOCX_FONTS.values()):
         if name in known:
             continue
-        font = _WordBody.el(root, "font", name=name)
+        font = _w(root, "font", name=name)
         if name in DOCX_FONT_FALLBACKS:
-            _WordBody.el(font, "altName", val=DOCX_FONT_FALLBACKS[name])
-        _WordBody.el(font, "charset", val="86")  # GB2312
-        _WordBody.el(font, "family", val="roman" if name != "黑体" else "modern")
-        _WordBody.el(font, "pitch", val="variable")
+            _w(font, "altName", val=DOCX_FONT_FALLBACKS[name])
+        _w(font, "charset", val="86")  # GB2312
+        _w(font, "family", val="roman" if name != "黑体" else "modern")
+        _w(font, "pitch", val="variable")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -3819,15 +3813,15 @@ def _docx_package(summary: Summary) -> Any:
     rpr_default = defaults.find(f"{{{W_NS}}}rPrDefault")
     if rpr_default is not None:
         defaults.remove(rpr_default)
-    rpr_default = _WordBody.el(defaults, "rPrDefault")
+    rpr_default = _w(defaults, "rPrDefault")
     defaults.insert(0, rpr_default)
-    rpr = _WordBody.el(rpr_default, "rPr")
-    _WordBody.el(rpr, "rFonts", ascii=DOCX_LATIN_FONT, hAnsi=DOCX_LATIN_FONT, eastAsia=DOCX_FONTS["body"],
+    rpr = _w(rpr_default, "rPr")
+    _w(rpr, "rFonts", ascii=DOCX_LATIN_FONT, hAnsi=DOCX_LATIN_FONT, eastAsia=DOCX_FONTS["body"],
                  cs=DOCX_LATIN_FONT)
-    _WordBody.el(rpr, "sz", val=DOCX_HALF_POINTS["body"])
-    _WordBody.el(rpr, "szCs", val=DOCX_HALF_POINTS["body"])
+    _w(rpr, "sz", val=DOCX_HALF_POINTS["body"])
+    _w(rpr, "szCs", val=DOCX_HALF_POINTS["body"])
     # INFO: Latin text is tagged English in both languages: tagged Chinese, LibreOffice breaks "94.30%" after the dot
-    _WordBody.el(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    _w(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     # the page number, "— 1 —", centred at the foot in 4号 宋体
     footer = section.footer._element
     for child in list(footer):
@@ -3879,9 +3873,14 @@ def _fixed_zip(data: bytes) -> bytes:
 
 def render_report_docx(summary: Summary) -> bytes:
     """The briefing as a Word document laid out after GB/T 9704-2012: the same blocks as the Markdown."""
+    from docx.oxml import parse_xml
+    from lxml import etree
+
     blocks = report_doc(summary).blocks
     document = _docx_package(summary)
-    words = _WordBody(document.element.body, summary.lang)
+    # INFO: built in a plain lxml tree, then parsed into python-docx's once: an element
+    # made under python-docx's own classes costs ten times as much, and tables can be long
+    words = _WordBody(etree.Element(f"{{{W_NS}}}body", nsmap={"w": W_NS}), summary.lang)
     provenance = []
     for index, block in enumerate(blocks):
         if block.kind == "title":
@@ -3899,6 +3898,10 @@ def render_report_docx(summary: Summary) -> bytes:
             words.para(block.spans, keep_next=following == "table")
     for block in provenance:
         words.provenance(block.spans)
+    body = document.element.body
+    words.body.append(etree.fromstring(etree.tostring(body[-1])))  # the section (page, margins, footer) last
+    # one move of the whole body: moved element by element, lxml takes quadratic time
+    document.element.replace(body, parse_xml(etree.tostring(words.body)))
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_zip(buffer.getvalue())
