@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import copy
 import csv
 import dataclasses
 import datetime as dt
@@ -3555,7 +3556,7 @@ DOCX_FONTS = {  # role -> East-Asian font (the font GB/T 9704 names for it)
 DOCX_FONT_FALLBACKS = {"方正小标宋简体": "宋体", "仿宋_GB2312": "仿宋", "楷体": "楷体_GB2312"}
 DOCX_LATIN_FONT = "Times New Roman"
 DOCX_HALF_POINTS = {"title": 44, "body": 32, "heading": 32, "subheading": 32, "page": 28, "table": 24,
-                    "table_small": 21, "small": 21}
+                    "table_small": 21, "table_smaller": 18, "small": 21}
 DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 DOCX_PAGE_MM = (210, 297)  # A4
 DOCX_LINE_TWIPS = 560  # exactly 28 pt between body lines
@@ -3564,6 +3565,7 @@ DOCX_BAR_FILL = "808080"
 DOCX_BAR_SPACES = 10  # figure spaces (half an em each) in the longest bar
 DOCX_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_WORD_RE = re.compile(r"[^\s\u2e80-\u9fff\uff00-\uffef]+|[\u2e80-\u9fff\uff00-\uffef]")  # words, CJK one by one
 
 
 def _mm_twips(mm: float) -> int:
@@ -3585,11 +3587,17 @@ def chinese_number(n: int) -> str:
     return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
 
 
+@functools.cache
+def _lxml_etree() -> Any:
+    from lxml import etree  # python-docx's own dependency
+
+    return etree
+
+
 def _w(parent: Any, tag: str, **attributes: Any) -> Any:
     """A new WordprocessingML element, the last child of `parent`."""
-    element = parent.makeelement(f"{{{W_NS}}}{tag}", {f"{{{W_NS}}}{k}": str(v) for k, v in attributes.items()})
-    parent.append(element)
-    return element
+    return _lxml_etree().SubElement(parent, f"{{{W_NS}}}{tag}",
+                                    {f"{{{W_NS}}}{k}": str(v) for k, v in attributes.items()})
 
 
 class _WordBody:
@@ -3600,10 +3608,19 @@ class _WordBody:
         self.lang = lang
         self.text_width = _mm_twips(DOCX_PAGE_MM[0] - DOCX_MARGINS_MM["left"] - DOCX_MARGINS_MM["right"])
         self.el = _w
+        self.properties: dict[tuple[Any, ...], Any] = {}
 
     def run_properties(self, parent: Any, role: str, size: str | None = None, bold: bool = False,
                        color: str | None = None, fill: str | None = None) -> None:
-        rpr = self.el(parent, "rPr")
+        # INFO: most runs share a handful of property sets: each is built once and copied
+        key = (role, size, bold, color, fill)
+        if key not in self.properties:
+            self.properties[key] = self.new_run_properties(role, size, bold, color, fill)
+        parent.append(copy.deepcopy(self.properties[key]))
+
+    def new_run_properties(self, role: str, size: str | None, bold: bool, color: str | None,
+                           fill: str | None) -> Any:
+        rpr = _lxml_etree().Element(f"{{{W_NS}}}rPr", nsmap={"w": W_NS})
         font = DOCX_FONTS[role]
         latin = font if role == "page" else DOCX_LATIN_FONT  # the page number's dashes are CJK-wide
         self.el(rpr, "rFonts", ascii=latin, hAnsi=latin, eastAsia=font, cs=latin)
@@ -3617,6 +3634,7 @@ class _WordBody:
         self.el(rpr, "szCs", val=half_points)
         if fill:
             self.el(rpr, "shd", val="clear", color="auto", fill=fill)
+        return rpr
 
     def run(self, paragraph: Any, text: str, role: str, size: str | None = None, bold: bool = False,
             color: str | None = None, fill: str | None = None) -> Any:
@@ -3628,13 +3646,13 @@ class _WordBody:
         return run
 
     def paragraph(self, parent: Any = None, *, role: str = "body", size: str | None = None, align: str = "both",
-                  indent: bool = True, line: int = DOCX_LINE_TWIPS, after: int = 0, outline: int | None = None,
-                  keep_next: bool = False) -> Any:
+                  indent: bool = True, line: int = DOCX_LINE_TWIPS, before: int = 0, after: int = 0,
+                  outline: int | None = None, keep_next: bool = False) -> Any:
         p = self.el(self.body if parent is None else parent, "p")
         ppr = self.el(p, "pPr")
         if keep_next:
             self.el(ppr, "keepNext")
-        self.el(ppr, "spacing", before=0, after=after, line=line, lineRule="exact")
+        self.el(ppr, "spacing", before=before, after=after, line=line, lineRule="exact")
         if indent:  # two characters, as body text in an official document
             self.el(ppr, "ind", firstLineChars=200, firstLine=DOCX_HALF_POINTS[size or role] * 20)
         self.el(ppr, "jc", val=align)
@@ -3674,7 +3692,10 @@ class _WordBody:
         self.spans(self.paragraph(keep_next=keep_next), spans)
 
     def provenance(self, spans: Sequence[Span]) -> None:
-        p = self.paragraph(size="small", align="left", indent=False, line=320)
+        last = self.body[-1] if len(self.body) else None
+        if last is not None and last.tag == f"{{{W_NS}}}p" and last[0].find(f"{{{W_NS}}}keepNext") is None:
+            last[0].insert(0, last.makeelement(f"{{{W_NS}}}keepNext", {}))  # never a page of its own
+        p = self.paragraph(size="small", align="left", indent=False, line=320, before=DOCX_LINE_TWIPS // 2)
         self.spans(p, spans, size="small")
 
     @staticmethod
@@ -3687,8 +3708,8 @@ class _WordBody:
     def column_layout(self, block: Block) -> tuple[str, list[int]]:
         """(font size, twips per column): numbers never wrap, text columns share what is left.
 
-        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号);
-        headers wrap only when the numbers need the room.
+        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号), else
+        9 pt (小五); headers wrap only when the numbers need the room.
         """
         def ems(spans: Sequence[Span]) -> float:  # an em a CJK character, 0.55 a Latin one
             if any(style == "bar" for _t, style in spans):
@@ -3699,17 +3720,22 @@ class _WordBody:
         numeric = self.numeric_columns(block)
         longest = [max((ems(row[i]) for row in block.rows), default=0) for i in range(len(block.header))]
         heads = [ems(head) for head in block.header]
+        # a header breaks between words or CJK characters, never inside a word ("Satisfaction")
+        words = [max((ems([Span(w)]) * 1.1 for t, _s in head for w in _WORD_RE.findall(one_line(t))), default=0)
+                 for head in block.header]  # (headers are bold: a tenth wider)
         # the largest size, then the longest header lines (in characters), that leave the text room
-        for size, cap in itertools.product(("table", "table_small"), (8, 5, 4, 2)):
-            needs = [max(n, min(h, cap if is_number else max(cap, 4))) + 0.7  # + the cell margins
-                     for n, h, is_number in zip(longest, heads, numeric)]
+        for size, cap in itertools.product(("table", "table_small", "table_smaller"), (8, 5, 4, 2)):
+            needs = [max(n, w, min(h, cap if is_number else max(cap, 4))) + 0.7  # + the cell margins
+                     for n, w, h, is_number in zip(longest, words, heads, numeric)]
             em = DOCX_HALF_POINTS[size] * 10  # twips
             fixed = sum(n for n, is_number in zip(needs, numeric) if is_number) * em
             text_needs = [n * em for n, is_number in zip(needs, numeric) if not is_number]
             if fixed + sum(min(n, 8 * em) for n in text_needs) <= self.text_width:
                 break
-        # text columns keep up to 3 characters; beyond that they share what the numbers leave
-        floors = [min(n, 3 * em) for n in text_needs]
+        # text columns keep up to 3 characters and their header's longest word; beyond that
+        # they share what the numbers leave
+        text_words = [(w + 0.7) * em for w, is_number in zip(words, numeric) if not is_number]
+        floors = [max(min(n, 3 * em), w) for n, w in zip(text_needs, text_words)]
         room = max(self.text_width - fixed - sum(floors), 0)
         excess = sum(text_needs) - sum(floors)
         scale = 1 if not excess else room / excess
