@@ -3926,8 +3926,10 @@ def render_report_docx(summary: Summary) -> bytes:
         words.provenance(block.spans)
     body = document.element.body
     words.body.append(etree.fromstring(etree.tostring(body[-1])))  # the section (page, margins, footer) last
+    xml = etree.tostring(words.body)
+    del words  # the plain tree goes before python-docx's copy is made: a long table is big in memory
     # one move of the whole body: moved element by element, lxml takes quadratic time
-    document.element.replace(body, parse_xml(etree.tostring(words.body)))
+    document.element.replace(body, parse_xml(xml))
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_zip(buffer.getvalue())
