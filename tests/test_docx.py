@@ -341,7 +341,7 @@ def test_chinese_numbers():
 
 # -- LibreOffice ----------------------------------------------------------------------
 LIBREOFFICE_MISSING = next((f"{tool} not found: install LibreOffice and poppler-utils "
-                            "(apt-get install libreoffice-writer poppler-utils fonts-noto-cjk) to run this test"
+                            "(apt-get install libreoffice-writer poppler-utils fonts-noto-cjk fonts-liberation) to run this test"
                             for tool in ("soffice", "pdfinfo", "pdftotext") if shutil.which(tool) is None), None)
 
 
