@@ -26,7 +26,10 @@ def test_readme_example_runs(command, tmp_path, monkeypatch):
     assert "Traceback" not in result.stderr
     if "-o" in args:
         written = tmp_path / args[args.index("-o") + 1]
-        assert written.read_text(encoding="utf-8").startswith("# ")
+        if written.suffix == ".docx":  # a Word document: a zip package
+            assert written.read_bytes()[:2] == b"PK"
+        else:
+            assert written.read_text(encoding="utf-8").startswith("# ")
 
 
 def test_quick_start_names_the_main_job_and_the_tests():
