@@ -2729,21 +2729,21 @@ _ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]
 _CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
 # INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
 _MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
-_LANDLINE_RE = re.compile(r"(?<![0-9])(\(0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
+_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
                           r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
 # a bare 7-8 digit number is a phone only right after a word that says so
 _CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
 _PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
                         50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 _PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
-                       r"[·•・ ]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
+                       r"[·•・ -]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
 # The house part of an address: a unit or room, with the building before it.
 _NUM = r"[0-9一二三四五六七八九十]+"
 _HOUSE_RE = re.compile(
     r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
     r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
     r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
-    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室|户|层)(?:[0-9]+(?:室|户|号)?)?))")
+    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?)?))")
 _ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
 _VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
 
@@ -2764,14 +2764,17 @@ COMPOUND_SURNAMES = frozenset("""
 东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
 """.split())
 # Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
-LEFT_CUES = sorted("""
+RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
+             "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
+LEFT_CUES = tuple(sorted(set("""
 来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
 求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
-原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 邻居 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
+原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
 工人 员工 职工 农民工 学生 患者 病人 老人 老汉 司机 骑手 快递员 保姆 调解员 网格员 民警 律师 法官
-书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 其子 其女 其妻
-其夫 其父 其母 儿子 女儿 妻子 丈夫 父亲 母亲 老伴 孙子 孙女 外孙 侄子 女婿 儿媳 哥哥 姐姐 弟弟 妹妹
-""".split(), key=len, reverse=True)
+书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 叫
+""".split() + list(RELATIVES)
+    # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
+    + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
 HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
               "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶")
 # a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
@@ -2779,7 +2782,8 @@ _SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所�
                                    "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
 RIGHT_CUES = tuple(sorted("""
 反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝 咨询
-求助 申请 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人
+求助 申请 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
+所反映 所述 所说
 """.split() + list(HONORIFICS), key=len, reverse=True))
 # INFO: two-character words that begin with a surname and are never a person
 # here (文明城市, 方便群众, 高明的做法).  A found "name" that starts with one of
@@ -2798,8 +2802,8 @@ NOT_NAMES = frozenset("""
 """.split())
 # Characters that are not part of a given name: function words, verbs that
 # follow a name, 某 (already masked).
-_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就才又再将被把因对向从自给让请要想认诉投举拨打致"
-                       "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处")
+_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致"
+                       "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处到")
 _AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
                         "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
                         "购买卖租住开驾骑现今昨")
@@ -2809,7 +2813,10 @@ _PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会�
 # without trying each of the alternatives there.
 _LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
                           + "|".join(LEFT_CUES) + ")[:：\\s]*")
-_RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "])(?:" + "|".join(RIGHT_CUES) + ")")
+# besides the words: 郭丽丽于3月8日, 梁晓燕的邻居
+_RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "于的])(?:" + "|".join(RIGHT_CUES)
+                           + "|于(?=[0-9０-９])|的(?=" + "|".join(RELATIVES) + "))")
+_LEFT_CUE_SET = frozenset(LEFT_CUES)
 _JOINERS = frozenset("、和与及同跟或")
 
 
@@ -2850,7 +2857,9 @@ def _plausible(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] (surname + given name) can be a person."""
     candidate = text[start:end]
     surname = _surname_at(text, start)
-    if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or candidate[surname:surname + 2] in NOT_NAMES:
+    given = candidate[surname:]
+    # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
+    if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
         return False
     return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
 
@@ -2907,13 +2916,18 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
         name = _name_backwards(text, match.start())
         if name and not any(s <= name[0] < e or name[0] <= s < name[1] for s, e in found.items()):
             found[name[0]] = name[1]
-    # 王建国与李秀英: a name joined to a found one is a name
+    # 王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name
     queue = sorted(found.items())
     while queue:
-        _start, end = queue.pop()
+        start, end = queue.pop()
+        names = []
         if end < len(text) and text[end] in _JOINERS:
-            name = _name_forwards(text, end + 1)
-            if name and name[0] not in found:
+            names.append(_name_forwards(text, end + 1))
+        if start > 1 and text[start - 1] in _JOINERS:
+            names.append(_name_backwards(text, start - 1))
+        for name in names:
+            if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
+                                                         for s, e in found.items()):
                 found[name[0]] = name[1]
                 queue.append(name)
     # every other mention of a found or a given name
