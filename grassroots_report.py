@@ -27,7 +27,7 @@ Exit codes:
 A closed pipe (`| head`) ends quietly with the status the command had.
 
 Data flows one way: bytes -> YAML events -> case dicts -> problems and a
-tally -> Summary -> text.  Cases are built, checked and counted one at a time,
+tally -> Summary -> masked (personal data, one stage) -> text.  Cases are built, checked and counted one at a time,
 so memory grows with the number of groups and listed cases, not with the
 number of cases (the ids kept for the duplicate check and the durations kept
 for the median are the exceptions, a few dozen bytes a case).
@@ -2781,8 +2781,8 @@ HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大�
 _SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
                                    "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
 RIGHT_CUES = tuple(sorted("""
-反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝 咨询
-求助 申请 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
+反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
+求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
 所反映 所述 所说
 """.split() + list(HONORIFICS), key=len, reverse=True))
 # INFO: two-character words that begin with a surname and are never a person
@@ -2799,6 +2799,7 @@ NOT_NAMES = frozenset("""
 封闭 谈话 谈判 惠民 乐意 劳动 盖章 练习 时间 时候 时段 明显 明确 明天 强调 强烈 海水 车辆 车位 车库
 师傅 荣誉 连续 司法 司机 向前 向上 于是 金属 石子 石头 孔洞 牛奶 宋体 孙子 孙女 车主 原告 海边 海关
 荣获 强制 强行 连日 祖国 时任 师生 明知 明白 时常 常常 高兴 安心 方才 万分 余款 程度 马桶 金钱
+补贴 补助 补偿 资金 手续 材料 证件 贷款 退款 退费 赔偿 仲裁 复议 救助 低保 政策 条件 标准 服务
 """.split())
 # Characters that are not part of a given name: function words, verbs that
 # follow a name, 某 (already masked).
@@ -2821,10 +2822,12 @@ _JOINERS = frozenset("、和与及同跟或")
 
 
 def _is_cjk(char: str) -> bool:
+    """Whether `char` is a CJK ideograph (a character a given name can hold)."""
     return "\u4e00" <= char <= "\u9fff"
 
 
 def _starts_cue(text: str, at: int) -> bool:
+    """Whether a right cue (称, 反映, 先生 ...) begins at `at`."""
     return text.startswith(RIGHT_CUES, at)
 
 
@@ -2963,6 +2966,7 @@ def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
 
 
 def _luhn(digits: str) -> bool:
+    """The Luhn check every bank card number passes."""
     total = 0
     for i, char in enumerate(reversed(digits)):
         n = int(char) * (2 if i % 2 else 1)
@@ -3034,6 +3038,7 @@ def _without_overlaps(spans: list[Span]) -> list[Span]:
 
 
 def _apply(text: str, spans: list[Span]) -> str:
+    """`text` with each span replaced (spans in order, without overlaps)."""
     if not spans:
         return text
     out, at = [], 0
@@ -3157,6 +3162,7 @@ def mask_summary(summary: Summary) -> Summary:
 
 
 def _masked_listing(listing: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
     if isinstance(listing, ListedCases):
         return listing.mapped(_mask_entry)
     return [_mask_entry(entry) for entry in listing]
