@@ -2808,6 +2808,7 @@ _NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又�
 _AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
                         "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
                         "购买卖租住开驾骑现今昨")
+_PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
 # INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
 _PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州")
 # INFO: the lookahead on the first characters lets re skip most positions
@@ -2863,6 +2864,9 @@ def _plausible(text: str, start: int, end: int) -> bool:
     given = candidate[surname:]
     # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
     if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
+        return False
+    # 女方来访称: 方 is a party there, not a surname, and 来访 is the cue itself
+    if text[start - 1:start + 1] in _PARTIES or _starts_cue(text, start + surname):
         return False
     return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import grassroots_report as gr
 
@@ -164,6 +166,7 @@ if __name__ == "__main__":  # the figures for the README: python tests/test_mask
     ("做法不高明，讲王道，创文明，求公正，防万一，图方便，卖石油", "做法不高明，讲王道，创文明，求公正，防万一，图方便，卖石油"),
     ("DE-2024-000123，46万元，2024-03-15 09:30", "DE-2024-000123，46万元，2024-03-15 09:30"),
     ("两小时内来电47次", "两小时内来电47次"),
+    ("女方来访称丈夫酗酒，男方表示同意", "女方来访称丈夫酗酒，男方表示同意"),
     ("全村320户村民", "全村320户村民"),
 ])
 def test_mask_text_exact(text, masked):
@@ -180,6 +183,19 @@ def test_identifiers_get_the_number_rules_only():
     assert gr.mask_identifier("王庄村") == "王庄村"
     assert gr.mask_identifier("DE-2024-000123") == "DE-2024-000123"
     assert gr.mask_identifier("王建国 13812345678") == "王建国 138****5678"
+
+
+# characters the rules react to, so that random text hits them often
+PIECES = st.text(alphabet="王李张欧阳司马某先生称反映来电人村民、与和的于0123456789０１２-() +X@.ab鲁N号单元室楼栋村区",
+                 max_size=40)
+
+
+@given(PIECES)
+@settings(max_examples=300, deadline=None)
+def test_masking_any_text_never_fails_and_masking_twice_changes_nothing(text):
+    masked = gr.mask_text(text, ["王建国"])
+    assert gr.mask_text(masked) == masked
+    assert gr.mask_identifier(gr.mask_identifier(text)) == gr.mask_identifier(text)
 
 
 def test_spans_say_what_they_found():
@@ -221,7 +237,7 @@ def _write(tmp_path, data) -> str:
 
 
 @pytest.mark.parametrize("args", [("report",), ("report", "--lang", "en"), ("run",),
-                                  ("summary", "--format", "json"), ("summary", "--format", "csv"),
+                                  ("summary", "--format", "json"), ("summary", "--format", "csv"), ("summary", "--format", "tsv"),
                                   ("summary", "--format", "table"), ("summary", "--format", "markdown")])
 def test_no_personal_string_reaches_any_output(tmp_path, args):
     result = run_cli(*args, _write(tmp_path, HOSTILE_LEDGER))
