@@ -27,10 +27,11 @@ Exit codes:
 A closed pipe (`| head`) ends quietly with the status the command had.
 
 Data flows one way: bytes -> YAML events -> case dicts -> problems and a
-tally -> Summary -> masked (personal data, one stage) -> text.  Cases are built, checked and counted one at a time,
-so memory grows with the number of groups and listed cases, not with the
-number of cases (the ids kept for the duplicate check and the durations kept
-for the median are the exceptions, a few dozen bytes a case).
+tally -> Summary -> masked (personal data, in one stage) -> text.  Cases are
+built, checked and counted one at a time, so memory grows with the number of
+groups and listed cases, not with the number of cases (the ids kept for the
+duplicate check and the durations kept for the median are the exceptions, a
+few dozen bytes a case).
 """
 
 # =============================================================================
@@ -2733,6 +2734,9 @@ _LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]
                           r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
 # a bare 7-8 digit number is a phone only right after a word that says so
 _CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
+_SEPARATOR_RE = re.compile(r"[ -]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9Xx]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
 _PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
                         50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 _PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
@@ -2866,7 +2870,7 @@ def _plausible(text: str, start: int, end: int) -> bool:
     if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
         return False
     # 女方来访称: 方 is a party there, not a surname, and 来访 is the cue itself
-    if text[start - 1:start + 1] in _PARTIES or _starts_cue(text, start + surname):
+    if (start > 0 and text[start - 1:start + 1] in _PARTIES) or _starts_cue(text, start + surname):
         return False
     return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
 
@@ -2927,12 +2931,12 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     queue = sorted(found.items())
     while queue:
         start, end = queue.pop()
-        names = []
+        joined = []
         if end < len(text) and text[end] in _JOINERS:
-            names.append(_name_forwards(text, end + 1))
+            joined.append(_name_forwards(text, end + 1))
         if start > 1 and text[start - 1] in _JOINERS:
-            names.append(_name_backwards(text, start - 1))
-        for name in names:
+            joined.append(_name_backwards(text, start - 1))
+        for name in joined:
             if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
                                                          for s, e in found.items()):
                 found[name[0]] = name[1]
@@ -2954,7 +2958,7 @@ def mask_name(name: str) -> str:
     name = name.strip()
     if not name:
         return name
-    if re.match(r"[A-Za-z]", name):
+    if _LATIN_RE.match(name):
         return name[0] + "***"
     surname = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
     given = len(name) - surname
@@ -2963,7 +2967,7 @@ def mask_name(name: str) -> str:
 
 def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
     """Keep the first and last digits, star the rest (separators dropped)."""
-    digits = re.sub(r"[^0-9Xx]", "", text.translate(_FOLD))
+    digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
     if len(digits) <= keep_head + keep_tail:
         return "*" * len(digits)
     return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
@@ -2998,11 +3002,11 @@ def find_numbers(text: str) -> list[Span]:
         local, _, domain = m.group().partition("@")
         spans.append(Span(m.start(), m.end(), "email", local[0] + "***@" + domain))
     for m in _ID_RE.finditer(folded):
-        digits = re.sub(r"[ -]", "", m.group(1))
+        digits = _SEPARATOR_RE.sub("", m.group(1))
         if _is_id_number(digits.upper()):
             spans.append(Span(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
     for m in _CARD_RE.finditer(folded):
-        digits = re.sub(r"[ -]", "", m.group(1))
+        digits = _SEPARATOR_RE.sub("", m.group(1))
         if 16 <= len(digits) <= 19 and _luhn(digits):
             spans.append(Span(m.start(1), m.end(1), "card", mask_digits(digits, 4, 4)))
     for m in _MOBILE_RE.finditer(folded):
