@@ -134,6 +134,7 @@ if __name__ == "__main__":  # the figures for the README: python tests/test_mask
     # surname + honorific or title is anonymous already; masked names stay as they are
     ("王先生反映", "王先生反映"), ("张阿姨称", "张阿姨称"), ("据王书记介绍", "据王书记介绍"),
     ("当事人王某某与张某发生纠纷", "当事人王某某与张某发生纠纷"),
+    ("调解员王建军组织双方协商", "调解员王某某组织双方协商"),
     ("申请人向王某借款", "申请人向王某借款"),
     # phones: mobiles in any writing, landlines with an area code, bare numbers only after a cue
     ("电话13812345678", "电话138****5678"),
@@ -224,7 +225,8 @@ HOSTILE_LEDGER = {
          "escalated": {"at": "2024-03-04 10:00", "to": "县住建局", "reason": "来电人李娜多次来电，电话13812345678"},
          "visits": [{"at": "2024-03-06 10:00", "satisfaction": "satisfied", "solved": True,
                      "note": "回访欧阳明辉，其表示满意；邻居张秀英称已停工"}],
-         "mediation": {"outcome": "agreement", "mediator": "刘调解", "amount": 2000},
+         "mediation": {"outcome": "agreement", "mediator": "调解员王建军", "amount": 2000},
+         "backlog": {"since": "2023-01-01", "leader": "副县长李明华"},
          "extra": {"联系人": "赵海峰", "备注": "赵海峰的身份证 372524 19870315 105X"}},
     ],
 }
@@ -247,7 +249,9 @@ def test_no_personal_string_reaches_any_output(tmp_path, args):
     if args[0] in ("report", "run") and "en" not in args:
         assert "- 诉求：欧阳某某，来电人王某某反映，邻居张某某家装修噪音大，手机138\\*\\*\\*\\*5678" in result.stdout
         assert "新华街道新河路12号\\*\\*\\*，座机(0534) \\*\\*\\*\\*345，车辆鲁N·\\*\\*\\*\\*5" in result.stdout
-        assert "刘调解" in result.stdout  # a mediator in his role field is public
+        # officials in their role fields are public: as free text 调解员王建军 would be masked
+        assert "| 调解员王建军 |" in result.stdout
+        assert "| 副县长李明华 |" in result.stdout
 
 
 def test_a_problem_quoting_a_phone_is_masked_on_stderr(tmp_path):
