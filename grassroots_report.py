@@ -30,14 +30,15 @@ A closed pipe (`| head`) ends quietly with the status the command had.
 `-o` follows a symbolic link and never replaces it (see write_output).
 
 Data flows one way: bytes -> YAML events -> case dicts -> problems and a
-tally -> Summary -> text (or a Word document: the report's blocks, laid out
-after GB/T 9704).  Cases are built, checked and counted one at a time,
-so memory grows with the number of groups and listed cases, not with the
-number of cases (the ids kept for the duplicate check and the durations kept
-for the median are the exceptions, a few dozen bytes a case).  Apart from
-the cases, memory is bounded by MAX_GROUPS distinct units and categories and
-MAX_ITEMS items in any one list; a stream (stdin, a pipe, a FIFO, a device) is
-copied once to a temporary file in bounded chunks, never held whole.
+tally -> Summary -> masked (personal data, in one stage) -> text (or a Word
+document: the report's blocks, laid out after GB/T 9704).  Cases are built,
+checked and counted one at a time, so memory grows with the number of
+groups and listed cases, not with the number of cases (the ids kept for the
+duplicate check and the durations kept for the median are the exceptions, a
+few dozen bytes a case).  Apart from the cases, memory is bounded by
+MAX_GROUPS distinct units and categories and MAX_ITEMS items in any one list;
+a stream (stdin, a pipe, a FIFO, a device) is copied once to a temporary file
+in bounded chunks, never held whole.
 """
 
 # =============================================================================
@@ -3380,7 +3381,10 @@ def _csv_safe(text: str) -> str:
 
 def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
     """The rejected rows for stderr: the first ones, then how many more."""
-    lines = [terminal_safe(f"{r.where}: {r.reason}") for r in result.rejects[:MAX_PRINTED_REJECTS]]
+    # INFO: masked like every problem printed (a reason may quote a cell); the
+    # --rejects file keeps the cells as they are, for the clerk to fix and import again
+    lines = [terminal_safe(f"{mask_identifier(r.where)}: {mask_text(r.reason)}")
+             for r in result.rejects[:MAX_PRINTED_REJECTS]]
     more = len(result.rejects) - MAX_PRINTED_REJECTS
     if more > 0:
         lines.append(msg("more_problems", lang, more=more, total=len(result.rejects)))
@@ -3957,6 +3961,13 @@ class ListedCases:
         for index in self._indexes:
             yield entry(index)
 
+    def mapped(self, function: Callable[[dict[str, Any]], dict[str, Any]]) -> ListedCases:
+        """The same cases, each entry passed through `function` when it is made."""
+        entry = self._entry
+        listed = ListedCases((), lambda index: function(entry(index)))
+        listed._indexes = self._indexes
+        return listed
+
 
 class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
@@ -4530,6 +4541,508 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
 
 
 # =============================================================================
+# Masking
+# =============================================================================
+# INFO: the one place that decides what is personal.  mask_analysis() takes
+# the finished Analysis and returns one in which every piece of user text has
+# been through here; every output (the table, CSV/TSV/JSON, the report, the
+# problems on stderr) is rendered from that, and a renderer only escapes for
+# its own syntax.  Masking is always on: no option turns it off.
+#
+# Which text gets which rules:
+# - free text (summary, location, visit notes, escalation reasons, `extra`
+#   values, problem and warning messages): every rule, names included;
+# - identifiers (case ids, unit, category, jurisdiction, title, file names,
+#   group names, escalated.to, mediation room and method) and the role fields
+#   mediation.mediator and backlog.leader (officials, public in a briefing):
+#   the number rules only (phones, ID numbers, bank cards, e-mail).  Those are
+#   checked (birth date and region, Luhn, `@`) and cannot eat a place name;
+#   the name rules guess from context, and 王庄村 or 张家口 is written with
+#   the same characters as a name, so they never run on an identifier;
+# - requester: the name by mask_name, the phone and ID number by mask_digits.
+
+PII_KINDS = ("name", "phone", "id", "email", "card", "plate", "address")
+
+
+@dataclasses.dataclass(frozen=True)
+class PiiSpan:
+    """One piece of personal data in a text: text[start:end], and what replaces it."""
+
+    start: int
+    end: int
+    kind: str  # one of PII_KINDS
+    replacement: str
+
+
+# INFO: full-width digits, letters and signs (１３８, ＋８６, （０５３４）) and the
+# ideographic space are matched as their ASCII twins.  The mapping is one
+# character to one, so a span found in the folded text is the same span in
+# the original.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_D = r"(?<![0-9A-Za-z])"  # no digit or letter just before
+_END = r"(?![0-9A-Za-z])"  # nor just after
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# 18 digits (the last may be X) or 15, with spaces or dashes between groups
+_ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]?[0-9Xx])?)" + _END)
+_CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
+# INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
+_MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
+_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
+                          r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
+# a bare 7-8 digit number is a phone only right after a word that says so
+_CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
+_SEPARATOR_RE = re.compile(r"[ -]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9Xx]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
+_PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
+                       r"[·•・ -]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
+# The house part of an address: a unit or room, with the building before it.
+_NUM = r"[0-9一二三四五六七八九十]+"
+_HOUSE_RE = re.compile(
+    r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
+    r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
+    r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
+    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?)?))")
+_ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
+_VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
+
+SURNAMES = frozenset("""
+王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董
+袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦 付 傅 方 白 邹
+孟 熊 秦 邱 江 尹 薛 闫 阎 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向 汤 常 温 康
+施 文 牛 樊 葛 邢 安 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 翟 殷 詹 申 欧 耿 关 兰 焦 俞 左 柳 甘 祝 包 宁
+尚 符 舒 阮 柯 纪 梅 童 凌 毕 单 季 裴 霍 涂 成 苗 谷 盛 曲 翁 冉 骆 蓝 路 游 辛 靳 管 柴 蒙 鲍 华 喻 祁
+蒲 房 滕 屈 饶 解 牟 艾 尤 穆 卓 缪 简 项 麦 褚 娄 窦 戚 岑 景 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 佟 臧
+闵 苟 邬 卞 姬 仇 栾 隋 刁 巫 寇 桑 郎 甄 丛 仲 虞 敖 巩 佘 池 苑 迟 邝 封 谈 匡 鞠 惠 荆 乐 冀 郁 胥
+班 储 栗 燕 楚 鄢 谌 奚 皮 粟 冼 蔺 厉 伊 仝 郜 阚 帅 屠 豆 朴 盖 练 廉 禹 漆 卿 狄 晁 芮 阙 邸 雍 辜
+裘 亓 邰 赫 杭 逯 茹 亢 嵇 湛 戎 勾 茅 揭 尉 檀 昝 尧 祖 连 荣
+""".split())
+COMPOUND_SURNAMES = frozenset("""
+欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
+独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
+东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
+""".split())
+# Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
+RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
+             "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
+LEFT_CUES = tuple(sorted(set("""
+来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
+求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
+原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
+工人 员工 职工 农民工 学生 患者 病人 老人 老汉 司机 骑手 快递员 保姆 调解员 网格员 民警 律师 法官
+书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 叫
+""".split() + list(RELATIVES)
+    # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
+    + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
+HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
+              "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶")
+# a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
+_SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
+                                   "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
+RIGHT_CUES = tuple(sorted("""
+反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
+求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
+所反映 所述 所说
+""".split() + list(HONORIFICS), key=len, reverse=True))
+# INFO: two-character words that begin with a surname and are never a person
+# here (文明城市, 方便群众, 高明的做法).  A found "name" that starts with one of
+# these is left alone.
+NOT_NAMES = frozenset("""
+高明 王道 文明 公正 万一 方便 石油 方面 方案 方式 方法 方向 方位 高度 高速 高温 高层 高档 高峰 高空
+常年 常规 常住 常用 常见 成功 成本 成立 成为 成交 成员 关于 关键 关注 关系 关门 关闭 周边 周末 周围
+周期 周岁 周转 房东 房屋 房子 房租 房产 房价 房间 包括 包工 包装 包干 单位 单元 单独 安全 安装 安置
+安排 安静 黄金 金额 金融 程序 程度 钱款 江河 马路 马上 白天 白色 任何 任务 许多 许可 施工 申请 申报
+陆续 原因 原告 原来 原则 史上 林地 林业 温度 康复 路灯 路面 路段 路口 华为 毕业 卫生 管理 管道 付款
+付费 余额 杜绝 范围 夏季 夏天 雷雨 顾客 顾问 毛病 严重 严格 文件 文化 文字 齐全 易燃 颜色 章程 左右
+左侧 尚未 符合 舒服 纪律 纪委 季度 凌晨 游客 辛苦 柴油 解决 解释 解除 尤其 简单 项目 费用 宗旨 查看
+封闭 谈话 谈判 惠民 乐意 劳动 盖章 练习 时间 时候 时段 明显 明确 明天 强调 强烈 海水 车辆 车位 车库
+师傅 荣誉 连续 司法 司机 向前 向上 于是 金属 石子 石头 孔洞 牛奶 宋体 孙子 孙女 车主 原告 海边 海关
+荣获 强制 强行 连日 祖国 时任 师生 明知 明白 时常 常常 高兴 安心 方才 万分 余款 程度 马桶 金钱
+补贴 补助 补偿 资金 手续 材料 证件 贷款 退款 退费 赔偿 仲裁 复议 救助 低保 政策 条件 标准 服务
+""".split())
+# Characters that are not part of a given name: function words, verbs that
+# follow a name, 某 (already masked).
+_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致"
+                       "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处到")
+_AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
+                        "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
+                        "购买卖租住开驾骑现今昨")
+_PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
+# INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
+_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州")
+# INFO: the lookahead on the first characters lets re skip most positions
+# without trying each of the alternatives there.
+_LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
+                          + "|".join(LEFT_CUES) + ")[:：\\s]*")
+# besides the words: 郭丽丽于3月8日, 梁晓燕的邻居
+_RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "于的])(?:" + "|".join(RIGHT_CUES)
+                           + "|于(?=[0-9０-９])|的(?=" + "|".join(RELATIVES) + "))")
+_LEFT_CUE_SET = frozenset(LEFT_CUES)
+_JOINERS = frozenset("、和与及同跟或")
+
+
+def _is_cjk(char: str) -> bool:
+    """Whether `char` is a CJK ideograph (a character a given name can hold)."""
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _starts_cue(text: str, at: int) -> bool:
+    """Whether a right cue (称, 反映, 先生 ...) begins at `at`."""
+    return text.startswith(RIGHT_CUES, at)
+
+
+def _surname_at(text: str, at: int) -> int:
+    """Length of the surname starting at `at` (2 compound, 1 single), 0 if none."""
+    if text[at:at + 2] in COMPOUND_SURNAMES:
+        return 2
+    return 1 if at < len(text) and text[at] in SURNAMES else 0
+
+
+def _given_length(text: str, at: int) -> int:
+    """How many characters from `at` (0, 1 or 2) make a given name, read forwards."""
+    if at >= len(text):
+        return 0
+    first = text[at]
+    if not _is_cjk(first) or first in _NOT_GIVEN or text.startswith(_SURNAME_IS_ENOUGH, at):
+        return 0
+    if at + 1 >= len(text):
+        return 1
+    second = text[at + 1]
+    if not _is_cjk(second) or second in _NOT_GIVEN:
+        return 1
+    if second in _AFTER_NAME or _starts_cue(text, at + 1):
+        # 王春来来电: 来 ends the name only when what follows it is no cue itself
+        return 2 if _starts_cue(text, at + 2) else 1
+    return 2
+
+
+def _plausible(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] (surname + given name) can be a person."""
+    candidate = text[start:end]
+    surname = _surname_at(text, start)
+    given = candidate[surname:]
+    # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
+    if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
+        return False
+    # 女方来访称: 方 is a party there, not a surname, and 来访 is the cue itself
+    if (start > 0 and text[start - 1:start + 1] in _PARTIES) or _starts_cue(text, start + surname):
+        return False
+    return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
+
+
+def _name_forwards(text: str, at: int) -> tuple[int, int] | None:
+    """A name starting at `at` (after a left cue or a joiner), as (start, end)."""
+    surname = _surname_at(text, at)
+    if not surname:
+        return None
+    # 申请人向王某借款: 向 and 于 are prepositions here when a surname follows
+    if surname == 1 and text[at] in "向于" and _surname_at(text, at + 1):
+        return _name_forwards(text, at + 1)
+    if text[at + surname:at + surname + 1] == "某":  # already masked: kept, but a name for the joiner rule
+        end = at + surname + 1 + (text[at + surname + 1:at + surname + 2] == "某")
+        return (at, end)
+    given = _given_length(text, at + surname)
+    if not given or not _plausible(text, at, at + surname + given):
+        return None
+    return (at, at + surname + given)
+
+
+def _name_backwards(text: str, end: int) -> tuple[int, int] | None:
+    """A name ending at `end`, just before a right cue, as (start, end)."""
+    options = []
+    for surname, given in ((2, 2), (2, 1), (1, 2), (1, 1)):
+        start = end - surname - given
+        if start < 0 or _surname_at(text, start) != surname:
+            continue
+        part = text[start + surname:end]
+        # INFO: read backwards, the cue fixes where the name ends, so 王春来 (来来电) is whole
+        if any(not _is_cjk(c) or c in _NOT_GIVEN for c in part):
+            continue
+        if _plausible(text, start, end):
+            options.append((start, end, surname))
+    if not options:
+        return None
+    start, _end, surname = options[0]
+    # 由于李娜称: a preposition in front of a two-character name is not its surname
+    if len(options) > 1 and surname == 1 and text[start] in "于向" and options[1][2] == 1:
+        start = options[1][0]
+    return (start, end)
+
+
+def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """The names in free text, as (start, end), in order; masked ones (王某某) included."""
+    found: dict[int, int] = {}
+    for match in _LEFT_CUE_RE.finditer(text):
+        name = _name_forwards(text, match.end())
+        if name:
+            found.setdefault(*name)
+    for match in _RIGHT_CUE_RE.finditer(text):
+        if match.start() in found.values():
+            continue
+        name = _name_backwards(text, match.start())
+        if name and not any(s <= name[0] < e or name[0] <= s < name[1] for s, e in found.items()):
+            found[name[0]] = name[1]
+    # 王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name
+    queue = sorted(found.items())
+    while queue:
+        start, end = queue.pop()
+        joined = []
+        if end < len(text) and text[end] in _JOINERS:
+            joined.append(_name_forwards(text, end + 1))
+        if start > 1 and text[start - 1] in _JOINERS:
+            joined.append(_name_backwards(text, start - 1))
+        for name in joined:
+            if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
+                                                         for s, e in found.items()):
+                found[name[0]] = name[1]
+                queue.append(name)
+    # every other mention of a found or a given name
+    names = {text[s:e] for s, e in found.items() if "某" not in text[s:e]}
+    names.update(n.strip() for n in known if len(n.strip()) >= 2)
+    for name in sorted(names, key=len, reverse=True):
+        at = text.find(name)
+        while at >= 0:
+            if not any(s <= at < e or at <= s < at + len(name) for s, e in found.items()):
+                found[at] = at + len(name)
+            at = text.find(name, at + len(name))
+    return sorted(found.items())
+
+
+def mask_name(name: str) -> str:
+    """王建国 -> 王某某, 李娜 -> 李某, 欧阳明辉 -> 欧阳某某; Latin letters keep the first one."""
+    name = name.strip()
+    if not name:
+        return name
+    if _LATIN_RE.match(name):
+        return name[0] + "***"
+    surname = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    given = len(name) - surname
+    return name[:surname] + ("某" if given == 1 else "某某")
+
+
+def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
+    """Keep the first and last digits, star the rest (separators dropped)."""
+    digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
+    if len(digits) <= keep_head + keep_tail:
+        return "*" * len(digits)
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
+
+
+def _luhn(digits: str) -> bool:
+    """The Luhn check every bank card number passes."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _is_id_number(digits: str) -> bool:
+    """18 or 15 digits with a province code and a birth date that exists."""
+    if len(digits) not in (15, 18) or int(digits[:2]) not in _PROVINCES:
+        return False
+    birth = digits[6:14] if len(digits) == 18 else "19" + digits[6:12]
+    try:
+        year = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8])).year
+    except ValueError:
+        return False
+    return 1900 <= year <= 2099
+
+
+def find_numbers(text: str) -> list[PiiSpan]:
+    """Phones, ID numbers, bank cards and e-mail addresses: the rules safe on any text."""
+    folded = text.translate(_FOLD)
+    spans: list[PiiSpan] = []
+    for m in _EMAIL_RE.finditer(folded):
+        local, _, domain = m.group().partition("@")
+        spans.append(PiiSpan(m.start(), m.end(), "email", local[0] + "***@" + domain))
+    for m in _ID_RE.finditer(folded):
+        digits = _SEPARATOR_RE.sub("", m.group(1))
+        if _is_id_number(digits.upper()):
+            spans.append(PiiSpan(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
+    for m in _CARD_RE.finditer(folded):
+        digits = _SEPARATOR_RE.sub("", m.group(1))
+        if 16 <= len(digits) <= 19 and _luhn(digits):
+            spans.append(PiiSpan(m.start(1), m.end(1), "card", mask_digits(digits, 4, 4)))
+    for m in _MOBILE_RE.finditer(folded):
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", mask_digits(m.group(1), 3, 4)))
+    for m in _LANDLINE_RE.finditer(folded):
+        number = 2 if m.group(2) else 4  # the area code and separators stay
+        spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
+    for m in _CUED_PHONE_RE.finditer(folded):
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + m.group(1)[-3:]))
+    return spans
+
+
+def find_pii(text: str, known_names: Iterable[str] = ()) -> list[PiiSpan]:
+    """Every piece of personal data in free text, without overlaps, in order."""
+    spans = find_numbers(text)
+    folded = text.translate(_FOLD)
+    for m in _PLATE_RE.finditer(folded):
+        tail = m.group(2)
+        spans.append(PiiSpan(m.start(), m.end(), "plate", m.group(1) + "·" + "*" * (len(tail) - 1) + tail[-1]))
+    for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE):
+        for m in regex.finditer(folded):
+            if m.group(1):
+                spans.append(PiiSpan(m.start(1), m.end(1), "address", "***"))
+    for start, end in find_names(text, known_names):
+        if "某" not in text[start:end]:
+            spans.append(PiiSpan(start, end, "name", mask_name(text[start:end])))
+    return _without_overlaps(spans)
+
+
+def _without_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """The spans in text order; of two that overlap, the one found first wins."""
+    kept: list[PiiSpan] = []
+    for span in spans:
+        if all(span.end <= k.start or k.end <= span.start for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _apply(text: str, spans: list[PiiSpan]) -> str:
+    """`text` with each span replaced (spans in order, without overlaps)."""
+    if not spans:
+        return text
+    out, at = [], 0
+    for span in spans:
+        out += [text[at:span.start], span.replacement]
+        at = span.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Free text with every rule applied; `names` are names the ledger gives (requester, extra)."""
+    return _apply(text, find_pii(text, names))
+
+
+_HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
+
+
+def mask_identifier(text: str) -> str:
+    """An id, a unit or category name, an official's name: the number rules only."""
+    if not _HAS_DIGIT.search(text):
+        return text
+    return _apply(text, _without_overlaps(find_numbers(text)))
+
+
+def ledger_names(case: dict[str, Any]) -> list[str]:
+    """The names a case itself gives: requester.name and `extra` fields whose key says 姓名 or 联系人."""
+    names = [(case.get("requester") or {}).get("name") or ""]
+    for key, value in (case.get("extra") or {}).items():
+        if isinstance(value, str) and ("姓名" in str(key) or "联系人" in str(key)):
+            names.append(value)
+    return [n for n in names if isinstance(n, str) and n.strip()]
+
+
+def _mask_value(value: Any, names: list[str]) -> Any:
+    """Text in an `extra` value masked as free text, lists and mappings walked."""
+    if isinstance(value, str):
+        return mask_text(value, names)
+    if isinstance(value, list):
+        return [_mask_value(v, names) for v in value]
+    if isinstance(value, dict):
+        return {mask_identifier(str(k)): _mask_value(v, names) for k, v in value.items()}
+    return value
+
+
+def mask_case(case: dict[str, Any]) -> dict[str, Any]:
+    """A featured case as the report may show it: free text masked, identifiers by the number rules."""
+    names = ledger_names(case)
+    masked = dict(case)
+    for key in ("id", "unit", "category"):
+        masked[key] = mask_identifier(case[key])
+    for key in ("summary", "location"):
+        if isinstance(case.get(key), str):
+            masked[key] = mask_text(case[key], names)
+    requester = case.get("requester")
+    if requester:
+        masked["requester"] = {
+            "name": mask_name(requester["name"]) if requester.get("name") else requester.get("name"),
+            "phone": mask_digits(str(requester["phone"]), 3, 4) if requester.get("phone") else None,
+            "id_number": mask_digits(str(requester["id_number"]), 6, 4) if requester.get("id_number") else None}
+    if case.get("visits"):
+        masked["visits"] = [{**v, "note": mask_text(v["note"], names)} if v.get("note") else v
+                            for v in case["visits"]]
+    if case.get("extra"):
+        masked["extra"] = {mask_identifier(str(k)): (mask_name(v) if isinstance(v, str) and v in names else
+                                                     _mask_value(v, names)) for k, v in case["extra"].items()}
+    if case.get("escalated"):
+        escalated = case["escalated"]
+        masked["escalated"] = {**escalated, "to": mask_identifier(escalated["to"]),
+                               **({"reason": mask_text(escalated["reason"], names)} if escalated.get("reason") else {})}
+    if case.get("mediation"):
+        masked["mediation"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["mediation"].items()}
+    if case.get("backlog"):
+        masked["backlog"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["backlog"].items()}
+    if case.get("co_units"):
+        masked["co_units"] = [mask_identifier(u) for u in case["co_units"]]
+    if case.get("tags"):
+        masked["tags"] = [mask_text(t) for t in case["tags"]]
+    return masked
+
+
+def mask_problem(problem: Problem) -> Problem:
+    """A problem whose message (which may quote a bad value) and location are masked."""
+    return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
+                               message=mask_text(problem.message))
+
+
+def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A listed case (overdue, dissatisfied, backlog, escalation): identifiers and a reason."""
+    masked = {k: mask_identifier(v) if isinstance(v, str) and k in ("id", "unit", "category", "leader", "to")
+              else v for k, v in entry.items()}
+    if entry.get("reason"):
+        masked["reason"] = mask_text(entry["reason"])
+    return masked
+
+
+def mask_summary(summary: Summary) -> Summary:
+    """The Summary with every piece of user text masked, ready for any renderer."""
+    ledger = summary.ledger
+    masked_ledger = dataclasses.replace(
+        ledger, jurisdiction=mask_identifier(ledger.jurisdiction),
+        title=mask_identifier(ledger.title) if ledger.title else ledger.title,
+        categories=[{**c, "name": mask_identifier(c["name"]),
+                     **({"lead": mask_identifier(c["lead"])} if c.get("lead") else {})} for c in ledger.categories],
+        units=[{**u, "name": mask_identifier(u["name"])} for u in ledger.units])
+    groups = {grouping: [{**e, "name": mask_identifier(e["name"])} for e in entries]
+              for grouping, entries in summary.groups.items()}
+    extras = dict(summary.extras)
+    extras["featured"] = [mask_case(case) for case in summary.extras["featured"]]
+    extras["backlog"] = [_mask_entry(b) for b in summary.extras["backlog"]]
+    extras["escalations"] = [_mask_entry(e) for e in summary.extras["escalations"]]
+    extras["mediation_by"] = Counter({(by, mask_identifier(name), outcome): n
+                                      for (by, name, outcome), n in summary.extras["mediation_by"].items()})
+    extras["subcategories"] = Counter({(mask_identifier(major), mask_identifier(minor) if minor else minor): n
+                                       for (major, minor), n in summary.extras["subcategories"].items()})
+    return dataclasses.replace(
+        summary, ledger=masked_ledger, groups=groups,
+        overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
+        warnings=[mask_problem(w) for w in summary.warnings],
+        sources=[(mask_identifier(name), digest) for name, digest in summary.sources], extras=extras)
+
+
+def _masked_listing(listing: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
+    if isinstance(listing, ListedCases):
+        return listing.mapped(_mask_entry)
+    return [_mask_entry(entry) for entry in listing]
+
+
+def mask_analysis(analysis: Analysis) -> Analysis:
+    """The Analysis as every output may show it: problems, warnings and the summary masked."""
+    return dataclasses.replace(
+        analysis, problems=[mask_problem(p) for p in analysis.problems],
+        warnings=[mask_problem(w) for w in analysis.warnings],
+        summary=mask_summary(analysis.summary) if analysis.summary is not None else None)
+
+
+# =============================================================================
 # Rendering
 # =============================================================================
 # -- values ------------------------------------------------------------------
@@ -4847,46 +5360,6 @@ def md_row(cells: list[str], escaped_first: bool = False) -> str:
     for i, cell in enumerate(cells):
         out.append(cell if (escaped_first and i == 0) else md_escape(cell))
     return "| " + " | ".join(out) + " |"
-
-
-# -- personal data ----------------------------------------------------------------
-COMPOUND_SURNAMES = frozenset("""
-欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
-独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
-东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
-""".split())
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])([0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
-# INFO: a +86 / 86 country prefix stays visible; the number after it is masked.
-_PHONE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
-
-
-def mask_name(name: str) -> str:
-    """张伟 -> 张某某, 欧阳娜娜 -> 欧阳某某; a name in Latin letters keeps its first letter."""
-    name = name.strip()
-    if not name:
-        return name
-    if re.match(r"[A-Za-z]", name):
-        return name[0] + "***"
-    surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[:1]
-    return surname + "某某"
-
-
-def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
-    """Keep the first and last digits, star the rest (separators dropped)."""
-    digits = re.sub(r"[^0-9Xx]", "", text)
-    if len(digits) <= keep_head + keep_tail:
-        return "*" * len(digits)
-    return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
-
-
-def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Free text with ID numbers, phone numbers and the given names masked."""
-    text = _ID_RE.sub(lambda m: mask_digits(m.group(1), 6, 4), text)
-    text = _PHONE_RE.sub(lambda m: mask_digits(m.group(1), 3, 4), text)
-    for name in names:
-        if name and len(name.strip()) >= 2:
-            text = text.replace(name.strip(), mask_name(name))
-    return text
 
 
 # -- the report ----------------------------------------------------------------------
@@ -5284,7 +5757,7 @@ def _report_escalated(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_escalated"))
     doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_at"), doc.t("r_to"), doc.t("r_reason"), doc.t("r_status")],
               [[e["id"], e["unit"], e["at"], e["to"],
-                mask_text(e["reason"] or "—"), doc.t("status_" + e["status"])] for e in escalations],
+                e["reason"] or "—", doc.t("status_" + e["status"])] for e in escalations],
               numeric_from=6)
 
 
@@ -5296,16 +5769,15 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_featured"))
     for number, case in enumerate(featured, start=1):
         requester = case.get("requester") or {}
-        names = [requester.get("name") or ""]
         doc.subheading(number, case['id'],
                        f"（{case['category']}，{case['unit']}）" if zh else
                        f" ({case['category']}, {case['unit']})")
         sep = "：" if zh else ": "
         if case.get("summary"):
-            who = f"{mask_name(names[0])}，" if zh and names[0] else ""
-            doc.bullet(f"{doc.t('r_request')}{sep}{who + mask_text(case['summary'], names)}")
+            who = f"{requester['name']}，" if zh and requester.get("name") else ""
+            doc.bullet(f"{doc.t('r_request')}{sep}{who + case['summary']}")
         if case.get("location"):
-            doc.bullet(f"{doc.t('r_location')}{sep}{mask_text(case['location'], names)}")
+            doc.bullet(f"{doc.t('r_location')}{sep}{case['location']}")
         hours = case["_hours"]
         if hours is not None:
             handled = (f"{case['received']} 受理，{case['resolved']} 办结，用时 {round_half_up(hours, 1)} 小时"
@@ -5321,7 +5793,7 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
         visits = [v for v in case.get("visits") or () if v["satisfaction"] != "unreachable"]
         if visits:
             last = visits[-1]
-            note = ("（" + mask_text(last["note"], names) + "）" if zh else " (" + mask_text(last["note"], names) + ")") \
+            note = ("（" + last["note"] + "）" if zh else " (" + last["note"] + ")") \
                 if last.get("note") else ""
             doc.bullet(f"{doc.t('r_visit')}{sep}{doc.t(last['satisfaction']) + note}")
 
@@ -5332,7 +5804,7 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_warnings"))
     doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
     for warning in summary.warnings[:20]:
-        doc.bullet(mask_text(warning.render()))
+        doc.bullet(warning.render())
 
 
 # -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ----------------
@@ -5844,8 +6316,7 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
     def listing(items: list[Problem], count: int, total_key: str) -> str:
         if not count:
             return ""
-        # values quoted in messages may be phone or ID numbers: masked here too
-        lines = [terminal_safe(mask_text(p.render())) for p in items[:MAX_PRINTED_PROBLEMS]]
+        lines = [terminal_safe(p.render()) for p in items[:MAX_PRINTED_PROBLEMS]]
         if count > len(lines):
             lines.append(msg("more_problems", lang, more=count - len(lines), total=count))
         else:
@@ -5909,7 +6380,7 @@ def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = 
                rejects_path: str | None = None) -> Analysis:
     """Read and check; problems (and warnings under --strict) end the command with exit 1."""
     sources = gather_sources(files, map_path, rejects_path, options)
-    analysis = analyse(sources, options)
+    analysis = mask_analysis(analyse(sources, options))
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
         say(warnings)
