@@ -254,6 +254,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_deadline": ("办理时限", "Deadline"),
     "r_days_overdue": ("超期天数", "Days overdue"),
     "r_hot": ("热点小类（前十）", "Hot sub-categories (top ten)"),
+    "r_current": ("本期", "This period"),
+    "r_previous": ("上期", "Previous"),
+    "r_previous_change": ("环比", "vs previous"),
+    "r_year_ago": ("去年同期", "A year ago"),
+    "r_year_ago_change": ("同比", "vs a year ago"),
+    "r_year_to_date": ("累计", "Year to date"),
+    "r_kinds": ("诉求性质", "Nature of requests"),
+    "r_changes": ("分类变化", "Categories: change"),
+    "r_rising": ("上升最快的分类", "Fastest-rising categories"),
+    "r_type_ranking": ("{type}类单位内排名", "Ranking among {type} units"),
+    "r_red": ("红榜", "Honour roll"),
+    "r_black": ("黑榜", "Bottom of the table"),
+    "r_below_target": ("{metric}低于目标 {target} 的单位 {n} 个：{names}。",
+                       "{n} units below the {metric} target of {target}: {names}."),
+    "r_below_none": ("各单位{metric}均达到目标 {target}。", "every unit meets the {metric} target of {target}."),
+    "pp": ("个百分点", "pp"),
+    "points": ("分", "points"),
+    "previous_month": ("上月", "previous month"),
+    "previous_quarter": ("上季度", "previous quarter"),
+    "previous_half": ("上半年度", "previous half"),
+    "previous_year": ("上年", "previous year"),
+    "previous_week": ("上周", "previous week"),
+    "previous_range": ("上期", "previous period"),
+    "street": ("街道", "street"), "town": ("乡镇", "town"), "village": ("村", "village"),
+    "community": ("社区", "community"), "department": ("部门", "department"), "court": ("法院", "court"),
+    "center": ("中心", "centre"),
     "r_subcategory": ("小类", "Sub-category"),
     "r_outcome": ("调解结果", "Outcome"),
     "r_count": ("件数", "Cases"),
@@ -562,6 +588,7 @@ class Policy:
     rank_min_cases: int = 10
     penalty_per_overdue: Fraction = Fraction(1)
     month_start_day: int = 1  # assessment months run from this day (19: the 19th to the 18th)
+    honour_roll: int = 3  # units on the 红榜 and on the 黑榜
 
 
 @dataclasses.dataclass
@@ -616,6 +643,9 @@ class Summary:
     # with --period: the comparisons (previous, year_ago, year_to_date), each a
     # Summary of its own or None when no case was received in it
     compare: dict[str, Summary | None] | None = None
+    # with --period: the change against previous and year_ago (compute_changes)
+    changes: dict[str, dict[str, Any] | None] | None = None
+    period: Period | None = None  # with --period: the period briefed
 
 
 # =============================================================================
@@ -2003,6 +2033,7 @@ def build_policy(data: Any) -> Policy:
         rank_min_cases=int(data.get("rank_min_cases", 10)),
         penalty_per_overdue=_fraction(data.get("penalty_per_overdue", 1)),
         month_start_day=int(data.get("month_start_day", 1)),
+        honour_roll=int(data.get("honour_roll", 3)),
     )
 
 
@@ -4492,10 +4523,57 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 if window.tally.counts[0]:  # a comparison in which no case was received is null
                     compare[window.name] = summarise(window.ledger, window.tally, options, _Collector(0), digests)
             summary.compare = compare
+            summary.changes = {name: compute_changes(summary, compare[name]) for name in ("previous", "year_ago")}
+            summary.period = main.period
         else:
             summary = summarise(ledger, tally, options, warnings, digests)
     return Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, summary,
                     cases), {}
+
+
+# Changes shown beside a comparison: rates in percentage points, counts in per cent.
+COUNT_CHANGE_KEYS = ("received", "resolved", "overdue", "late", "dissatisfied", "direct", "escalated")
+
+
+def figure_change(key: str, current: Any, before: Any) -> Fraction | Decimal | None:
+    """The change of one figure: a rate's difference (a fraction: x100 for points), a count's
+    relative change (None when it was 0), a score's difference in points."""
+    if current is None or before is None:
+        return None
+    if key in RATE_KEYS or key == "score":
+        return current - before
+    return None if before == 0 else Fraction(current - before, before)
+
+
+def compute_changes(summary: Summary, other: Summary | None) -> dict[str, Any] | None:
+    """The changes of the totals and of every group against a comparison (None when it is null)."""
+    if other is None:
+        return None
+    keys = RATE_KEYS + COUNT_CHANGE_KEYS + ("score",)
+
+    def changes(current: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+        return {k: None if before is None else figure_change(k, current[k], before[k]) for k in keys}
+
+    groups = {}
+    for grouping in GROUPINGS:
+        before = {e["name"]: e for e in other.groups[grouping]}
+        groups[grouping] = {e["name"]: changes(e, before.get(e["name"])) for e in summary.groups[grouping]}
+    return {"totals": changes(summary.totals, other.totals), "groups": groups,
+            "before": {"totals": other.totals,
+                       "groups": {g: {e["name"]: e for e in other.groups[g]} for g in GROUPINGS}}}
+
+
+def honour_roll(units: list[dict[str, Any]], size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """红榜 and 黑榜: the best `size` ranked units, and the worst as many (worst first), never the same unit."""
+    ranked = [u for u in units if u["rank"] is not None]
+    size = min(size, len(ranked) // 2)  # both lists, never overlapping: with 3 units, one each
+    return ranked[:size], ranked[::-1][:size]
+
+
+def below_targets(units: list[dict[str, Any]], targets: dict[str, Fraction]) -> dict[str, list[str]]:
+    """For each rate with a target, the units whose figure misses it (units without the figure left out)."""
+    return {key: [u["name"] for u in units if target_missed(key, u[key], targets)]
+            for key in RATE_KEYS if key in targets}
 
 
 def _add_carried_over(summary: Summary, carried: CarriedOver) -> None:
@@ -4535,6 +4613,8 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
         "mediation_by": tally.mediation_by,
         "agreement_amount": tally.agreement_amount,
         "subcategories": tally.subcategories(),
+        "honour_roll": honour_roll(groups["unit"], ledger.policy.honour_roll),
+        "below_targets": below_targets(groups["unit"], targets),
     }
     return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
                    overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras)
@@ -5331,11 +5411,32 @@ SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
 }
 
 
+def period_label(period: Period, lang: str) -> str:
+    """2024年3月, 2024年第一季度 … / March 2024, 2024 Q1 …; a range as its days."""
+    zh = lang == "zh"
+    if period.kind == "range":
+        return (f"{period.start.isoformat()} 至 {period.end.isoformat()}" if zh
+                else f"{period.start.isoformat()} to {period.end.isoformat()}")
+    if period.kind == "year":
+        return f"{period.year}年" if zh else str(period.year)
+    if period.kind == "half":
+        return f"{period.year}年{'上' if period.number == 1 else '下'}半年" if zh else f"{period.year} H{period.number}"
+    if period.kind == "quarter":
+        return f"{period.year}年第{chinese_number(period.number)}季度" if zh else f"{period.year} Q{period.number}"
+    if period.kind == "week":
+        return f"{period.year}年第{period.number}周" if zh else f"week {period.number} of {period.year}"
+    return f"{period.year}年{period.number}月" if zh else dt.date(period.year, period.number, 1).strftime("%B %Y")
+
+
 def report_title(summary: Summary) -> str:
     """The title from the file, or one derived from jurisdiction and period."""
     ledger = summary.ledger
     if ledger.title:
         return ledger.title
+    if summary.period is not None:
+        label_text = period_label(summary.period, summary.lang)
+        return (f"{ledger.jurisdiction} {label_text}基层治理工作情况通报" if summary.lang == "zh"
+                else f"{ledger.jurisdiction}: grassroots governance briefing, {label_text}")
     if summary.lang == "zh":
         period = f"{ledger.period[0]} 至 {ledger.period[1]} " if ledger.period else ""
         return f"{ledger.jurisdiction} {period}基层治理工作情况通报"
@@ -5518,6 +5619,7 @@ def report_doc(summary: Summary) -> _Doc:
     _report_overview(doc, summary)
     _report_ranking(doc, summary)
     _report_breakdowns(doc, summary)
+    _report_period_breakdowns(doc, summary)
     _report_lists(doc, summary)
     _report_mediation(doc, summary)
     _report_backlog(doc, summary)
@@ -5591,6 +5693,80 @@ KPI_KEYS = ("completion_rate", "on_time_rate", "response_rate", "visit_rate", "s
             "solved_rate", "mediation_success_rate", "backlog_cleared_rate", "return_rate")
 
 
+def signed(value: Decimal) -> str:
+    """'+1.20', '-3.00', '0.00'."""
+    return f"+{value}" if value > 0 else str(value)
+
+
+def change_text(key: str, change: Fraction | Decimal | None, lang: str) -> str:
+    """A change as a briefing writes it: '+1.20 个百分点' (a rate), '+12.07%' (a count), '+2.5 分'."""
+    if change is None:
+        return "—"
+    if key in RATE_KEYS:
+        return f"{signed(round_half_up(Fraction(change) * 100, 2))} {label('pp', lang)}"
+    if key == "score":
+        return f"{signed(round_half_up(Fraction(change), 1))} {label('points', lang)}"
+    return f"{signed(round_half_up(Fraction(change) * 100, 2))}%"
+
+
+def _comparison_cells(summary: Summary, key: str, group: tuple[str, str] | None = None) -> list[str]:
+    """上期 | 环比 | 去年同期 | 同比 (| 累计 for the totals) of one figure."""
+    cells = []
+    for name in ("previous", "year_ago"):
+        changes = (summary.changes or {}).get(name)
+        if changes is None:
+            cells += ["—", "—"]
+            continue
+        if group is None:
+            before, change = changes["before"]["totals"][key], changes["totals"][key]
+        else:
+            entry = changes["before"]["groups"][group[0]].get(group[1])
+            before = None if entry is None else entry[key]
+            change = changes["groups"][group[0]][group[1]][key]
+        cells += [display_value(key, before), change_text(key, change, summary.lang)]
+    if group is None:
+        ytd = (summary.compare or {}).get("year_to_date")
+        cells.append("—" if ytd is None else display_value(key, ytd.totals[key]))
+    return cells
+
+
+def _report_period_overview(doc: _Doc, summary: Summary) -> None:
+    """With --period: the carried-over cases, the rates beside the previous period, and the KPI table."""
+    totals = summary.totals
+    zh = summary.lang == "zh"
+    changes = summary.changes or {}
+    previous = changes.get("previous")
+    word = label(f"previous_{summary.period.kind if summary.period else 'range'}", summary.lang)
+    parts = []
+    for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "solved_rate"):
+        value = percent(totals[key])
+        if previous is not None and previous["before"]["totals"][key] is not None:
+            before = percent(previous["before"]["totals"][key])
+            change = change_text(key, previous["totals"][key], summary.lang)
+            value += f"（{word} {before}，{change}）" if zh else f" ({word} {before}, {change})"
+        parts.append(f"{label(key, summary.lang)} {value}")
+    received = []
+    for name, word_key in (("previous", "r_previous_change"), ("year_ago", "r_year_ago_change")):
+        if changes.get(name) is not None:
+            received.append(f"{doc.t(word_key)} {change_text('received', changes[name]['totals']['received'], doc.lang)}")
+    if zh:
+        text = (f"本期受理 {totals['received']} 件" + (f"（{'，'.join(received)}）" if received else "")
+                + f"，上期结转 {totals['carried_over']} 件（截至统计时已办结 {totals['carried_over_resolved']} 件，"
+                f"超期未办结 {totals['carried_over_overdue']} 件）。" + "，".join(parts) + "。")
+    else:
+        text = (f"{totals['received']} cases were received in the period" + (f" ({', '.join(received)})" if received
+                                                                            else "")
+                + f", and {totals['carried_over']} were carried over from before it "
+                f"({totals['carried_over_resolved']} resolved by as-of, {totals['carried_over_overdue']} open past "
+                f"their deadline). " + "; ".join(parts) + ".")
+    doc.para(text)
+    header = [doc.t("r_metric"), doc.t("r_current"), doc.t("r_previous"), doc.t("r_previous_change"),
+              doc.t("r_year_ago"), doc.t("r_year_ago_change"), doc.t("r_year_to_date")]
+    rows = [[doc.t(key), display_value(key, totals[key])] + _comparison_cells(summary, key)
+            for key in ("received", "resolved", "overdue", "direct") + KPI_KEYS + ("direct_rate", "score")]
+    doc.table(header, rows)
+
+
 def _report_overview(doc: _Doc, summary: Summary) -> None:
     totals = summary.totals
     zh = summary.lang == "zh"
@@ -5612,6 +5788,8 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
                  [Span(text + " "), Span(f"Targets missed: {names}.", "bold")])
     else:
         doc.para(text)
+    if summary.compare is not None:
+        _report_period_overview(doc, summary)
     targets = dict(summary.ledger.policy.targets)
     rows = []
     for key in KPI_KEYS:
@@ -5632,13 +5810,18 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
     units = summary.groups["unit"]
     keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
 
+    previous = (summary.changes or {}).get("previous")
+
     def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
         warning = Span(f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue", "warn") \
             if entry["overdue"] else ""
-        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys] + [warning]
-        return ([str(entry["rank"])] if with_rank else []) + cells
+        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
+        if previous is not None:  # with --period: the score's change on the previous period
+            cells.append(change_text("score", previous["groups"]["unit"][entry["name"]]["score"], doc.lang))
+        return ([str(entry["rank"])] if with_rank else []) + cells + [warning]
 
-    header = [doc.t("unit")] + [doc.t(k) for k in keys] + [doc.t("r_warning")]
+    header = [doc.t("unit")] + [doc.t(k) for k in keys] + \
+        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else []) + [doc.t("r_warning")]
     ranked = [e for e in units if e["rank"] is not None]
     rest = [e for e in units if e["rank"] is None]
     if ranked:
@@ -5648,6 +5831,39 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
         doc.table(header, [row(e, False) for e in rest])
     if not units:
         doc.para(doc.t("r_none"))
+        return
+    _report_types_and_rolls(doc, summary)
+
+
+def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
+    """Rankings within each unit type, 红榜 and 黑榜, and the units below each target."""
+    units = summary.groups["unit"]
+    keys = ("score", "completion_rate", "satisfaction_rate")
+    types = list(dict.fromkeys(u["type"] for u in units if u["type"] is not None and u["type_rank"] is not None))
+    if len(types) > 1:  # one type only: its ranking is the ranking above
+        for unit_type in types:
+            doc.para(Span(doc.t("r_type_ranking", type=label(unit_type, doc.lang)), "bold"))
+            members = sorted((u for u in units if u["type"] == unit_type and u["type_rank"] is not None),
+                             key=lambda u: u["type_rank"])
+            doc.table([doc.t("type_rank"), doc.t("unit")] + [doc.t(k) for k in keys],
+                      [[str(u["type_rank"]), u["name"]] + [display_value(k, u[k]) for k in keys] for u in members],
+                      numeric_from=2)
+    best, worst = summary.extras["honour_roll"]
+    for title, entries in (("r_red", best), ("r_black", worst)):
+        if entries:
+            doc.para(Span(doc.t(title), "bold"))
+            doc.table([doc.t("rank"), doc.t("unit")] + [doc.t(k) for k in keys],
+                      [[str(u["rank"]), u["name"]] + [display_value(k, u[k]) for k in keys] for u in entries],
+                      numeric_from=2)
+    targets = dict(summary.ledger.policy.targets)
+    separator = "、" if doc.lang == "zh" else ", "
+    for key, names in summary.extras["below_targets"].items():
+        target = ("≤ " if key in LOWER_IS_BETTER else "") + percent(targets[key])
+        if names:
+            doc.para(doc.t("r_below_target", metric=doc.t(key), target=target, n=len(names),
+                           names=separator.join(names)))
+        else:
+            doc.para(doc.t("r_below_none", metric=doc.t(key), target=target))
 
 
 def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
@@ -5677,6 +5893,37 @@ def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
                 doc.para(Span(doc.t("r_hot"), "bold"))
                 doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
                           [[major, minor, str(n)] for n, major, minor in hot], numeric_from=2)
+
+
+def _report_period_breakdowns(doc: _Doc, summary: Summary) -> None:
+    """With --period: requests by nature (kind) and categories, with their change; the fastest-rising."""
+    if summary.compare is None:
+        return
+    total = summary.totals["received"]
+    changes = summary.changes or {}
+    for grouping, section in (("kind", "r_kinds"), ("category", "r_changes")):
+        doc.section(doc.t(section))
+        entries = summary.groups[grouping]
+        if not entries:
+            doc.para(doc.t("r_none"))
+            continue
+        header = [doc.t(grouping), doc.t("received"), doc.t("r_share"), doc.t("r_previous"),
+                  doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change")]
+        doc.table(header, [[group_display_name(grouping, e["name"], doc.lang), str(e["received"]),
+                            percent(ratio(e["received"], total))]
+                           + _comparison_cells(summary, "received", (grouping, e["name"]))[:4] for e in entries])
+        previous = changes.get("previous")
+        if grouping == "category" and previous is not None:
+            rising = sorted(((c["received"], e["name"]) for e in entries
+                             if (c := previous["groups"]["category"][e["name"]])["received"] is not None
+                             and c["received"] > 0), key=lambda x: (-x[0], x[1]))[:3]
+            if rising:
+                separator = "、" if doc.lang == "zh" else ", "
+                doc.para([Span(doc.t("r_rising"), "bold"), Span("：" if doc.lang == "zh" else ": "),
+                          Span(separator.join(f"{name}（{change_text('received', change, doc.lang)}）"
+                                              if doc.lang == "zh" else
+                                              f"{name} ({change_text('received', change, doc.lang)})"
+                                              for change, name in rising))])
 
 
 def _report_lists(doc: _Doc, summary: Summary) -> None:
