@@ -5638,7 +5638,7 @@ def render_report(summary: Summary) -> str:
 def _policy_text(policy: Policy, lang: str) -> str:
     zh = lang == "zh"
     days = dict(policy.resolve_days)
-    unit = label(policy.calendar, lang)
+    unit = label("workdays" if policy.calendar == "workdays_cn" else policy.calendar, lang)
 
     def limit(n: int) -> str:  # '3 工作日', '1 working day', '3 working days'
         return f"{n} {unit[:-1] if not zh and n == 1 else unit}"
@@ -5651,7 +5651,13 @@ def _policy_text(policy: Policy, lang: str) -> str:
     if policy.category_resolve_days:
         parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
             f"{k} {limit(n)}" for k, n in policy.category_resolve_days))
-    if policy.calendar in ("workdays", "workdays_cn"):
+    if policy.calendar == "workdays_cn":
+        parts.append(("工作日按国务院节假日和调休安排" if zh else "working days by the State Council's holidays and "
+                      "make-up workdays")
+                     + ((f"，另加节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
+                         f", plus {len(policy.holidays)} holidays and {len(policy.makeup_workdays)} make-up working days")
+                        if policy.holidays or policy.makeup_workdays else ""))
+    elif policy.calendar == "workdays":
         parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
                       f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
     weights = ("、" if zh else ", ").join(f"{label(k, lang)} {Decimal(v.numerator) / Decimal(v.denominator):g}"

@@ -17,6 +17,14 @@ OUTPUTS = {
     "report.md": ("report",),
 }
 CASES = [(example, lang, suffix) for example in EXAMPLES for lang in ("zh", "en") for suffix in OUTPUTS]
+# the 15-month example also briefs one month with its comparisons (--period)
+PERIOD_EXAMPLE = ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"
+PERIOD_OUTPUTS = {
+    "2024-03.table.txt": ("summary", "--period", "2024-03"),
+    "2024-03.report.md": ("report", "--period", "2024-03"),
+    "2024-03.json": ("summary", "--period", "2024-03", "--format", "json"),
+}
+PERIOD_CASES = [(lang, suffix) for lang in ("zh", "en") for suffix in PERIOD_OUTPUTS]
 
 
 @pytest.mark.parametrize("example,lang,suffix", CASES,
@@ -29,6 +37,17 @@ def test_golden(example, lang, suffix):
     golden = GOLDEN / f"{example.stem}.{lang}.{suffix}"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(result.stdout.encode("utf-8"))
+    assert result.stdout.encode("utf-8") == golden.read_bytes()
+
+
+@pytest.mark.parametrize("lang,suffix", PERIOD_CASES, ids=[f"{lang}-{s}" for lang, s in PERIOD_CASES])
+def test_period_golden(lang, suffix):
+    os.chdir(ROOT)
+    result = run_cli(*PERIOD_OUTPUTS[suffix], str(PERIOD_EXAMPLE.relative_to(ROOT)), "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    golden = GOLDEN / f"{PERIOD_EXAMPLE.stem}.{lang}.{suffix}"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_bytes(result.stdout.encode("utf-8"))
     assert result.stdout.encode("utf-8") == golden.read_bytes()
 
