@@ -2650,10 +2650,10 @@ class Reject:
 
 @dataclasses.dataclass
 class ImportResult:
-    """What an import made: the ledger text, the rejects and the counts."""
+    """What an import made: the ledger (in a temporary file), the rejects and the counts."""
 
     export: str
-    ledger_text: str
+    spool: Any  # an unnamed temporary file holding the ledger's UTF-8 bytes, from its start
     header: list[str]
     rejects: list[Reject]
     read: int = 0
@@ -2661,6 +2661,19 @@ class ImportResult:
     skipped_blank: int = 0
     skipped_where: int = 0
     skipped_duplicate: int = 0
+
+    def ledger_bytes(self) -> bytes:
+        """The whole ledger written (for -o or standard output)."""
+        self.spool.seek(0)
+        return self.spool.read()
+
+    @property
+    def ledger_text(self) -> str:
+        return self.ledger_bytes().decode("utf-8")
+
+    def source(self, index: int) -> Source:
+        """The ledger as a source, read like a spooled stream."""
+        return Source(self.export, index, None, self.spool)
 
     @property
     def skipped(self) -> int:
@@ -3070,9 +3083,12 @@ class RowBuilder:
         self.source_tz = import_map.timezone or ledger_tz
         self.date1904 = date1904
         self.lang = lang
-        # per rule, once: where its value goes and how a cell becomes it
-        self.plan = [(rule, *rule.field.partition(".")[::2], IMPORT_FIELDS.get(rule.field, "text"))
+        # per rule, once: where its value goes, how a cell becomes it, and the
+        # position of its one column when it is a plain column (the common case)
+        self.plan = [(rule, *rule.field.partition(".")[::2], IMPORT_FIELDS.get(rule.field, "text"),
+                      self.index[rule.columns[0]] if rule.how == "column" else None)
                      for rule in import_map.rules]
+        self.same_zone = self.source_tz == ledger_tz
 
     def cell(self, row: list[Any], column: str) -> Any:
         position = self.index[column]
@@ -3088,8 +3104,30 @@ class RowBuilder:
         case: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
-        for rule, head, rest, kind in self.plan:
-            value = self._value(rule, row, kind)
+        width = len(row)
+        for rule, head, rest, kind, position in self.plan:
+            if position is None:
+                value = self._value(rule, row, kind)
+            else:
+                # INFO: the hot path of an import: a plain column, in line
+                raw = row[position] if position < width else None
+                cls = raw.__class__
+                if cls is str:
+                    raw = raw.strip()
+                    if raw and not unicodedata.is_normalized("NFC", raw):
+                        raw = unicodedata.normalize("NFC", raw)
+                    if not raw:
+                        raw = None
+                if raw is None:
+                    value = rule.default
+                elif cls is dt.datetime and kind == "time" and self.same_zone and rule.values is None \
+                        and MIN_YEAR <= raw.year <= MAX_YEAR and raw.tzinfo is None:
+                    value = (f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d} "
+                             f"{raw.hour:02d}:{raw.minute:02d}:{raw.second:02d}")
+                elif cls is str and kind == "text" and rule.values is None and rule.split is None:
+                    value = raw
+                else:
+                    value = self._convert_checked(rule, kind, raw, rule.columns[0])
             if value is None:
                 continue
             if head == "extra":
@@ -3137,6 +3175,9 @@ class RowBuilder:
             raw = self.cell(row, column)
         if raw is None:
             return rule.default
+        return self._convert_checked(rule, kind, raw, column)
+
+    def _convert_checked(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
         try:
             return self._convert(rule, kind, raw, column)
         except ValueError as error:
@@ -3220,6 +3261,8 @@ def yaml_quoted(text: str) -> str:
 
 def yaml_scalar(value: Any) -> str:
     """A value as YAML text that our loader reads back as the same value."""
+    if value.__class__ is str:  # the common case first
+        return value if value in _ENUM_WORDS else yaml_quoted(value)
     if value is None:
         return "null"
     if value is True:
@@ -3234,6 +3277,7 @@ def yaml_scalar(value: Any) -> str:
     return text if text in _ENUM_WORDS else yaml_quoted(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def yaml_key(key: Any) -> str:
     key = str(key)
     return key if _PLAIN_KEY_RE.match(key) and key not in _TYPED_WORDS else yaml_scalar(key)
@@ -3298,9 +3342,13 @@ def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
     sheets = open_export(path, import_map, lang)
     sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
     builder = RowBuilder(import_map, header, ledger_tz, sheet.date1904, lang)
-    result = ImportResult(path, "", header, [])
-    written: dict[str, tuple[str, int]] = {}  # id -> (its case text, the row it came from)
-    kept: list[str] = []
+    # INFO: the ledger goes to a temporary file as it is made, and an id keeps only a
+    # digest of its case, so memory does not hold every case twice over
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the result owns it
+    out = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
+    out.write(header_text)
+    result = ImportResult(path, spool, header, [])
+    written: dict[str, tuple[bytes, int]] = {}  # id -> (digest of its case text, the row it came from)
     skip = [(builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
     id_column = _id_column(import_map)
     fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
@@ -3325,9 +3373,10 @@ def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
             reject(number, error.column, str(error), row)
             continue
         text = case_yaml(case)
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
         case_id = case["id"]
         if case_id in written:
-            if written[case_id][0] == text:
+            if written[case_id][0] == digest:
                 result.skipped_duplicate += 1
             else:
                 reject(number, id_column,
@@ -3337,10 +3386,15 @@ def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
         if problem is not None:
             reject(number, fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
             continue
-        written[case_id] = (text, number)
-        kept.append(text)
-    result.written = len(kept)
-    result.ledger_text = header_text + ("cases:\n" + "".join(kept) if kept else "cases: []\n")
+        written[case_id] = (digest, number)
+        if not result.written:
+            out.write("cases:\n")
+        out.write(text)
+        result.written += 1
+    if not result.written:
+        out.write("cases: []\n")
+    out.flush()
+    out.detach()  # the bytes stay in `spool`, which the result owns
     result.rejects.sort(key=lambda r: r.row)
     return result
 
@@ -6612,7 +6666,7 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
         assert import_map is not None
         result = import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
-        sources.append(source_of_text(name, index, result.ledger_text))
+        sources.append(result.source(index))
     return sources
 
 
@@ -7068,7 +7122,7 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
         write_output(rejects_path, render_rejects_csv(result, lang), inputs)
         say(msg("rejects_written", lang, path=rejects_path))
     if output is not None:
-        write_output(output, result.ledger_text, inputs)
+        write_output(output, result.ledger_bytes(), inputs)
         say(msg("import_written", lang, path=output))
     else:
         emit(result.ledger_text)
