@@ -2439,6 +2439,8 @@ class Tally:
         self.caller_names = array.array("i")
         self.caller_bits = array.array("i")
         self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
+        # (unit, major, channel, kind) -> their numbers: bounded by groups, not cases
+        self.name_numbers: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
         # signals: per unit, resolution times (seconds from CLOSURE_BASE) and counts of cases
         self.closures: dict[str, array.array] = {}
         self.instant_visits: Counter[str] = Counter()
@@ -2489,7 +2491,18 @@ class Tally:
             by_bits[bits] = by_bits.get(bits, 0) + 1
         if status == "resolved":
             resolved = times["resolved"]
-            self._add_closure(data, check, names[0], resolved)
+            closures = self.closures.get(names[0])
+            if closures is None:
+                closures = self.closures[names[0]] = array.array("i")
+            try:
+                closures.append(resolved - CLOSURE_BASE)
+            except OverflowError:  # beyond 1932-2068: 8 bytes from now on
+                closures = self.closures[names[0]] = array.array("q", closures)
+                closures.append(resolved - CLOSURE_BASE)
+            visit_times = check.visit_times
+            # the common case, every visit at least min_visit_minutes after resolution, costs one min()
+            if visit_times and min(visit_times) < resolved + self.min_visit_seconds:
+                self._check_visits(data["visits"], visit_times, names[0], resolved)
             duration = resolved - received
             for durations, name in zip(self.durations, names):
                 kept = durations.get(name)
@@ -2537,27 +2550,20 @@ class Tally:
             key = self.long_callers.setdefault(text, -len(self.long_callers) - 1)
         self.caller_keys.append(key)
         self.caller_received.append(received)
-        number = self._number
-        self.caller_names.extend((number(names[0]), number(names[1]), number(names[2]), number(names[3])))
+        numbers = self.name_numbers.get(names)
+        if numbers is None:
+            number = self._number
+            numbers = self.name_numbers[names] = (number(names[0]), number(names[1]), number(names[2]),
+                                                  number(names[3]))
+        self.caller_names.extend(numbers)
         self.caller_bits.append(bits)
 
-    def _add_closure(self, data: dict[str, Any], check: CaseCheck, unit: str, resolved: int) -> None:
-        """Keep a resolution time for bulk closures, and note visits too soon or too early."""
-        kept = self.closures.get(unit)
-        if kept is None:
-            kept = self.closures[unit] = array.array("i")
-        try:
-            kept.append(resolved - CLOSURE_BASE)
-        except OverflowError:  # beyond 1932-2068: 8 bytes from now on
-            kept = self.closures[unit] = array.array("q", kept)
-            kept.append(resolved - CLOSURE_BASE)
-        visit_times = check.visit_times
-        if not visit_times:
-            return
+    def _check_visits(self, visits: list[dict[str, Any]], visit_times: list[int], unit: str, resolved: int) -> None:
+        """Note a resolved case's visits dated before its resolution, or satisfied too soon after it."""
         if min(visit_times) < resolved:
             self.visits_before_resolved[unit] += 1
         soon = resolved + self.min_visit_seconds
-        for moment, visit in zip(visit_times, data["visits"]):
+        for moment, visit in zip(visit_times, visits):
             if resolved <= moment < soon and visit["satisfaction"] in _SATISFACTION_BITS:
                 self.instant_visits[unit] += 1
                 break
