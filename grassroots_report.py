@@ -2039,6 +2039,12 @@ _BACKLOG, _BACKLOG_RESOLVED, _ESCALATED, _RETURNED = BIT["backlog"], BIT["backlo
     BIT["escalated"], BIT["returned"]
 
 
+# What a caller case keeps of its bits for the repeats' 满意率: the 3 that matter, as 1, 2, 4 in one byte.
+_ANSWER_BITS = _SATISFACTION_BASE | BIT["satisfied"] | BIT["basically_satisfied"]
+_ANSWERS = {_SATISFACTION_BASE: 1, _SATISFACTION_BASE | BIT["satisfied"]: 3,
+            _SATISFACTION_BASE | BIT["basically_satisfied"]: 5}
+
+
 def decode_bits(bits: int) -> list[str]:
     """The base counters a case with these bits adds 1 to."""
     return [key for key, bit in BIT.items() if bits & bit]
@@ -2256,6 +2262,7 @@ class TextList:
 
 
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
+REPEAT_BUCKET = 4096  # caller cases sorted at a time, on average, when repeats are found
 CLOSURE_BASE = 946_684_800  # 2000-01-01 UTC: resolution times are kept as 4-byte seconds from it
 
 
@@ -2432,15 +2439,17 @@ class Tally:
         self.agreement_amount: Decimal | None = None  # the sum, None when no agreement names one
         self.latest: int | None = None
         # cases with a caller, not withdrawn (for repeats, found at the end
-        # since cases come in any order): caller key, received, the four
-        # name numbers (unit, major category, channel, kind) and the bits
+        # since cases come in any order): caller key, received, the number
+        # of its (unit, major category, channel, kind), and its answer for
+        # the repeats' 满意率 (_SATISFACTION_BASE etc. as 1, 2 and 4)
         self.caller_keys = array.array("q")
         self.caller_received = array.array("q")
-        self.caller_names = array.array("i")
-        self.caller_bits = array.array("i")
+        self.caller_profiles = array.array("i")
+        self.caller_answers = array.array("B")
         self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
-        # (unit, major, channel, kind) -> their numbers: bounded by groups, not cases
-        self.name_numbers: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
+        # the (unit, major, channel, kind) of caller cases, numbered: bounded by groups
+        self.profile_numbers: dict[tuple[str, str, str, str], int] = {}
+        self.profiles: list[tuple[str, str, str, str]] = []
         # signals: per unit, resolution times (seconds from CLOSURE_BASE) and counts of cases
         self.closures: dict[str, array.array] = {}
         self.instant_visits: Counter[str] = Counter()
@@ -2550,13 +2559,12 @@ class Tally:
             key = self.long_callers.setdefault(text, -len(self.long_callers) - 1)
         self.caller_keys.append(key)
         self.caller_received.append(received)
-        numbers = self.name_numbers.get(names)
-        if numbers is None:
-            number = self._number
-            numbers = self.name_numbers[names] = (number(names[0]), number(names[1]), number(names[2]),
-                                                  number(names[3]))
-        self.caller_names.extend(numbers)
-        self.caller_bits.append(bits)
+        profile = self.profile_numbers.get(names)
+        if profile is None:
+            profile = self.profile_numbers[names] = len(self.profiles)
+            self.profiles.append(names)
+        self.caller_profiles.append(profile)
+        self.caller_answers.append(_ANSWERS.get(bits & _ANSWER_BITS, 0))
 
     def _check_visits(self, visits: list[dict[str, Any]], visit_times: list[int], unit: str, resolved: int) -> None:
         """Note a resolved case's visits dated before its resolution, or satisfied too soon after it."""
@@ -2653,53 +2661,66 @@ class Tally:
 
         A case is a repeat when the caller's previous case in the same major
         category (by received time; equal times in input order) was received
-        at most repeat_days before it.  INFO: one sort of the kept cases by
-        (caller, major category, received, position), packed into one int
-        each, then one scan: the only list ever made has an int a caller case.
+        at most repeat_days before it.  INFO: the kept cases are split by
+        caller into buckets of about REPEAT_BUCKET cases (4 bytes a case);
+        each bucket is sorted by (caller, major category, received, position),
+        packed into one int a case, and scanned once.  So the only lists made
+        hold one bucket, not every caller case.
         """
         if self._repeats is not None:
             return self._repeats
         found = Repeats(by_group=[Counter() for _ in GROUPINGS], total=0, satisfaction_rate=None, callers=[])
-        keys, received, names, bits_of = self.caller_keys, self.caller_received, self.caller_names, self.caller_bits
+        keys, received, profile_of = self.caller_keys, self.caller_received, self.caller_profiles
+        profiles = self.profiles
         count = len(keys)
         if count:
+            major_numbers: dict[str, int] = {}
+            major_of = [major_numbers.setdefault(profile[1], len(major_numbers)) for profile in profiles]
+            major_bits = max(len(major_numbers), 1).bit_length()
             low = min(received)
             span_bits = max(max(received) - low, 1).bit_length()
             index_bits = count.bit_length()
-            major_bits = max(len(self.names), 1).bit_length()
             # the key may be negative (a long caller): offset it so the packing stays in order
             key_low = min(keys)
-            packed = sorted(
-                ((((key - key_low) << major_bits | names[4 * i + 1]) << span_bits | (moment - low)) << index_bits) | i
-                for i, (key, moment) in enumerate(zip(keys, received)))
+            bucket_count = max(1, count // REPEAT_BUCKET)
+            buckets = [array.array("i") for _ in range(bucket_count)]
+            for i, key in enumerate(keys):
+                buckets[key % bucket_count].append(i)
             window = self.policy.repeat_days * SECONDS_PER_DAY
             index_mask = (1 << index_bits) - 1
             span_mask = (1 << span_bits) - 1
             group_shift = span_bits + index_bits
             by_group = found.by_group
-            satisfaction = Counter()
+            satisfaction: Counter[str] = Counter()
             callers: dict[int, list[Any]] = {}  # caller key -> [repeats, cases, units, majors]
             previous_group = previous_moment = previous_index = -1
             previous_in_chain = False
-            for value in packed:
-                group = value >> group_shift
-                moment = (value >> index_bits) & span_mask
-                index = value & index_mask
-                repeat = group == previous_group and moment - previous_moment <= window
-                if repeat:
-                    found.total += 1
-                    for counter, n in zip(by_group, names[4 * index: 4 * index + 4]):
-                        counter[self.names[n]] += 1
-                    for key in decode_bits(bits_of[index]):
-                        satisfaction[key] += 1
-                    caller = callers.setdefault(keys[index], [0, 0, set(), set()])
-                    caller[0] += 1
-                    for chained in ((index,) if previous_in_chain else (previous_index, index)):
-                        caller[1] += 1
-                        caller[2].add(self.names[names[4 * chained]])
-                        caller[3].add(self.names[names[4 * chained + 1]])
-                previous_in_chain = repeat
-                previous_group, previous_moment, previous_index = group, moment, index
+            for bucket in buckets:
+                packed = sorted(((((keys[i] - key_low) << major_bits | major_of[profile_of[i]]) << span_bits
+                                  | (received[i] - low)) << index_bits) | i for i in bucket)
+                for value in packed:
+                    group = value >> group_shift
+                    moment = (value >> index_bits) & span_mask
+                    index = value & index_mask
+                    repeat = group == previous_group and moment - previous_moment <= window
+                    if repeat:
+                        found.total += 1
+                        profile = profiles[profile_of[index]]
+                        for counter, name in zip(by_group, profile):
+                            counter[name] += 1
+                        answer = self.caller_answers[index]
+                        for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
+                            if answer & bit:
+                                satisfaction[key] += 1
+                        caller = callers.setdefault(keys[index], [0, 0, set(), set()])
+                        caller[0] += 1
+                        for chained in ((index,) if previous_in_chain else (previous_index, index)):
+                            unit, major = profiles[profile_of[chained]][:2]
+                            caller[1] += 1
+                            caller[2].add(unit)
+                            caller[3].add(major)
+                    previous_in_chain = repeat
+                    previous_group, previous_moment, previous_index = group, moment, index
             weight = self.policy.basically_satisfied_weight
             found.satisfaction_rate = ratio(satisfaction["satisfied"] + weight * satisfaction["basically_satisfied"],
                                             satisfaction["satisfaction_base"])
