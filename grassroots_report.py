@@ -2318,9 +2318,10 @@ def phone_caller(text: str) -> str:
         digits = text
         plus = False
     else:
-        text = text.translate(_FULL_WIDTH)
-        plus = text.lstrip()[:1] == "+"
-        digits = _NOT_DIGIT.sub("", text)
+        plus = text.lstrip()[:1] in ("+", "＋")
+        digits = text.replace(" ", "").replace("-", "").lstrip("+")  # the next most common: 138 1234 5678
+        if not (digits.isascii() and digits.isdigit()):
+            digits = _NOT_DIGIT.sub("", text.translate(_FULL_WIDTH))
     if plus:
         if not digits.startswith("86"):
             return "+" + digits if digits else ""
