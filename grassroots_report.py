@@ -2401,8 +2401,11 @@ class Tally:
     Totals are the sum over the units.  What grows with cases: the seconds to
     resolve of each resolved case in each grouping (4 x 4 bytes, for the
     medians), and the open and dissatisfied cases that may be listed (about
-    40 bytes + the id's length each).  What only the report lists is kept
-    only for the report.
+    40 bytes + the id's length each); each resolved case's resolution time
+    (4 bytes, for bulk closures); and each case with a caller that is not
+    withdrawn (21 bytes: caller, received, profile, answer), since a repeat
+    is known only once the caller's other cases are.  What only the report
+    lists is kept only for the report.
     """
 
     def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:

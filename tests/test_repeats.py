@@ -148,17 +148,25 @@ def four_ways() -> list[dict[str, Any]]:
 
 # -- the window and the category -----------------------------------------------------
 def test_exactly_30_days_is_a_repeat_and_31_days_is_not():
-    out = summarise([
+    cases = [
         case(received="2024-03-01 10:00", requester=caller(PHONE), unit="甲街道"),
         case(received="2024-03-31 10:00", requester=caller(PHONE), unit="乙街道"),  # 30 days after: repeat
         case(received="2024-05-01 10:00", requester=caller(PHONE), unit="丙街道"),  # 31 days after: not
         case(received="2024-05-31 10:00:01", requester=caller(PHONE), unit="丁街道"),  # 30 days + 1 s: not
-    ])
+    ]
+    out = summarise(cases)
     assert out["totals"]["repeats"] == 1
     assert [(e["name"], e["repeats"]) for e in sorted(out["groups"]["unit"], key=lambda e: e["name"])] == \
         [("丁街道", 0), ("丙街道", 0), ("乙街道", 1), ("甲街道", 0)]
     assert out["repeat_callers"] == [{"caller": MASKED, "cases": 2, "repeats": 1, "units": ["乙街道", "甲街道"],
                                       "categories": ["城乡建设"]}]
+    zh = section(report(cases, "zh"), "重复诉求")
+    assert "本期重复诉求 1 件（同一诉求人 30 天内就同一大类再次反映），重复诉求率 25.00%；重复诉求的满意率 —。" in zh
+    assert "| 乙街道 | 1 | 100.00% |" in zh and "丙街道" not in zh.split("**")[0]
+    assert f"| {MASKED_MD} | 乙街道、甲街道 | 城乡建设 | 1 | 2 |" in zh
+    en = section(report(cases, "en"), "Repeat requests")
+    assert ": 1, repeat rate 25.00%; satisfaction of the repeat cases —." in en
+    assert f"| {MASKED_MD} | 乙街道, 甲街道 | 城乡建设 | 1 | 2 |" in en
 
 
 def test_repeat_days_policy():
@@ -183,9 +191,10 @@ def test_the_same_caller_in_another_category_is_not_a_repeat():
     ])
     assert (out["totals"]["repeats"], out["totals"]["repeat_rate"]) == (0, 0.0)
     assert out["repeat_callers"] == []
-    assert "重复诉求" not in report([case(received="2024-03-01 10:00", requester=caller(PHONE)),
-                                 case(received="2024-03-02 10:00", requester=caller(PHONE),
-                                      category="城市管理/占道经营")], "zh")
+    two = [case(received="2024-03-01 10:00", requester=caller(PHONE)),
+           case(received="2024-03-02 10:00", requester=caller(PHONE), category="城市管理/占道经营")]
+    assert "重复诉求" not in report(two, "zh")  # no repeats: no section
+    assert "Repeat" not in report(two, "en")
 
 
 def test_out_of_order_cases_repeat_by_received_time():
@@ -198,6 +207,15 @@ def test_out_of_order_cases_repeat_by_received_time():
     assert out["totals"]["repeats"] == 2
     assert {e["name"]: e["repeats"] for e in out["groups"]["unit"]} == {"甲街道": 0, "乙街道": 1, "丙街道": 1}
     assert out["repeat_callers"][0]["cases"] == 3
+    cases = [case(received="2024-03-20 10:00", requester=caller(PHONE), unit="丙街道"),
+             case(received="2024-03-01 10:00", requester=caller(PHONE), unit="甲街道"),
+             case(received="2024-03-10 10:00", requester=caller("+86 138 1234 5678"), unit="乙街道")]
+    zh = section(report(cases, "zh"), "重复诉求")
+    assert "| 丙街道 | 1 | 100.00% |\n| 乙街道 | 1 | 100.00% |" in zh  # most first, ties by name
+    assert "甲街道 |" not in zh.split("诉求分类")[0]
+    assert f"| {MASKED_MD} | 丙街道、乙街道、甲街道 | 城乡建设 | 2 | 3 |" in zh
+    en = section(report(cases, "en"), "Repeat requests")
+    assert f"| {MASKED_MD} | 丙街道, 乙街道, 甲街道 | 城乡建设 | 2 | 3 |" in en
 
 
 def test_withdrawn_cases_neither_repeat_nor_make_repeats():
@@ -315,3 +333,17 @@ def test_no_signal_and_no_repeat_leave_the_json_lists_empty():
                           visits=[{"at": "2024-03-06 10:00", "satisfaction": "satisfied"}])])
     assert (out["signals"], out["repeat_callers"], out["totals"]["repeats"]) == ([], [], 0)
     assert list(out)[-3:] == ["repeat_callers", "signals", "warnings"]
+
+
+def test_a_foreign_number_and_an_odd_id_are_callers_too():
+    # neither fits the int keys: they go through the table of long callers
+    out = summarise([
+        case(received="2024-03-01 10:00", requester=caller("+1 202 555 0100")),
+        case(received="2024-03-02 10:00", requester=caller("+1-202-555-0100")),
+        case(received="2024-03-01 10:00", requester=caller(id_number="A1234567(8)")),
+        case(received="2024-03-02 10:00", requester=caller(id_number="a1234567(8)")),
+        case(received="2024-03-03 10:00", requester=caller("2025550100")),  # no +1: another caller
+    ])
+    assert out["totals"]["repeats"] == 2
+    assert [(c["caller"], c["cases"], c["repeats"]) for c in out["repeat_callers"]] == \
+        [("********", 2, 1), ("+120****0100", 2, 1)]  # the ID's 8 digits are too few to show any
