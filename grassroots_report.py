@@ -50,6 +50,7 @@ import io
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import sys
@@ -2366,13 +2367,14 @@ def bursts(times: list[int], least: int, window: int) -> Iterator[tuple[int, int
     start = end = -1  # the burst being built, as indexes into times
     last = 0
     count = len(times)
-    for first in range(count - least + 1):
+    # INFO: the first cases of dense windows are found in C (map, compress): a
+    # unit without a burst costs no Python step a case.
+    spans = map(operator.sub, times[least - 1:], times)
+    for first in itertools.compress(itertools.count(), map(operator.le, spans, itertools.repeat(window))):
         # the furthest case within the window of this one
-        last = max(last, first)
+        last = max(last, first + least - 1)
         while last + 1 < count and times[last + 1] - times[first] <= window:
             last += 1
-        if last - first + 1 < least:
-            continue
         if start >= 0 and first <= end:
             end = last
         else:
@@ -2697,34 +2699,36 @@ class Tally:
             by_group = found.by_group
             satisfaction: Counter[str] = Counter()
             callers: dict[int, list[Any]] = {}  # caller key -> [repeats, cases, units, majors]
-            previous_group = previous_moment = previous_index = -1
-            previous_in_chain = False
             for bucket in buckets:
                 packed = sorted(((((keys[i] - key_low) << major_bits | major_of[profile_of[i]]) << span_bits
                                   | (received[i] - low)) << index_bits) | i for i in bucket)
-                for value in packed:
-                    group = value >> group_shift
-                    moment = (value >> index_bits) & span_mask
-                    index = value & index_mask
-                    repeat = group == previous_group and moment - previous_moment <= window
-                    if repeat:
-                        found.total += 1
-                        profile = profiles[profile_of[index]]
-                        for counter, name in zip(by_group, profile):
-                            counter[name] += 1
-                        answer = self.caller_answers[index]
-                        for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
-                            if answer & bit:
-                                satisfaction[key] += 1
-                        caller = callers.setdefault(keys[index], [0, 0, set(), set()])
-                        caller[0] += 1
-                        for chained in ((index,) if previous_in_chain else (previous_index, index)):
-                            unit, major = profiles[profile_of[chained]][:2]
-                            caller[1] += 1
-                            caller[2].add(unit)
-                            caller[3].add(major)
-                    previous_in_chain = repeat
-                    previous_group, previous_moment, previous_index = group, moment, index
+                # INFO: most callers call once; so the places whose (caller, major)
+                # equals the one before are found in C (map, compress), and only
+                # those are looked at here.
+                groups = list(map(operator.rshift, packed, itertools.repeat(group_shift, len(packed))))
+                last_repeat = -2
+                for k in itertools.compress(range(1, len(packed)), map(operator.eq, groups[1:], groups)):
+                    value, before = packed[k], packed[k - 1]
+                    if ((value >> index_bits) & span_mask) - ((before >> index_bits) & span_mask) > window:
+                        continue
+                    index, previous_index = value & index_mask, before & index_mask
+                    found.total += 1
+                    profile = profiles[profile_of[index]]
+                    for counter, name in zip(by_group, profile):
+                        counter[name] += 1
+                    answer = self.caller_answers[index]
+                    for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
+                        if answer & bit:
+                            satisfaction[key] += 1
+                    caller = callers.setdefault(keys[index], [0, 0, set(), set()])
+                    caller[0] += 1
+                    # the case repeated is counted once, however many repeat it
+                    for chained in ((index,) if last_repeat == k - 1 else (previous_index, index)):
+                        unit, major = profiles[profile_of[chained]][:2]
+                        caller[1] += 1
+                        caller[2].add(unit)
+                        caller[3].add(major)
+                    last_repeat = k
             weight = self.policy.basically_satisfied_weight
             found.satisfaction_rate = ratio(satisfaction["satisfied"] + weight * satisfaction["basically_satisfied"],
                                             satisfaction["satisfaction_base"])

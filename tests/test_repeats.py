@@ -347,3 +347,32 @@ def test_a_foreign_number_and_an_odd_id_are_callers_too():
     assert out["totals"]["repeats"] == 2
     assert [(c["caller"], c["cases"], c["repeats"]) for c in out["repeat_callers"]] == \
         [("********", 2, 1), ("+120****0100", 2, 1)]  # the ID's 8 digits are too few to show any
+
+
+def brute_force_bursts(times: list[int], least: int, window: int) -> list[tuple[int, int, int]]:
+    """The definition of the README, step by step: every dense window, chained while they share a case."""
+    windows = []
+    for first in range(len(times)):
+        last = max(i for i in range(first, len(times)) if times[i] - times[first] <= window)
+        if last - first + 1 >= least:
+            windows.append([first, last])
+    chained: list[list[int]] = []
+    for first, last in windows:
+        if chained and first <= chained[-1][1]:
+            chained[-1][1] = max(chained[-1][1], last)
+        else:
+            chained.append([first, last])
+    return [(times[first], times[last], last - first + 1) for first, last in chained]
+
+
+def test_bursts_follow_their_definition_on_random_times():
+    import random
+
+    rng = random.Random(15)
+    for _trial in range(2000):
+        times = sorted(rng.randint(0, 3000) for _ in range(rng.randint(0, 60)))
+        least, window = rng.randint(2, 8), rng.randint(0, 400)
+        assert list(gr.bursts(times, least, window)) == brute_force_bursts(times, least, window), \
+            (times, least, window)
+    # one case read by hand: 3 within 10 s, a gap, then 2 (too few)
+    assert list(gr.bursts([0, 5, 10, 100, 105], 3, 10)) == [(0, 10, 3)]
