@@ -61,6 +61,7 @@ import io
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import signal
@@ -120,7 +121,7 @@ GROUPINGS = ("unit", "category", "channel", "kind")
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
     "satisfaction_rate", "solved_rate", "mediation_success_rate",
-    "backlog_cleared_rate", "return_rate", "direct_rate",
+    "backlog_cleared_rate", "return_rate", "direct_rate", "repeat_rate",
 )
 # Every metric, in the order of SPEC.md; this is the order of JSON and CSV.
 METRIC_KEYS = (
@@ -130,11 +131,13 @@ METRIC_KEYS = (
     "mediations", "mediation_agreements", "mediation_success_rate",
     "backlog", "backlog_resolved", "backlog_cleared_rate", "escalated",
     "returned", "return_rate", "median_hours_to_resolve", "score",
-    "penalty_points", "direct", "direct_rate",
+    "penalty_points", "direct", "direct_rate", "repeats", "repeat_rate",
 )
-# INFO: a higher return rate is worse; targets on it are maxima and the score
-# counts 1 - return_rate, so that a higher score is always better.
-LOWER_IS_BETTER = frozenset({"return_rate"})
+# INFO: a higher return or repeat rate is worse; targets on them are maxima and
+# the score counts 1 - rate, so that a higher score is always better.
+LOWER_IS_BETTER = frozenset({"return_rate", "repeat_rate"})
+SIGNAL_KINDS = ("bulk_closure", "instant_visit", "visit_before_resolved")
+MAX_REPEAT_CALLERS = 20
 
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
@@ -181,6 +184,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "type_rank": ("类别内排名", "Rank in type"),
     "score": ("综合得分", "Score"),
     "penalty_points": ("扣分", "Penalty"),
+    "repeats": ("重复诉求", "Repeats"),
+    "repeat_rate": ("重复诉求率", "Repeat rate"),
     "rank": ("排名", "Rank"),
     "name": ("名称", "Name"),
     "total": ("合计", "Total"),
@@ -301,6 +306,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_location": ("地点", "Location"),
     "r_visit": ("回访", "Follow-up"),
     "r_lead": ("牵头部门", "Lead department"),
+    "r_repeats": ("重复诉求", "Repeat requests"),
+    "r_repeats_text": ("本期重复诉求 {repeats} 件（同一诉求人 {days} 天内就同一大类再次反映），重复诉求率 {rate}；"
+                       "重复诉求的满意率 {satisfaction}。",
+                       "Repeat requests (the same caller on the same major category within {days} days): {repeats}, "
+                       "repeat rate {rate}; satisfaction of the repeat cases {satisfaction}."),
+    "r_repeat_callers": ("重复诉求较多的诉求人", "Callers with the most repeats"),
+    "r_caller": ("诉求人", "Caller"),
+    "r_caller_cases": ("相关件数", "Cases"),
+    "r_units": ("承办单位", "Units"),
+    "r_categories_of": ("诉求分类", "Categories"),
+    "r_signals": ("以下数据建议核实（不是错误，也不代表存在问题）：",
+                  "These figures are worth a look (not errors, and not proof of a problem):"),
+    "s_bulk_closure": ("{unit} {start}–{end} 集中办结 {cases} 件（{minutes} 分钟内办结不少于 {threshold} 件），请核实办理过程。",
+                       "{unit} resolved {cases} cases from {start} to {end} (at least {threshold} within {minutes} "
+                       "minutes): please check how they were handled."),
+    "s_instant_visit": ("{unit}有 {cases} 件在办结后不到 {minutes} 分钟即记录满意回访，请核实回访是否实际进行。",
+                        "{unit}: a satisfied follow-up recorded less than {minutes} minutes after resolution, on "
+                        "{cases} of its cases: please check that the follow-ups took place."),
+    "s_visit_before_resolved": ("{unit}有 {cases} 件的回访时间早于办结时间，请核对回访和办结时间。",
+                                "{unit}: a follow-up dated before resolution, on {cases} of its cases: please "
+                                "check both times."),
 }
 
 
@@ -589,6 +615,10 @@ class Policy:
     penalty_per_overdue: Fraction = Fraction(1)
     month_start_day: int = 1  # assessment months run from this day (19: the 19th to the 18th)
     honour_roll: int = 3  # units on the 红榜 and on the 黑榜
+    repeat_days: int = 30
+    bulk_closure_cases: int = 20
+    bulk_closure_minutes: Fraction = Fraction(10)
+    min_visit_minutes: Fraction = Fraction(10)
 
 
 @dataclasses.dataclass
@@ -646,6 +676,10 @@ class Summary:
     # with --period: the change against previous and year_ago (compute_changes)
     changes: dict[str, dict[str, Any] | None] | None = None
     period: Period | None = None  # with --period: the period briefed
+    # the callers with the most repeats, masked: {"caller", "cases", "repeats", "units", "categories"}
+    repeat_callers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # data to look at: {"kind", "unit", ...} (see Tally.signals)
+    signals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 # =============================================================================
@@ -2017,6 +2051,7 @@ def build_policy(data: Any) -> Policy:
     resolve_days = dict(DEFAULT_RESOLVE_DAYS)
     resolve_days.update(data.get("resolve_days") or {})
     weights = data.get("weights")
+    bulk = data.get("bulk_closure") or {}
     return Policy(
         timezone=tz_text,
         tz_seconds=tz_seconds,
@@ -2034,6 +2069,10 @@ def build_policy(data: Any) -> Policy:
         penalty_per_overdue=_fraction(data.get("penalty_per_overdue", 1)),
         month_start_day=int(data.get("month_start_day", 1)),
         honour_roll=int(data.get("honour_roll", 3)),
+        repeat_days=int(data.get("repeat_days", 30)),
+        bulk_closure_cases=int(bulk.get("cases", 20)),
+        bulk_closure_minutes=_fraction(bulk.get("minutes", 10)),
+        min_visit_minutes=_fraction(data.get("min_visit_minutes", 10)),
     )
 
 
@@ -3735,13 +3774,14 @@ BASE_KEYS = (
     "response_in_time", "response_due", "visited", "satisfied", "basically_satisfied",
     "satisfaction_base", "solved_yes", "solved_base", "dissatisfied", "reworked",
     "mediations", "mediation_agreements", "mediation_no_agreement", "mediation_referred",
-    "backlog", "backlog_resolved", "escalated", "returned", "direct",
+    "backlog", "backlog_resolved", "escalated", "returned", "direct", "repeats",
 )
 
 
 # One bit per base counter a single case can add to (all but `overdue`, which
-# depends on as-of and is counted at the end from the kept open cases).
-BIT = {key: 1 << i for i, key in enumerate(k for k in BASE_KEYS if k != "overdue")}
+# depends on as-of and is counted at the end from the kept open cases, and
+# `repeats`, which depends on the caller's other cases and is counted at the end).
+BIT = {key: 1 << i for i, key in enumerate(k for k in BASE_KEYS if k not in ("overdue", "repeats"))}
 _RECEIVED, _WITHDRAWN, _RESOLVED, _OPEN = BIT["received"], BIT["withdrawn"], BIT["resolved"], BIT["open"]
 _ON_TIME, _LATE, _RESPONSE_DUE, _RESPONSE_IN_TIME = BIT["on_time"], BIT["late"], BIT["response_due"], \
     BIT["response_in_time"]
@@ -3754,6 +3794,12 @@ _SATISFACTION_BITS = {"satisfied": BIT["satisfied"], "basically_satisfied": BIT[
 _BACKLOG, _BACKLOG_RESOLVED, _ESCALATED, _RETURNED = BIT["backlog"], BIT["backlog_resolved"], \
     BIT["escalated"], BIT["returned"]
 _DIRECT = BIT["direct"]
+
+
+# What a caller case keeps of its bits for the repeats' 满意率: the 3 that matter, as 1, 2, 4 in one byte.
+_ANSWER_BITS = _SATISFACTION_BASE | BIT["satisfied"] | BIT["basically_satisfied"]
+_ANSWERS = {_SATISFACTION_BASE: 1, _SATISFACTION_BASE | BIT["satisfied"]: 3,
+            _SATISFACTION_BASE | BIT["basically_satisfied"]: 5}
 
 
 def decode_bits(bits: int) -> list[str]:
@@ -3927,6 +3973,7 @@ def compute_metrics(base: dict[str, int], durations: Iterable[array.array], poli
         "backlog_cleared_rate": ratio(base["backlog_resolved"], base["backlog"]),
         "return_rate": ratio(base["returned"], active),
         "direct_rate": ratio(base["direct"], active),
+        "repeat_rate": ratio(base["repeats"], active),
     }
     metrics: dict[str, Any] = {}
     for key in METRIC_KEYS:
@@ -4021,6 +4068,8 @@ class TextList:
 
 
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
+REPEAT_BUCKET = 4096  # caller cases sorted at a time, on average, when repeats are found
+CLOSURE_BASE = 946_684_800  # 2000-01-01 UTC: resolution times are kept as 4-byte seconds from it
 
 
 class ListedCases:
@@ -4054,6 +4103,110 @@ class ListedCases:
         return listed
 
 
+# -- callers (重复诉求) ------------------------------------------------------------
+# INFO: full-width digits and plus signs (Chinese input methods, Excel exports)
+# are read as their ASCII forms, so １３８… is the same caller as 138….
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋ｘＸ", "0123456789+xX")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_NOT_ID_CHAR = re.compile(r"[^0-9X]")
+# A caller key is an int: a tag digit, then the caller's digits (the tag keeps
+# leading zeros and tells phones from ID numbers): 1 a phone, 2 an ID number
+# of digits only, 3 an 18-character ID number ending in X (the X left out).
+# Keys longer than that go through a table and are negative.
+_PHONE_TAG, _ID_TAG, _ID_X_TAG = "1", "2", "3"
+_MAX_KEY_DIGITS = 18  # "1" or "2" + 17 or 18 digits stays below 2**63
+
+
+def phone_caller(text: str) -> str:
+    """The digits a phone number is compared by ('' when it has none).
+
+    Spaces, dashes, brackets and other separators are dropped, full-width
+    digits read as digits, and a Chinese country code dropped: `+86`, a
+    leading `0086`, or a leading `86` before an 11-digit mobile number.  A
+    landline written with the country code gets its trunk `0` back, so
+    `+86 632 7712345` is `06327712345`.  Another country code stays, with
+    its `+`.
+    """
+    if text.isascii() and text.isdigit():  # the common case: digits only
+        digits = text
+        plus = False
+    else:
+        plus = text.lstrip()[:1] in ("+", "＋")
+        digits = text.replace(" ", "").replace("-", "").lstrip("+")  # the next most common: 138 1234 5678
+        if not (digits.isascii() and digits.isdigit()):
+            digits = _NOT_DIGIT.sub("", text.translate(_FULL_WIDTH))
+    if plus:
+        if not digits.startswith("86"):
+            return "+" + digits if digits else ""
+        digits = digits[2:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    else:
+        return digits
+    return digits if not digits or digits[0] == "1" or digits[0] == "0" else "0" + digits
+
+
+def id_caller(text: str) -> str:
+    """An ID number as it is compared: digits and a capital X, nothing else."""
+    return _NOT_ID_CHAR.sub("", text.translate(_FULL_WIDTH).upper())
+
+
+def mask_caller(caller: str) -> str:
+    """A phone as 138****1234, an ID number as 370404********1234; never the whole number.
+
+    INFO: the same rule as the masking of free text (first 3 and last 4
+    digits of a phone, first 6 and last 4 of an ID), done here because the
+    Summary holds only masked callers.
+    """
+    is_id = caller.startswith("ID")
+    digits = caller[2:] if is_id else caller.lstrip("+")
+    head, tail = (6, 4) if is_id else (3, 4)
+    if len(digits) <= head + tail:
+        return "*" * len(digits)
+    return ("+" if caller.startswith("+") else "") + digits[:head] + "*" * (len(digits) - head - tail) + digits[-tail:]
+
+
+def bursts(times: list[int], least: int, window: int) -> Iterator[tuple[int, int, int]]:
+    """The bulk closures in sorted resolution times, as (first, last, cases).
+
+    A dense window is a run of at least `least` times whose last is at most
+    `window` seconds after its first.  A burst is a maximal chain of dense
+    windows that share a case: from the first time of the first window to
+    the last time of the last, with every case in between.
+    """
+    start = end = -1  # the burst being built, as indexes into times
+    last = 0
+    count = len(times)
+    # INFO: the first cases of dense windows are found in C (map, compress): a
+    # unit without a burst costs no Python step a case.
+    spans = map(operator.sub, times[least - 1:], times)
+    for first in itertools.compress(itertools.count(), map(operator.le, spans, itertools.repeat(window))):
+        # the furthest case within the window of this one
+        last = max(last, first + least - 1)
+        while last + 1 < count and times[last + 1] - times[first] <= window:
+            last += 1
+        if start >= 0 and first <= end:
+            end = last
+        else:
+            if start >= 0:
+                yield times[start], times[end], end - start + 1
+            start, end = first, last
+    if start >= 0:
+        yield times[start], times[end], end - start + 1
+
+
+@dataclasses.dataclass
+class Repeats:
+    """The repeat requests found at the end of the stream."""
+
+    by_group: list[Counter[str]]  # per grouping (GROUPINGS order): group name -> repeat cases
+    total: int
+    satisfaction_rate: Fraction | None  # 满意率 over the repeat cases (same rule as satisfaction_rate)
+    callers: list[dict[str, Any]]  # the top callers, masked: {"caller", "cases", "repeats", "units", "categories"}
+
+
 class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
 
@@ -4062,8 +4215,11 @@ class Tally:
     Totals are the sum over the units.  What grows with cases: the seconds to
     resolve of each resolved case in each grouping (4 x 4 bytes, for the
     medians), and the open and dissatisfied cases that may be listed (about
-    40 bytes + the id's length each).  What only the report lists is kept
-    only for the report.
+    40 bytes + the id's length each); each resolved case's resolution time
+    (4 bytes, for bulk closures); and each case with a caller that is not
+    withdrawn (21 bytes: caller, received, profile, answer), since a repeat
+    is known only once the caller's other cases are.  What only the report
+    lists is kept only for the report.
     """
 
     def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
@@ -4100,6 +4256,24 @@ class Tally:
         self.mediation_by: Counter[tuple[str, str, str]] = Counter()  # (by, name, outcome)
         self.agreement_amount: Decimal | None = None  # the sum, None when no agreement names one
         self.latest: int | None = None
+        # cases with a caller, not withdrawn (for repeats, found at the end
+        # since cases come in any order): caller key, received, the number
+        # of its (unit, major category, channel, kind), and its answer for
+        # the repeats' 满意率 (_SATISFACTION_BASE etc. as 1, 2 and 4)
+        self.caller_keys = array.array("q")
+        self.caller_received = array.array("q")
+        self.caller_profiles = array.array("i")
+        self.caller_answers = array.array("B")
+        self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
+        # the (unit, major, channel, kind) of caller cases, numbered: bounded by groups
+        self.profile_numbers: dict[tuple[str, str, str, str], int] = {}
+        self.profiles: list[tuple[str, str, str, str]] = []
+        # signals: per unit, resolution times (seconds from CLOSURE_BASE) and counts of cases
+        self.closures: dict[str, array.array] = {}
+        self.instant_visits: Counter[str] = Counter()
+        self.visits_before_resolved: Counter[str] = Counter()
+        self.min_visit_seconds = math.ceil(ledger.policy.min_visit_minutes * 60)
+        self._repeats: Repeats | None = None  # found once, at the end
 
     def days_allowed(self, category: str, kind: str) -> int:
         # most specific first: 大类/小类/细类, then 大类/小类, then 大类
@@ -4145,7 +4319,20 @@ class Tally:
                 by_bits = counts[name] = {}
             by_bits[bits] = by_bits.get(bits, 0) + 1
         if status == "resolved":
-            duration = times["resolved"] - received
+            resolved = times["resolved"]
+            closures = self.closures.get(names[0])
+            if closures is None:
+                closures = self.closures[names[0]] = array.array("i")
+            try:
+                closures.append(resolved - CLOSURE_BASE)
+            except OverflowError:  # beyond 1932-2068: 8 bytes from now on
+                closures = self.closures[names[0]] = array.array("q", closures)
+                closures.append(resolved - CLOSURE_BASE)
+            visit_times = check.visit_times
+            # the common case, every visit at least min_visit_minutes after resolution, costs one min()
+            if visit_times and min(visit_times) < resolved + self.min_visit_seconds:
+                self._check_visits(data["visits"], visit_times, names[0], resolved)
+            duration = resolved - received
             for durations, name in zip(self.durations, names):
                 kept = durations.get(name)
                 if kept is None:
@@ -4164,8 +4351,50 @@ class Tally:
         if bits & _DISSATISFIED:
             self.dissatisfied_names.extend((self._number(names[0]), self._number(category)))
             self.dissatisfied_ids.append(data["id"])
+        requester = data.get("requester")
+        if requester and status != "withdrawn":
+            self._add_caller(requester, received, names, bits)
         if self.report_lists:
             self._add_listed(data, times, status)
+
+    def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, str, str, str],
+                    bits: int) -> None:
+        """Keep a case with a caller (phone, else ID number) for the repeat count."""
+        phone = requester.get("phone")
+        caller = phone_caller(phone) if phone else ""
+        if caller:
+            tag = _PHONE_TAG
+        else:
+            id_number = requester.get("id_number")
+            caller = id_caller(id_number) if id_number else ""
+            if not caller:
+                return
+            tag = _ID_TAG
+            if caller[-1] == "X" and len(caller) == 18 and caller[:17].isdigit():
+                caller, tag = caller[:17], _ID_X_TAG
+        if caller.isdigit() and len(caller) < _MAX_KEY_DIGITS:
+            key = int(tag + caller)
+        else:
+            text = ("ID" if tag != _PHONE_TAG else "") + caller + ("X" if tag == _ID_X_TAG else "")
+            key = self.long_callers.setdefault(text, -len(self.long_callers) - 1)
+        self.caller_keys.append(key)
+        self.caller_received.append(received)
+        profile = self.profile_numbers.get(names)
+        if profile is None:
+            profile = self.profile_numbers[names] = len(self.profiles)
+            self.profiles.append(names)
+        self.caller_profiles.append(profile)
+        self.caller_answers.append(_ANSWERS.get(bits & _ANSWER_BITS, 0))
+
+    def _check_visits(self, visits: list[dict[str, Any]], visit_times: list[int], unit: str, resolved: int) -> None:
+        """Note a resolved case's visits dated before its resolution, or satisfied too soon after it."""
+        if min(visit_times) < resolved:
+            self.visits_before_resolved[unit] += 1
+        soon = resolved + self.min_visit_seconds
+        for moment, visit in zip(visit_times, visits):
+            if resolved <= moment < soon and visit["satisfaction"] in _SATISFACTION_BITS:
+                self.instant_visits[unit] += 1
+                break
 
     def _add_listed(self, data: dict[str, Any], times: dict[str, int], status: str) -> None:
         """What only the report lists: featured, backlog, escalations, mediation detail."""
@@ -4218,6 +4447,7 @@ class Tally:
                     counter[name] += 1
         overdue_list = ListedCases(self._most_overdue_first(overdue_indexes),
                                    functools.partial(self._overdue_entry, as_of))
+        repeats = self.find_repeats()
 
         decoded: dict[int, list[str]] = {}
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -4227,6 +4457,7 @@ class Tally:
                 base = self._base(by_bits, decoded)
                 base["overdue"] += overdue[g][name]
                 base["response_due"] += response_late[g][name]
+                base["repeats"] = repeats.by_group[g][name]
                 durations = self.durations[g].get(name)
                 if durations is not None:
                     sort_in_chunks(durations)
@@ -4241,8 +4472,120 @@ class Tally:
         totals = self._base(all_bits, decoded)
         totals["overdue"] += len(overdue_indexes)
         totals["response_due"] += sum(response_late[0].values())
+        totals["repeats"] = repeats.total
         # the units' durations, sorted in chunks above
         return compute_metrics(totals, list(self.durations[0].values()), self.policy), groups, overdue_list
+
+    def find_repeats(self) -> Repeats:
+        """The repeat cases among the kept cases with a caller, whatever their order in the input.
+
+        A case is a repeat when the caller's previous case in the same major
+        category (by received time; equal times in input order) was received
+        at most repeat_days before it.  INFO: the kept cases are split by
+        caller into buckets of about REPEAT_BUCKET cases (4 bytes a case);
+        each bucket is sorted by (caller, major category, received, position),
+        packed into one int a case, and scanned once.  So the only lists made
+        hold one bucket, not every caller case.
+        """
+        if self._repeats is not None:
+            return self._repeats
+        found = Repeats(by_group=[Counter() for _ in GROUPINGS], total=0, satisfaction_rate=None, callers=[])
+        keys, received, profile_of = self.caller_keys, self.caller_received, self.caller_profiles
+        profiles = self.profiles
+        count = len(keys)
+        if count:
+            major_numbers: dict[str, int] = {}
+            major_of = [major_numbers.setdefault(profile[1], len(major_numbers)) for profile in profiles]
+            major_bits = max(len(major_numbers), 1).bit_length()
+            low = min(received)
+            span_bits = max(max(received) - low, 1).bit_length()
+            index_bits = count.bit_length()
+            # the key may be negative (a long caller): offset it so the packing stays in order
+            key_low = min(keys)
+            bucket_count = max(1, count // REPEAT_BUCKET)
+            buckets = [array.array("i") for _ in range(bucket_count)]
+            for i, key in enumerate(keys):
+                buckets[key % bucket_count].append(i)
+            window = self.policy.repeat_days * SECONDS_PER_DAY
+            index_mask = (1 << index_bits) - 1
+            span_mask = (1 << span_bits) - 1
+            group_shift = span_bits + index_bits
+            by_group = found.by_group
+            satisfaction: Counter[str] = Counter()
+            callers: dict[int, list[Any]] = {}  # caller key -> [repeats, cases, units, majors]
+            for bucket in buckets:
+                packed = sorted(((((keys[i] - key_low) << major_bits | major_of[profile_of[i]]) << span_bits
+                                  | (received[i] - low)) << index_bits) | i for i in bucket)
+                # INFO: most callers call once; so the places whose (caller, major)
+                # equals the one before are found in C (map, compress), and only
+                # those are looked at here.
+                groups = list(map(operator.rshift, packed, itertools.repeat(group_shift, len(packed))))
+                last_repeat = -2
+                for k in itertools.compress(range(1, len(packed)), map(operator.eq, groups[1:], groups)):
+                    value, before = packed[k], packed[k - 1]
+                    if ((value >> index_bits) & span_mask) - ((before >> index_bits) & span_mask) > window:
+                        continue
+                    index, previous_index = value & index_mask, before & index_mask
+                    found.total += 1
+                    profile = profiles[profile_of[index]]
+                    for counter, name in zip(by_group, profile):
+                        counter[name] += 1
+                    answer = self.caller_answers[index]
+                    for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
+                        if answer & bit:
+                            satisfaction[key] += 1
+                    caller = callers.setdefault(keys[index], [0, 0, set(), set()])
+                    caller[0] += 1
+                    # the case repeated is counted once, however many repeat it
+                    for chained in ((index,) if last_repeat == k - 1 else (previous_index, index)):
+                        unit, major = profiles[profile_of[chained]][:2]
+                        caller[1] += 1
+                        caller[2].add(unit)
+                        caller[3].add(major)
+                    last_repeat = k
+            weight = self.policy.basically_satisfied_weight
+            found.satisfaction_rate = ratio(satisfaction["satisfied"] + weight * satisfaction["basically_satisfied"],
+                                            satisfaction["satisfaction_base"])
+            found.callers = self._top_callers(callers)
+        self._repeats = found
+        return found
+
+    def _top_callers(self, callers: dict[int, list[Any]]) -> list[dict[str, Any]]:
+        """The callers with the most repeats (ties by masked caller), masked, at most MAX_REPEAT_CALLERS."""
+        long_texts = {number: text for text, number in self.long_callers.items()}
+        entries = []
+        for key, (repeats, cases, units, majors) in callers.items():
+            if key < 0:
+                text = long_texts[key]
+            else:
+                digits = str(key)
+                tag, text = digits[0], digits[1:]
+                text = text if tag == _PHONE_TAG else "ID" + text + ("X" if tag == _ID_X_TAG else "")
+            # the unmasked text breaks ties between equal masks, so the order is stable; it is not kept
+            entries.append((-repeats, mask_caller(text), text, cases, units, majors))
+        entries.sort(key=lambda e: e[:3])
+        return [{"caller": masked, "cases": cases, "repeats": -minus_repeats, "units": sorted(units),
+                 "categories": sorted(majors)}
+                for minus_repeats, masked, _text, cases, units, majors in entries[:MAX_REPEAT_CALLERS]]
+
+    def signals(self) -> list[dict[str, Any]]:
+        """The signals of data to look at: bulk closures, then instant visits, then visits before resolution."""
+        tz = self.policy.tz_seconds
+        window = math.floor(self.policy.bulk_closure_minutes * 60)
+        least = self.policy.bulk_closure_cases
+        found: list[dict[str, Any]] = []
+        for unit in sorted(self.closures):
+            kept = self.closures[unit]
+            if len(kept) < least:
+                continue
+            for start, end, cases in bursts(sorted(kept), least, window):
+                found.append({"kind": "bulk_closure", "unit": unit, "start": format_time(start + CLOSURE_BASE, tz),
+                              "end": format_time(end + CLOSURE_BASE, tz), "cases": cases})
+        for kind, counts in (("instant_visit", self.instant_visits),
+                             ("visit_before_resolved", self.visits_before_resolved)):
+            for unit, cases in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+                found.append({"kind": kind, "unit": unit, "cases": cases})
+        return found
 
     def _most_overdue_first(self, indexes: list[int]) -> list[int]:
         """Open cases by days overdue (most first), then deadline, then id.
@@ -4669,9 +5012,11 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
         "subcategories": tally.subcategories(),
         "honour_roll": honour_roll(groups["unit"], ledger.policy.honour_roll),
         "below_targets": below_targets(groups["unit"], targets),
+        "repeat_satisfaction_rate": tally.find_repeats().satisfaction_rate,
     }
     return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
-                   overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras)
+                   overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras,
+                   repeat_callers=tally.find_repeats().callers, signals=tally.signals())
 
 
 # =============================================================================
@@ -5402,6 +5747,8 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "groups": groups,
         "overdue": summary.overdue,
         "dissatisfied": summary.dissatisfied,
+        "repeat_callers": summary.repeat_callers,
+        "signals": summary.signals,
         "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
                      for w in summary.warnings],
         "compare": None,
@@ -5675,6 +6022,7 @@ def report_doc(summary: Summary) -> _Doc:
     _report_breakdowns(doc, summary)
     _report_period_breakdowns(doc, summary)
     _report_lists(doc, summary)
+    _report_repeats(doc, summary)
     _report_mediation(doc, summary)
     _report_backlog(doc, summary)
     _report_escalated(doc, summary)
@@ -6105,13 +6453,56 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
             doc.bullet(f"{doc.t('r_visit')}{sep}{doc.t(last['satisfaction']) + note}")
 
 
+def _report_repeats(doc: _Doc, summary: Summary) -> None:
+    """重复诉求: how many, by unit and category, their satisfaction, the top callers (masked)."""
+    totals = summary.totals
+    if not totals["repeats"]:
+        return
+    doc.section(doc.t("r_repeats"))
+    doc.para(doc.t("r_repeats_text", repeats=totals["repeats"], days=summary.ledger.policy.repeat_days,
+                   rate=percent(totals["repeat_rate"]),
+                   satisfaction=percent(summary.extras["repeat_satisfaction_rate"])))
+    for grouping in ("unit", "category"):
+        entries = sorted((e for e in summary.groups[grouping] if e["repeats"]), key=lambda e: (-e["repeats"], e["name"]))
+        doc.table([doc.t(grouping), doc.t("repeats"), doc.t("repeat_rate")],
+                  [[e["name"], str(e["repeats"]), percent(e["repeat_rate"])] for e in entries])
+    if summary.repeat_callers:
+        sep = "、" if doc.lang == "zh" else ", "
+        doc.para(Span(doc.t("r_repeat_callers"), "bold"))
+        doc.table([doc.t("r_caller"), doc.t("r_units"), doc.t("r_categories_of"), doc.t("repeats"),
+                   doc.t("r_caller_cases")],
+                  [[c["caller"], sep.join(c["units"]), sep.join(c["categories"]),
+                    str(c["repeats"]), str(c["cases"])] for c in summary.repeat_callers], numeric_from=3)
+
+
+def signal_text(signal: dict[str, Any], policy: Policy, lang: str) -> str:
+    """One signal as a sentence naming the unit and saying what to check (not escaped)."""
+    kind = signal["kind"]
+    if kind == "bulk_closure":
+        tz = policy.tz_seconds
+        start = format_time_short(parse_iso(signal["start"]), tz)
+        end = format_time_short(parse_iso(signal["end"]), tz)
+        if end[:10] == start[:10]:
+            end = end[11:]  # the same day: 2024-03-05 10:02–10:09
+        return label("s_bulk_closure", lang).format(unit=signal["unit"], start=start, end=end, cases=signal["cases"],
+                                                    minutes=display_value("", policy.bulk_closure_minutes),
+                                                    threshold=policy.bulk_closure_cases)
+    return label("s_" + kind, lang).format(unit=signal["unit"], cases=signal["cases"],
+                                           minutes=display_value("", policy.min_visit_minutes))
+
+
 def _report_warnings(doc: _Doc, summary: Summary) -> None:
-    if not summary.warning_count:
+    if not summary.warning_count and not summary.signals:
         return
     doc.section(doc.t("r_warnings"))
-    doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
-    for warning in summary.warnings[:20]:
-        doc.bullet(warning.render())
+    if summary.signals:
+        doc.para(doc.t("r_signals"))
+        for signal in summary.signals:
+            doc.bullet(signal_text(signal, summary.ledger.policy, doc.lang))
+    if summary.warning_count:
+        doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
+        for warning in summary.warnings[:20]:
+            doc.bullet(warning.render())
 
 
 # -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ----------------

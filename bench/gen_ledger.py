@@ -20,6 +20,14 @@ location, requester, co-units, channel, tags, risk, returns, reasonable,
 extra): the same cases in about 300 bytes each instead of about 515, the
 size of a ledger kept with few columns (356,000 cases in ~110 MB).
 
+`--phone-share F` replaces every case's requester (also in `--terse`
+ledgers) by `requester: {phone: ...}` on a share F of the cases (0.3: 30%)
+and none on the others.  A fifth of those phones come from a small pool of
+frequent callers (one number per 200 cases), so the ledger has repeat
+requests (重复诉求); one in ten is written with spaces, dashes or `+86`.  The
+phones come from a random stream of their own, so the rest of each case is
+the same bytes as without the option.
+
 `--invalid-every K` spoils every K-th case (cases K, 2K, ...) in one of these
 ways, in turn: a bad enum value, an unquoted time such as `2024-03-05 9:30`,
 a missing `status`, `resolved` before `received`, an unknown unit, a
@@ -635,12 +643,56 @@ def terse(text: str) -> str:
     return "".join(kept)
 
 
+def without_requester(text: str) -> str:
+    """A case's YAML without its `requester` (and the indented lines under it)."""
+    kept = []
+    dropping = False
+    for line in text.splitlines(keepends=True):
+        if dropping and line.startswith("      "):
+            continue
+        dropping = line.startswith("    requester:")
+        if not dropping:
+            kept.append(line)
+    return "".join(kept)
+
+
+class PhoneWriter:
+    """The `requester: {phone}` line of a case, or nothing, for `--phone-share`."""
+
+    def __init__(self, n: int, seed: int, share: float):
+        # A stream of its own, so the cases' other fields do not change.
+        self.rng = random.Random(seed * 7919 + 17)
+        self.share = share
+        self.pool = max(1, n // 200)
+
+    def line(self) -> str:
+        r = self.rng.random
+        if r() >= self.share:
+            return ""
+        if r() < 0.2:  # a frequent caller
+            number = f"139{int(r() * self.pool):08d}"
+        else:
+            number = f"{MOBILE[int(r() * len(MOBILE))]}{int(r() * 1e8):08d}"
+        x = r()
+        if x < 0.04:
+            number = f"{number[:3]} {number[3:7]} {number[7:]}"
+        elif x < 0.07:
+            number = f"{number[:3]}-{number[3:7]}-{number[7:]}"
+        elif x < 0.10:
+            number = f"+86 {number}"
+        return f"    requester: {{phone: '{number}'}}\n"
+
+
 def write_ledger(out: TextIO, n: int, seed: int, invalid_every: int = 0, chunk: int = 2000,
-                 terse_cases: bool = False) -> None:
+                 terse_cases: bool = False, phone_share: float | None = None) -> None:
     """Stream the whole file to `out`, `chunk` cases per write."""
     out.write(render_header(n))
     writer = CaseWriter(n, seed, invalid_every)
     render = (lambda i: terse(writer.render(i))) if terse_cases else writer.render
+    if phone_share is not None:
+        phones = PhoneWriter(n, seed, phone_share)
+        plain = render
+        render = lambda i: without_requester(plain(i)) + phones.line()  # noqa: E731
     for lo in range(0, n, chunk):
         out.write("".join([render(i) for i in range(lo, min(n, lo + chunk))]))
 
@@ -656,17 +708,24 @@ def main(argv: list[str] | None = None) -> int:
                              "resolved before received, unknown unit, duplicate id, misspelt key)")
     parser.add_argument("--terse", action="store_true",
                         help="leave out free text and optional details (~300 bytes a case, not ~515)")
+    parser.add_argument("--phone-share", type=float, default=None, metavar="F",
+                        help="give a share F of the cases (0.3: 30%%) just a requester phone, with "
+                             "repeat callers, and the others none")
     args = parser.parse_args(argv)
     if args.n < 0 or args.invalid_every < 0:
         parser.error("N and K must be >= 0")
+    if args.phone_share is not None and not 0 <= args.phone_share <= 1:
+        parser.error("F must be between 0 and 1")
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-                write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse)
+                write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse,
+                             phone_share=args.phone_share)
         else:
             out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n",
                                    write_through=False)
-            write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse)
+            write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse,
+                             phone_share=args.phone_share)
             out.flush()
     except BrokenPipeError:
         sys.stderr.close()  # `| head`: end quietly

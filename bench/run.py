@@ -4,6 +4,7 @@
     python bench/run.py                              # sizes 10000,100000,1000000
     python bench/run.py --sizes 10000,100000 --repeat 1
     python bench/run.py --sizes 356000 --terse       # ~300-byte cases (gen_ledger.py --terse)
+    python bench/run.py --sizes 356000 --terse --phone-share 0.3   # 30% with a phone
 
 For each size N it uses a ledger of N cases written by bench/gen_ledger.py
 into bench/.data/ (kept between runs, rewritten when gen_ledger.py is newer,
@@ -160,16 +161,19 @@ def tool(*args: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # The measurements
 
-def ensure_ledger(n: int, data_dir: Path, regen: bool, terse: bool = False) -> Path:
+def ensure_ledger(n: int, data_dir: Path, regen: bool, terse: bool = False,
+                  phone_share: float | None = None) -> Path:
     """The N-case ledger in data_dir, generated unless a fresh one is there."""
-    path = data_dir.resolve() / f"ledger-{'terse-' if terse else ''}{n}.yaml"  # commands run in ROOT
+    phones = "" if phone_share is None else f"phones{phone_share:g}-"
+    path = data_dir.resolve() / f"ledger-{'terse-' if terse else ''}{phones}{n}.yaml"  # commands run in ROOT
     if path.exists() and not regen and path.stat().st_mtime >= GENERATOR.stat().st_mtime:
         log(f"{path.name}: reused")
         return path
     data_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")  # never reuse a half-written file
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial), *(["--terse"] if terse else [])],
+    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial), *(["--terse"] if terse else []),
+                    *([] if phone_share is None else ["--phone-share", str(phone_share)])],
                    check=True)
     seconds = time.perf_counter() - start
     partial.replace(path)
@@ -323,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regen", action="store_true", help="regenerate the ledgers")
     parser.add_argument("--terse", action="store_true",
                         help="use terse ledgers (gen_ledger.py --terse: ~300 bytes a case, not ~515)")
+    parser.add_argument("--phone-share", type=float, default=None, metavar="F",
+                        help="ledgers where a share F of the cases carry a requester phone "
+                             "(gen_ledger.py --phone-share F)")
     parser.add_argument("--jsonschema-max", type=int, default=100_000,
                         help="largest size to run check-jsonschema on (default 100000)")
     parser.add_argument("--timeout", type=float, default=1800,
@@ -337,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, failures = [], []
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-") as out_dir:
         for n in args.sizes:
-            path = ensure_ledger(n, args.data_dir, args.regen, args.terse)
+            path = ensure_ledger(n, args.data_dir, args.regen, args.terse, args.phone_share)
             steps = {"floor": floor_step(path), "check": check_step(path), "summary": summary_step(path, n),
                      "report": report_step(path, Path(out_dir))}
             if has_jsonschema and n <= args.jsonschema_max:
@@ -354,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Python {platform.python_version()}, PyYAML {yaml.__version__} "
           f"(libyaml: {'yes' if yaml.__with_libyaml__ else 'no'}), {os.cpu_count()} CPUs; "
-          f"{'terse' if args.terse else 'realistic'} ledgers; best of {args.repeat} rounds; "
+          f"{'terse' if args.terse else 'realistic'} ledgers"
+          f"{'' if args.phone_share is None else f', {args.phone_share:.0%} with a phone'}; best of {args.repeat} rounds; "
           f"×N = time / floor")
     print()
     print(HEADER)
