@@ -4,8 +4,9 @@ For county and district 12345 hotline centres, one-stop dispute-mediation
 centres, petition offices, court pre-litigation mediation and grid centres.
 It reads one or more YAML case files (format v1, see README.md and
 schema.yaml), checks them, and computes the standard figures of a briefing:
-办结率, 按期办结率, 响应率, 满意率, 解决率, 调解成功率, 积案化解率, overdue
-warnings, a ranking of units and the hot issues.
+办结率, 按期办结率, 响应率, 满意率, 解决率, 调解成功率, 积案化解率, 重复诉求率,
+overdue warnings, a ranking of units and the hot issues, and signals of data
+worth a look (bulk closures, instant follow-ups, follow-ups before closure).
 
 Usage:
     grassroots-report check   FILE...        check only
@@ -34,11 +35,13 @@ tally -> Summary -> masked (personal data, in one stage) -> text (or a Word
 document: the report's blocks, laid out after GB/T 9704).  Cases are built,
 checked and counted one at a time, so memory grows with the number of
 groups and listed cases, not with the number of cases (the ids kept for the
-duplicate check and the durations kept for the median are the exceptions, a
-few dozen bytes a case).  Apart from the cases, memory is bounded by
-MAX_GROUPS distinct units and categories and MAX_ITEMS items in any one list;
-a stream (stdin, a pipe, a FIFO, a device) is copied once to a temporary file
-in bounded chunks, never held whole.
+duplicate check, the durations kept for the median, the cases with a caller
+kept for the repeat count and the resolution times kept for bulk closures
+are the exceptions, a few dozen bytes a case).  Apart from the cases, memory
+is bounded by MAX_GROUPS distinct units and categories and MAX_ITEMS items in
+any one list; a stream (stdin, a pipe, a FIFO, a device) is copied once to a
+temporary file in bounded chunks, never held whole.  An export being imported
+is held as its reader gives it (python-calamine holds a sheet whole).
 """
 
 # =============================================================================
@@ -136,7 +139,6 @@ METRIC_KEYS = (
 # INFO: a higher return or repeat rate is worse; targets on them are maxima and
 # the score counts 1 - rate, so that a higher score is always better.
 LOWER_IS_BETTER = frozenset({"return_rate", "repeat_rate"})
-SIGNAL_KINDS = ("bulk_closure", "instant_visit", "visit_before_resolved")
 MAX_REPEAT_CALLERS = 20
 
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
