@@ -5686,10 +5686,14 @@ def render_markdown_table(summary: Summary, grouping: str) -> str:
 def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(["by", "name", "rank"] + list(METRIC_KEYS))
+    # INFO: what this round added comes after the columns scripts already read by
+    # position: the period figures (with --period), then a unit's type and type_rank
+    keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
+    writer.writerow(["by", "name", "rank"] + list(keys) + ["type", "type_rank"])
 
     def values(entry: dict[str, Any]) -> list[Any]:
-        return ["" if (v := json_value(k, entry[k])) is None else v for k in METRIC_KEYS]
+        return ["" if (v := json_value(k, entry[k])) is None else v for k in keys] + \
+            ["" if entry.get(k) is None else entry[k] for k in ("type", "type_rank")]
 
     for entry in summary.groups[grouping]:
         rank = entry.get("rank")

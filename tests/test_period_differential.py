@@ -166,3 +166,17 @@ def test_carried_over_cases(tmp_path):
                and dt.datetime.combine(c["received"].date() + dt.timedelta(days=days.get(c["kind"], 3)),
                                        dt.time(23, 59, 59)) < as_of]
     assert totals["carried_over_overdue"] == len(overdue)
+
+
+def test_a_period_with_no_cases(tmp_path):
+    # March 2025 is after every case: nothing received, the rates null, the older cases carried over
+    cases = random_cases(random.Random(3), 40)
+    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, 1), "--period", "2025-03")
+    totals = whole["totals"]
+    assert (totals["received"], totals["completion_rate"], totals["score"]) == (0, None, None)
+    start = dt.datetime(2025, 3, 1)
+    carried = [c for c in cases if c["status"] != "withdrawn" and not (c.get("resolved") and c["resolved"] < start)]
+    assert totals["carried_over"] == len(carried) == 9  # the open ones: every resolution came earlier
+    assert whole["compare"]["previous"] is None and whole["compare"]["year_ago"] is None
+    assert whole["compare"]["year_to_date"] is None  # no case received from 2025-01-01 either
+    assert whole["groups"]["unit"] == []
