@@ -7063,12 +7063,16 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
         assert import_map is not None
         result = import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
+        say(result.counts_line(lang))
         sources.append(result.source(index))
     return sources
 
 
 def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tuple[str, ...], lang: str) -> None:
-    """Print the rejected rows and the counts; write --rejects, or stop when rows were rejected."""
+    """Print the rejected rows; write --rejects, or stop (exit 1, the counts last) when rows were rejected.
+
+    The caller says the counts line once it has written what it writes.
+    """
     for line in render_reject_lines(result, lang):
         say(line)
     if result.rejects and rejects_path is None:
@@ -7077,7 +7081,6 @@ def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tupl
     if rejects_path is not None:
         write_output(rejects_path, render_rejects_csv(result, lang), inputs)
         say(msg("rejects_written", lang, path=rejects_path))
-    say(result.counts_line(lang))
 
 
 def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
@@ -7510,14 +7513,7 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
     import_map = load_import_map(map_path, lang)
     result = import_export(export, import_map, lang)
     inputs = (export, map_path)
-    for line in render_reject_lines(result, lang):
-        say(line)
-    if result.rejects and rejects_path is None:
-        say(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)))
-        raise InvalidDataError(terminal_safe(result.counts_line(lang)))
-    if rejects_path is not None:
-        write_output(rejects_path, render_rejects_csv(result, lang), inputs)
-        say(msg("rejects_written", lang, path=rejects_path))
+    _settle_rejects(result, rejects_path, inputs, lang)
     if output is not None:
         write_output(output, result.ledger_bytes(), inputs)
         say(msg("import_written", lang, path=output))
