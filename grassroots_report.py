@@ -119,7 +119,7 @@ KINDS = ("consultation", "complaint", "help", "report", "suggestion",
 CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other")
 STATUSES = ("open", "resolved", "withdrawn")
 OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
-GROUPINGS = ("unit", "category", "channel", "kind")
+GROUPINGS = ("unit", "category", "channel", "kind", "jurisdiction")
 
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
@@ -196,6 +196,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "category": ("诉求分类", "Category"),
     "channel": ("受理渠道", "Channel"),
     "kind": ("诉求类型", "Kind"),
+    "jurisdiction": ("区县", "Jurisdiction"),
     # kinds
     "consultation": ("咨询", "Consultation"),
     "complaint": ("投诉", "Complaint"),
@@ -451,6 +452,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_calendar_year": ("国务院节假日安排未包含 {year} 年：该年的期限按周一至周五计算（可在 policy.holidays 和 makeup_workdays 里补上）",
                         "the State Council schedule does not cover {year}: deadlines in it count Monday to Friday (add policy.holidays and makeup_workdays)"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
+    "w_as_of_differs": ("`as_of` 与第一个文件不同：本文件的案件按它自己的 as_of 截取，超期件按第一个文件的 as_of 统计（要统一时点请用 --as-of）",
+                        "`as_of` differs from the first file's: this file's cases are taken as they stood at its own "
+                        "as_of, overdue cases are counted at the first file's (give --as-of for one moment)"),
+    "w_policy_differs": ("`policy` 的考核规则（目标、权重、排名等）与第一个文件不同：以第一个文件为准（或用 --policy 指定）；时限和日历按本文件",
+                         "`policy`'s judging rules (targets, weights, ranking) differ from the first file's: the "
+                         "first file's apply (or give --policy); the time limits and calendar are this file's own"),
     # importing exports
     "map_not_utf8": ("映射文件不是 UTF-8 编码：请另存为 UTF-8", "the map is not UTF-8: save it as UTF-8"),
     "map_not_mapping": ("应是键值映射", "must be a mapping (key: value)"),
@@ -2154,6 +2161,16 @@ def file_rules(data: dict[str, Any]) -> FileRules:
 
 
 # -- one case ----------------------------------------------------------------------
+def id_digest(case_id: str) -> int:
+    """A case id as a 64-bit number, the same in every process and on every machine (never 0).
+
+    INFO: Python's hash() of a str changes with every process, and a partial
+    summary carries its ids' digests to a merge made elsewhere.
+    """
+    digest = hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) | 1
+
+
 class IdSeen:
     """The ids seen so far, as 64-bit hashes in an open-addressing table.
 
@@ -2180,12 +2197,15 @@ class IdSeen:
             i = (i + 1) & mask
 
     def __contains__(self, case_id: str) -> bool:
-        digest = hash(case_id) | 1  # never 0, which marks an empty slot
+        digest = id_digest(case_id)
         return self.table[self._slot(digest)] == digest
 
     def add(self, case_id: str) -> bool:
         """Add an id; False when it (or an id with the same hash) was already there."""
-        digest = hash(case_id) | 1
+        return self.add_digest(id_digest(case_id))
+
+    def add_digest(self, digest: int) -> bool:
+        """Add an id by its digest (id_digest); False when it was already there."""
         i = self._slot(digest)
         if self.table[i] == digest:
             return False
@@ -2194,6 +2214,10 @@ class IdSeen:
         if self.count * 2 > len(self.table):
             self._grow()
         return True
+
+    def digests(self) -> array.array:
+        """Every digest held, in ascending order."""
+        return array.array("q", sorted(d for d in self.table if d))
 
     def _grow(self) -> None:
         old = self.table
@@ -2239,16 +2263,20 @@ class CaseChecker:
 
     def __init__(self, validators: Validators, ledger: Ledger, lang: str) -> None:
         self.validators = validators
-        self.ledger = ledger
         self.lang = lang
-        self.tz = ledger.policy.tz_seconds
-        self.period = ledger.period_seconds
-        self.as_of = ledger.as_of
+        self.use_ledger(ledger)
         self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
         # distinct units and categories met, up to MAX_GROUPS each (see _count_groups)
         self.groups: dict[str, set[str]] = {"unit": set(), "category": set()}
         self.groups_full = False
+
+    def use_ledger(self, ledger: Ledger) -> None:
+        """Check the cases that follow against this file's header: its time zone, period and as-of."""
+        self.ledger = ledger
+        self.tz = ledger.policy.tz_seconds
+        self.period = ledger.period_seconds
+        self.as_of = ledger.as_of
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
         """Problems and warnings of one case, and its parsed times."""
@@ -4213,9 +4241,9 @@ class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
 
     INFO: each case adds 1 to its group's count of its bits (case_bits), in
-    each of the four groupings: memory is bounded by groups x distinct bits.
+    each of the five groupings: memory is bounded by groups x distinct bits.
     Totals are the sum over the units.  What grows with cases: the seconds to
-    resolve of each resolved case in each grouping (4 x 4 bytes, for the
+    resolve of each resolved case in each grouping (5 x 4 bytes, for the
     medians), and the open and dissatisfied cases that may be listed (about
     40 bytes + the id's length each); each resolved case's resolution time
     (4 bytes, for bulk closures); and each case with a caller that is not
@@ -4226,24 +4254,22 @@ class Tally:
 
     def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
         self.ledger = ledger
+        # the roll-up's rules (targets, weights, ranking, repeats, signals),
+        # applied at the end; each file's own time rules are set by use_file
         self.policy = ledger.policy
-        self.calendar = Calendar(ledger.policy)
-        self.resolve_days = dict(ledger.policy.resolve_days)
-        self.category_days = dict(ledger.policy.category_resolve_days)
-        self.days: dict[tuple[str, str], int] = {}  # (category, kind) -> days allowed
+        self.calendars: list[Calendar] = []  # every file's, for the years none covers
+        self.partial_uncovered: set[int] = set()  # the same, of merged partials
         self.majors: dict[str, str] = {}  # category -> its major category
-        # whole seconds: times are whole seconds, so flooring the window changes
-        # no comparison, and keeps Fractions out of the per-case path
-        self.dispatch_seconds = math.floor(ledger.policy.dispatch_hours * 3600)
+        self.use_file(ledger.policy, ledger.jurisdiction)
         self.report_lists = report_lists
         # per grouping (GROUPINGS order): group name -> {bits: cases}, and -> seconds to resolve
         self.counts: list[dict[str, dict[int, int]]] = [{} for _ in GROUPINGS]
         self.durations: list[dict[str, array.array]] = [{} for _ in GROUPINGS]
-        # every unit, category, channel and kind met, numbered, for the kept cases below
+        # every unit, category, channel, kind and jurisdiction met, numbered, for the kept cases below
         self.numbers: dict[str, int] = {}
         self.names: list[str] = []
         # open cases (for the overdue count and list, once as-of is known): unit,
-        # category, channel and kind numbers, deadlines and ids
+        # category, channel, kind and jurisdiction numbers, deadlines and ids
         self.open_names = array.array("i")
         self.open_deadlines = array.array("q")
         self.open_response_deadlines = array.array("q")  # NEVER once dispatched
@@ -4260,22 +4286,42 @@ class Tally:
         self.latest: int | None = None
         # cases with a caller, not withdrawn (for repeats, found at the end
         # since cases come in any order): caller key, received, the number
-        # of its (unit, major category, channel, kind), and its answer for
+        # of its (unit, major category, channel, kind, jurisdiction), and its answer for
         # the repeats' 满意率 (_SATISFACTION_BASE etc. as 1, 2 and 4)
         self.caller_keys = array.array("q")
         self.caller_received = array.array("q")
         self.caller_profiles = array.array("i")
         self.caller_answers = array.array("B")
         self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
-        # the (unit, major, channel, kind) of caller cases, numbered: bounded by groups
-        self.profile_numbers: dict[tuple[str, str, str, str], int] = {}
-        self.profiles: list[tuple[str, str, str, str]] = []
+        # the (unit, major, channel, kind, jurisdiction) of caller cases, numbered: bounded by groups
+        self.profile_numbers: dict[tuple[str, ...], int] = {}
+        self.profiles: list[tuple[str, ...]] = []
         # signals: per unit, resolution times (seconds from CLOSURE_BASE) and counts of cases
         self.closures: dict[str, array.array] = {}
         self.instant_visits: Counter[str] = Counter()
         self.visits_before_resolved: Counter[str] = Counter()
-        self.min_visit_seconds = math.ceil(ledger.policy.min_visit_minutes * 60)
         self._repeats: Repeats | None = None  # found once, at the end
+
+    def uncovered_years(self) -> set[int]:
+        """The years a workdays_cn deadline needed that the official schedule does not cover."""
+        return set().union(self.partial_uncovered, *(c.uncovered_years for c in self.calendars))
+
+    def use_file(self, policy: Policy, jurisdiction: str) -> None:
+        """Count the cases that follow by this file's time rules: its deadlines, calendar and dispatch window.
+
+        INFO: each county keeps its own time limits and holidays; only the
+        judging (targets, weights, ranking) is the roll-up's.
+        """
+        self.jurisdiction = jurisdiction
+        self.calendar = Calendar(policy)
+        self.calendars.append(self.calendar)
+        self.resolve_days = dict(policy.resolve_days)
+        self.category_days = dict(policy.category_resolve_days)
+        self.days: dict[tuple[str, str], int] = {}  # (category, kind) -> days allowed
+        # whole seconds: times are whole seconds, so flooring the window changes
+        # no comparison, and keeps Fractions out of the per-case path
+        self.dispatch_seconds = math.floor(policy.dispatch_hours * 3600)
+        self.min_visit_seconds = math.ceil(policy.min_visit_minutes * 60)
 
     def days_allowed(self, category: str, kind: str) -> int:
         # most specific first: 大类/小类/细类, then 大类/小类, then 大类
@@ -4302,7 +4348,7 @@ class Tally:
         major = self.majors.get(category)
         if major is None:
             major = self.majors[category] = category.partition("/")[0]
-        names = (data["unit"], major, data.get("channel", "hotline"), kind)
+        names = (data["unit"], major, data.get("channel", "hotline"), kind, self.jurisdiction)
         times = check.times
         received = times["received"]
         status = data["status"]
@@ -4346,7 +4392,7 @@ class Tally:
                     kept.append(duration)
         elif status == "open":
             self.open_names.extend((self._number(names[0]), self._number(category),
-                                    self._number(names[2]), self._number(kind)))
+                                    self._number(names[2]), self._number(kind), self._number(names[4])))
             self.open_deadlines.append(deadline)
             self.open_response_deadlines.append(NEVER if "dispatched" in times else received + self.dispatch_seconds)
             self.open_ids.append(data["id"])
@@ -4359,7 +4405,7 @@ class Tally:
         if self.report_lists:
             self._add_listed(data, times, status)
 
-    def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, str, str, str],
+    def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, ...],
                     bits: int) -> None:
         """Keep a case with a caller (phone, else ID number) for the repeat count."""
         phone = requester.get("phone")
@@ -4436,8 +4482,8 @@ class Tally:
                                                                   self.open_response_deadlines)):
             if deadline >= as_of and response_deadline >= as_of:
                 continue
-            unit, category, channel, kind = (names[n] for n in self.open_names[4 * index: 4 * index + 4])
-            groups_of_case = (unit, self.majors[category], channel, kind)
+            unit, category, channel, kind, jurisdiction = (names[n] for n in self.open_names[5 * index: 5 * index + 5])
+            groups_of_case = (unit, self.majors[category], channel, kind, jurisdiction)
             if deadline < as_of:
                 for counter, name in zip(overdue, groups_of_case):
                     counter[name] += 1
@@ -4607,8 +4653,8 @@ class Tally:
 
     def _overdue_entry(self, as_of: int, index: int) -> dict[str, Any]:
         deadline = self.open_deadlines[index]
-        return {"id": self.open_ids[index], "unit": self.names[self.open_names[4 * index]],
-                "category": self.names[self.open_names[4 * index + 1]],
+        return {"id": self.open_ids[index], "unit": self.names[self.open_names[5 * index]],
+                "category": self.names[self.open_names[5 * index + 1]],
                 "deadline": format_time(deadline, self.policy.tz_seconds),
                 "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)}
 
@@ -4646,6 +4692,9 @@ class Tally:
             return rank_units(entries, self.policy.rank_min_cases, types)
         if grouping == "category":
             return sorted(entries, key=lambda e: (-e["received"], e["name"]))
+        if grouping == "jurisdiction":  # 区县排名: ranked by score as units are, without types
+            return [{k: v for k, v in e.items() if k not in ("type", "type_rank")}
+                    for e in rank_units(entries, self.policy.rank_min_cases)]
         order = KINDS if grouping == "kind" else CHANNELS
         return sorted(entries, key=lambda e: order.index(e["name"]))
 
@@ -4662,6 +4711,8 @@ class Options:
     # what the command shows: "check" counts nothing, "summary" the figures,
     # "report" also keeps what only the report lists
     needs: str = "report"
+    policy: Policy | None = None  # --policy FILE: the roll-up's targets, weights and ranking rules
+    title: str | None = None  # --title: the title of the whole
 
 
 @dataclasses.dataclass
@@ -4724,6 +4775,13 @@ class _Collector:
         if room > 0:
             self.items.extend(found[:room])
 
+    def absorb(self, other: _Collector, file_index: int) -> None:
+        """Another collector's findings after these, as the file at `file_index` of the run."""
+        self.count += other.count
+        room = self.limit - len(self.items)
+        if room > 0:
+            self.items.extend(dataclasses.replace(p, file_index=file_index) for p in other.items[:room])
+
     def sorted(self) -> list[Problem]:
         return sorted(self.items, key=Problem.sort_key)
 
@@ -4757,7 +4815,8 @@ class CarriedOver:
                 deadline = tally.calendar.deadline(check.times["received"],
                                                    tally.days_allowed(data["category"], data["kind"]))
             outcome = 2 if deadline < self.as_of else 0
-        names = (data["unit"], data["category"].partition("/")[0], data.get("channel", "hotline"), data["kind"])
+        names = (data["unit"], data["category"].partition("/")[0], data.get("channel", "hotline"), data["kind"],
+                 tally.jurisdiction)
         for counts, name in zip(self.counts, names):
             row = counts.get(name)
             if row is None:
@@ -4781,81 +4840,178 @@ class Window:
 
     name: str
     period: Period
-    ledger: Ledger
     tally: Tally
     start: int  # epoch seconds, the first second of the first day
     end: int  # the last second of the last day
+    cut: int | None = None  # the as-of the current file's cases are taken at (RunState.begin_file)
 
     def holds(self, received: int) -> bool:
         return self.start <= received <= self.end
 
 
-def period_windows(ledger: Ledger, period_text: str, options: Options, report_lists: bool) -> list[Window]:
-    """The period and its comparisons, each a ledger of its own with its as-of at its end.
-
-    The period's own as-of is --as-of, else its end, or the file's as_of when
-    that is earlier.
-    """
-    policy = ledger.policy
-    start_day = policy.month_start_day
+def period_bounds(period_text: str, start_day: int, tz: int) -> list[tuple[str, Period, int, int]]:
+    """The period and its comparisons: (name, period, first second, last second)."""
     main = parse_period(period_text, start_day)
-    tz = policy.tz_seconds
     periods: list[tuple[str, Period | None]] = [
         ("period", main), ("previous", previous_period(main, start_day)),
         ("year_ago", year_ago_period(main, start_day)), ("year_to_date", year_to_date_period(main, start_day))]
-    windows = []
-    for name, period in periods:
-        if period is None:
-            continue
-        start = parse_time(period.start.isoformat(), tz)
-        end = parse_time(period.end.isoformat(), tz, True)
-        as_of = end
-        if name == "period":
-            if options.as_of is not None:
-                as_of = parse_time(options.as_of, tz)
-            elif ledger.as_of is not None and ledger.as_of < end:
-                as_of = ledger.as_of
-        window_ledger = dataclasses.replace(ledger, period=(period.start.isoformat(), period.end.isoformat()),
-                                            period_seconds=(start, end), as_of=as_of)
-        windows.append(Window(name, period, window_ledger,
-                              Tally(window_ledger, report_lists=report_lists and name == "period"), start, end))
-    return windows
+    return [(name, period, parse_time(period.start.isoformat(), tz), parse_time(period.end.isoformat(), tz, True))
+            for name, period in periods if period is not None]
+
+
+def window_as_of(name: str, end: int, option_as_of: int | None, ledger_as_of: int | None) -> int:
+    """A window's as-of: its end; for the period itself --as-of, else the ledger's as-of when that is earlier."""
+    if name == "period":
+        if option_as_of is not None:
+            return option_as_of
+        if ledger_as_of is not None and ledger_as_of < end:
+            return ledger_as_of
+    return end
+
+
+# The policy keys that judge rather than time: the roll-up takes them from the
+# first file (or --policy); every other key (time zone, calendar, holidays,
+# deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
+JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
+                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
+_JUDGING_FIELDS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
+                   "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
+HEADER_FACT_KEYS = ("title", "period", "as_of", "policy")
+
+
+@dataclasses.dataclass
+class FileFacts:
+    """What the end of a run needs of one file besides its cases."""
+
+    name: str
+    sha256: str
+    jurisdiction: str
+    # title, period, as_of and the judging part of the policy, as written: key -> [value, line, column]
+    header: dict[str, list[Any]]
+    units: list[dict[str, Any]]  # {name, type?} of the file's units list
+    categories: list[dict[str, Any]]  # {name, lead?}
+    warnings: _Collector  # the file's warnings, but for how its header differs from the first file's
+
+
+def header_facts(header: Header, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """The header keys a later file is compared by (HEADER_FACT_KEYS), with where each stands."""
+    located = locate(header.events, ()) if header.events else {}
+    facts = {}
+    for key in HEADER_FACT_KEYS:
+        if key in data:
+            value = data[key]
+            if key == "policy":
+                value = {k: v for k, v in value.items() if k in JUDGING_KEYS} if isinstance(value, dict) else value
+            marks = _nearest_marks(located, (key,))
+            facts[key] = [value, marks.line, marks.column]
+    return facts
+
+
+class RunState:
+    """What reading the files leaves for the end of the run: the tallies and every file's facts.
+
+    INFO: this is what a partial summary holds (see "Partial summaries"):
+    one run over files A and B ends exactly as the partials of A and of B
+    merged.  So nothing here depends on a later file: each file's cases are
+    counted by that file's own time rules, and taken as they stood at its
+    own as-of.
+    """
+
+    def __init__(self, first: dict[str, Any], ledger: Ledger, options: Options, start_day: int) -> None:
+        self.first = first  # the first file's header (valid; {} when it had problems)
+        self.options = options
+        self.start_day = start_day  # the roll-up's policy.month_start_day: the period's days
+        self.files: list[FileFacts] = []
+        self.cases = 0
+        self.tally = Tally(ledger, report_lists=options.needs == "report")
+        self.cut: int | None = None
+        self.windows: list[Window] = []
+        self.carried: CarriedOver | None = None
+        if options.period is not None and options.needs != "check":
+            for name, period, start, end in period_bounds(options.period, start_day, ledger.policy.tz_seconds):
+                self.windows.append(Window(name, period, Tally(ledger, report_lists=options.needs == "report"
+                                                                and name == "period"), start, end))
+            self.carried = CarriedOver(self.windows[0].start, 0)
+
+    def tallies(self) -> list[Tally]:
+        return [w.tally for w in self.windows] if self.windows else [self.tally]
+
+    def begin_file(self, source: Source, header: Header | None, data: dict[str, Any], ledger: Ledger) -> FileFacts:
+        """The cases that follow are this file's: its time rules, its as-of."""
+        facts = FileFacts(source.name, "", ledger.jurisdiction, header_facts(header, data) if header else {},
+                          [{"name": u["name"], **({"type": u["type"]} if isinstance(u.get("type"), str) else {})}
+                           for u in ledger.units if isinstance(u.get("name"), str)],
+                          [{"name": c["name"], **({"lead": c["lead"]} if isinstance(c.get("lead"), str) else {})}
+                           for c in ledger.categories if isinstance(c.get("name"), str)],
+                          _Collector(MAX_KEPT_WARNINGS))
+        self.files.append(facts)
+        for tally in self.tallies():
+            tally.use_file(ledger.policy, ledger.jurisdiction)
+        self.cut = ledger.as_of
+        option_as_of = parse_time(self.options.as_of, ledger.policy.tz_seconds) if self.options.as_of else None
+        for window in self.windows:
+            window.cut = window_as_of(window.name, window.end, option_as_of, ledger.as_of)
+        if self.carried is not None:
+            self.carried.as_of = self.windows[0].cut or 0
+        return facts
+
+    def add(self, data: dict[str, Any], check: CaseCheck) -> None:
+        """Count one valid case into every window it belongs to (one pass), or into the tally."""
+        if not self.windows:
+            self.tally.add(*at_as_of(data, check, self.cut))
+            return
+        received = check.times["received"]
+        for window in self.windows:
+            if window.holds(received):
+                window.tally.add(*at_as_of(data, check, window.cut))
+        main = self.windows[0]
+        if received < main.start:
+            assert self.carried is not None
+            self.carried.add(*at_as_of(data, check, main.cut), main.tally)
 
 
 def analyse(sources: list[Source], options: Options) -> Analysis:
     """Read, check and count every source: the whole pipeline, one pass per file."""
+    state, analysis = read_sources(sources, options)
+    if state is None:
+        return analysis
+    return finish_run(state, analysis)
+
+
+def read_sources(sources: list[Source], options: Options, start_day: int | None = None
+                 ) -> tuple[RunState | None, Analysis]:
+    """Read and check every source and count its cases; the state is None when nothing is to be counted.
+
+    `start_day`: the roll-up's month_start_day when the caller knows it (a
+    parallel run reads one file per process); else the first file's.
+    """
     validators = Validators()
     hints: dict[int, tuple[dict[str, Any], list[Any]]] = {}
     for _attempt in range(2):
-        analysis, late = _analyse_pass(sources, options, validators, hints)
+        state, analysis, late = _analyse_pass(sources, options, validators, hints, start_day)
         if not late:
-            return analysis
+            return state, analysis
         # INFO: some header keys came after `cases`; read again knowing them
         # (a second pass only for files laid out that way).
         hints = late
-    return analysis
+    return state, analysis
 
 
 def _analyse_pass(sources: list[Source], options: Options, validators: Validators,
-                  hints: dict[int, tuple[dict[str, Any], list[Any]]]
-                  ) -> tuple[Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
+                  hints: dict[int, tuple[dict[str, Any], list[Any]]], start_day: int | None
+                  ) -> tuple[RunState | None, Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
     lang = options.lang
     problems = _Collector(MAX_KEPT_PROBLEMS)
-    warnings = _Collector(MAX_KEPT_WARNINGS)
-    ledger: Ledger | None = None
+    state: RunState | None = None
     checker: CaseChecker | None = None
-    tally: Tally | None = None
-    first_header: dict[str, Any] | None = None
     late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
-    digests: list[tuple[str, str]] = []
     cases = 0
     counting = options.needs != "check"
-    windows: list[Window] = []  # with --period: the period, then its comparisons
-    carried: CarriedOver | None = None
     for source in sources:
         hint = hints.get(source.index)
         reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
         rules = FileRules(None, None)
+        facts: FileFacts | None = None
         for item in reader.items():
             if isinstance(item, Header):
                 if hint:
@@ -4863,71 +5019,147 @@ def _analyse_pass(sources: list[Source], options: Options, validators: Validator
                 header_problems = check_header(item, validators, lang)
                 problems.extend(header_problems)
                 data = item.data if not header_problems else {}
-                if ledger is None:
-                    first_header = item.data
-                    policy = build_policy(data.get("policy")) if data else Policy()
-                    ledger = build_ledger(data, policy, options.as_of)
-                    tally = Tally(ledger, report_lists=options.needs == "report")
-                    if options.period is not None and counting:
-                        windows = period_windows(ledger, options.period, options, options.needs == "report")
-                        carried = CarriedOver(windows[0].start, windows[0].ledger.as_of or 0)
-                        # INFO: the period selects the cases, so neither "outside the
-                        # period" nor "later than as-of" is a warning here
-                        checker = CaseChecker(validators, dataclasses.replace(
-                            ledger, period=None, period_seconds=None, as_of=None), lang)
-                    else:
-                        checker = CaseChecker(validators, ledger, lang)
-                elif data and first_header is not None:
-                    warnings.extend(_header_differences(item, first_header, lang))
+                policy = build_policy(data.get("policy")) if data else Policy()  # its own time rules
+                ledger = build_ledger(data, policy, options.as_of)
+                if state is None:
+                    day = start_day if start_day is not None else (
+                        options.policy.month_start_day if options.policy is not None else policy.month_start_day)
+                    state = RunState(data, ledger, options, day)
+                    checker = CaseChecker(validators, ledger, lang)
+                assert checker is not None
+                facts = state.begin_file(source, item, item.data if isinstance(item.data, dict) else {}, ledger)
+                # INFO: under --period the period selects the cases, so neither "outside
+                # the period" nor "later than as-of" is a warning
+                checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
+                                   if state.windows else ledger)
                 if data:
                     rules = file_rules(data)
                 continue
-            assert checker is not None and tally is not None
+            assert checker is not None and state is not None and facts is not None
             result = checker.check(item, rules)
             if reader.refused_at:
                 result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
             if result.problems:
                 problems.extend(result.problems)
             if result.warnings:
-                warnings.extend(result.warnings)
+                facts.warnings.extend(result.warnings)
             cases += 1
             if not problems.count and counting:
-                if windows:
-                    # INFO: one pass: each case is counted into every window it belongs to
-                    received = result.times["received"]
-                    for window in windows:
-                        if window.holds(received):
-                            window.tally.add(*at_as_of(item.data, result, window.ledger.as_of))
-                    if received < windows[0].start:
-                        carried.add(*at_as_of(item.data, result, windows[0].ledger.as_of), windows[0].tally)
-                else:
-                    tally.add(*at_as_of(item.data, result, ledger.as_of))
+                state.add(item.data, result)
         problems.extend(reader.problems)
-        digests.append((source.name, reader.sha256.hexdigest()))
+        if facts is not None:
+            facts.sha256 = reader.sha256.hexdigest()
         if reader.late_header is not None and not hint:
             late[source.index] = (reader.late_header, reader.header_events)
     if late and not hints:
-        return Analysis([], 0, [], 0, None, 0), late
+        return None, Analysis([], 0, [], 0, None, 0), late
     if checker is not None and checker.duplicates:
         problems.extend(checker.duplicate_problems(sources, options.encoding))
-    summary = None
-    if not problems.count and ledger is not None and tally is not None and counting:
-        if windows:
-            assert carried is not None
-            main = windows[0]
-            summary = summarise(main.ledger, main.tally, options, warnings, digests)
-            _add_carried_over(summary, carried)
-            compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
-            for window in windows[1:]:
-                if window.tally.counts[0]:  # a comparison in which no case was received is null
-                    compare[window.name] = summarise(window.ledger, window.tally, options, _Collector(0), digests)
-            summary.compare = compare
-            summary.changes = {name: compute_changes(summary, compare[name]) for name in ("previous", "year_ago")}
-            summary.period = main.period
-        else:
-            summary = summarise(ledger, tally, options, warnings, digests)
-    return Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, summary,
-                    cases), {}
+    if state is not None:
+        state.cases = cases
+        state.ids = checker.ids if checker is not None else IdSeen()
+    if problems.count or state is None or not counting:
+        warnings = run_warnings(state) if state is not None else _Collector(0)
+        return None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None, cases), {}
+    return state, Analysis([], 0, [], 0, None, cases), {}
+
+
+def run_warnings(state: RunState) -> _Collector:
+    """Every file's warnings in file order, each file's header differences first (as they were met)."""
+    options = state.options
+    warnings = _Collector(MAX_KEPT_WARNINGS)
+    first = state.files[0].header if state.files else {}
+    rollup = len({f.jurisdiction for f in state.files}) > 1
+    for index, facts in enumerate(state.files):
+        if index:
+            warnings.extend(header_differences(facts, first, index, options, rollup))
+        warnings.absorb(facts.warnings, index)
+    return warnings
+
+
+def header_differences(facts: FileFacts, first: dict[str, list[Any]], index: int, options: Options,
+                       rollup: bool) -> list[Problem]:
+    """Warnings for the header keys of a later file whose value the roll-up does not take.
+
+    Titles of a roll-up differ by nature (--title or the derived title names
+    the whole); policies are compared by their judging keys only, since the
+    time rules are each file's own; with --policy, no file's judging applies.
+    """
+    found = []
+    for key in HEADER_FACT_KEYS:
+        if key not in facts.header:
+            continue
+        if (key == "title" and (rollup or options.title is not None)) or (key == "policy" and options.policy):
+            continue
+        value, line, column = facts.header[key]
+        before = first.get(key, [{} if key == "policy" else None])[0]
+        if value != before:
+            message_id = {"as_of": "w_as_of_differs", "policy": "w_policy_differs"}.get(key, "w_header_differs")
+            found.append(Problem(facts.name, line, column, key, msg(message_id, options.lang, key=key), index))
+    return found
+
+
+def rollup_ledger(state: RunState) -> Ledger:
+    """The ledger of the whole run: the first file's header, its judging rules (or --policy's),
+    the units and categories of every file, and for several jurisdictions a name and title of the whole."""
+    options = state.options
+    first = state.first
+    policy = build_policy(first.get("policy")) if first else Policy()
+    if options.policy is not None:
+        policy = dataclasses.replace(policy, **{f: getattr(options.policy, f) for f in _JUDGING_FIELDS})
+    ledger = build_ledger(first, policy, options.as_of)
+    units: dict[str, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    for facts in state.files:
+        for unit in facts.units:
+            units.setdefault(unit["name"], unit)
+        for category in facts.categories:
+            categories.setdefault(category["name"], category)
+    ledger.units = list(units.values())
+    ledger.categories = list(categories.values())
+    jurisdictions = list(dict.fromkeys(f.jurisdiction for f in state.files))
+    if len(jurisdictions) > 1:
+        ledger.jurisdiction = rollup_name(jurisdictions, options.lang)
+        ledger.title = None
+    if options.title is not None:
+        ledger.title = options.title
+    return ledger
+
+
+def rollup_name(jurisdictions: list[str], lang: str) -> str:
+    """The whole of a roll-up: 东阿县、阳谷县 for two or three, else 东阿县等6地."""
+    if len(jurisdictions) <= 3:
+        return ("、" if lang == "zh" else ", ").join(jurisdictions)
+    return (f"{jurisdictions[0]}等{len(jurisdictions)}地" if lang == "zh"
+            else f"{jurisdictions[0]} and {len(jurisdictions) - 1} more")
+
+
+def finish_run(state: RunState, analysis: Analysis) -> Analysis:
+    """The end of the run: the roll-up's ledger, the figures as of its as-of, every warning."""
+    options = state.options
+    ledger = rollup_ledger(state)
+    warnings = run_warnings(state)
+    digests = [(f.name, f.sha256) for f in state.files]
+    if state.windows:
+        assert state.carried is not None
+        option_as_of = parse_time(options.as_of, ledger.policy.tz_seconds) if options.as_of else None
+        ledgers = [dataclasses.replace(ledger, period=(w.period.start.isoformat(), w.period.end.isoformat()),
+                                       period_seconds=(w.start, w.end),
+                                       as_of=window_as_of(w.name, w.end, option_as_of, ledger.as_of))
+                   for w in state.windows]
+        main = state.windows[0]
+        summary = summarise(ledgers[0], main.tally, options, warnings, digests)
+        _add_carried_over(summary, state.carried)
+        compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
+        for window, window_ledger in zip(state.windows[1:], ledgers[1:]):
+            if window.tally.counts[0]:  # a comparison in which no case was received is null
+                compare[window.name] = summarise(window_ledger, window.tally, options, _Collector(0), digests)
+        summary.compare = compare
+        summary.changes = {name: compute_changes(summary, compare[name]) for name in ("previous", "year_ago")}
+        summary.period = main.period
+    else:
+        summary = summarise(ledger, state.tally, options, warnings, digests)
+    return dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count, summary=summary)
 
 
 # Changes shown beside a comparison: rates in percentage points, counts in per cent.
@@ -4983,26 +5215,15 @@ def _add_carried_over(summary: Summary, carried: CarriedOver) -> None:
             entry.update(carried.figures(g, entry["name"]))
 
 
-def _header_differences(header: Header, first: dict[str, Any], lang: str) -> list[Problem]:
-    """Warnings for header keys of a later file that differ from the first file's."""
-    found = []
-    located = locate(header.events, ()) if header.events else {}
-    for key in ("title", "period", "as_of", "policy"):
-        if key in header.data and header.data.get(key) != first.get(key):
-            marks = _nearest_marks(located, (key,))
-            found.append(Problem(header.source.name, marks.line, marks.column, key,
-                                 msg("w_header_differs", lang, key=key), header.source.index))
-    return found
-
-
 def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collector,
               digests: list[tuple[str, str]]) -> Summary:
     """The Summary every output renders."""
+    tally.ledger, tally.policy = ledger, ledger.policy  # the roll-up's judging rules and units
     as_of = ledger.as_of if ledger.as_of is not None else (tally.latest or 0)
     totals, groups, overdue = tally.finish(as_of)
     first_file = digests[0][0] if digests else "-"
     warnings.extend([Problem(first_file, 1, 1, "policy.calendar", msg("w_calendar_year", options.lang, year=year))
-                     for year in sorted(tally.calendar.uncovered_years)])
+                     for year in sorted(tally.uncovered_years())])
     targets = dict(ledger.policy.targets)
     missed = [key for key in RATE_KEYS if target_missed(key, totals[key], targets)]
     extras = {
@@ -5626,7 +5847,7 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
     """Header, rows (groups then the totals row) and legend lines of the summary table."""
     lang = summary.lang
     targets = dict(summary.ledger.policy.targets)
-    ranked = grouping == "unit"
+    ranked = grouping in ("unit", "jurisdiction")
     header = [label(grouping, lang)] + ([label("rank", lang)] if ranked else []) + [label(k, lang) for k in TABLE_KEYS]
 
     def cells(entry: dict[str, Any]) -> list[str]:
@@ -5650,8 +5871,10 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
         legend.append(("目标：" if lang == "zh" else "Targets: ") + ("，" if lang == "zh" else ", ").join(parts)
                       + ("；! 表示未达目标" if lang == "zh" else "; ! marks a missed target"))
     if ranked:
-        legend.append(f"案件少于 {summary.ledger.policy.rank_min_cases} 件的单位不参与排名（—）" if lang == "zh" else
-                      f"units with fewer than {summary.ledger.policy.rank_min_cases} cases are not ranked (—)")
+        least = summary.ledger.policy.rank_min_cases
+        whom = {"unit": ("单位", "units"), "jurisdiction": ("区县", "jurisdictions")}[grouping]
+        legend.append(f"案件少于 {least} 件的{whom[0]}不参与排名（—）" if lang == "zh" else
+                      f"{whom[1]} with fewer than {least} cases are not ranked (—)")
     return header, rows, legend
 
 
@@ -5740,6 +5963,8 @@ def summary_json(summary: Summary) -> dict[str, Any]:
                 item["rank"] = entry["rank"]
                 item["type"] = entry["type"]
                 item["type_rank"] = entry["type_rank"]
+            elif grouping == "jurisdiction":
+                item["rank"] = entry["rank"]
             item.update(metrics(entry))
             entries.append(item)
         groups[grouping] = entries
@@ -7397,7 +7622,7 @@ def _fail_on_target(summary: Summary, fail: bool) -> None:
 @cli.command()
 @common_options
 @click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
-              help="Group the rows by unit, major category, channel or kind.")
+              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
 @click.option("--format", "fmt", type=click.Choice(list(SUMMARY_RENDERERS)), default="table", show_default=True,
               help="table for a terminal; csv/tsv/json for scripts; markdown for documents.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
