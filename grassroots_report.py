@@ -50,6 +50,8 @@ is held as its reader gives it (python-calamine holds a sheet whole).
 from __future__ import annotations
 
 import array
+import base64
+import binascii
 import bisect
 import codecs
 import copy
@@ -72,7 +74,9 @@ import stat as stat_module
 import sys
 import tempfile
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
+import decimal
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -452,6 +456,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_calendar_year": ("国务院节假日安排未包含 {year} 年：该年的期限按周一至周五计算（可在 policy.holidays 和 makeup_workdays 里补上）",
                         "the State Council schedule does not cover {year}: deadlines in it count Monday to Friday (add policy.holidays and makeup_workdays)"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
+    "partial_foreign": ("不是 grassroots-report 的分片汇总（请用 summary --format partial 生成）",
+                        "not a grassroots-report partial summary (make one with summary --format partial)"),
+    "partial_version": ("分片汇总的格式版本 {version}（由 {tool} 生成），本工具读取版本 {ours}：请用本版本重新生成",
+                        "partial summary format version {version} (made by {tool}); this tool reads version {ours}: "
+                        "make it again with this version"),
+    "partial_corrupt": ("分片汇总已损坏或被改动（校验值不符）：请重新生成，未输出任何结果",
+                        "the partial summary is damaged or was altered (its checksum does not match): make it again; "
+                        "nothing was written"),
+    "partial_unlike": ("{path} 与 {first} 的生成方式不同（{key}：{value} 与 {before}）：各分片须用相同的 --lang、--period、--as-of 生成",
+                       "{path} was made unlike {first} ({key}: {value} against {before}): make every partial with the "
+                       "same --lang, --period and --as-of"),
+    "partial_lang": ("分片汇总是以 --lang {lang} 生成的，不能输出 {wanted}：请用 --lang {wanted} 重新生成分片",
+                     "the partials were made with --lang {lang}, so they cannot give {wanted}: make them with "
+                     "--lang {wanted}"),
+    "partial_duplicates": ("{path} 与 {first} 含有相同的案件编号：同一分片合并了两次，或同一案件在两个文件里；未输出任何结果",
+                           "{path} and {first} hold the same case ids: the same partial given twice, or a case in two "
+                           "files; nothing was written"),
+    "from_partials_option": ("{option} 不能与 --from-partials 同用：它在生成分片时已经生效",
+                             "{option} cannot go with --from-partials: it took effect when the partials were made"),
+    "policy_file_timing": ("--policy 只设考核规则（目标、权重、排名等）；`{key}` 是各文件自己的时限或日历，请写在各文件的 policy 里",
+                           "--policy sets only the judging rules (targets, weights, ranking); `{key}` is a time rule "
+                           "each file keeps in its own policy"),
+    "policy_file_empty": ("不是策略文件：应是 policy 的键值映射（targets、weights……）",
+                          "not a policy file: it must be a mapping of policy keys (targets, weights, ...)"),
+    "partial_too_many": ("合并后{what}超过 {limit} 个", "more than {limit} {what} once merged"),
     "w_as_of_differs": ("`as_of` 与第一个文件不同：本文件的案件按它自己的 as_of 截取，超期件按第一个文件的 as_of 统计（要统一时点请用 --as-of）",
                         "`as_of` differs from the first file's: this file's cases are taken as they stood at its own "
                         "as_of, overdue cases are counted at the first file's (give --as-of for one moment)"),
@@ -580,6 +609,7 @@ class Problem:
     path: str
     message: str
     file_index: int = 0
+    masked: bool = dataclasses.field(default=False, compare=False)  # masked already (read from a partial)
 
     def sort_key(self) -> tuple[int, int, int, str]:
         return (self.file_index, self.line, self.column, self.path)
@@ -2095,10 +2125,10 @@ class FileRules:
     category_names: frozenset[str] = frozenset()  # every 'major' and 'major/minor' listed
 
 
-def check_header(header: Header, validators: Validators, lang: str) -> list[Problem]:
-    """Schema and consistency problems of one file's header."""
+def check_header(header: Header, validators: Validators, lang: str, base: tuple[Any, ...] = ()) -> list[Problem]:
+    """Schema and consistency problems of one file's header (`base`: where its events stand in it)."""
     data = header.data
-    located = locate(header.events, ()) if header.events else {}
+    located = locate(header.events, base) if header.events else {}
     located.setdefault((), Marks(1, 1))
     problems = [] if validators.header_is_valid(data) else \
         schema_problems(validators.header.iter_errors(data), located, (), header.source, lang, validators)
@@ -4183,6 +4213,12 @@ def id_caller(text: str) -> str:
     return _NOT_ID_CHAR.sub("", text.translate(_FULL_WIDTH).upper())
 
 
+def caller_digest(caller: str) -> int:
+    """A caller as a 64-bit number: what a partial summary keeps of a phone or ID number."""
+    digest = hashlib.blake2b(caller.encode("utf-8", "surrogatepass"), digest_size=8, person=b"caller").digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
 def mask_caller(caller: str) -> str:
     """A phone as 138****1234, an ID number as 370404********1234; never the whole number.
 
@@ -4293,6 +4329,8 @@ class Tally:
         self.caller_profiles = array.array("i")
         self.caller_answers = array.array("B")
         self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
+        # merged partials: the caller keys are caller_digest()s, and this gives each one's mask
+        self.caller_masks: dict[int, str] | None = None
         # the (unit, major, channel, kind, jurisdiction) of caller cases, numbered: bounded by groups
         self.profile_numbers: dict[tuple[str, ...], int] = {}
         self.profiles: list[tuple[str, ...]] = []
@@ -4427,12 +4465,15 @@ class Tally:
             key = self.long_callers.setdefault(text, -len(self.long_callers) - 1)
         self.caller_keys.append(key)
         self.caller_received.append(received)
+        self.caller_profiles.append(self._profile(names))
+        self.caller_answers.append(_ANSWERS.get(bits & _ANSWER_BITS, 0))
+
+    def _profile(self, names: tuple[str, ...]) -> int:
         profile = self.profile_numbers.get(names)
         if profile is None:
             profile = self.profile_numbers[names] = len(self.profiles)
             self.profiles.append(names)
-        self.caller_profiles.append(profile)
-        self.caller_answers.append(_ANSWERS.get(bits & _ANSWER_BITS, 0))
+        return profile
 
     def _check_visits(self, visits: list[dict[str, Any]], visit_times: list[int], unit: str, resolved: int) -> None:
         """Note a resolved case's visits dated before its resolution, or satisfied too soon after it."""
@@ -4598,23 +4639,35 @@ class Tally:
         self._repeats = found
         return found
 
-    def _top_callers(self, callers: dict[int, list[Any]]) -> list[dict[str, Any]]:
-        """The callers with the most repeats (ties by masked caller), masked, at most MAX_REPEAT_CALLERS."""
+    def caller_texts(self, keys: Iterable[int]) -> dict[int, str]:
+        """The caller (13812345678, ID370404…X) of each key, unmasked: for masking and digests only."""
         long_texts = {number: text for text, number in self.long_callers.items()}
-        entries = []
-        for key, (repeats, cases, units, majors) in callers.items():
+        texts = {}
+        for key in keys:
             if key < 0:
-                text = long_texts[key]
+                texts[key] = long_texts[key]
             else:
                 digits = str(key)
                 tag, text = digits[0], digits[1:]
-                text = text if tag == _PHONE_TAG else "ID" + text + ("X" if tag == _ID_X_TAG else "")
-            # the unmasked text breaks ties between equal masks, so the order is stable; it is not kept
-            entries.append((-repeats, mask_caller(text), text, cases, units, majors))
+                texts[key] = text if tag == _PHONE_TAG else "ID" + text + ("X" if tag == _ID_X_TAG else "")
+        return texts
+
+    def _top_callers(self, callers: dict[int, list[Any]]) -> list[dict[str, Any]]:
+        """The callers with the most repeats (ties by masked caller), masked, at most MAX_REPEAT_CALLERS."""
+        entries = []
+        if self.caller_masks is not None:  # merged partials: the keys are digests already
+            named = {key: (self.caller_masks[key], key) for key in callers}
+        else:
+            named = {key: (mask_caller(text), caller_digest(text)) for key, text in self.caller_texts(callers).items()}
+        for key, (repeats, cases, units, majors) in callers.items():
+            # the caller's digest breaks ties between equal masks, so the order is stable
+            # and the same after a merge of partials (which hold no caller unmasked)
+            masked, digest = named[key]
+            entries.append((-repeats, masked, digest, cases, units, majors))
         entries.sort(key=lambda e: e[:3])
         return [{"caller": masked, "cases": cases, "repeats": -minus_repeats, "units": sorted(units),
                  "categories": sorted(majors)}
-                for minus_repeats, masked, _text, cases, units, majors in entries[:MAX_REPEAT_CALLERS]]
+                for minus_repeats, masked, _digest, cases, units, majors in entries[:MAX_REPEAT_CALLERS]]
 
     def signals(self) -> list[dict[str, Any]]:
         """The signals of data to look at: bulk closures, then instant visits, then visits before resolution."""
@@ -4927,6 +4980,7 @@ class RunState:
         self.cut: int | None = None
         self.windows: list[Window] = []
         self.carried: CarriedOver | None = None
+        self.ids = IdSeen()  # the ids read, for the duplicate check of a merge
         if options.period is not None and options.needs != "check":
             for name, period, start, end in period_bounds(options.period, start_day, ledger.policy.tz_seconds):
                 self.windows.append(Window(name, period, Tally(ledger, report_lists=options.needs == "report"
@@ -5690,6 +5744,8 @@ def mask_case(case: dict[str, Any]) -> dict[str, Any]:
 
 def mask_problem(problem: Problem) -> Problem:
     """A problem whose message (which may quote a bad value) and location are masked."""
+    if problem.masked:
+        return problem
     return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
                                message=mask_text(problem.message))
 
@@ -5715,9 +5771,10 @@ def mask_summary(summary: Summary) -> Summary:
     groups = {grouping: [{**e, "name": mask_identifier(e["name"])} for e in entries]
               for grouping, entries in summary.groups.items()}
     extras = dict(summary.extras)
-    extras["featured"] = [mask_case(case) for case in summary.extras["featured"]]
-    extras["backlog"] = [_mask_entry(b) for b in summary.extras["backlog"]]
-    extras["escalations"] = [_mask_entry(e) for e in summary.extras["escalations"]]
+    # entries read from a partial were masked when it was written (Premasked)
+    extras["featured"] = [c if isinstance(c, Premasked) else mask_case(c) for c in summary.extras["featured"]]
+    extras["backlog"] = [b if isinstance(b, Premasked) else _mask_entry(b) for b in summary.extras["backlog"]]
+    extras["escalations"] = [e if isinstance(e, Premasked) else _mask_entry(e) for e in summary.extras["escalations"]]
     extras["mediation_by"] = Counter({(by, mask_identifier(name), outcome): n
                                       for (by, name, outcome), n in summary.extras["mediation_by"].items()})
     extras["subcategories"] = Counter({(mask_identifier(major), mask_identifier(minor) if minor else minor): n
@@ -5742,6 +5799,367 @@ def mask_analysis(analysis: Analysis) -> Analysis:
         analysis, problems=[mask_problem(p) for p in analysis.problems],
         warnings=[mask_problem(w) for w in analysis.warnings],
         summary=mask_summary(analysis.summary) if analysis.summary is not None else None)
+
+
+# =============================================================================
+# Partial summaries
+# =============================================================================
+# INFO: `summary --format partial` writes the RunState of its files: every
+# count by bits, the durations as exact histograms (so medians stay exact),
+# the open and dissatisfied cases that may be listed, what the report lists,
+# the caller arrays of the repeat count, the resolution times of the signals,
+# the id digests of the duplicate check, and each file's facts and warnings.
+# `merge` (and `report --from-partials`, and `--jobs`) read partials back into
+# one RunState and end it with finish_run, the same code one run ends with:
+# so merging the partials of files A and B gives the bytes one run over A and
+# B gives.
+#
+# A partial holds no personal data in the clear: callers are kept as digests
+# with their masks, and the featured cases, escalations and warnings (the
+# only free text) are kept masked.  Ids, units, categories and mediators are
+# kept as written, like the ledger's own identifiers.
+#
+# The file is JSON: {"format", "version", "tool", "sha256", "state"}; sha256
+# is of the state's canonical text, so a cut or altered partial is refused
+# before any of it is used.  Integer arrays are zlib-compressed little-endian
+# int64, in base64.
+PARTIAL_FORMAT = "grassroots-report partial summary"
+PARTIAL_VERSION = 1
+MAX_PARTIAL_BYTES = 1 << 33  # the unpacked size of one array, and of one file
+
+
+class PartialError(ToolError):
+    """A partial that cannot be used: foreign, corrupt, or not mergeable with the others."""
+
+    exit_code = EXIT_INVALID
+
+
+class Premasked(dict):  # type: ignore[type-arg]
+    """A listed entry that was masked when its partial was written; mask_summary leaves it as it is."""
+
+
+def pack_ints(values: Iterable[int]) -> str:
+    data = array.array("q", values)
+    if sys.byteorder == "big":
+        data.byteswap()
+    return base64.b64encode(zlib.compress(data.tobytes(), 6)).decode("ascii")
+
+
+def unpack_ints(text: Any) -> array.array:
+    if not isinstance(text, str):
+        raise ValueError("not packed integers")
+    inflater = zlib.decompressobj()
+    raw = inflater.decompress(base64.b64decode(text, validate=True), MAX_PARTIAL_BYTES)
+    if inflater.unconsumed_tail or not inflater.eof or len(raw) % 8:
+        raise ValueError("packed integers cut short or too long")
+    data = array.array("q")
+    data.frombytes(raw)
+    if sys.byteorder == "big":
+        data.byteswap()
+    return data
+
+
+def _histogram(values: array.array) -> list[str]:
+    """Durations as [distinct values, their counts], packed: exact, and small when values repeat."""
+    counted = sorted(Counter(values).items())
+    return [pack_ints(v for v, _n in counted), pack_ints(n for _v, n in counted)]
+
+
+def _from_histogram(part: Any) -> array.array:
+    values, counts = unpack_ints(part[0]), unpack_ints(part[1])
+    if len(values) != len(counts) or any(n <= 0 for n in counts):
+        raise ValueError("bad histogram")
+    out = array.array("q")
+    for value, n in zip(values, counts):
+        out.extend(itertools.repeat(value, n))
+    return out
+
+
+def _texts(texts: TextList) -> list[str]:
+    return [texts[i] for i in range(len(texts))]
+
+
+def _json_case(case: dict[str, Any]) -> dict[str, Any]:
+    """A masked featured case as JSON: its hours (a Fraction) as [numerator, denominator]."""
+    hours = case.get("_hours")
+    return {**case, "_hours": None if hours is None else [hours.numerator, hours.denominator]}
+
+
+def tally_partial(tally: Tally) -> dict[str, Any]:
+    """One tally as the JSON of a partial (see the banner)."""
+    texts = tally.caller_texts(set(tally.caller_keys)) if tally.caller_masks is None else {}
+    if tally.caller_masks is None:
+        digest_of = {key: caller_digest(text) for key, text in texts.items()}
+        masks = {str(digest_of[key]): mask_caller(text) for key, text in texts.items()}
+        keys: Iterable[int] = (digest_of[key] for key in tally.caller_keys)
+    else:
+        masks = {str(key): masked for key, masked in tally.caller_masks.items()}
+        keys = tally.caller_keys
+    return {
+        "counts": [{name: sorted(by_bits.items()) for name, by_bits in counts.items()} for counts in tally.counts],
+        "durations": [{name: _histogram(values) for name, values in durations.items()}
+                      for durations in tally.durations],
+        "names": tally.names,
+        "majors": tally.majors,
+        "open": {"names": pack_ints(tally.open_names), "deadlines": pack_ints(tally.open_deadlines),
+                 "response_deadlines": pack_ints(tally.open_response_deadlines), "ids": _texts(tally.open_ids)},
+        "dissatisfied": {"names": pack_ints(tally.dissatisfied_names), "ids": _texts(tally.dissatisfied_ids)},
+        "category_cases": sorted(tally.category_cases.items()),
+        "featured": [_json_case(c if isinstance(c, Premasked) else mask_case(c)) for c in tally.featured],
+        "backlog": [b if isinstance(b, Premasked) else _mask_entry(b) for b in tally.backlog],
+        "escalations": [e if isinstance(e, Premasked) else _mask_entry(e) for e in tally.escalations],
+        "mediation_by": [[by, name, outcome, n] for (by, name, outcome), n in sorted(tally.mediation_by.items())],
+        "agreement_amount": None if tally.agreement_amount is None else str(tally.agreement_amount),
+        "latest": tally.latest,
+        "callers": {"keys": pack_ints(keys), "received": pack_ints(tally.caller_received),
+                    "profiles": pack_ints(tally.caller_profiles), "answers": pack_ints(tally.caller_answers),
+                    "masks": masks},
+        "profiles": [list(profile) for profile in tally.profiles],
+        "closures": {unit: pack_ints(times) for unit, times in tally.closures.items()},
+        "instant_visits": dict(tally.instant_visits),
+        "visits_before_resolved": dict(tally.visits_before_resolved),
+        "uncovered_years": sorted(tally.uncovered_years()),
+    }
+
+
+def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
+    """Add one partial's tally to `tally` (made by Tally(...) for merging: caller_masks set)."""
+    assert tally.caller_masks is not None
+    number = [tally._number(str(name)) for name in part["names"]]
+    if len(part["counts"]) != len(GROUPINGS) or len(part["durations"]) != len(GROUPINGS):
+        raise ValueError("groupings")
+    for counts, part_counts in zip(tally.counts, part["counts"]):
+        for name, pairs in part_counts.items():
+            by_bits = counts.setdefault(name, {})
+            for bits, n in pairs:
+                if not (isinstance(bits, int) and isinstance(n, int) and n > 0):
+                    raise ValueError("counts")
+                by_bits[bits] = by_bits.get(bits, 0) + n
+    for durations, part_durations in zip(tally.durations, part["durations"]):
+        for name, histogram in part_durations.items():
+            durations.setdefault(name, array.array("q")).extend(_from_histogram(histogram))
+    for category, major in part["majors"].items():
+        tally.majors.setdefault(str(category), str(major))
+    open_part = part["open"]
+    open_names = unpack_ints(open_part["names"])
+    deadlines, responses = unpack_ints(open_part["deadlines"]), unpack_ints(open_part["response_deadlines"])
+    if not (len(open_names) == 5 * len(deadlines) == 5 * len(responses) == 5 * len(open_part["ids"])):
+        raise ValueError("open cases")
+    tally.open_names.extend(number[n] for n in open_names)
+    tally.open_deadlines.extend(deadlines)
+    tally.open_response_deadlines.extend(responses)
+    for case_id in open_part["ids"]:
+        tally.open_ids.append(str(case_id))
+    dissatisfied = part["dissatisfied"]
+    dissatisfied_names = unpack_ints(dissatisfied["names"])
+    if len(dissatisfied_names) != 2 * len(dissatisfied["ids"]):
+        raise ValueError("dissatisfied cases")
+    tally.dissatisfied_names.extend(number[n] for n in dissatisfied_names)
+    for case_id in dissatisfied["ids"]:
+        tally.dissatisfied_ids.append(str(case_id))
+    for category, n in part["category_cases"]:
+        tally.category_cases[str(category)] += int(n)
+    for case in part["featured"]:
+        hours = case["_hours"]
+        tally.featured.append(Premasked({**case, "_hours": None if hours is None else Fraction(*hours)}))
+    tally.backlog += [Premasked(entry) for entry in part["backlog"]]
+    tally.escalations += [Premasked(entry) for entry in part["escalations"]]
+    for by, name, outcome, n in part["mediation_by"]:
+        tally.mediation_by[str(by), str(name), str(outcome)] += int(n)
+    if part["agreement_amount"] is not None:
+        tally.agreement_amount = (tally.agreement_amount or Decimal(0)) + Decimal(part["agreement_amount"])
+    latest = part["latest"]
+    if latest is not None and (tally.latest is None or int(latest) > tally.latest):
+        tally.latest = int(latest)
+    callers = part["callers"]
+    profile = [tally._profile(tuple(str(n) for n in p)) for p in part["profiles"]]
+    keys, received = unpack_ints(callers["keys"]), unpack_ints(callers["received"])
+    profiles, answers = unpack_ints(callers["profiles"]), unpack_ints(callers["answers"])
+    if not len(keys) == len(received) == len(profiles) == len(answers):
+        raise ValueError("callers")
+    tally.caller_keys.extend(keys)
+    tally.caller_received.extend(received)
+    tally.caller_profiles.extend(profile[n] for n in profiles)
+    tally.caller_answers.extend(array.array("B", answers))
+    tally.caller_masks.update({int(key): str(masked) for key, masked in callers["masks"].items()})
+    if any(key not in tally.caller_masks for key in set(keys)):
+        raise ValueError("caller masks")
+    for unit, times in part["closures"].items():
+        tally.closures.setdefault(unit, array.array("q")).extend(unpack_ints(times))
+    tally.instant_visits.update({str(k): int(n) for k, n in part["instant_visits"].items()})
+    tally.visits_before_resolved.update({str(k): int(n) for k, n in part["visits_before_resolved"].items()})
+    tally.partial_uncovered.update(int(year) for year in part["uncovered_years"])
+
+
+def _problem_json(problem: Problem) -> list[Any]:
+    masked = mask_problem(problem)
+    return [masked.file, masked.line, masked.column, masked.path, masked.message]
+
+
+def state_partial(state: RunState) -> dict[str, Any]:
+    """The state of a run as the JSON of a partial."""
+    options = state.options
+    return {
+        "options": {"lang": options.lang, "period": options.period, "as_of": options.as_of},
+        "start_day": state.start_day,
+        "first": state.first,
+        "files": [{"name": f.name, "sha256": f.sha256, "jurisdiction": f.jurisdiction, "header": f.header,
+                   "units": f.units, "categories": f.categories,
+                   "warnings": [_problem_json(w) for w in f.warnings.items], "warning_count": f.warnings.count}
+                  for f in state.files],
+        "cases": state.cases,
+        "ids": pack_ints(state.ids.digests()),
+        "tally": None if state.windows else tally_partial(state.tally),
+        "windows": [{"name": w.name, "start": w.start, "end": w.end, "tally": tally_partial(w.tally)}
+                    for w in state.windows],
+        "carried": None if state.carried is None else [{name: row for name, row in counts.items()}
+                                                       for counts in state.carried.counts],
+    }
+
+
+def render_partial(state: RunState) -> str:
+    """The partial summary's text: the state, its digest, the format and version."""
+    # INFO: keys in the order they were made (never sorted): a featured case's
+    # `extra` is shown in its own order
+    body = json.dumps(state_partial(state), ensure_ascii=True, separators=(",", ":"))
+    digest = hashlib.sha256(body.encode("ascii")).hexdigest()
+    return (f'{{"format":{json.dumps(PARTIAL_FORMAT)},"version":{PARTIAL_VERSION},'
+            f'"tool":{json.dumps(__version__)},"sha256":"{digest}",\n"state":{body}}}\n')
+
+
+def read_partial(path: str, lang: str) -> dict[str, Any]:
+    """A partial's state, checked whole: a foreign, cut or altered file is refused here, never half-used."""
+    where = terminal_safe(path)
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_PARTIAL_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageIOError(f"{where}: 文件不存在 / no such file") from None
+    except IsADirectoryError:
+        raise UsageIOError(f"{where}: 是目录 / is a directory") from None
+    except OSError as error:
+        raise UsageIOError(f"{where}: 无法读取 / cannot read: {error.strerror}") from None
+
+    if len(raw) > MAX_PARTIAL_BYTES:
+        raise PartialError(f"{where}: " + msg("partial_foreign", lang))
+    return parse_partial(raw, path, lang)
+
+
+def parse_partial(raw: bytes, path: str, lang: str) -> dict[str, Any]:
+    """The state of a partial's bytes, or PartialError naming `path`."""
+    where = terminal_safe(path)
+
+    def refuse(message_id: str, **fields: Any) -> PartialError:
+        return PartialError(f"{where}: " + msg(message_id, lang, **fields))
+
+    head, _, rest = raw.partition(b"\n")
+    try:
+        if not head.startswith(b"{"):
+            raise ValueError
+        envelope = json.loads(head + b'"state":null}')
+    except (ValueError, UnicodeDecodeError):
+        raise refuse("partial_foreign") from None
+    if not isinstance(envelope, dict) or envelope.get("format") != PARTIAL_FORMAT:
+        raise refuse("partial_foreign")
+    if envelope.get("version") != PARTIAL_VERSION:
+        raise refuse("partial_version", version=terminal_safe(str(envelope.get("version"))),
+                     tool=terminal_safe(str(envelope.get("tool"))), ours=PARTIAL_VERSION)
+    body = rest[len(b'"state":'):-2] if rest.startswith(b'"state":') and rest.endswith(b"}\n") else b""
+    if hashlib.sha256(body).hexdigest() != envelope.get("sha256"):
+        raise refuse("partial_corrupt")
+    try:
+        state = json.loads(body)
+        if not isinstance(state, dict):
+            raise ValueError
+    except ValueError:
+        raise refuse("partial_corrupt") from None
+    return state
+
+
+def merge_partials(paths: Sequence[str], options: Options) -> tuple[RunState, Analysis]:
+    """One RunState from partials, in the order given, checked against each other first.
+
+    Partials merge when they were made alike (language, --period and its
+    month start day, --as-of), and when no case id is in two of them.
+    """
+    lang = options.lang or "zh"  # None: the partials' language
+    parts = [(path, read_partial(path, lang)) for path in paths]
+    try:
+        return _merge_states(parts, options)
+    except PartialError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, zlib.error,
+            binascii.Error, decimal.InvalidOperation, ZeroDivisionError) as error:
+        path = parts[0][0] if len(parts) == 1 else "-"
+        detail = f" ({type(error).__name__})"
+        raise PartialError(terminal_safe(path) + ": " + msg("partial_corrupt", lang) + detail) from None
+
+
+def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> tuple[RunState, Analysis]:
+    lang = options.lang or "zh"
+    first_path, first = parts[0]
+    made = first["options"]
+    for path, part in parts:
+        for key in ("lang", "period", "as_of"):
+            if part["options"][key] != made[key]:
+                raise PartialError(msg("partial_unlike", lang, path=terminal_safe(path), first=terminal_safe(first_path),
+                                       key=key, value=terminal_safe(str(part["options"][key])),
+                                       before=terminal_safe(str(made[key]))))
+        if part["start_day"] != first["start_day"] or [(w["name"], w["start"], w["end"]) for w in part["windows"]] \
+                != [(w["name"], w["start"], w["end"]) for w in first["windows"]]:
+            raise PartialError(msg("partial_unlike", lang, path=terminal_safe(path), first=terminal_safe(first_path),
+                                   key="policy.month_start_day", value=part["start_day"], before=first["start_day"]))
+    if options.lang is not None and options.lang != made["lang"]:
+        raise PartialError(msg("partial_lang", lang, lang=made["lang"], wanted=options.lang))
+    merged_options = dataclasses.replace(options, lang=made["lang"], period=made["period"], as_of=made["as_of"])
+    lang = merged_options.lang
+    header = first["first"]
+    policy = build_policy(header.get("policy")) if header else Policy()
+    ledger = build_ledger(header, policy, merged_options.as_of)
+    state = RunState(header, ledger, merged_options, int(first["start_day"]))
+    for tally in state.tallies() + [state.tally]:
+        tally.caller_masks = {}
+    seen = IdSeen()
+    for position, (path, part) in enumerate(parts):
+        for digest in unpack_ints(part["ids"]):
+            if not seen.add_digest(digest):
+                raise PartialError(msg("partial_duplicates", lang, path=terminal_safe(path),
+                                       first=terminal_safe(_first_holder(parts[:position + 1], digest))))
+        for f in part["files"]:
+            collector = _Collector(MAX_KEPT_WARNINGS)
+            collector.count = int(f["warning_count"])
+            collector.items = [Problem(str(w[0]), int(w[1]), int(w[2]), str(w[3]), str(w[4]), masked=True)
+                               for w in f["warnings"]][:MAX_KEPT_WARNINGS]
+            state.files.append(FileFacts(str(f["name"]), str(f["sha256"]), str(f["jurisdiction"]),
+                                         {str(k): list(v) for k, v in f["header"].items()},
+                                         [dict(u) for u in f["units"]], [dict(c) for c in f["categories"]],
+                                         collector))
+        state.cases += int(part["cases"])
+        if part["windows"]:
+            for window, window_part in zip(state.windows, part["windows"]):
+                absorb_tally(window.tally, window_part["tally"])
+            assert state.carried is not None
+            for counts, part_counts in zip(state.carried.counts, part["carried"]):
+                for name, row in part_counts.items():
+                    mine = counts.setdefault(name, [0, 0, 0])
+                    for i in range(3):
+                        mine[i] += int(row[i])
+        else:
+            absorb_tally(state.tally, part["tally"])
+    for grouping in ("unit", "category"):
+        g = GROUPINGS.index(grouping)
+        if any(len(t.counts[g]) > MAX_GROUPS for t in state.tallies()):
+            raise PartialError(msg("partial_too_many", lang, what=label(grouping, lang), limit=MAX_GROUPS))
+    state.ids = seen
+    return state, Analysis([], 0, [], 0, None, state.cases)
+
+
+def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
+    """The first of these partials that holds a case id (by its digest)."""
+    for path, part in parts:
+        if digest in unpack_ints(part["ids"]):
+            return path
+    return parts[-1][0]
 
 
 # =============================================================================
@@ -7308,11 +7726,11 @@ def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tupl
         say(msg("rejects_written", lang, path=rejects_path))
 
 
-def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
-               rejects_path: str | None = None) -> Analysis:
-    """Read and check; problems (and warnings under --strict) end the command with exit 1."""
-    sources = gather_sources(files, map_path, rejects_path, options)
-    analysis = mask_analysis(analyse(sources, options))
+def conclude(state: RunState | None, analysis: Analysis, options: Options) -> Analysis:
+    """End the run (finish_run) and mask it; problems (and warnings under --strict) end the command with exit 1."""
+    if state is not None:
+        analysis = finish_run(state, analysis)
+    analysis = mask_analysis(analysis)
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
         say(warnings)
@@ -7322,6 +7740,119 @@ def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = 
         raise InvalidDataError("存在警告，且使用了 --strict" if options.lang == "zh"
                                else "there are warnings and --strict was given")
     return analysis
+
+
+def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
+               rejects_path: str | None = None, jobs: int = 1) -> Analysis:
+    """Read and check; problems (and warnings under --strict) end the command with exit 1."""
+    state, analysis = count_files(files, options, map_path, rejects_path, jobs)
+    return conclude(state, analysis, options)
+
+
+def count_files(files: tuple[str, ...], options: Options, map_path: str | None, rejects_path: str | None,
+                jobs: int) -> tuple[RunState | None, Analysis]:
+    """Read, check and count the files, in `jobs` processes when there are several files."""
+    sources = gather_sources(files, map_path, rejects_path, options)
+    if jobs > 1 and len(sources) > 1 and options.needs != "check" and all(s.path is not None for s in sources):
+        counted = count_in_parallel(sources, options, jobs)
+        if counted is not None:
+            return counted
+    return read_sources(sources, options)
+
+
+# -- --jobs: one process a file ----------------------------------------------------
+# INFO: each process reads one file and returns its partial summary (the text
+# `summary --format partial` writes); the parent merges them as `merge` does,
+# so --jobs N gives the bytes --jobs 1 gives.  When a file has a problem, or
+# two files share an id, the parent reads every file again in one process,
+# which words the problems exactly as a run without --jobs does.
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _first_start_day(source: Source, options: Options) -> int | None:
+    """The roll-up's month_start_day: --policy's, else the first file's header's (None: unknown yet)."""
+    if options.policy is not None:
+        return options.policy.month_start_day
+    items = FileReader(source, options.lang, options.encoding).items()
+    try:
+        item = next(items, None)
+    finally:
+        items.close()
+    if not isinstance(item, Header) or not isinstance(item.data, dict):
+        return None
+    try:
+        return build_policy(item.data.get("policy")).month_start_day
+    except Exception:  # noqa: BLE001 - an invalid header: the one-process run words it
+        return None
+
+
+def _worker_start() -> None:
+    """A worker leaves SIGINT and SIGTERM to the parent, which ends the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
+    """One file's partial summary, or None when it has a problem."""
+    source, options, start_day = job
+    state, _analysis = read_sources([source], options, start_day)
+    return None if state is None else render_partial(state).encode("ascii")
+
+
+def count_in_parallel(sources: list[Source], options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
+    """The files counted one per process and merged; None when one process must read them all."""
+    import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
+
+    start_day = _first_start_day(sources[0], options)
+    if start_day is None:
+        return None
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(min(jobs, len(sources)), initializer=_worker_start) as pool:
+        texts = pool.map(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
+    if any(text is None for text in texts):
+        return None
+    parts = [(source.name, parse_partial(text, source.name, options.lang)) for source, text in zip(sources, texts)]
+    first = parts[0][1]["first"]
+    own_day = options.policy.month_start_day if options.policy is not None else \
+        build_policy(first.get("policy") if first else None).month_start_day
+    if own_day != start_day:  # the first file's policy came after its cases
+        return None
+    try:
+        return _merge_states(parts, options)
+    except PartialError:  # a duplicate id, too many units: located by the one-process run
+        return None
+
+
+# -- --policy FILE ---------------------------------------------------------------------
+def load_policy_file(path: str, lang: str) -> Policy:
+    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
+    sources = open_sources([path])
+    source = sources[0]
+    reader = FileReader(source, lang, None)
+    items = list(reader.items())
+    problems = list(reader.problems)
+    header = items[0] if items and isinstance(items[0], Header) else None
+    if header is not None and not problems:
+        data = header.data if isinstance(header.data, dict) else {}
+        wrapped = set(data) == {"policy"}
+        policy = data["policy"] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
+                      header.events)
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
+        if not problems and isinstance(policy, dict):
+            timing = [key for key in policy if key not in JUDGING_KEYS]
+            if timing:
+                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
+            return build_policy(policy)
+    if not problems:
+        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
 
 
 def _has_fileno(stream: Any) -> bool:
@@ -7619,28 +8150,26 @@ def _fail_on_target(summary: Summary, fail: bool) -> None:
         raise TargetMissedError(("未达目标：" if summary.lang == "zh" else "targets missed: ") + names)
 
 
-@cli.command()
-@common_options
-@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
-              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
-@click.option("--format", "fmt", type=click.Choice(list(SUMMARY_RENDERERS)), default="table", show_default=True,
-              help="table for a terminal; csv/tsv/json for scripts; markdown for documents.")
-@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
-@map_options
-@period_option
-def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-            grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
-            rejects_path: str | None, period: str | None) -> None:
-    """Print the summary table of the figures on stdout.
+def rollup_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--policy, --title and --jobs, shared by summary, report and run."""
+    command = click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+                           help="Read the files in N processes at once (default: every core); "
+                                "the output is the same for every N.")(command)
+    command = click.option("--title", default=None, metavar="TEXT",
+                           help="The title of the whole, e.g. '德州市2024年3月基层治理工作情况通报'.")(command)
+    return click.option("--policy", "policy_path", metavar="POLICY.yaml", default=None,
+                        help="Targets, weights and ranking rules of the roll-up (else the first file's).")(command)
 
-    \b
-    Examples:
-        grassroots-report summary ledger.yaml
-        grassroots-report summary ledger.yaml --by category
-        grassroots-report summary ledger.yaml --format json > summary.json
-    """
-    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "summary"), period=period)
-    analysis = run_checks(files, options, map_path, rejects_path)
+
+def _rollup(options: Options, policy_path: str | None, title: str | None) -> Options:
+    policy = load_policy_file(policy_path, options.lang) if policy_path is not None else None
+    if title is not None:
+        title = nfc(title)
+    return dataclasses.replace(options, policy=policy, title=title)
+
+
+def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bool) -> None:
+    """The summary on stdout in a rendered format (not partial)."""
     assert analysis.summary is not None
     if fmt == "json":  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
@@ -7650,14 +8179,67 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
     _fail_on_target(analysis.summary, fail_on_target)
 
 
+def _partial_out(state: RunState | None, analysis: Analysis, options: Options) -> None:
+    """A partial summary on stdout, once the run is known to be clean (problems: exit 1, nothing written)."""
+    assert state is not None
+    text = render_partial(state)  # before conclude: finish_run leaves the tallies to be rendered, not saved
+    conclude(state, analysis, options)
+    emit(text)
+
+
+def _lang_given(ctx: click.Context) -> bool:
+    return ctx.get_parameter_source("lang") not in (click.core.ParameterSource.DEFAULT, None)
+
+
+@cli.command()
+@common_options
+@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
+              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
+@click.option("--format", "fmt", type=click.Choice([*SUMMARY_RENDERERS, "partial"]), default="table",
+              show_default=True, help="table for a terminal; csv/tsv/json for scripts; markdown for documents; "
+                                      "partial: the mergeable state, for `merge`.")
+@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@map_options
+@period_option
+@rollup_options
+def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+            grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
+            rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
+            jobs: int | None) -> None:
+    """Print the summary table of the figures on stdout.
+
+    \b
+    Examples:
+        grassroots-report summary ledger.yaml
+        grassroots-report summary ledger.yaml --by category
+        grassroots-report summary ledger.yaml --format json > summary.json
+        grassroots-report summary county1.yaml county2.yaml --by jurisdiction
+        grassroots-report summary county1.yaml --format partial > county1.partial
+    """
+    needs = "report" if fmt == "partial" else "summary"  # a partial keeps what the report lists
+    options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs), period=period),
+                      policy_path, title)
+    if fmt == "partial":
+        state, analysis = count_files(files, options, map_path, rejects_path, jobs or default_jobs())
+        _partial_out(state, analysis, options)
+        return
+    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
+    _summary_out(analysis, fmt, grouping, fail_on_target)
+
+
 @cli.command()
 @common_options
 @report_options
 @map_options
 @period_option
-def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-           output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
-           rejects_path: str | None, period: str | None) -> None:
+@rollup_options
+@click.option("--from-partials", is_flag=True,
+              help="The FILEs are partial summaries (summary --format partial), merged as `merge` does.")
+@click.pass_context
+def report(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
+           encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
+           rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
+           jobs: int | None, from_partials: bool) -> None:
     """Write the briefing (通报): Markdown to stdout or -o OUT.md, or a Word document to -o OUT.docx.
 
     The Word document is laid out as an official document (GB/T 9704: A4,
@@ -7667,10 +8249,21 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
     Example:
         grassroots-report report ledger.yaml -o report.md
         grassroots-report report ledger.yaml -o report.docx
+        grassroots-report report --from-partials *.partial --title 德州市通报 -o report.docx
     """
     fmt = report_format(fmt, output)
-    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period)
-    analysis = run_checks(files, options, map_path, rejects_path)
+    if from_partials:
+        given = [name for name, value in (("--as-of", as_of), ("--encoding", encoding), ("--map", map_path),
+                                          ("--rejects", rejects_path), ("--period", period)) if value is not None]
+        if given:
+            raise click.UsageError(msg("from_partials_option", lang, option=given[0]))
+        options = _rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
+                          policy_path, title)
+        analysis = conclude(*merge_partials(files, options), options)
+    else:
+        options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
+                          policy_path, title)
+        analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
     assert analysis.summary is not None
     text = REPORT_RENDERERS[fmt](analysis.summary)
     if output is not None:
@@ -7685,9 +8278,11 @@ def report(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, e
 @report_options
 @map_options
 @period_option
+@rollup_options
 def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
         output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
-        rejects_path: str | None, period: str | None) -> None:
+        rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
+        jobs: int | None) -> None:
     """The main job: check, print the summary table, then the report.
 
     The report goes into -o OUT.md (or OUT.docx, a Word document) when
@@ -7698,8 +8293,9 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
     fmt = report_format(fmt, output)
-    options = dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period)
-    analysis = run_checks(files, options, map_path, rejects_path)
+    options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
+                      policy_path, title)
+    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
     assert analysis.summary is not None
     text = REPORT_RENDERERS[fmt](analysis.summary)
     if output is not None:
@@ -7710,6 +8306,40 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     else:
         say(("报告已写入 " if lang == "zh" else "report written to ") + output)
     _fail_on_target(analysis.summary, fail_on_target)
+
+
+@cli.command()
+@click.argument("partials", nargs=-1, required=True, metavar="PARTIAL...")
+@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
+              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
+@click.option("--format", "fmt", type=click.Choice([*SUMMARY_RENDERERS, "partial"]), default="table",
+              show_default=True, help="As `summary`; partial: one partial of them all (a merge of merges).")
+@click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run (exit 1).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Must be the language the partials were made in (the default).")
+@click.option("--policy", "policy_path", metavar="POLICY.yaml", default=None,
+              help="Targets, weights and ranking rules of the roll-up (else the first file's).")
+@click.option("--title", default=None, metavar="TEXT", help="The title of the whole.")
+def merge(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bool, strict: bool,
+          lang: str | None, policy_path: str | None, title: str | None) -> None:
+    """Merge partial summaries (summary --format partial) into the summary of them all.
+
+    The output is byte for byte what one `summary` over all their files
+    gives.  Partials are read in the order given, as the files would be.
+
+    \b
+    Example (the map step in parallel, then the reduce step):
+        ls counties/*.yaml | xargs -P 4 -I{} sh -c 'grassroots-report summary {} --format partial > {}.partial'
+        grassroots-report merge counties/*.yaml.partial --by jurisdiction
+    """
+    options = _rollup(Options(lang=lang, strict=strict, needs="report"), policy_path, title)
+    state, analysis = merge_partials(partials, options)
+    options = state.options
+    if fmt == "partial":
+        _partial_out(state, analysis, options)
+        return
+    _summary_out(conclude(state, analysis, options), fmt, grouping, fail_on_target)
 
 
 @cli.command("import")
