@@ -244,6 +244,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_source": ("数据来源", "Source"),
     "r_overview": ("总体情况", "Overview"),
     "r_ranking": ("单位排名", "Ranking of units"),
+    "r_rollup_rules": ("各区县的交办、办结时限和日历按其自身文件的规则，考核规则统一；以下为第一个文件 {first} 的规则：",
+                       "each jurisdiction's dispatch and resolution limits and calendar are its own file's; the judging "
+                       "rules are one; these are the first file's ({first}): "),
+    "r_jurisdictions": ("区县排名", "Ranking of jurisdictions"),
+    "r_jurisdictions_intro": ("本次汇总 {n} 个区县，各区县期限按其自身规则计算，按同一考核规则排名。",
+                              "{n} jurisdictions are summarised; each one's deadlines follow its own rules, and all "
+                              "are ranked by the same judging rules."),
+    "r_jurisdictions_unranked": ("案件不足 {n} 件、不参与排名的区县", "Jurisdictions with fewer than {n} cases (not ranked)"),
     "r_categories": ("诉求分类", "Categories"),
     "r_channels": ("受理渠道", "Channels"),
     "r_overdue": ("超期工单（红色预警）", "Overdue cases (red warning)"),
@@ -467,8 +475,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "partial_unlike": ("{path} 与 {first} 的生成方式不同（{key}：{value} 与 {before}）：各分片须用相同的 --lang、--period、--as-of 生成",
                        "{path} was made unlike {first} ({key}: {value} against {before}): make every partial with the "
                        "same --lang, --period and --as-of"),
-    "partial_lang": ("分片汇总是以 --lang {lang} 生成的，不能输出 {wanted}：请用 --lang {wanted} 重新生成分片",
-                     "the partials were made with --lang {lang}, so they cannot give {wanted}: make them with "
+    "partial_lang": ("分片汇总是以 --lang {made} 生成的，不能输出 {wanted}：请用 --lang {wanted} 重新生成分片",
+                     "the partials were made with --lang {made}, so they cannot give {wanted}: make them with "
                      "--lang {wanted}"),
     "partial_duplicates": ("{path} 与 {first} 含有相同的案件编号：同一分片合并了两次，或同一案件在两个文件里；未输出任何结果",
                            "{path} and {first} hold the same case ids: the same partial given twice, or a case in two "
@@ -4569,7 +4577,7 @@ class Tally:
         """The repeat cases among the kept cases with a caller, whatever their order in the input.
 
         A case is a repeat when the caller's previous case in the same major
-        category (by received time; equal times in input order) was received
+        category of the same jurisdiction (by received time; equal times in input order) was received
         at most repeat_days before it.  INFO: the kept cases are split by
         caller into buckets of about REPEAT_BUCKET cases (4 bytes a case);
         each bucket is sorted by (caller, major category, received, position),
@@ -4583,8 +4591,10 @@ class Tally:
         profiles = self.profiles
         count = len(keys)
         if count:
-            major_numbers: dict[str, int] = {}
-            major_of = [major_numbers.setdefault(profile[1], len(major_numbers)) for profile in profiles]
+            # INFO: a repeat is within one jurisdiction (a county's figures in a roll-up
+            # are its own run's): so cases are compared by (jurisdiction, major category)
+            major_numbers: dict[tuple[str, str], int] = {}
+            major_of = [major_numbers.setdefault((profile[4], profile[1]), len(major_numbers)) for profile in profiles]
             major_bits = max(len(major_numbers), 1).bit_length()
             low = min(received)
             span_bits = max(max(received) - low, 1).bit_length()
@@ -6110,7 +6120,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
             raise PartialError(msg("partial_unlike", lang, path=terminal_safe(path), first=terminal_safe(first_path),
                                    key="policy.month_start_day", value=part["start_day"], before=first["start_day"]))
     if options.lang is not None and options.lang != made["lang"]:
-        raise PartialError(msg("partial_lang", lang, lang=made["lang"], wanted=options.lang))
+        raise PartialError(msg("partial_lang", lang, made=made["lang"], wanted=options.lang))
     merged_options = dataclasses.replace(options, lang=made["lang"], period=made["period"], as_of=made["as_of"])
     lang = merged_options.lang
     header = first["first"]
@@ -6515,9 +6525,6 @@ def md_row(cells: list[str], escaped_first: bool = False) -> str:
 
 # -- the report ----------------------------------------------------------------------
 BAR_WIDTH = 20
-CHINESE_NUMERALS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
-
-
 def bar(value: int, largest: int) -> str:
     """A bar of block characters, BAR_WIDTH at the largest value."""
     if largest <= 0 or value <= 0:
@@ -6645,7 +6652,7 @@ def markdown_text(blocks: Iterable[Block], lang: str) -> str:
         if block.kind == "title":
             lines.append("# " + md_inline(block.spans))
         elif block.kind == "heading":
-            number = (CHINESE_NUMERALS[block.number] + "、") if lang == "zh" else f"{block.number}. "
+            number = (chinese_number(block.number) + "、") if lang == "zh" else f"{block.number}. "
             lines.append("## " + number + md_inline(block.spans))
         elif block.kind == "subheading":
             text, rest = block.spans
@@ -6667,6 +6674,7 @@ def report_doc(summary: Summary) -> _Doc:
     doc = _Doc(summary.lang)
     _report_head(doc, summary)
     _report_overview(doc, summary)
+    _report_jurisdictions(doc, summary)
     _report_ranking(doc, summary)
     _report_breakdowns(doc, summary)
     _report_period_breakdowns(doc, summary)
@@ -6731,7 +6739,11 @@ def _report_head(doc: _Doc, summary: Summary) -> None:
         items.append((doc.t("r_period"), f"{ledger.period[0]} {'至' if zh else 'to'} {ledger.period[1]}"))
     items.append((doc.t("r_as_of"), format_time_short(parse_iso(summary.as_of_text), ledger.policy.tz_seconds)
                   + f" ({ledger.policy.timezone})"))
-    items.append((doc.t("r_policy"), _policy_text(ledger.policy, summary.lang)))
+    rules = _policy_text(ledger.policy, summary.lang)
+    jurisdictions = summary.groups["jurisdiction"]
+    if len(jurisdictions) > 1:  # a roll-up: each file's time rules are its own
+        rules = doc.t("r_rollup_rules", first=summary.sources[0][0] if summary.sources else "-") + rules
+    items.append((doc.t("r_policy"), rules))
     sources: list[Span] = []
     for number, (name, digest) in enumerate(summary.sources):
         sources += [Span(("；" if zh else "; ") if number else ""), Span(f"{name} (SHA-256 "), Span(digest, "code"),
@@ -6860,6 +6872,34 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
     for key in ("median_hours_to_resolve", "score", "penalty_points"):
         rows.append([doc.t(key), display_value(key, totals[key]), "—", "—"])
     doc.table([doc.t("r_metric"), doc.t("r_value"), doc.t("r_target"), doc.t("r_met")], rows)
+
+
+def _report_jurisdictions(doc: _Doc, summary: Summary) -> None:
+    """区县排名: only in a roll-up of several jurisdictions, before the units."""
+    entries = summary.groups["jurisdiction"]
+    if len(entries) < 2:
+        return
+    doc.section(doc.t("r_jurisdictions"))
+    doc.para(doc.t("r_jurisdictions_intro", n=len(entries)))
+    keys = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
+            "satisfaction_rate", "score")
+    previous = (summary.changes or {}).get("previous")
+
+    def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
+        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
+        if previous is not None:
+            cells.append(change_text("score", previous["groups"]["jurisdiction"][entry["name"]]["score"], doc.lang))
+        return ([str(entry["rank"])] if with_rank else []) + cells
+
+    header = [doc.t("jurisdiction")] + [doc.t(k) for k in keys] + \
+        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else [])
+    ranked = [e for e in entries if e["rank"] is not None]
+    rest = [e for e in entries if e["rank"] is None]
+    if ranked:
+        doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
+    if rest:
+        doc.para(Span(doc.t("r_jurisdictions_unranked", n=summary.ledger.policy.rank_min_cases), "bold"))
+        doc.table(header, [row(e, False) for e in rest])
 
 
 def _report_ranking(doc: _Doc, summary: Summary) -> None:
@@ -8181,8 +8221,10 @@ def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bo
 
 def _partial_out(state: RunState | None, analysis: Analysis, options: Options) -> None:
     """A partial summary on stdout, once the run is known to be clean (problems: exit 1, nothing written)."""
-    assert state is not None
-    text = render_partial(state)  # before conclude: finish_run leaves the tallies to be rendered, not saved
+    if state is None:  # problems: conclude says them and exits 1
+        conclude(state, analysis, options)
+        return
+    text = render_partial(state)  # before conclude, whose finish_run readies the tallies for rendering
     conclude(state, analysis, options)
     emit(text)
 

@@ -1,0 +1,315 @@
+"""Roll-up of several jurisdictions, partial summaries, `merge`, `report --from-partials` and --jobs.
+
+The promise under test: merging the partials of some files gives the bytes
+one run over the same files gives, whatever the number of processes; and
+each county's figures in a roll-up are its own run's.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import counties
+import grassroots_report as gr
+from conftest import ROOT, run_cli
+
+OUTPUTS = [("summary", "--format", "json"), ("summary",), ("summary", "--by", "jurisdiction", "--format", "csv"),
+           ("summary", "--by", "category", "--format", "tsv"), ("report",)]
+
+
+@pytest.fixture(scope="module")
+def six(tmp_path_factory) -> list[str]:
+    directory = tmp_path_factory.mktemp("counties")
+    return [str(p) for p in counties.write_counties(directory)]
+
+
+def ok(*args: str) -> str:
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def partials(files: list[str], directory: Path, *extra: str) -> list[str]:
+    out = []
+    for index, name in enumerate(files):
+        path = directory / f"{index}-{Path(name).stem}.partial"
+        path.write_text(ok("summary", name, "--format", "partial", *extra), encoding="ascii")
+        out.append(str(path))
+    return out
+
+
+def merged(command: tuple[str, ...], paths: list[str]) -> str:
+    if command[0] == "report":
+        return ok("report", "--from-partials", *paths, *command[1:])
+    return ok("merge", *paths, *command[1:])
+
+
+# -- the roll-up ---------------------------------------------------------------------
+def test_each_county_in_the_roll_up_is_its_own_run(six):
+    roll = json.loads(ok("summary", *six, "--format", "json", "--jobs", "1"))
+    entries = {e["name"]: e for e in roll["groups"]["jurisdiction"]}
+    assert len(entries) == 6
+    for name in six:
+        own = json.loads(ok("summary", name, "--format", "json"))
+        entry = entries[own["jurisdiction"]]
+        assert {k: entry[k] for k in own["totals"]} == own["totals"], own["jurisdiction"]
+    # the totals of the whole are the sum of the counties' counts
+    for key in ("received", "resolved", "overdue", "late", "dissatisfied", "repeats"):
+        assert roll["totals"][key] == sum(e[key] for e in entries.values())
+    ranks = [e["rank"] for e in roll["groups"]["jurisdiction"] if e["rank"] is not None]
+    assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) >= 2
+
+
+def test_each_file_keeps_its_own_deadlines(tmp_path):
+    # the same case in two counties: 3 days in one, 10 in the other, so it is late in one only
+    def ledger(name: str, days: int, case_id: str) -> Path:
+        path = tmp_path / f"{case_id}.yaml"
+        path.write_text(
+            f"version: 1\njurisdiction: {name}\nas_of: '2024-04-01 09:00'\npolicy:\n  resolve_days: {{default: {days}}}\n"
+            f"cases:\n  - {{id: {case_id}, received: '2024-03-01 09:00', resolved: '2024-03-08 09:00', unit: 某局,"
+            f" category: 城乡建设, kind: complaint, status: resolved}}\n", encoding="utf-8")
+        return path
+    roll = json.loads(ok("summary", str(ledger("东阿县", 3, "A1")), str(ledger("阳谷县", 10, "B1")), "--format", "json"))
+    late = {e["name"]: e["late"] for e in roll["groups"]["jurisdiction"]}
+    assert late == {"东阿县": 1, "阳谷县": 0}
+
+
+def test_the_roll_up_names_the_whole_and_takes_a_title(six):
+    roll = json.loads(ok("summary", *six, "--format", "json"))
+    assert roll["jurisdiction"] == "东阿县等6地"
+    assert "东阿县等6地" in roll["title"]
+    titled = json.loads(ok("summary", *six, "--format", "json", "--title", "德州市2024年一季度通报"))
+    assert titled["title"] == "德州市2024年一季度通报"
+    report = ok("report", *six, "--title", "德州市2024年一季度通报")
+    assert report.startswith("# 德州市2024年一季度通报\n")
+    assert "## 二、区县排名" in report
+    assert "区县排名" not in ok("report", six[0])
+
+
+def test_policy_file_sets_the_judging_rules(six, tmp_path):
+    policy = tmp_path / "city.yaml"
+    policy.write_text("policy:\n  targets: {completion_rate: 0.99}\n  rank_min_cases: 1000\n", encoding="utf-8")
+    roll = json.loads(ok("summary", *six, "--format", "json", "--policy", str(policy)))
+    assert all(e["rank"] is None for e in roll["groups"]["jurisdiction"])  # none has 1000 cases
+    table = ok("summary", *six, "--policy", str(policy))
+    assert "办结率 ≥ 99.00%" in table and "满意率 ≥" not in table
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("targets: {completion_rate: 0.99}\nrank_min_cases: 1000\n", encoding="utf-8")
+    assert ok("summary", *six, "--format", "json", "--policy", str(bare)) == json.dumps(roll, ensure_ascii=False,
+                                                                                          indent=2) + "\n"
+
+
+@pytest.mark.parametrize("text,where,words", [
+    ("policy:\n  targets: {completion_rate: 1.5}\n", ":2:", "1"),
+    ("targets:\n  completion_rat: 0.9\n", ":2:3", "completion_rate"),
+    ("resolve_days: {default: 3}\n", "", "resolve_days"),
+    ("- 1\n- 2\n", ":1:1", ""),
+])
+def test_a_bad_policy_file_is_refused_with_its_place(six, tmp_path, text, where, words):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(text, encoding="utf-8")
+    result = run_cli("summary", *six, "--policy", str(policy))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert str(policy) + where in result.stderr and words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_different_judging_rules_are_a_warning(tmp_path, six):
+    text = Path(six[1]).read_text(encoding="utf-8")
+    assert "rank_min_cases: 3" in text
+    other = tmp_path / "other.yaml"
+    other.write_text(text.replace("rank_min_cases: 3", "rank_min_cases: 4"), encoding="utf-8")
+    result = run_cli("summary", six[0], str(other))
+    assert result.exit_code == 0
+    assert "`policy` 的考核规则" in result.stderr
+    # time rules differ between the counties by design: no warning for them
+    assert "`policy`" not in run_cli("summary", *six).stderr
+
+
+# -- partials --------------------------------------------------------------------------
+@pytest.mark.parametrize("command", OUTPUTS, ids=lambda c: " ".join(c))
+def test_merged_partials_are_one_run(six, tmp_path, command):
+    paths = partials(six, tmp_path)
+    assert merged(command, paths) == ok(*command[:1], *six, *command[1:], "--jobs", "1")
+
+
+@pytest.mark.parametrize("extra", [("--period", "2024-03"), ("--lang", "en"), ("--as-of", "2024-03-15 12:00")])
+def test_merged_partials_are_one_run_with_options(six, tmp_path, extra):
+    paths = partials(six, tmp_path, *extra)
+    one = ("--lang", "en") if extra[0] == "--lang" else ()
+    for command in (("summary", "--format", "json"), ("report",)):
+        assert merged(command, paths) == ok(*command[:1], *six, *extra, *command[1:], "--jobs", "1")
+    assert run_cli("merge", *paths, *one).exit_code == 0
+
+
+def test_a_merge_of_merges_is_one_run(six, tmp_path):
+    paths = partials(six, tmp_path)
+    half = tmp_path / "half.partial"
+    half.write_text(ok("merge", *paths[:3], "--format", "partial"), encoding="ascii")
+    rest = tmp_path / "rest.partial"
+    rest.write_text(ok("merge", *paths[3:], "--format", "partial"), encoding="ascii")
+    assert ok("merge", str(half), str(rest), "--format", "json") == ok("summary", *six, "--format", "json")
+    assert ok("report", "--from-partials", str(half), str(rest)) == ok("report", *six)
+
+
+def test_xargs_map_step_then_merge(six, tmp_path):
+    if shutil.which("xargs") is None:
+        pytest.fail("xargs is needed: it is part of every POSIX system")
+    listing = "\n".join(six) + "\n"
+    tool = f"{sys.executable} {ROOT / 'grassroots_report.py'}"
+    subprocess.run(["xargs", "-P", "2", "-I{}", "sh", "-c", f"{tool} summary {{}} --format partial > {{}}.partial"],
+                   input=listing.encode(), check=True, timeout=300, cwd=tmp_path)
+    result = subprocess.run([sys.executable, str(ROOT / "grassroots_report.py"), "merge",
+                             *[name + ".partial" for name in six], "--format", "json"],
+                            capture_output=True, check=True, timeout=300)
+    assert result.stdout.decode("utf-8") == ok("summary", *six, "--format", "json")
+
+
+def test_the_same_partial_twice_is_refused(six, tmp_path):
+    paths = partials(six[:2], tmp_path)
+    result = run_cli("merge", paths[0], paths[1], paths[0])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "相同的案件编号" in result.stderr and paths[0] in result.stderr
+    result = run_cli("report", "--from-partials", paths[0], paths[0], "-o", str(tmp_path / "r.md"))
+    assert result.exit_code == 1 and not (tmp_path / "r.md").exists()
+
+
+def test_a_partial_holds_no_personal_data(six, tmp_path):
+    [path] = partials(six[:1], tmp_path)
+    state = json.dumps(json.loads(Path(path).read_text(encoding="ascii")), ensure_ascii=False)
+    ledger = Path(six[0]).read_text(encoding="utf-8")
+    phones = set(gr.re.findall(r"1[3-9]\d{9}", ledger))
+    assert phones, "the fixture has phones"
+    assert not [p for p in phones if p in state]
+    names = set(gr.re.findall(r"name: ([\u4e00-\u9fff]{2,3})[,}]", ledger))
+    assert names and not [n for n in names if f'"{n}"' in state]
+
+
+def _spoil(path: str, how: str) -> None:
+    data = Path(path).read_bytes()
+    if how == "flip":
+        at = data.index(b'"received"')
+        data = data[:at] + data[at:].replace(b"1", b"2", 1)
+    elif how == "cut":
+        data = data[: len(data) // 2]
+    elif how == "version":
+        data = data.replace(b'"version":1,', b'"version":99,', 1)
+    elif how == "foreign":
+        data = b'{"hello": "world"}\n'
+    elif how == "empty":
+        data = b""
+    Path(path).write_bytes(data)
+
+
+@pytest.mark.parametrize("how,words", [("flip", "校验值不符"), ("cut", "校验值不符"), ("version", "版本 99"),
+                                       ("foreign", "不是 grassroots-report 的分片汇总"),
+                                       ("empty", "不是 grassroots-report 的分片汇总")])
+def test_a_foreign_or_corrupt_partial_is_refused_whole(six, tmp_path, how, words):
+    paths = partials(six[:2], tmp_path)
+    _spoil(paths[1], how)
+    for args in (("merge", *paths), ("report", "--from-partials", *paths)):
+        result = run_cli(*args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert paths[1] in result.stderr and words in result.stderr
+        assert "Traceback" not in result.stderr
+    # a ledger given as a partial
+    result = run_cli("merge", six[0])
+    assert result.exit_code == 1 and "不是 grassroots-report 的分片汇总" in result.stderr
+
+
+def test_partials_made_unlike_are_refused(six, tmp_path):
+    plain = partials(six[:1], tmp_path)
+    (tmp_path / "p").mkdir()
+    period = partials(six[1:2], tmp_path / "p", "--period", "2024-03")
+    result = run_cli("merge", *plain, *period)
+    assert result.exit_code == 1 and "--period" in result.stderr
+    result = run_cli("merge", *plain, "--lang", "en")
+    assert result.exit_code == 1 and "--lang zh" in result.stderr
+    result = run_cli("report", "--from-partials", *plain, "--period", "2024-03")
+    assert result.exit_code == 2
+
+
+def test_a_partial_is_not_written_for_a_ledger_with_problems(tmp_path, six):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(six[0]).read_text(encoding="utf-8").replace("status: resolved", "status: done", 1),
+                   encoding="utf-8")
+    result = run_cli("summary", str(bad), "--format", "partial")
+    assert result.exit_code == 1 and result.stdout == ""
+
+
+# -- --jobs -----------------------------------------------------------------------------
+@pytest.mark.parametrize("command", OUTPUTS + [("summary", "--format", "json", "--period", "2024-02"),
+                                               ("report", "--period", "2024-03", "--lang", "en")],
+                         ids=lambda c: " ".join(c))
+def test_jobs_2_is_jobs_1(six, command):
+    assert ok(*command[:1], *six, *command[1:], "--jobs", "2") == ok(*command[:1], *six, *command[1:], "--jobs", "1")
+
+
+def test_jobs_word_problems_as_one_process_does(six, tmp_path):
+    # a case id in two files, and a bad value in a third: located as without --jobs
+    text = Path(six[2]).read_text(encoding="utf-8")
+    first_id = gr.re.search(r"id: (\S+?),", Path(six[0]).read_text(encoding="utf-8")).group(1)
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(gr.re.sub(r"id: \S+?,", f"id: {first_id},", text, count=1), encoding="utf-8")
+    files = [six[0], six[1], str(dup)]
+    one, two = run_cli("summary", *files, "--jobs", "1"), run_cli("summary", *files, "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert one.stderr == two.stderr and "重复的案件编号" in two.stderr
+
+
+def test_jobs_warnings_are_the_same(six, tmp_path):
+    text = Path(six[3]).read_text(encoding="utf-8")
+    other = tmp_path / "late.yaml"
+    other.write_text(text.replace("as_of: '2024-04-01 09:00'", "as_of: '2024-03-20 09:00'"), encoding="utf-8")
+    files = [six[0], str(other), six[4]]
+    one, two = run_cli("summary", *files, "--jobs", "1"), run_cli("summary", *files, "--jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stderr == two.stderr and "`as_of` 与第一个文件不同" in one.stderr
+    assert one.stdout == two.stdout
+
+
+def test_jobs_do_run_in_processes(six):
+    sources = gr.open_sources(six)
+    counted = gr.count_in_parallel(sources, gr.Options(needs="report"), 2)
+    assert counted is not None, "six clean county files are merged from their processes, not read again"
+    state, _analysis = counted
+    assert [f.name for f in state.files] == six
+    assert state.cases == gr.analyse(sources, gr.Options(needs="report")).cases > 400
+
+
+# -- the examples and the README's batch script ------------------------------------------
+def test_the_county_examples_are_the_fixture(tmp_path):
+    written = counties.write_counties(tmp_path)
+    examples = sorted((ROOT / "examples" / "counties").glob("*.yaml"))
+    assert [p.name for p in examples] == [p.name for p in written]
+    for example, fresh in zip(examples, written):
+        assert example.read_bytes() == fresh.read_bytes(), f"regenerate: python tests/counties.py examples/counties"
+
+
+def test_the_readme_batch_script_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A province on a batch engine", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    tool_dir = Path(sys.executable).parent
+    if not (tool_dir / "grassroots-report").exists():
+        pytest.fail("the installed grassroots-report is needed beside the Python running the tests")
+    env = {**gr.os.environ, "PATH": f"{tool_dir}{gr.os.pathsep}{gr.os.environ.get('PATH', '')}"}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    monkeypatch.chdir(tmp_path)  # the files by the names the script gave them
+    files = [f"examples/counties/{p.name}" for p in sorted((ROOT / "examples" / "counties").glob("*.yaml"))]
+    assert result.stdout.decode("utf-8") == ok("summary", *files, "--by", "jurisdiction", "--jobs", "1")
+    assert (tmp_path / "province.docx").read_bytes() == _docx(files, tmp_path)
+
+
+def _docx(files: list[str], tmp_path: Path) -> bytes:
+    out = tmp_path / "one-run.docx"
+    ok("report", *files, "--title", "聊城市2024年一季度基层治理工作情况通报", "-o", str(out))
+    return out.read_bytes()
