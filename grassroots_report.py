@@ -5852,7 +5852,7 @@ def pack_ints(values: Iterable[int]) -> str:
     data = array.array("q", values)
     if sys.byteorder == "big":
         data.byteswap()
-    return base64.b64encode(zlib.compress(data.tobytes(), 6)).decode("ascii")
+    return base64.b64encode(zlib.compress(data.tobytes(), 1)).decode("ascii")
 
 
 def unpack_ints(text: Any) -> array.array:
@@ -5879,10 +5879,7 @@ def _from_histogram(part: Any) -> array.array:
     values, counts = unpack_ints(part[0]), unpack_ints(part[1])
     if len(values) != len(counts) or any(n <= 0 for n in counts):
         raise ValueError("bad histogram")
-    out = array.array("q")
-    for value, n in zip(values, counts):
-        out.extend(itertools.repeat(value, n))
-    return out
+    return array.array("q", itertools.chain.from_iterable(map(itertools.repeat, values, counts)))
 
 
 def _texts(texts: TextList) -> list[str]:
@@ -6129,12 +6126,12 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
     state = RunState(header, ledger, merged_options, int(first["start_day"]))
     for tally in state.tallies() + [state.tally]:
         tally.caller_masks = {}
-    seen = IdSeen()
+    seen = MergedIds()
     for position, (path, part) in enumerate(parts):
-        for digest in unpack_ints(part["ids"]):
-            if not seen.add_digest(digest):
-                raise PartialError(msg("partial_duplicates", lang, path=terminal_safe(path),
-                                       first=terminal_safe(_first_holder(parts[:position + 1], digest))))
+        duplicate = seen.add(unpack_ints(part["ids"]))
+        if duplicate is not None:
+            raise PartialError(msg("partial_duplicates", lang, path=terminal_safe(path),
+                                   first=terminal_safe(_first_holder(parts[:position + 1], duplicate))))
         for f in part["files"]:
             collector = _Collector(MAX_KEPT_WARNINGS)
             collector.count = int(f["warning_count"])
@@ -6162,6 +6159,43 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
             raise PartialError(msg("partial_too_many", lang, what=label(grouping, lang), limit=MAX_GROUPS))
     state.ids = seen
     return state, Analysis([], 0, [], 0, None, state.cases)
+
+
+class MergedIds:
+    """The id digests of merged partials, to find an id in two of them.
+
+    INFO: up to SET_IDS digests are held in a set, whose update runs in C
+    (--jobs merges its files' partials while the user waits); beyond, in an
+    IdSeen table (16-32 bytes an id, not ~70).
+    """
+
+    SET_IDS = 1_000_000
+
+    def __init__(self) -> None:
+        self.small: set[int] | None = set()
+        self.table = IdSeen()
+
+    def add(self, digests: array.array) -> int | None:
+        """Add one partial's digests; one already held (a duplicate) or None."""
+        if self.small is not None and len(self.small) + len(digests) <= self.SET_IDS:
+            common = self.small.intersection(digests)
+            if common:
+                return min(common)
+            self.small.update(digests)
+            return None
+        if self.small is not None:  # too many for a set from now on
+            for digest in self.small:
+                self.table.add_digest(digest)
+            self.small = None
+        for digest in digests:
+            if not self.table.add_digest(digest):
+                return digest
+        return None
+
+    def digests(self) -> array.array:
+        if self.small is not None:
+            return array.array("q", sorted(self.small))
+        return self.table.digests()
 
 
 def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:

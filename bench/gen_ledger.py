@@ -2,10 +2,18 @@
 """Generate a realistic grassroots-governance case ledger for benchmarks.
 
     python bench/gen_ledger.py N [-o FILE] [--seed S] [--terse] [--invalid-every K]
+                                 [--jurisdiction NAME] [--id-prefix P]
 
 Writes one YAML case file (format version 1, see SPEC.md) with N cases for
 峄城区 over the year 2024 to FILE, or to standard output.  The same N and seed
 always give the same bytes.
+
+`--jurisdiction NAME` writes NAME for 峄城区 in the header (`jurisdiction`,
+`title` and the comment line above them), and `--id-prefix P` begins every
+case id with P instead of `YC` (`P20240101-00001`), so that several files,
+each with its own seed, jurisdiction and prefix, make a roll-up of counties
+that never share an id.  The units and categories stay those of 峄城区; the
+cases are the same bytes but for their ids.
 
 The file is valid by construction: every id is unique, every timestamp lies
 between the case's `received` and the ledger's `as_of`, `resolved` is present
@@ -43,6 +51,7 @@ import argparse
 import datetime as dt
 import io
 import random
+import re
 import sys
 from typing import TextIO
 
@@ -325,16 +334,31 @@ def q(text: str) -> str:
     return f"'{text}'"
 
 
+def plain_or_quoted(text: str) -> str:
+    """`text` as a plain YAML scalar when it reads back as that text, else single-quoted.
+
+    INFO: plain for a name such as 峄城区, so the default header stays the same
+    bytes; quoted for anything YAML might type or split (`1`, `null`, `a: b`).
+    """
+    if re.fullmatch(r"[^\W\d_]\w*", text) and text.lower() not in ("true", "false", "null"):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
 # ---------------------------------------------------------------------------
 # Header
 
-def render_header(n: int) -> str:
+JURISDICTION = "峄城区"
+ID_PREFIX = "YC"
+
+
+def render_header(n: int, jurisdiction: str = JURISDICTION) -> str:
     """Everything before the cases: version, policy, categories, units."""
     lines = [
-        "# 峄城区基层治理案件台账（基准测试用合成数据，人名电话均为虚构）",
+        f"# {jurisdiction}基层治理案件台账（基准测试用合成数据，人名电话均为虚构）",
         "version: 1",
-        "jurisdiction: 峄城区",
-        "title: 峄城区2024年度社会治理工单办理情况",
+        f"jurisdiction: {plain_or_quoted(jurisdiction)}",
+        f"title: {plain_or_quoted(jurisdiction + '2024年度社会治理工单办理情况')}",
         "period: {start: '2024-01-01', end: '2024-12-31'}",
         f"as_of: '{DAYS[AS_OF_DAY]} {HM[(AS_OF % DAY) // 60]}'",
         "policy:",
@@ -380,13 +404,14 @@ INVALID_KINDS = ["enum", "time", "no_status", "resolved_early", "unit", "duplica
 class CaseWriter:
     """Renders case i (0-based) of n as YAML text; keeps only O(1) state."""
 
-    def __init__(self, n: int, seed: int, invalid_every: int = 0):
+    def __init__(self, n: int, seed: int, invalid_every: int = 0, id_prefix: str = ID_PREFIX):
         self.n = n
         self.rng = random.Random(seed)
         self.invalid_every = invalid_every
+        self.id_prefix = id_prefix
         self.day_seen = -1
         self.day_count = 0
-        self.last_id = "YC20240101-00001"
+        self.last_id = f"{id_prefix}20240101-00001"
 
     # -- small helpers ------------------------------------------------------
     def pick(self, pool: list):
@@ -439,7 +464,7 @@ class CaseWriter:
         if day != self.day_seen:
             self.day_seen, self.day_count = day, 0
         self.day_count += 1
-        case_id = f"YC{DAYS[day].replace('-', '')}-{self.day_count:05d}"
+        case_id = f"{self.id_prefix}{DAYS[day].replace('-', '')}-{self.day_count:05d}"
         if bad == "duplicate_id":
             case_id = self.last_id
         self.last_id = case_id
@@ -684,10 +709,11 @@ class PhoneWriter:
 
 
 def write_ledger(out: TextIO, n: int, seed: int, invalid_every: int = 0, chunk: int = 2000,
-                 terse_cases: bool = False, phone_share: float | None = None) -> None:
+                 terse_cases: bool = False, phone_share: float | None = None,
+                 jurisdiction: str = JURISDICTION, id_prefix: str = ID_PREFIX) -> None:
     """Stream the whole file to `out`, `chunk` cases per write."""
-    out.write(render_header(n))
-    writer = CaseWriter(n, seed, invalid_every)
+    out.write(render_header(n, jurisdiction))
+    writer = CaseWriter(n, seed, invalid_every, id_prefix)
     render = (lambda i: terse(writer.render(i))) if terse_cases else writer.render
     if phone_share is not None:
         phones = PhoneWriter(n, seed, phone_share)
@@ -711,21 +737,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phone-share", type=float, default=None, metavar="F",
                         help="give a share F of the cases (0.3: 30%%) just a requester phone, with "
                              "repeat callers, and the others none")
+    parser.add_argument("--jurisdiction", default=JURISDICTION, metavar="NAME",
+                        help=f"the ledger's jurisdiction, in its header and title (default {JURISDICTION})")
+    parser.add_argument("--id-prefix", default=ID_PREFIX, metavar="P",
+                        help=f"begin every case id with P (default {ID_PREFIX}: {ID_PREFIX}20240101-00001)")
     args = parser.parse_args(argv)
     if args.n < 0 or args.invalid_every < 0:
         parser.error("N and K must be >= 0")
     if args.phone_share is not None and not 0 <= args.phone_share <= 1:
         parser.error("F must be between 0 and 1")
+    if not args.jurisdiction.strip() or not args.jurisdiction.isprintable():
+        parser.error("--jurisdiction must be a name on one line, e.g. 东阿县")
+    # The id is written in single quotes: a quote or a space in P would change it or break the file.
+    if not re.fullmatch(r"[^\s'\\]*", args.id_prefix) or not args.id_prefix.isprintable():
+        parser.error("--id-prefix takes no spaces, quotes or backslashes, e.g. DA")
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
                 write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse,
-                             phone_share=args.phone_share)
+                             phone_share=args.phone_share, jurisdiction=args.jurisdiction,
+                             id_prefix=args.id_prefix)
         else:
             out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n",
                                    write_through=False)
             write_ledger(out, args.n, args.seed, args.invalid_every, terse_cases=args.terse,
-                             phone_share=args.phone_share)
+                             phone_share=args.phone_share, jurisdiction=args.jurisdiction,
+                             id_prefix=args.id_prefix)
             out.flush()
     except BrokenPipeError:
         sys.stderr.close()  # `| head`: end quietly
