@@ -641,6 +641,9 @@ class Source:
     # what stopped the copy early: (line, column, message id, fields) of a NUL
     # byte, a line with no break within MAX_LINE_BYTES, or more than MAX_STREAM_BYTES
     refusal: tuple[int, int, str, dict[str, Any]] | None = None
+    # --jobs on one big file: read only the header (bytes up to `header_end`)
+    # and the cases in bytes start..end, the first of them cases[index_base]
+    window: tuple[int, int, int, int] | None = None  # (header_end, start, end, index_base)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -864,6 +867,8 @@ class FileReader:
         if self.source.spool is not None:
             return _SpoolReader(self.source.spool.fileno())
         assert self.source.path is not None
+        if self.source.window is not None:
+            return _WindowReader(self.source.path, self.source.window)
         return open(self.source.path, "rb")  # noqa: SIM115 - closed by the caller
 
     def _open(self) -> tuple[Any, "_HashingReader"]:
@@ -1067,7 +1072,7 @@ class FileReader:
             self._problem(ev.start_mark, "", "two_documents")
 
     def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
-        index = 0
+        index = self.source.window[3] if self.source.window is not None else 0
         builder = _Builder(self, nxt, [])
         while True:
             try:
@@ -1145,6 +1150,39 @@ class _SpoolReader(io.RawIOBase):
         buffer[: len(chunk)] = chunk
         self._offset += len(chunk)
         return len(chunk)
+
+
+class _WindowReader(io.RawIOBase):
+    """A file's header, then one run of its cases: what a process of a split file reads (see Source.window)."""
+
+    def __init__(self, path: Path, window: tuple[int, int, int, int]) -> None:
+        super().__init__()
+        header_end, start, end, _base = window
+        self._fd = os.open(path, os.O_RDONLY)
+        self._runs = [(0, header_end), (start, end)]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._runs:
+            offset, end = self._runs[0]
+            if offset >= end:
+                self._runs.pop(0)
+                continue
+            chunk = os.pread(self._fd, min(len(buffer), end - offset), offset)
+            if not chunk:
+                self._runs.pop(0)
+                continue
+            buffer[: len(chunk)] = chunk
+            self._runs[0] = (offset + len(chunk), end)
+            return len(chunk)
+        return 0
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 def _looks_like_utf16(raw: bytes) -> str | None:
@@ -5892,8 +5930,28 @@ def _json_case(case: dict[str, Any]) -> dict[str, Any]:
     return {**case, "_hours": None if hours is None else [hours.numerator, hours.denominator]}
 
 
+def _canonical(items: Sequence[Any]) -> tuple[list[Any], list[int]]:
+    """The items sorted, and each old position's new number."""
+    order = sorted(range(len(items)), key=items.__getitem__)
+    renumber = [0] * len(items)
+    for new, old in enumerate(order):
+        renumber[old] = new
+    return [items[i] for i in order], renumber
+
+
+def _sorted_dict(mapping: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(mapping.items()))
+
+
 def tally_partial(tally: Tally) -> dict[str, Any]:
-    """One tally as the JSON of a partial (see the banner)."""
+    """One tally as the JSON of a partial (see the banner).
+
+    INFO: canonical: every mapping sorted by key, and the numbered names and
+    profiles numbered in sorted order, so that a partial is the same bytes
+    however its cases were counted (one process, or runs of it merged).
+    """
+    names, name_number = _canonical(tally.names)
+    profiles, profile_number = _canonical(tally.profiles)
     texts = tally.caller_texts(set(tally.caller_keys)) if tally.caller_masks is None else {}
     if tally.caller_masks is None:
         digest_of = {key: caller_digest(text) for key, text in texts.items()}
@@ -5903,14 +5961,17 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         masks = {str(key): masked for key, masked in tally.caller_masks.items()}
         keys = tally.caller_keys
     return {
-        "counts": [{name: sorted(by_bits.items()) for name, by_bits in counts.items()} for counts in tally.counts],
-        "durations": [{name: _histogram(values) for name, values in durations.items()}
+        "counts": [{name: sorted(by_bits.items()) for name, by_bits in sorted(counts.items())}
+                   for counts in tally.counts],
+        "durations": [{name: _histogram(values) for name, values in sorted(durations.items())}
                       for durations in tally.durations],
-        "names": tally.names,
-        "majors": tally.majors,
-        "open": {"names": pack_ints(tally.open_names), "deadlines": pack_ints(tally.open_deadlines),
+        "names": names,
+        "majors": _sorted_dict(tally.majors),
+        "open": {"names": pack_ints(name_number[n] for n in tally.open_names),
+                 "deadlines": pack_ints(tally.open_deadlines),
                  "response_deadlines": pack_ints(tally.open_response_deadlines), "ids": _texts(tally.open_ids)},
-        "dissatisfied": {"names": pack_ints(tally.dissatisfied_names), "ids": _texts(tally.dissatisfied_ids)},
+        "dissatisfied": {"names": pack_ints(name_number[n] for n in tally.dissatisfied_names),
+                         "ids": _texts(tally.dissatisfied_ids)},
         "category_cases": sorted(tally.category_cases.items()),
         "featured": [_json_case(c if isinstance(c, Premasked) else mask_case(c)) for c in tally.featured],
         "backlog": [b if isinstance(b, Premasked) else _mask_entry(b) for b in tally.backlog],
@@ -5919,12 +5980,13 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         "agreement_amount": None if tally.agreement_amount is None else str(tally.agreement_amount),
         "latest": tally.latest,
         "callers": {"keys": pack_ints(keys), "received": pack_ints(tally.caller_received),
-                    "profiles": pack_ints(tally.caller_profiles), "answers": pack_ints(tally.caller_answers),
-                    "masks": masks},
-        "profiles": [list(profile) for profile in tally.profiles],
-        "closures": {unit: pack_ints(times) for unit, times in tally.closures.items()},
-        "instant_visits": dict(tally.instant_visits),
-        "visits_before_resolved": dict(tally.visits_before_resolved),
+                    "profiles": pack_ints(profile_number[n] for n in tally.caller_profiles),
+                    "answers": pack_ints(tally.caller_answers),
+                    "masks": dict(sorted(masks.items(), key=lambda item: int(item[0])))},
+        "profiles": [list(profile) for profile in profiles],
+        "closures": {unit: pack_ints(times) for unit, times in sorted(tally.closures.items())},
+        "instant_visits": _sorted_dict(dict(tally.instant_visits)),
+        "visits_before_resolved": _sorted_dict(dict(tally.visits_before_resolved)),
         "uncovered_years": sorted(tally.uncovered_years()),
     }
 
@@ -6019,8 +6081,7 @@ def state_partial(state: RunState) -> dict[str, Any]:
         "tally": None if state.windows else tally_partial(state.tally),
         "windows": [{"name": w.name, "start": w.start, "end": w.end, "tally": tally_partial(w.tally)}
                     for w in state.windows],
-        "carried": None if state.carried is None else [{name: row for name, row in counts.items()}
-                                                       for counts in state.carried.counts],
+        "carried": None if state.carried is None else [_sorted_dict(counts) for counts in state.carried.counts],
     }
 
 
@@ -7827,8 +7888,12 @@ def count_files(files: tuple[str, ...], options: Options, map_path: str | None, 
                 jobs: int) -> tuple[RunState | None, Analysis]:
     """Read, check and count the files, in `jobs` processes when there are several files."""
     sources = gather_sources(files, map_path, rejects_path, options)
-    if jobs > 1 and len(sources) > 1 and options.needs != "check" and all(s.path is not None for s in sources):
-        counted = count_in_parallel(sources, options, jobs)
+    if jobs > 1 and options.needs != "check" and all(s.path is not None for s in sources):
+        counted = None
+        if len(sources) > 1:
+            counted = count_in_parallel(sources, options, jobs)
+        elif options.encoding is None and sources[0].path.stat().st_size >= SPLIT_MIN_BYTES:  # type: ignore[union-attr]
+            counted = count_split(sources[0], options, jobs)
         if counted is not None:
             return counted
     return read_sources(sources, options)
@@ -7879,8 +7944,16 @@ def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
     return None if state is None else render_partial(state).encode("ascii")
 
 
-def count_in_parallel(sources: list[Source], options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
-    """The files counted one per process and merged; None when one process must read them all."""
+def count_in_parallel(sources: list[Source], options: Options, jobs: int,
+                      whole: Callable[[], str] | None = None,
+                      join: Callable[[list[FileFacts], str], FileFacts] | None = None
+                      ) -> tuple[RunState, Analysis] | None:
+    """The files counted one per process and merged; None when one process must read them all.
+
+    With `whole` and `join` the sources are runs of one file's cases
+    (Source.window): `whole` gives the file's SHA-256 (computed while the
+    processes read), and `join` makes the file's facts of the runs' facts.
+    """
     import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
 
     start_day = _first_start_day(sources[0], options)
@@ -7888,7 +7961,9 @@ def count_in_parallel(sources: list[Source], options: Options, jobs: int) -> tup
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(min(jobs, len(sources)), initializer=_worker_start) as pool:
-        texts = pool.map(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
+        pending = pool.map_async(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
+        digest = whole() if whole is not None else None
+        texts = pending.get()
     if any(text is None for text in texts):
         return None
     parts = [(source.name, parse_partial(text, source.name, options.lang)) for source, text in zip(sources, texts)]
@@ -7898,9 +7973,103 @@ def count_in_parallel(sources: list[Source], options: Options, jobs: int) -> tup
     if own_day != start_day:  # the first file's policy came after its cases
         return None
     try:
-        return _merge_states(parts, options)
+        state, analysis = _merge_states(parts, options)
     except PartialError:  # a duplicate id, too many units: located by the one-process run
         return None
+    if join is not None and digest is not None:
+        state.files = [join(state.files, digest)]
+    return state, analysis
+
+
+# -- --jobs on one big file: runs of its cases -------------------------------------------
+# INFO: a file's cases list is cut where a line starts a case at the list's
+# own indent ("  - "); each process reads the header and one run of cases
+# (Source.window), numbering its cases from the run's first.  A file laid out
+# otherwise (a flow list, keys after `cases`, a second document) is read by
+# one process.  A cut inside a quoted text that spans lines would make a run
+# fail to parse: then every process's problems send the file to one process,
+# whose messages are the usual ones.
+SPLIT_MIN_BYTES = 8 << 20  # a file smaller than this is read by one process
+_CASES_LINE = re.compile(rb"^cases:[ \t]*(?:#[^\n]*)?\r?\n", re.M)
+_FIRST_CASE = re.compile(rb"^( *)- ", re.M)
+_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+_AFTER_CASES = re.compile(rb"^(?:[^\s#-]|---)", re.M)  # a top-level key, `...` or `---` after the cases
+
+
+def case_windows(path: Path, pieces: int) -> list[tuple[int, int, int, int, int, int]] | None:
+    """The runs a file's cases split into; None when it cannot be split.
+
+    Each run: (header_end, start, end, index_base, lines before start, lines of the header).
+    """
+    import mmap  # noqa: PLC0415 - only a split run needs it
+
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        found = _CASES_LINE.search(data)
+        if found is None:
+            return None
+        header_end = found.end()
+        first = _FIRST_CASE.search(data, header_end)
+        if first is None or not _BLANK_LINES.fullmatch(data, header_end, first.start()) \
+                or _AFTER_CASES.search(data, header_end):
+            return None
+        marker = b"\n" + first.group(1) + b"- "
+        starts = [first.start()]
+        for k in range(1, pieces):
+            target = first.start() + (size - first.start()) * k // pieces
+            at = data.find(marker, max(target, starts[-1]))
+            if at < 0:
+                break
+            if at + 1 > starts[-1]:
+                starts.append(at + 1)
+        if len(starts) < 2:
+            return None
+        ends = starts[1:] + [size]
+        pattern = re.compile(re.escape(marker))
+        windows = []
+        base = lines = 0
+        position = 0
+        header_lines = data[:header_end].count(b"\n")
+        for start, end in zip(starts, ends):
+            for offset in range(position, start, 1 << 20):  # newlines before the run, a MiB at a time
+                lines += data[offset:min(offset + (1 << 20), start)].count(b"\n")
+            position = start
+            windows.append((header_end, start, end, base, lines, header_lines))
+            base += sum(1 for _ in pattern.finditer(data, start - 1, end - 1))
+        return windows
+
+
+def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
+    """One big file counted in runs of its cases, one process each, and merged; None: read by one process."""
+    assert source.path is not None
+    windows = case_windows(source.path, jobs)
+    if windows is None:
+        return None
+    pieces = [dataclasses.replace(source, window=window[:4]) for window in windows]
+
+    def whole() -> str:
+        digest = hashlib.sha256()
+        with open(source.path, "rb") as stream:  # type: ignore[arg-type]
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    header_lines = windows[0][5]
+    shifts = [before - header_lines for *_w, before, _h in windows]
+    return count_in_parallel(pieces, options, jobs, whole,
+                             lambda runs, digest: _joined_facts(runs, shifts, header_lines, digest))
+
+
+def _joined_facts(runs: list[FileFacts], shifts: list[int], header_lines: int, digest: str) -> FileFacts:
+    """The facts of one file from those of its runs: the whole file's digest, every warning at its own line."""
+    joined = dataclasses.replace(runs[0], sha256=digest, warnings=_Collector(MAX_KEPT_WARNINGS))
+    for facts, shift in zip(runs, shifts):
+        moved = _Collector(MAX_KEPT_WARNINGS)
+        moved.count = facts.warnings.count
+        moved.items = [dataclasses.replace(w, line=w.line + shift) if w.line > header_lines else w
+                       for w in facts.warnings.items]
+        joined.warnings.absorb(moved, 0)
+    return joined
 
 
 # -- --policy FILE ---------------------------------------------------------------------

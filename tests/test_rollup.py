@@ -243,7 +243,8 @@ def test_a_partial_is_not_written_for_a_ledger_with_problems(tmp_path, six):
 
 
 # -- --jobs -----------------------------------------------------------------------------
-@pytest.mark.parametrize("command", OUTPUTS + [("summary", "--format", "json", "--period", "2024-02"),
+@pytest.mark.parametrize("command", OUTPUTS + [("summary", "--format", "partial"),
+                                               ("summary", "--format", "json", "--period", "2024-02"),
                                                ("report", "--period", "2024-03", "--lang", "en")],
                          ids=lambda c: " ".join(c))
 def test_jobs_2_is_jobs_1(six, command):
@@ -313,3 +314,76 @@ def _docx(files: list[str], tmp_path: Path) -> bytes:
     out = tmp_path / "one-run.docx"
     ok("report", *files, "--title", "聊城市2024年一季度基层治理工作情况通报", "-o", str(out))
     return out.read_bytes()
+
+
+# -- --jobs on one big file ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    """A 3,000-case ledger with a warning near each end (a resolution after as-of)."""
+    path = tmp_path_factory.mktemp("big") / "big.yaml"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_ledger.py"), "3000", "--phone-share", "0.3", "-o",
+                    str(path)], check=True, timeout=120)
+    text = path.read_text(encoding="utf-8")
+    for at in (text.find("    resolved: '2024-0", 20000), text.rfind("    resolved: '2024-12-")):
+        end = text.index("\n", at)
+        text = text[:at] + "    resolved: '2025-03-01 10:00'" + text[end:]
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def split_small_files(monkeypatch):
+    monkeypatch.setattr(gr, "SPLIT_MIN_BYTES", 0)
+
+
+def test_one_file_is_split_at_case_boundaries(big, split_small_files):
+    windows = gr.case_windows(big, 2)
+    assert windows is not None and len(windows) == 2
+    text = big.read_bytes()
+    assert text[windows[1][1]:windows[1][1] + 4] == b"  - " and text[windows[1][1] - 1:windows[1][1]] == b"\n"
+    assert gr.count_split(gr.open_sources([str(big)])[0], gr.Options(needs="report"), 2) is not None
+
+
+@pytest.mark.parametrize("command", [("summary", "--format", "json"), ("report",),
+                                     ("summary", "--format", "json", "--period", "2024-06"),
+                                     ("summary", "--format", "partial")], ids=lambda c: " ".join(c))
+def test_a_split_file_gives_one_process_bytes(big, split_small_files, command):
+    one = run_cli(*command[:1], str(big), *command[1:], "--jobs", "1")
+    two = run_cli(*command[:1], str(big), *command[1:], "--jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout
+    # with --period the period selects the cases: a time after as-of is no warning then
+    assert one.stderr == two.stderr and one.stderr.count("晚于统计截止时间") == (0 if "--period" in command else 2)
+
+
+@pytest.mark.parametrize("spoil", ["bad_value", "duplicate", "unclosed_quote"])
+def test_a_split_file_with_problems_is_worded_as_one_process(big, split_small_files, tmp_path, spoil):
+    text = big.read_text(encoding="utf-8")
+    late = text.rfind("    status: resolved")
+    if spoil == "bad_value":
+        text = text[:late] + "    status: done" + text[late + len("    status: resolved"):]
+    elif spoil == "duplicate":
+        first_id = gr.re.search(r"  - id: (\S+)", text).group(1)
+        last = text.rfind("  - id: ")
+        end = text.index("\n", last)
+        text = text[:last] + f"  - id: {first_id}" + text[end:]
+    else:
+        summary = text.rfind("    summary: ")
+        text = text[:summary] + "    summary: \"unclosed\n  - id: X\n" + text[summary + 14:]
+    spoiled = tmp_path / "spoiled.yaml"
+    spoiled.write_text(text, encoding="utf-8")
+    one, two = run_cli("summary", str(spoiled), "--jobs", "1"), run_cli("summary", str(spoiled), "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert one.stderr == two.stderr and one.stdout == two.stdout == ""
+
+
+def test_a_file_laid_out_otherwise_is_not_split(tmp_path):
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("version: 1\njurisdiction: x\ncases: [{id: A, received: '2024-03-01 09:00', unit: u, "
+                    "category: c, kind: help, status: open}]\n", encoding="utf-8")
+    assert gr.case_windows(flow, 2) is None
+    late = tmp_path / "late.yaml"
+    late.write_text("version: 1\ncases:\n  - {id: A, received: '2024-03-01 09:00', unit: u, category: c, kind: help,"
+                    " status: open}\n  - {id: B, received: '2024-03-01 09:00', unit: u, category: c, kind: help,"
+                    " status: open}\njurisdiction: x\n", encoding="utf-8")
+    assert gr.case_windows(late, 2) is None
