@@ -6099,8 +6099,11 @@ def read_partial(path: str, lang: str) -> dict[str, Any]:
     """A partial's state, checked whole: a foreign, cut or altered file is refused here, never half-used."""
     where = terminal_safe(path)
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_PARTIAL_BYTES + 1)
+        if path == "-":  # a partial piped in (a batch engine's reduce step)
+            raw = sys.stdin.buffer.read(MAX_PARTIAL_BYTES + 1)
+        else:
+            with open(path, "rb") as stream:
+                raw = stream.read(MAX_PARTIAL_BYTES + 1)
     except FileNotFoundError:
         raise UsageIOError(f"{where}: 文件不存在 / no such file") from None
     except IsADirectoryError:
@@ -6151,6 +6154,8 @@ def merge_partials(paths: Sequence[str], options: Options) -> tuple[RunState, An
     month start day, --as-of), and when no case id is in two of them.
     """
     lang = options.lang or "zh"  # None: the partials' language
+    if list(paths).count("-") > 1:
+        raise click.BadParameter(msg("stdin_twice", lang), param_hint="PARTIAL")
     parts = [(path, read_partial(path, lang)) for path in paths]
     try:
         return _merge_states(parts, options)
