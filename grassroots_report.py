@@ -6983,50 +6983,44 @@ def _report_jurisdictions(doc: _Doc, summary: Summary) -> None:
     doc.para(doc.t("r_jurisdictions_intro", n=len(entries)))
     keys = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
             "satisfaction_rate", "score")
+    _ranked_tables(doc, summary, "jurisdiction", keys, "r_jurisdictions_unranked")
+
+
+def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, ...], unranked: str,
+                   warning: Callable[[dict[str, Any]], Inline] | None = None) -> None:
+    """The ranked groups of a grouping in rank order, then those with too few cases; with --period
+    the score's change on the previous period, and a warning column when `warning` is given."""
+    entries = summary.groups[grouping]
     previous = (summary.changes or {}).get("previous")
 
-    def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
-        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
+    def row(entry: dict[str, Any], with_rank: bool) -> list[Inline]:
+        cells: list[Inline] = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
         if previous is not None:
-            cells.append(change_text("score", previous["groups"]["jurisdiction"][entry["name"]]["score"], doc.lang))
-        return ([str(entry["rank"])] if with_rank else []) + cells
+            cells.append(change_text("score", previous["groups"][grouping][entry["name"]]["score"], doc.lang))
+        return ([str(entry["rank"])] if with_rank else []) + cells + ([warning(entry)] if warning else [])
 
-    header = [doc.t("jurisdiction")] + [doc.t(k) for k in keys] + \
-        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else [])
+    header = [doc.t(grouping)] + [doc.t(k) for k in keys] + \
+        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else []) + \
+        ([doc.t("r_warning")] if warning else [])
     ranked = [e for e in entries if e["rank"] is not None]
     rest = [e for e in entries if e["rank"] is None]
     if ranked:
         doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
     if rest:
-        doc.para(Span(doc.t("r_jurisdictions_unranked", n=summary.ledger.policy.rank_min_cases), "bold"))
+        doc.para(Span(doc.t(unranked, n=summary.ledger.policy.rank_min_cases), "bold"))
         doc.table(header, [row(e, False) for e in rest])
 
 
 def _report_ranking(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_ranking"))
-    units = summary.groups["unit"]
     keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
 
-    previous = (summary.changes or {}).get("previous")
-
-    def row(entry: dict[str, Any], with_rank: bool) -> list[str]:
-        warning = Span(f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue", "warn") \
+    def warning(entry: dict[str, Any]) -> Inline:
+        return Span(f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue", "warn") \
             if entry["overdue"] else ""
-        cells = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
-        if previous is not None:  # with --period: the score's change on the previous period
-            cells.append(change_text("score", previous["groups"]["unit"][entry["name"]]["score"], doc.lang))
-        return ([str(entry["rank"])] if with_rank else []) + cells + [warning]
 
-    header = [doc.t("unit")] + [doc.t(k) for k in keys] + \
-        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else []) + [doc.t("r_warning")]
-    ranked = [e for e in units if e["rank"] is not None]
-    rest = [e for e in units if e["rank"] is None]
-    if ranked:
-        doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
-    if rest:
-        doc.para(Span(doc.t("r_unranked", n=summary.ledger.policy.rank_min_cases), "bold"))
-        doc.table(header, [row(e, False) for e in rest])
-    if not units:
+    _ranked_tables(doc, summary, "unit", keys, "r_unranked", warning)
+    if not summary.groups["unit"]:
         doc.para(doc.t("r_none"))
         return
     _report_types_and_rolls(doc, summary)
