@@ -4319,6 +4319,24 @@ class Repeats:
     callers: list[dict[str, Any]]  # the top callers, masked: {"caller", "cases", "repeats", "units", "categories"}
 
 
+# INFO: a unit is counted under the key UNIT + UNIT_SEP + JURISDICTION: two
+# counties' 住建局 are two units.  unit_shown() names them at the end: by
+# the unit's name alone, but for a name that stands in several jurisdictions
+# of a roll-up, 住建局（东阿县）.
+UNIT_SEP = "\x1f"
+
+
+def unit_names(keys: Iterable[str], jurisdictions: int, lang: str) -> dict[str, str]:
+    """How each unit key is shown: its unit, qualified by its jurisdiction where the name is in several."""
+    split = [(key, *key.rpartition(UNIT_SEP)[::2]) for key in keys]
+    places: defaultdict[str, set[str]] = defaultdict(set)
+    for _key, unit, jurisdiction in split:
+        places[unit].add(jurisdiction)
+    qualified = "{unit}（{place}）" if lang == "zh" else "{unit} ({place})"
+    return {key: unit if jurisdictions < 2 or len(places[unit]) < 2 else qualified.format(unit=unit, place=jurisdiction)
+            for key, unit, jurisdiction in split}
+
+
 class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
 
@@ -4385,6 +4403,9 @@ class Tally:
         self.instant_visits: Counter[str] = Counter()
         self.visits_before_resolved: Counter[str] = Counter()
         self._repeats: Repeats | None = None  # found once, at the end
+        # set at the end (finish_run): how each unit key is shown, and the units' types by key
+        self.unit_shown: dict[str, str] = {}
+        self.unit_types: dict[str, str] = {}
 
     def uncovered_years(self) -> set[int]:
         """The years a workdays_cn deadline needed that the official schedule does not cover."""
@@ -4397,6 +4418,7 @@ class Tally:
         judging (targets, weights, ranking) is the roll-up's.
         """
         self.jurisdiction = jurisdiction
+        self.unit_keys: dict[str, str] = {}  # unit -> its key in this jurisdiction (see UNIT_SEP)
         self.calendar = Calendar(policy)
         self.calendars.append(self.calendar)
         self.resolve_days = dict(policy.resolve_days)
@@ -4406,6 +4428,11 @@ class Tally:
         # no comparison, and keeps Fractions out of the per-case path
         self.dispatch_seconds = math.floor(policy.dispatch_hours * 3600)
         self.min_visit_seconds = math.ceil(policy.min_visit_minutes * 60)
+
+    def show(self, unit_key: str) -> str:
+        """A unit key as the unit is shown (see UNIT_SEP)."""
+        shown = self.unit_shown.get(unit_key)
+        return shown if shown is not None else unit_key.rpartition(UNIT_SEP)[0]
 
     def days_allowed(self, category: str, kind: str) -> int:
         # most specific first: 大类/小类/细类, then 大类/小类, then 大类
@@ -4432,7 +4459,11 @@ class Tally:
         major = self.majors.get(category)
         if major is None:
             major = self.majors[category] = category.partition("/")[0]
-        names = (data["unit"], major, data.get("channel", "hotline"), kind, self.jurisdiction)
+        unit = data["unit"]
+        unit_key = self.unit_keys.get(unit)
+        if unit_key is None:
+            unit_key = self.unit_keys[unit] = unit + UNIT_SEP + self.jurisdiction
+        names = (unit_key, major, data.get("channel", "hotline"), kind, self.jurisdiction)
         times = check.times
         received = times["received"]
         status = data["status"]
@@ -4596,8 +4627,8 @@ class Tally:
                 durations = self.durations[g].get(name)
                 if durations is not None:
                     sort_in_chunks(durations)
-                entries.append({"name": name, **compute_metrics(base, [durations] if durations else [],
-                                                                self.policy)})
+                entries.append({"name": self.show(name) if g == 0 else name,
+                                **compute_metrics(base, [durations] if durations else [], self.policy)})
             groups[grouping] = self._order(grouping, entries)
         # the totals: every case is in exactly one unit
         all_bits: dict[int, int] = {}
@@ -4713,7 +4744,7 @@ class Tally:
             masked, digest = named[key]
             entries.append((-repeats, masked, digest, cases, units, majors))
         entries.sort(key=lambda e: e[:3])
-        return [{"caller": masked, "cases": cases, "repeats": -minus_repeats, "units": sorted(units),
+        return [{"caller": masked, "cases": cases, "repeats": -minus_repeats, "units": sorted(map(self.show, units)),
                  "categories": sorted(majors)}
                 for minus_repeats, masked, _digest, cases, units, majors in entries[:MAX_REPEAT_CALLERS]]
 
@@ -4723,16 +4754,17 @@ class Tally:
         window = math.floor(self.policy.bulk_closure_minutes * 60)
         least = self.policy.bulk_closure_cases
         found: list[dict[str, Any]] = []
-        for unit in sorted(self.closures):
-            kept = self.closures[unit]
+        for key in sorted(self.closures, key=self.show):
+            kept = self.closures[key]
             if len(kept) < least:
                 continue
+            unit = self.show(key)
             for start, end, cases in bursts(sorted(kept), least, window):
                 found.append({"kind": "bulk_closure", "unit": unit, "start": format_time(start + CLOSURE_BASE, tz),
                               "end": format_time(end + CLOSURE_BASE, tz), "cases": cases})
         for kind, counts in (("instant_visit", self.instant_visits),
                              ("visit_before_resolved", self.visits_before_resolved)):
-            for unit, cases in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            for unit, cases in sorted(((self.show(k), n) for k, n in counts.items()), key=lambda item: (-item[1], item[0])):
                 found.append({"kind": kind, "unit": unit, "cases": cases})
         return found
 
@@ -4754,7 +4786,7 @@ class Tally:
 
     def _overdue_entry(self, as_of: int, index: int) -> dict[str, Any]:
         deadline = self.open_deadlines[index]
-        return {"id": self.open_ids[index], "unit": self.names[self.open_names[5 * index]],
+        return {"id": self.open_ids[index], "unit": self.show(self.names[self.open_names[5 * index]]),
                 "category": self.names[self.open_names[5 * index + 1]],
                 "deadline": format_time(deadline, self.policy.tz_seconds),
                 "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)}
@@ -4776,7 +4808,7 @@ class Tally:
         return ListedCases(range(len(self.dissatisfied_ids)), self._dissatisfied_entry)
 
     def _dissatisfied_entry(self, index: int) -> dict[str, Any]:
-        return {"id": self.dissatisfied_ids[index], "unit": self.names[self.dissatisfied_names[2 * index]],
+        return {"id": self.dissatisfied_ids[index], "unit": self.show(self.names[self.dissatisfied_names[2 * index]]),
                 "category": self.names[self.dissatisfied_names[2 * index + 1]]}
 
     def subcategories(self) -> Counter[tuple[str, str]]:
@@ -4789,7 +4821,7 @@ class Tally:
 
     def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if grouping == "unit":
-            types = {u["name"]: u["type"] for u in self.ledger.units if isinstance(u.get("type"), str)}
+            types = {self.show(key): unit_type for key, unit_type in self.unit_types.items()}
             return rank_units(entries, self.policy.rank_min_cases, types)
         if grouping == "category":
             return sorted(entries, key=lambda e: (-e["received"], e["name"]))
@@ -4916,8 +4948,8 @@ class CarriedOver:
                 deadline = tally.calendar.deadline(check.times["received"],
                                                    tally.days_allowed(data["category"], data["kind"]))
             outcome = 2 if deadline < self.as_of else 0
-        names = (data["unit"], data["category"].partition("/")[0], data.get("channel", "hotline"), data["kind"],
-                 tally.jurisdiction)
+        names = (data["unit"] + UNIT_SEP + tally.jurisdiction, data["category"].partition("/")[0],
+                 data.get("channel", "hotline"), data["kind"], tally.jurisdiction)
         for counts, name in zip(self.counts, names):
             row = counts.get(name)
             if row is None:
@@ -4927,7 +4959,7 @@ class CarriedOver:
                 row[outcome] += 1
 
     def figures(self, grouping: int | None, name: str | None = None) -> dict[str, int]:
-        """The three figures of the totals (grouping None) or of one group."""
+        """The three figures of the totals (grouping None) or of one group (a unit by its key)."""
         if grouping is None:
             rows = list(self.counts[0].values())
         else:
@@ -5242,6 +5274,17 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
     ledger = rollup_ledger(state)
     warnings = run_warnings(state)
     digests = [(f.name, f.sha256) for f in state.files]
+    keys = {key for tally in state.tallies() for key in tally.counts[0]}
+    if state.carried is not None:
+        keys.update(state.carried.counts[0])
+    shown = unit_names(keys, len({f.jurisdiction for f in state.files}), options.lang)
+    types: dict[str, str] = {}
+    for facts in state.files:
+        for unit in facts.units:
+            if isinstance(unit.get("type"), str):
+                types.setdefault(unit["name"] + UNIT_SEP + facts.jurisdiction, unit["type"])
+    for tally in state.tallies():
+        tally.unit_shown, tally.unit_types = shown, types
     if state.windows:
         assert state.carried is not None
         option_as_of = parse_time(options.as_of, ledger.policy.tz_seconds) if options.as_of else None
@@ -5251,7 +5294,7 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
                    for w in state.windows]
         main = state.windows[0]
         summary = summarise(ledgers[0], main.tally, options, warnings, digests)
-        _add_carried_over(summary, state.carried)
+        _add_carried_over(summary, state.carried, {name: key for key, name in shown.items()})
         compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
         for window, window_ledger in zip(state.windows[1:], ledgers[1:]):
             if window.tally.counts[0]:  # a comparison in which no case was received is null
@@ -5309,12 +5352,13 @@ def below_targets(units: list[dict[str, Any]], targets: dict[str, Fraction]) -> 
             for key in RATE_KEYS if key in targets}
 
 
-def _add_carried_over(summary: Summary, carried: CarriedOver) -> None:
-    """The carried-over figures, in the totals and in every group of the period."""
+def _add_carried_over(summary: Summary, carried: CarriedOver, unit_keys: dict[str, str]) -> None:
+    """The carried-over figures, in the totals and in every group of the period (`unit_keys`: shown -> key)."""
     summary.totals.update(carried.figures(None))
     for g, grouping in enumerate(GROUPINGS):
         for entry in summary.groups[grouping]:
-            entry.update(carried.figures(g, entry["name"]))
+            name = entry["name"]
+            entry.update(carried.figures(g, unit_keys.get(name, name) if g == 0 else name))
 
 
 def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collector,

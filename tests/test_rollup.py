@@ -387,3 +387,54 @@ def test_a_file_laid_out_otherwise_is_not_split(tmp_path):
                     " status: open}\n  - {id: B, received: '2024-03-01 09:00', unit: u, category: c, kind: help,"
                     " status: open}\njurisdiction: x\n", encoding="utf-8")
     assert gr.case_windows(late, 2) is None
+
+
+# -- the same unit name in two jurisdictions ----------------------------------------------------
+def _same_names(tmp_path: Path) -> list[str]:
+    paths = []
+    for name, prefix, resolved in (("东阿县", "A", "'2024-03-02 09:00'"), ("阳谷县", "B", None)):
+        cases = []
+        for i in range(4):
+            status = f"status: resolved, resolved: {resolved}" if resolved else "status: open"
+            cases.append(f"  - {{id: {prefix}{i}, received: '2024-03-01 09:00', unit: 县住建局, category: 城乡建设,"
+                         f" kind: complaint, {status}}}")
+        cases.append(f"  - {{id: {prefix}9, received: '2024-02-01 09:00', unit: {name}信访局, category: 信访事项,"
+                     f" kind: petition, status: open}}")
+        path = tmp_path / f"{prefix}.yaml"
+        path.write_text(f"version: 1\njurisdiction: {name}\nas_of: '2024-04-01 09:00'\npolicy: {{rank_min_cases: 1}}\n"
+                        "units:\n  - {name: 县住建局, type: department}\n"
+                        f"  - {{name: {name}信访局, type: department}}\ncases:\n" + "\n".join(cases) + "\n",
+                        encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_a_unit_name_in_two_jurisdictions_is_two_units(tmp_path):
+    files = _same_names(tmp_path)
+    roll = json.loads(ok("summary", *files, "--format", "json", "--jobs", "1"))
+    units = {e["name"]: e for e in roll["groups"]["unit"]}
+    assert set(units) == {"县住建局（东阿县）", "县住建局（阳谷县）", "东阿县信访局", "阳谷县信访局"}
+    assert units["县住建局（东阿县）"]["resolved"] == 4 and units["县住建局（阳谷县）"]["open"] == 4
+    assert units["县住建局（阳谷县）"]["type"] == "department"
+    overdue_units = {e["unit"] for e in roll["overdue"]}
+    assert "县住建局（阳谷县）" in overdue_units and "县住建局" not in overdue_units
+    english = json.loads(ok("summary", *files, "--format", "json", "--lang", "en"))
+    assert "县住建局 (东阿县)" in {e["name"] for e in english["groups"]["unit"]}
+    # a county alone keeps the plain name
+    alone = json.loads(ok("summary", files[0], "--format", "json"))["groups"]["unit"]
+    assert sorted(e["name"] for e in alone) == sorted(["县住建局", "东阿县信访局"])
+
+
+@pytest.mark.parametrize("extra", [(), ("--period", "2024-03")])
+def test_qualified_units_merge_and_split_alike(tmp_path, extra):
+    files = _same_names(tmp_path)
+    one = ok("summary", *files, "--format", "json", *extra, "--jobs", "1")
+    assert ok("summary", *files, "--format", "json", *extra, "--jobs", "2") == one
+    paths = partials(files, tmp_path, *extra)
+    assert ok("merge", *paths, "--format", "json") == one
+    if extra:
+        period = json.loads(one)
+        carried = {e["name"]: e["carried_over"] for e in period["groups"]["unit"]}
+        # the units with cases in the period; the petitions of February are carried over in the totals
+        assert carried == {"县住建局（东阿县）": 0, "县住建局（阳谷县）": 0}
+        assert period["totals"]["carried_over"] == 2
