@@ -5996,14 +5996,17 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
     """
     names, name_number = _canonical(tally.names)
     profiles, profile_number = _canonical(tally.profiles)
-    texts = tally.caller_texts(set(tally.caller_keys)) if tally.caller_masks is None else {}
     if tally.caller_masks is None:
-        digest_of = {key: caller_digest(text) for key, text in texts.items()}
-        masks = {str(digest_of[key]): mask_caller(text) for key, text in texts.items()}
+        digest_of: dict[int, int] = {}
+        by_digest: dict[int, str] = {}
+        for key, text in tally.caller_texts(set(tally.caller_keys)).items():
+            digest = digest_of[key] = caller_digest(text)
+            by_digest[digest] = mask_caller(text)
         keys: Iterable[int] = (digest_of[key] for key in tally.caller_keys)
     else:
-        masks = {str(key): masked for key, masked in tally.caller_masks.items()}
+        by_digest = tally.caller_masks
         keys = tally.caller_keys
+    masks = {str(digest): by_digest[digest] for digest in sorted(by_digest)}
     return {
         "counts": [{name: sorted(by_bits.items()) for name, by_bits in sorted(counts.items())}
                    for counts in tally.counts],
@@ -6026,7 +6029,7 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         "callers": {"keys": pack_ints(keys), "received": pack_ints(tally.caller_received),
                     "profiles": pack_ints(profile_number[n] for n in tally.caller_profiles),
                     "answers": pack_ints(tally.caller_answers),
-                    "masks": dict(sorted(masks.items(), key=lambda item: int(item[0])))},
+                    "masks": masks},
         "profiles": [list(profile) for profile in profiles],
         "closures": {unit: pack_ints(times) for unit, times in sorted(tally.closures.items())},
         "instant_visits": _sorted_dict(dict(tally.instant_visits)),
