@@ -4590,7 +4590,6 @@ class Tally:
     # -- the end of the stream -------------------------------------------------
     def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], ListedCases]:
         """Totals, groups and the overdue list, as of `as_of`."""
-        tz = self.policy.tz_seconds
         names = self.names
         # per grouping: group name -> overdue cases, and -> open cases whose response window has passed
         overdue: list[Counter[str]] = [Counter() for _ in GROUPINGS]

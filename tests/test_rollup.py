@@ -289,7 +289,7 @@ def test_the_county_examples_are_the_fixture(tmp_path):
     examples = sorted((ROOT / "examples" / "counties").glob("*.yaml"))
     assert [p.name for p in examples] == [p.name for p in written]
     for example, fresh in zip(examples, written):
-        assert example.read_bytes() == fresh.read_bytes(), f"regenerate: python tests/counties.py examples/counties"
+        assert example.read_bytes() == fresh.read_bytes(), "regenerate: python tests/counties.py examples/counties"
 
 
 def test_the_readme_batch_script_runs(tmp_path, monkeypatch):
