@@ -44,14 +44,13 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from run import DATA_DIR, GENERATOR, Measurement, failure, failure_detail, log, measure_in_rounds, rss_cell, \
+from run import DATA_DIR, Measurement, failure, failure_detail, generated, log, measure_in_rounds, rss_cell, \
     time_cell, tool  # noqa: E402
 
 # (jurisdiction, id prefix, seed): ASCII prefixes, so the file names are plain too
@@ -77,17 +76,7 @@ def ensure_county(index: int, jurisdiction: str, prefix: str, seed: int, n: int,
     """County `index`'s N-case ledger in data_dir, generated unless a fresh one is there."""
     # The index first, so that `*.partial` lists the partials in the order of the files.
     path = data_dir.resolve() / f"county-{index}-{prefix}-{n}.yaml"
-    if path.exists() and not regen and path.stat().st_mtime >= GENERATOR.stat().st_mtime:
-        log(f"{path.name}: reused")
-        return path
-    data_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".writing")  # never reuse a half-written file
-    start = time.perf_counter()
-    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial), "--seed", str(seed),
-                    "--jurisdiction", jurisdiction, "--id-prefix", prefix], check=True)
-    partial.replace(path)
-    log(f"{path.name}: generated in {time.perf_counter() - start:.1f} s")
-    return path
+    return generated(path, n, regen, ["--seed", str(seed), "--jurisdiction", jurisdiction, "--id-prefix", prefix])
 
 
 # ---------------------------------------------------------------------------

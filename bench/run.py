@@ -166,17 +166,21 @@ def ensure_ledger(n: int, data_dir: Path, regen: bool, terse: bool = False,
     """The N-case ledger in data_dir, generated unless a fresh one is there."""
     phones = "" if phone_share is None else f"phones{phone_share:g}-"
     path = data_dir.resolve() / f"ledger-{'terse-' if terse else ''}{phones}{n}.yaml"  # commands run in ROOT
+    return generated(path, n, regen, [*(["--terse"] if terse else []),
+                                      *([] if phone_share is None else ["--phone-share", str(phone_share)])])
+
+
+def generated(path: Path, n: int, regen: bool, options: list[str]) -> Path:
+    """`path`: an N-case ledger from gen_ledger.py with these options, reused unless stale or --regen."""
     if path.exists() and not regen and path.stat().st_mtime >= GENERATOR.stat().st_mtime:
         log(f"{path.name}: reused")
         return path
-    data_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")  # never reuse a half-written file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writing = path.with_suffix(".writing")  # never reuse a half-written file
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(partial), *(["--terse"] if terse else []),
-                    *([] if phone_share is None else ["--phone-share", str(phone_share)])],
-                   check=True)
+    subprocess.run([sys.executable, str(GENERATOR), str(n), "-o", str(writing), *options], check=True)
     seconds = time.perf_counter() - start
-    partial.replace(path)
+    writing.replace(path)
     log(f"{path.name}: generated in {seconds:.1f} s ({n / seconds:,.0f} cases/s)")
     return path
 
