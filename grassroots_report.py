@@ -627,6 +627,17 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.path or '-'}: {self.message}"
 
 
+class CaseWindow(NamedTuple):
+    """One run of a big file's cases, for --jobs (see case_windows)."""
+
+    header_end: int  # the header: bytes 0..header_end, through the `cases:` line
+    start: int  # the run: bytes start..end
+    end: int
+    index_base: int  # the run's first case is cases[index_base]
+    lines_before: int  # lines of the file before `start`
+    header_lines: int  # lines of the header
+
+
 @dataclasses.dataclass(frozen=True)
 class Source:
     """One input: a path, or `-` for standard input."""
@@ -641,9 +652,8 @@ class Source:
     # what stopped the copy early: (line, column, message id, fields) of a NUL
     # byte, a line with no break within MAX_LINE_BYTES, or more than MAX_STREAM_BYTES
     refusal: tuple[int, int, str, dict[str, Any]] | None = None
-    # --jobs on one big file: read only the header (bytes up to `header_end`)
-    # and the cases in bytes start..end, the first of them cases[index_base]
-    window: tuple[int, int, int, int] | None = None  # (header_end, start, end, index_base)
+    # --jobs on one big file: read only the header and one run of its cases
+    window: CaseWindow | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1072,7 +1082,7 @@ class FileReader:
             self._problem(ev.start_mark, "", "two_documents")
 
     def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
-        index = self.source.window[3] if self.source.window is not None else 0
+        index = self.source.window.index_base if self.source.window is not None else 0
         builder = _Builder(self, nxt, [])
         while True:
             try:
@@ -1155,11 +1165,10 @@ class _SpoolReader(io.RawIOBase):
 class _WindowReader(io.RawIOBase):
     """A file's header, then one run of its cases: what a process of a split file reads (see Source.window)."""
 
-    def __init__(self, path: Path, window: tuple[int, int, int, int]) -> None:
+    def __init__(self, path: Path, window: CaseWindow) -> None:
         super().__init__()
-        header_end, start, end, _base = window
         self._fd = os.open(path, os.O_RDONLY)
-        self._runs = [(0, header_end), (start, end)]
+        self._runs = [(0, window.header_end), (window.start, window.end)]
 
     def readable(self) -> bool:
         return True
@@ -5004,10 +5013,9 @@ def window_as_of(name: str, end: int, option_as_of: int | None, ledger_as_of: in
 # The policy keys that judge rather than time: the roll-up takes them from the
 # first file (or --policy); every other key (time zone, calendar, holidays,
 # deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
+# Each is also the name of its Policy field.
 JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
                 "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
-_JUDGING_FIELDS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
-                   "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
 HEADER_FACT_KEYS = ("title", "period", "as_of", "policy")
 
 
@@ -5239,7 +5247,7 @@ def rollup_ledger(state: RunState) -> Ledger:
     first = state.first
     policy = build_policy(first.get("policy")) if first else Policy()
     if options.policy is not None:
-        policy = dataclasses.replace(policy, **{f: getattr(options.policy, f) for f in _JUDGING_FIELDS})
+        policy = dataclasses.replace(policy, **{f: getattr(options.policy, f) for f in JUDGING_KEYS})
     ledger = build_ledger(first, policy, options.as_of)
     units: dict[str, dict[str, Any]] = {}
     categories: dict[str, dict[str, Any]] = {}
@@ -5360,15 +5368,19 @@ def _add_carried_over(summary: Summary, carried: CarriedOver, unit_keys: dict[st
             entry.update(carried.figures(g, unit_keys.get(name, name) if g == 0 else name))
 
 
+def calendar_warnings(tally: Tally, first_file: str, lang: str) -> list[Problem]:
+    """A warning for each year a workdays_cn deadline needed that the official schedule does not cover."""
+    return [Problem(first_file, 1, 1, "policy.calendar", msg("w_calendar_year", lang, year=year))
+            for year in sorted(tally.uncovered_years())]
+
+
 def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collector,
               digests: list[tuple[str, str]]) -> Summary:
     """The Summary every output renders."""
     tally.ledger, tally.policy = ledger, ledger.policy  # the roll-up's judging rules and units
     as_of = ledger.as_of if ledger.as_of is not None else (tally.latest or 0)
     totals, groups, overdue = tally.finish(as_of)
-    first_file = digests[0][0] if digests else "-"
-    warnings.extend([Problem(first_file, 1, 1, "policy.calendar", msg("w_calendar_year", options.lang, year=year))
-                     for year in sorted(tally.uncovered_years())])
+    warnings.extend(calendar_warnings(tally, digests[0][0] if digests else "-", options.lang))
     targets = dict(ledger.policy.targets)
     missed = [key for key in RATE_KEYS if target_missed(key, totals[key], targets)]
     extras = {
@@ -7910,6 +7922,11 @@ def conclude(state: RunState | None, analysis: Analysis, options: Options) -> An
     """End the run (finish_run) and mask it; problems (and warnings under --strict) end the command with exit 1."""
     if state is not None:
         analysis = finish_run(state, analysis)
+    return settle(analysis, options)
+
+
+def settle(analysis: Analysis, options: Options) -> Analysis:
+    """Mask the analysis and say its problems and warnings; problems (and warnings under --strict) exit 1."""
     analysis = mask_analysis(analysis)
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
@@ -8041,11 +8058,8 @@ _BLANK_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
 _AFTER_CASES = re.compile(rb"^(?:[^\s#-]|---)", re.M)  # a top-level key, `...` or `---` after the cases
 
 
-def case_windows(path: Path, pieces: int) -> list[tuple[int, int, int, int, int, int]] | None:
-    """The runs a file's cases split into; None when it cannot be split.
-
-    Each run: (header_end, start, end, index_base, lines before start, lines of the header).
-    """
+def case_windows(path: Path, pieces: int) -> list[CaseWindow] | None:
+    """The runs a file's cases split into; None when it cannot be split."""
     import mmap  # noqa: PLC0415 - only a split run needs it
 
     with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -8079,7 +8093,7 @@ def case_windows(path: Path, pieces: int) -> list[tuple[int, int, int, int, int,
             for offset in range(position, start, 1 << 20):  # newlines before the run, a MiB at a time
                 lines += data[offset:min(offset + (1 << 20), start)].count(b"\n")
             position = start
-            windows.append((header_end, start, end, base, lines, header_lines))
+            windows.append(CaseWindow(header_end, start, end, base, lines, header_lines))
             base += sum(1 for _ in pattern.finditer(data, start - 1, end - 1))
         return windows
 
@@ -8090,7 +8104,7 @@ def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, 
     windows = case_windows(source.path, jobs)
     if windows is None:
         return None
-    pieces = [dataclasses.replace(source, window=window[:4]) for window in windows]
+    pieces = [dataclasses.replace(source, window=window) for window in windows]
 
     def whole() -> str:
         digest = hashlib.sha256()
@@ -8099,8 +8113,8 @@ def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, 
                 digest.update(chunk)
         return digest.hexdigest()
 
-    header_lines = windows[0][5]
-    shifts = [before - header_lines for *_w, before, _h in windows]
+    header_lines = windows[0].header_lines
+    shifts = [window.lines_before - header_lines for window in windows]
     return count_in_parallel(pieces, options, jobs, whole,
                              lambda runs, digest: _joined_facts(runs, shifts, header_lines, digest))
 
@@ -8469,12 +8483,15 @@ def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bo
 
 def _partial_out(state: RunState | None, analysis: Analysis, options: Options) -> None:
     """A partial summary on stdout, once the run is known to be clean (problems: exit 1, nothing written)."""
-    if state is None:  # problems: conclude says them and exits 1
-        conclude(state, analysis, options)
+    if state is None:  # problems: settle says them and exits 1
+        settle(analysis, options)
         return
-    text = render_partial(state)  # before conclude, whose finish_run readies the tallies for rendering
-    conclude(state, analysis, options)
-    emit(text)
+    # the warnings a run would end with, without ending it (the merge does)
+    warnings = run_warnings(state)
+    main = state.windows[0].tally if state.windows else state.tally
+    warnings.extend(calendar_warnings(main, state.files[0].name, options.lang))
+    settle(dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count), options)
+    emit(render_partial(state))
 
 
 def _lang_given(ctx: click.Context) -> bool:
