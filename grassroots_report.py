@@ -44,6 +44,7 @@ temporary file in bounded chunks, never held whole.  An export being imported
 is held as its reader gives it (python-calamine holds a sheet whole).
 """
 
+
 # =============================================================================
 # Imports
 # =============================================================================
@@ -84,13 +85,13 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, Unio
 
 import click
 
-# yaml and jsonschema are imported where they are first needed, so that
-# `--help` stays fast (jsonschema alone takes longer to import than --help
-# may take in all).
 
 # =============================================================================
 # Constants and exit codes
 # =============================================================================
+# yaml and jsonschema are imported where they are first needed, so that
+# `--help` stays fast (jsonschema alone takes longer to import than --help
+# may take in all).
 __version__ = "1.0.0"
 
 EXIT_OK = 0
@@ -575,6 +576,93 @@ def msg(message_id: str, lang: str, **fields: Any) -> str:
 
 
 # =============================================================================
+# Text safety
+# =============================================================================
+# INFO: every character a terminal may act on or hide: C0 and C1 controls
+# (escape sequences start with ESC or U+009B), the format characters (Cf:
+# bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft
+# hyphen, tag characters), the line and paragraph separators and lone
+# surrogates.  The list is Unicode 15's Cc/Cf/Zl/Zp/Cs, checked against
+# unicodedata by tests/test_hostile_round2.py.
+_UNSAFE_CLASS = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                 r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+                 r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                 r"\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
+_UNSAFE_RE = re.compile(r"[\x00-\x1f" + _UNSAFE_CLASS + "]")
+_UNSAFE_JSON_RE = re.compile("[" + _UNSAFE_CLASS + "]")  # json.dumps escapes C0 itself; JSON's own \n stays
+_UNSAFE_CSV_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _UNSAFE_CLASS + "]")  # CSV quotes \t \n \r
+_UNSAFE_BUT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f" + _UNSAFE_CLASS + "]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def terminal_safe(text: str) -> str:
+    """User text for people: controls, format and bidi characters shown escaped (ESC as `\\x1b`)."""
+    return _UNSAFE_RE.sub(_escape_char, text)
+
+
+def terminal_safe_lines(text: str) -> str:
+    """As terminal_safe, for text of several lines: the line breaks stay."""
+    return _UNSAFE_BUT_NEWLINE_RE.sub(_escape_char, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters terminal_safe escapes written as \\uXXXX (the same JSON value)."""
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code < 0x10000:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return _UNSAFE_JSON_RE.sub(escape, text)
+
+
+def one_line(text: str) -> str:
+    """User text on one line: line breaks become spaces; controls, format and bidi characters
+    are shown escaped, as in the Markdown and on a terminal (XML could not carry them anyway)."""
+    return terminal_safe(re.sub(r"[\r\n\u2028\u2029]+", " ", str(text)))
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode NFC: 'é' typed as e + U+0301 and as U+00E9 are one unit, one id."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: CJK wide characters take two."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def _csv_safe(text: str) -> str:
+    """A cell that a spreadsheet will not run as a formula, and with no control characters."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[-+]?[0-9.]+", text) else text
+
+
+def say(text: str) -> None:
+    """One message for people on stderr, its controls escaped; nothing when stderr is closed."""
+    if sys.stderr is None:
+        return
+    try:
+        click.echo(terminal_safe_lines(text), err=True)
+    except OSError:
+        pass  # INFO: stderr itself failing leaves nowhere to say so; the exit code still tells
+
+
+# =============================================================================
 # Errors
 # =============================================================================
 class ToolError(click.ClickException):
@@ -602,6 +690,22 @@ class TargetMissedError(ToolError):
     """A policy target was missed and --fail-on-target was given."""
 
     exit_code = EXIT_TARGET_MISSED
+
+
+def _os_reason_en(error: OSError) -> str:
+    reasons = {errno.ELOOP: "a loop of symbolic links: fix the links",
+               errno.ENAMETOOLONG: "the name is too long: use a shorter name or path",
+               errno.ENOTDIR: "a part of the path is not a directory",
+               errno.EACCES: "permission denied", errno.ENOSPC: "no space left on the device"}
+    return reasons.get(error.errno, f"cannot use it: {error.strerror}")
+
+
+def _os_reason_zh(error: OSError) -> str:
+    reasons = {errno.ELOOP: "符号链接构成循环：请修正链接",
+               errno.ENAMETOOLONG: "名称过长：请用更短的文件名或路径",
+               errno.ENOTDIR: "路径中有一部分不是目录",
+               errno.EACCES: "无权访问", errno.ENOSPC: "设备空间已满"}
+    return reasons.get(error.errno, f"无法使用：{error.strerror}")
 
 
 # =============================================================================
@@ -740,6 +844,611 @@ class Summary:
     repeat_callers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # data to look at: {"kind", "unit", ...} (see Tally.signals)
     signals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Options:
+    """What the command line chose."""
+
+    lang: str = "zh"
+    encoding: str | None = None
+    as_of: str | None = None
+    strict: bool = False
+    period: str | None = None  # --period, as given (its days depend on policy.month_start_day)
+    # what the command shows: "check" counts nothing, "summary" the figures,
+    # "report" also keeps what only the report lists
+    needs: str = "report"
+    policy: Policy | None = None  # --policy FILE: the roll-up's targets, weights and ranking rules
+    title: str | None = None  # --title: the title of the whole
+
+
+@dataclasses.dataclass
+class Analysis:
+    """The outcome of reading, checking and counting the input."""
+
+    problems: list[Problem]
+    problem_count: int
+    warnings: list[Problem]
+    warning_count: int
+    summary: Summary | None
+    cases: int
+
+
+class TextList:
+    """Short texts (the ids of listed cases) packed in one buffer.
+
+    INFO: about len + 8 bytes a text and no Python object per text, where a
+    list of str costs ~70 bytes an id and leaves small objects scattered
+    among the freed events.
+    """
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array.array("q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        start = self._ends[index - 1] if index else 0
+        return self._data[start:self._ends[index]].decode("utf-8", "surrogatepass")
+
+
+class ListedCases:
+    """A list of cases (overdue, dissatisfied) whose entries are made when read.
+
+    INFO: a dict an entry would cost ~400 bytes a listed case; the entries
+    are built one at a time from the Tally's packed arrays as the output is
+    written.
+    """
+
+    def __init__(self, indexes: Iterable[int], entry: Callable[[int], dict[str, Any]]) -> None:
+        self._indexes = array.array("q", indexes)
+        self._entry = entry
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __getitem__(self, position: int) -> dict[str, Any]:
+        return self._entry(self._indexes[position])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        entry = self._entry
+        for index in self._indexes:
+            yield entry(index)
+
+    def mapped(self, function: Callable[[dict[str, Any]], dict[str, Any]]) -> ListedCases:
+        """The same cases, each entry passed through `function` when it is made."""
+        entry = self._entry
+        listed = ListedCases((), lambda index: function(entry(index)))
+        listed._indexes = self._indexes
+        return listed
+
+
+# =============================================================================
+# Times and calendars
+# =============================================================================
+_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})?)?\Z")
+
+
+class TimeError(ValueError):
+    """A time that matches the pattern but names no real instant."""
+
+
+def parse_offset(text: str) -> int:
+    """'+08:00' -> 28800 seconds; 'Z' -> 0."""
+    if text == "Z":
+        return 0
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 23 or minutes > 59:
+        raise TimeError(text)
+    seconds = hours * 3600 + minutes * 60
+    return -seconds if text[0] == "-" else seconds
+
+
+_DAY_NUMBERS: dict[str, int] = {}  # 'YYYY-MM-DD' -> days since 1970-01-01, for the fast path
+_CLOCKS = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}  # 'HH:MM' -> seconds
+
+
+def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
+    """Epoch seconds of a DATE or DATETIME; a date alone is 00:00 (or 23:59:59)."""
+    # INFO: fast path for the common 'YYYY-MM-DD HH:MM[:SS]' with no offset:
+    # a ledger has few distinct days, so day numbers are cached as they are met.
+    length = len(text)
+    if (length == 16 or (length == 19 and text[16] == ":")) and text[10] in " T":
+        day = _DAY_NUMBERS.get(text[:10])
+        clock = _CLOCKS.get(text[11:16])
+        if day is not None and clock is not None:
+            if length == 16:
+                return day * SECONDS_PER_DAY + clock - tz_seconds
+            second = text[17:]
+            if second.isdigit() and second < "60":
+                return day * SECONDS_PER_DAY + clock + int(second) - tz_seconds
+    match = _TIME_RE.match(text)
+    if match is None:
+        raise TimeError(text)
+    year, month, day_text, hour, minute, second, offset = match.groups()
+    if not MIN_YEAR <= int(year) <= MAX_YEAR:
+        raise TimeError("year out of range")
+    try:
+        day = dt.date(int(year), int(month), int(day_text)).toordinal() - EPOCH_ORDINAL
+    except ValueError as error:
+        raise TimeError(str(error)) from None
+    if len(_DAY_NUMBERS) < 100_000:
+        _DAY_NUMBERS[text[:10]] = day
+    if hour is None:
+        clock = SECONDS_PER_DAY - 1 if end_of_day else 0
+    else:
+        h, m, s = int(hour), int(minute), int(second or 0)
+        if h > 23 or m > 59 or s > 59:
+            raise TimeError("hour must be in 0..23, minute and second in 0..59")
+        clock = h * 3600 + m * 60 + s
+    zone = tz_seconds if offset is None else parse_offset(offset)
+    return day * SECONDS_PER_DAY + clock - zone
+
+
+def format_time(epoch: int, tz_seconds: int) -> str:
+    """ISO-8601 text of an instant, in the policy's time zone."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
+    return moment.isoformat()
+
+
+def format_time_short(epoch: int, tz_seconds: int) -> str:
+    """'2024-03-05 09:30' of an instant, for people."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def local_day(epoch: int, tz_seconds: int) -> int:
+    """The day number (days since 1970-01-01) of an instant in the time zone."""
+    return (epoch + tz_seconds) // SECONDS_PER_DAY
+
+
+def parse_iso(text: str) -> int:
+    """Epoch seconds of the ISO text this module writes."""
+    return int(dt.datetime.fromisoformat(text).timestamp())
+
+
+def _time_reason(error: Exception, lang: str) -> str:
+    text = str(error)
+    if "year out of range" in text:
+        return f"年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间" if lang == "zh" else f"the year must be {MIN_YEAR} to {MAX_YEAR}"
+    if "day is out of range" in text:
+        return "这个月没有这一天" if lang == "zh" else "the month has no such day"
+    if "month must be" in text:
+        return "月份应为 1 到 12" if lang == "zh" else "the month must be 1 to 12"
+    if "hour" in text:
+        return "小时应为 0 到 23，分、秒为 0 到 59" if lang == "zh" else "hours are 0 to 23, minutes and seconds 0 to 59"
+    return "请核对" if lang == "zh" else "check it"
+
+
+@functools.lru_cache(maxsize=1)
+def china_schedule() -> tuple[frozenset[int], frozenset[int], int, int]:
+    """The State Council's holidays and make-up workdays, as day numbers, and the days covered.
+
+    From chinese-calendar, which carries the published schedule (2004 to its
+    latest year); imported only for a `workdays_cn` ledger.
+    """
+    from chinese_calendar import constants  # noqa: PLC0415 - see Imports
+
+    def numbers(days: Iterable[dt.date]) -> frozenset[int]:
+        return frozenset(d.toordinal() - EPOCH_ORDINAL for d in days)
+
+    first = dt.date(min(d.year for d in constants.holidays), 1, 1)
+    last = dt.date(max(d.year for d in constants.holidays), 12, 31)
+    return (numbers(constants.holidays), numbers(constants.workdays),
+            first.toordinal() - EPOCH_ORDINAL, last.toordinal() - EPOCH_ORDINAL)
+
+
+class Calendar:
+    """Deadlines: the end of the N-th (working) day after the day received."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._cache: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
+        self.counts_workdays = policy.calendar in ("workdays", "workdays_cn")
+        self.uncovered_years: set[int] = set()  # workdays_cn: years the schedule does not cover
+        if policy.calendar == "workdays_cn":
+            self.cn_holidays, self.cn_workdays, self.cn_first, self.cn_last = china_schedule()
+
+    def is_workday(self, day: int) -> bool:
+        if day in self.policy.makeup_workdays:
+            return True
+        if day in self.policy.holidays:
+            return False
+        if self.policy.calendar == "workdays_cn":
+            if self.cn_first <= day <= self.cn_last:
+                if day in self.cn_holidays:
+                    return False
+                if day in self.cn_workdays:
+                    return True
+            else:
+                self.uncovered_years.add(dt.date.fromordinal(day + EPOCH_ORDINAL).year)
+        return (day + 3) % 7 < 5  # 1970-01-01 was a Thursday (weekday 3)
+
+    def deadline(self, received: int, days: int) -> int:
+        """Epoch second of 23:59:59 on the deadline day."""
+        tz = self.policy.tz_seconds
+        start = local_day(received, tz)
+        key = (start, days)
+        deadline = self._cache.get(key)
+        if deadline is None:
+            if self.counts_workdays:
+                end_day, counted = start, 0
+                while counted < days:
+                    end_day += 1
+                    if self.is_workday(end_day):
+                        counted += 1
+            else:
+                end_day = start + days
+            deadline = self._cache[key] = (end_day + 1) * SECONDS_PER_DAY - 1 - tz
+        return deadline
+
+
+# =============================================================================
+# Periods
+# =============================================================================
+# INFO: a briefing is for a period (`--period 2024-03`) beside the period
+# before it (环比), the same period a year earlier (同比) and the year to date
+# (累计).  Many assessments run their months from the 19th to the 18th
+# (`policy.month_start_day: 19`): then 2024-03 is 2024-02-19..2024-03-18, and
+# quarters, halves and years are made of such months.
+PERIOD_KINDS = ("year", "half", "quarter", "month", "week", "range")
+_PERIOD_FORMS = (
+    ("year", re.compile(r"([0-9]{4})\Z")),
+    ("half", re.compile(r"([0-9]{4})-H([12])\Z")),
+    ("quarter", re.compile(r"([0-9]{4})-Q([1-4])\Z")),
+    ("month", re.compile(r"([0-9]{4})-([0-9]{2})\Z")),
+    ("week", re.compile(r"([0-9]{4})-W([0-9]{2})\Z")),
+    ("range", re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z")),
+)
+_MONTHS_OF = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A reporting period: its kind, its days (both included) and, when labelled, its number."""
+
+    kind: str
+    start: dt.date
+    end: dt.date
+    year: int = 0
+    number: int = 0  # the half, quarter, month or ISO week; 0 for a year or a range
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def text(self) -> str:
+        """The period as written on the command line (a range as START..END)."""
+        if self.kind == "year":
+            return f"{self.year}"
+        if self.kind == "range":
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        letter = {"half": "H", "quarter": "Q", "month": "", "week": "W"}[self.kind]
+        return f"{self.year}-{letter}{self.number:02d}" if self.kind in ("month", "week") \
+            else f"{self.year}-{letter}{self.number}"
+
+
+class PeriodError(ValueError):
+    """A --period that is not one; the message id says why."""
+
+
+def month_bounds(year: int, month: int, start_day: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of assessment month `year-month` when months begin on `start_day`."""
+    if start_day == 1:
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+        return dt.date(year, month, 1), last
+    before_year, before_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return dt.date(before_year, before_month, start_day), dt.date(year, month, start_day - 1)
+
+
+def _months_period(kind: str, year: int, number: int, start_day: int) -> Period:
+    count = _MONTHS_OF[kind]
+    first_month = (number - 1) * count + 1 if kind != "year" else 1
+    start = month_bounds(year, first_month, start_day)[0]
+    end = month_bounds(year, first_month + count - 1, start_day)[1]
+    return Period(kind, start, end, year, number if kind != "year" else 0)
+
+
+def _week_period(year: int, week: int) -> Period:
+    start = dt.date.fromisocalendar(year, week, 1)
+    return Period("week", start, start + dt.timedelta(days=6), year, week)
+
+
+def parse_period(text: str, start_day: int = 1) -> Period:
+    """`2024`, `2024-H1`, `2024-Q1`, `2024-03`, `2024-W10` or `2024-03-01..2024-03-15`."""
+    for kind, pattern in _PERIOD_FORMS:
+        match = pattern.match(text.strip())
+        if match is None:
+            continue
+        try:
+            if kind == "range":
+                start, end = (dt.date.fromisoformat(g) for g in match.groups())
+                if start > end:
+                    raise PeriodError("period_reversed")
+                return Period("range", start, end)
+            year = int(match.group(1))
+            if not MIN_YEAR < year < MAX_YEAR:
+                raise PeriodError("period_year")
+            number = int(match.group(2)) if kind != "year" else 0
+            if kind == "week":
+                return _week_period(year, number)
+            if kind == "month" and not 1 <= number <= 12:
+                raise PeriodError("period_form")
+            return _months_period(kind, year, number, start_day)
+        except ValueError as error:
+            if isinstance(error, PeriodError):
+                raise
+            raise PeriodError("period_form") from None
+    raise PeriodError("period_form")
+
+
+def previous_period(period: Period, start_day: int = 1) -> Period:
+    """The period just before (环比): the month before a month, the N days before a range."""
+    if period.kind == "range":
+        return Period("range", period.start - dt.timedelta(days=period.days), period.start - dt.timedelta(days=1))
+    if period.kind == "week":
+        start = period.start - dt.timedelta(days=7)
+        iso = start.isocalendar()
+        return _week_period(iso[0], iso[1])
+    if period.kind == "year":
+        return _months_period("year", period.year - 1, 0, start_day)
+    per_year = 12 // _MONTHS_OF[period.kind]
+    year, number = (period.year, period.number - 1) if period.number > 1 else (period.year - 1, per_year)
+    return _months_period(period.kind, year, number, start_day)
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
+def year_ago_period(period: Period, start_day: int = 1) -> Period:
+    """The same period a year earlier (同比); a range is shifted by one calendar year."""
+    if period.kind == "range":
+        return Period("range", _year_earlier(period.start), _year_earlier(period.end))
+    if period.kind == "week":
+        weeks = dt.date(period.year - 1, 12, 28).isocalendar()[1]  # 52 or 53
+        return _week_period(period.year - 1, min(period.number, weeks))
+    if period.kind == "year":
+        return _months_period("year", period.year - 1, 0, start_day)
+    return _months_period(period.kind, period.year - 1, period.number, start_day)
+
+
+def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
+    """From the start of the period's year to its end (累计), when that is longer than the period."""
+    if period.kind in ("week", "range"):
+        year = period.end.year
+        if start_day > 1 and period.end >= dt.date(year, 12, start_day):
+            year += 1  # the end falls in the next year's first assessment month
+    else:
+        year = period.year
+    start = month_bounds(year, 1, start_day)[0]
+    if start >= period.start:
+        return None
+    return Period("range", start, period.end)
+
+
+# =============================================================================
+# Opening input files
+# =============================================================================
+def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Source]:
+    """Turn FILE arguments into sources; a missing or unreadable file is a usage error.
+
+    A regular file is named and read later, as often as needed.  Anything else
+    (`-`, a pipe, a FIFO, a device) is opened once and copied to a temporary
+    file in bounded chunks, stopping early at what no ledger holds.
+    """
+    sources = []
+    stdin_named = False
+    for index, name in enumerate(files):
+        if name == "-":
+            if stdin_named:
+                raise UsageIOError(f"-: {MESSAGES['stdin_twice'][0]} / {MESSAGES['stdin_twice'][1]}")
+            stdin_named = True
+            if sys.stdin is None:
+                raise UsageIOError(f"-: {MESSAGES['stdin_closed'][0]} / {MESSAGES['stdin_closed'][1]}")
+            sources.append(_spool_stream("<stdin>", index, sys.stdin.buffer, encoding))
+            continue
+        try:
+            mode = os.stat(name).st_mode
+            if stat_module.S_ISDIR(mode):
+                raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
+            with open(name, "rb") as handle:
+                if not stat_module.S_ISREG(mode):
+                    sources.append(_spool_stream(name, index, handle, encoding))
+                    continue
+        except FileNotFoundError:
+            raise UsageIOError(f"{name}: 文件不存在 / no such file") from None
+        except PermissionError:
+            raise UsageIOError(f"{name}: 无权读取 / permission denied") from None
+        except OSError as error:
+            raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}"
+                               ) from None
+        sources.append(Source(name, index, Path(name)))
+    return sources
+
+
+def source_of_text(name: str, index: int, text: str) -> Source:
+    """A source whose content is text made here (an imported export), spooled like a stream."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the source
+    spool.write(text.encode("utf-8"))
+    spool.flush()
+    return Source(name, index, None, spool)
+
+
+def _spool_stream(name: str, index: int, stream: Any, encoding: str | None) -> Source:
+    """Copy a stream that can be read only once to an unnamed temporary file, in bounded chunks.
+
+    The copy stops at the first NUL byte (a UTF-8 ledger has none), at a line
+    with no break within MAX_LINE_BYTES, or past MAX_STREAM_BYTES; the Source
+    then carries that refusal, located, instead of a parse.
+    """
+    spool = tempfile.TemporaryFile(prefix="gr")  # noqa: SIM115 - lives as long as the run
+    guard = _StreamGuard(encoding)
+    refusal = None
+    total = 0
+    try:
+        while refusal is None:
+            chunk = stream.read(STREAM_CHUNK_BYTES)
+            if not chunk:
+                break
+            spool.write(chunk)
+            total += len(chunk)
+            refusal = guard.feed(chunk)
+            if refusal is None and total > MAX_STREAM_BYTES:
+                refusal = (1, 1, "stream_too_big", {"limit": MAX_STREAM_BYTES >> 30})
+        spool.flush()
+    except OSError as error:
+        spool.close()
+        raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}") from None
+    if refusal is not None and refusal[2] == "nul":
+        spool.seek(0)
+        codec = _looks_like_utf16(spool.read(4096))
+        if codec is not None:
+            refusal = (1, 1, "encoding_utf16", {"codec": codec})
+    return Source(name, index, None, spool, refusal)
+
+
+class _StreamGuard:
+    """Watches a stream's chunks for what no ledger holds: a NUL byte, an endless line."""
+
+    def __init__(self, encoding: str | None) -> None:
+        # INFO: UTF-16 and UTF-32 (with a BOM, or named by --encoding) are full of NULs
+        self.nul_refused = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+        self.started = False
+        self.line = 1  # the line the next byte is on
+        self.line_bytes = 0  # bytes of that line seen so far
+        self.last_line = b""  # the start of that line, to count the column of a NUL in characters
+
+    def feed(self, chunk: bytes) -> tuple[int, int, str, dict[str, Any]] | None:
+        if not self.started:
+            self.started = True
+            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:4] == b"\x00\x00\xfe\xff":
+                self.nul_refused = False
+        nul = chunk.find(b"\0") if self.nul_refused else -1
+        scanned = chunk if nul < 0 else chunk[:nul]
+        breaks = scanned.count(b"\n")
+        if breaks:
+            tail = scanned[scanned.rfind(b"\n") + 1:]
+            self.line += breaks
+            self.line_bytes = len(tail)
+            self.last_line = tail[:4096]
+        else:
+            self.line_bytes += len(scanned)
+            if len(self.last_line) < 4096:
+                self.last_line += scanned[: 4096 - len(self.last_line)]
+        if nul >= 0:
+            column = len(self.last_line.decode("utf-8", errors="replace")) + 1
+            return (self.line, column, "nul", {})
+        if self.line_bytes > MAX_LINE_BYTES:
+            return (self.line, 1, "line_too_long", {"limit": MAX_LINE_BYTES >> 20})
+        return None
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary stream that hashes what is read through it (for provenance)."""
+
+    def __init__(self, stream: Any, digest: Any) -> None:
+        super().__init__()
+        self._stream = stream
+        self._digest = digest
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self._digest.update(chunk)
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+class _SpoolReader(io.RawIOBase):
+    """Reads a spooled stream from its start with pread, so that readers never share an offset."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = os.pread(self._fd, len(buffer), self._offset)
+        buffer[: len(chunk)] = chunk
+        self._offset += len(chunk)
+        return len(chunk)
+
+
+class _WindowReader(io.RawIOBase):
+    """A file's header, then one run of its cases: what a process of a split file reads (see Source.window)."""
+
+    def __init__(self, path: Path, window: CaseWindow) -> None:
+        super().__init__()
+        self._fd = os.open(path, os.O_RDONLY)
+        self._runs = [(0, window.header_end), (window.start, window.end)]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._runs:
+            offset, end = self._runs[0]
+            if offset >= end:
+                self._runs.pop(0)
+                continue
+            chunk = os.pread(self._fd, min(len(buffer), end - offset), offset)
+            if not chunk:
+                self._runs.pop(0)
+                continue
+            buffer[: len(chunk)] = chunk
+            self._runs[0] = (offset + len(chunk), end)
+            return len(chunk)
+        return 0
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _looks_like_utf16(raw: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 without a byte-order mark, else None."""
+    head = raw[:4096]
+    if len(head) < 4 or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _looks_like_gbk(raw: bytes) -> bool:
+    """True when the bytes are valid GB18030 with Chinese characters in them."""
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 # =============================================================================
@@ -1118,104 +1827,6 @@ def _short_tag(tag: str) -> str:
     return tag
 
 
-class _HashingReader(io.RawIOBase):
-    """A binary stream that hashes what is read through it (for provenance)."""
-
-    def __init__(self, stream: Any, digest: Any) -> None:
-        super().__init__()
-        self._stream = stream
-        self._digest = digest
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self._digest.update(chunk)
-        return chunk
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-    def close(self) -> None:
-        self._stream.close()
-        super().close()
-
-
-class _SpoolReader(io.RawIOBase):
-    """Reads a spooled stream from its start with pread, so that readers never share an offset."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__()
-        self._fd = fd
-        self._offset = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = os.pread(self._fd, len(buffer), self._offset)
-        buffer[: len(chunk)] = chunk
-        self._offset += len(chunk)
-        return len(chunk)
-
-
-class _WindowReader(io.RawIOBase):
-    """A file's header, then one run of its cases: what a process of a split file reads (see Source.window)."""
-
-    def __init__(self, path: Path, window: CaseWindow) -> None:
-        super().__init__()
-        self._fd = os.open(path, os.O_RDONLY)
-        self._runs = [(0, window.header_end), (window.start, window.end)]
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._runs:
-            offset, end = self._runs[0]
-            if offset >= end:
-                self._runs.pop(0)
-                continue
-            chunk = os.pread(self._fd, min(len(buffer), end - offset), offset)
-            if not chunk:
-                self._runs.pop(0)
-                continue
-            buffer[: len(chunk)] = chunk
-            self._runs[0] = (offset + len(chunk), end)
-            return len(chunk)
-        return 0
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
-
-
-def _looks_like_utf16(raw: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 without a byte-order mark, else None."""
-    head = raw[:4096]
-    if len(head) < 4 or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None
-    even, odd = head[0::2], head[1::2]
-    if odd.count(0) >= len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
-        return "utf-16-le"
-    if even.count(0) >= len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
-        return "utf-16-be"
-    return None
-
-
-def _looks_like_gbk(raw: bytes) -> bool:
-    """True when the bytes are valid GB18030 with Chinese characters in them."""
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 # the event classes, bound on the first read (yaml is imported late, see Imports)
 _ScalarEvent: Any = None
 _MarkedYAMLError: Any = None
@@ -1234,11 +1845,6 @@ def _bind_event_classes() -> None:
     _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
     _MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
     _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
-
-
-def nfc(text: str) -> str:
-    """Text in Unicode NFC: 'é' typed as e + U+0301 and as U+00E9 are one unit, one id."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 class _Builder:
@@ -1469,120 +2075,6 @@ def locate(events: list[Any], base: tuple[Any, ...]) -> dict[tuple[Any, ...], Ma
     return found
 
 
-def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Source]:
-    """Turn FILE arguments into sources; a missing or unreadable file is a usage error.
-
-    A regular file is named and read later, as often as needed.  Anything else
-    (`-`, a pipe, a FIFO, a device) is opened once and copied to a temporary
-    file in bounded chunks, stopping early at what no ledger holds.
-    """
-    sources = []
-    stdin_named = False
-    for index, name in enumerate(files):
-        if name == "-":
-            if stdin_named:
-                raise UsageIOError(f"-: {MESSAGES['stdin_twice'][0]} / {MESSAGES['stdin_twice'][1]}")
-            stdin_named = True
-            if sys.stdin is None:
-                raise UsageIOError(f"-: {MESSAGES['stdin_closed'][0]} / {MESSAGES['stdin_closed'][1]}")
-            sources.append(_spool_stream("<stdin>", index, sys.stdin.buffer, encoding))
-            continue
-        try:
-            mode = os.stat(name).st_mode
-            if stat_module.S_ISDIR(mode):
-                raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
-            with open(name, "rb") as handle:
-                if not stat_module.S_ISREG(mode):
-                    sources.append(_spool_stream(name, index, handle, encoding))
-                    continue
-        except FileNotFoundError:
-            raise UsageIOError(f"{name}: 文件不存在 / no such file") from None
-        except PermissionError:
-            raise UsageIOError(f"{name}: 无权读取 / permission denied") from None
-        except OSError as error:
-            raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}"
-                               ) from None
-        sources.append(Source(name, index, Path(name)))
-    return sources
-
-
-def source_of_text(name: str, index: int, text: str) -> Source:
-    """A source whose content is text made here (an imported export), spooled like a stream."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the source
-    spool.write(text.encode("utf-8"))
-    spool.flush()
-    return Source(name, index, None, spool)
-
-
-def _spool_stream(name: str, index: int, stream: Any, encoding: str | None) -> Source:
-    """Copy a stream that can be read only once to an unnamed temporary file, in bounded chunks.
-
-    The copy stops at the first NUL byte (a UTF-8 ledger has none), at a line
-    with no break within MAX_LINE_BYTES, or past MAX_STREAM_BYTES; the Source
-    then carries that refusal, located, instead of a parse.
-    """
-    spool = tempfile.TemporaryFile(prefix="gr")  # noqa: SIM115 - lives as long as the run
-    guard = _StreamGuard(encoding)
-    refusal = None
-    total = 0
-    try:
-        while refusal is None:
-            chunk = stream.read(STREAM_CHUNK_BYTES)
-            if not chunk:
-                break
-            spool.write(chunk)
-            total += len(chunk)
-            refusal = guard.feed(chunk)
-            if refusal is None and total > MAX_STREAM_BYTES:
-                refusal = (1, 1, "stream_too_big", {"limit": MAX_STREAM_BYTES >> 30})
-        spool.flush()
-    except OSError as error:
-        spool.close()
-        raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}") from None
-    if refusal is not None and refusal[2] == "nul":
-        spool.seek(0)
-        codec = _looks_like_utf16(spool.read(4096))
-        if codec is not None:
-            refusal = (1, 1, "encoding_utf16", {"codec": codec})
-    return Source(name, index, None, spool, refusal)
-
-
-class _StreamGuard:
-    """Watches a stream's chunks for what no ledger holds: a NUL byte, an endless line."""
-
-    def __init__(self, encoding: str | None) -> None:
-        # INFO: UTF-16 and UTF-32 (with a BOM, or named by --encoding) are full of NULs
-        self.nul_refused = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
-        self.started = False
-        self.line = 1  # the line the next byte is on
-        self.line_bytes = 0  # bytes of that line seen so far
-        self.last_line = b""  # the start of that line, to count the column of a NUL in characters
-
-    def feed(self, chunk: bytes) -> tuple[int, int, str, dict[str, Any]] | None:
-        if not self.started:
-            self.started = True
-            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or chunk[:4] == b"\x00\x00\xfe\xff":
-                self.nul_refused = False
-        nul = chunk.find(b"\0") if self.nul_refused else -1
-        scanned = chunk if nul < 0 else chunk[:nul]
-        breaks = scanned.count(b"\n")
-        if breaks:
-            tail = scanned[scanned.rfind(b"\n") + 1:]
-            self.line += breaks
-            self.line_bytes = len(tail)
-            self.last_line = tail[:4096]
-        else:
-            self.line_bytes += len(scanned)
-            if len(self.last_line) < 4096:
-                self.last_line += scanned[: 4096 - len(self.last_line)]
-        if nul >= 0:
-            column = len(self.last_line.decode("utf-8", errors="replace")) + 1
-            return (self.line, column, "nul", {})
-        if self.line_bytes > MAX_LINE_BYTES:
-            return (self.line, 1, "line_too_long", {"limit": MAX_LINE_BYTES >> 20})
-        return None
-
-
 # =============================================================================
 # Checking
 # =============================================================================
@@ -1611,7 +2103,7 @@ def load_schema() -> dict[str, Any]:
     return _SCHEMA_CACHE["schema"]
 
 
-# -- the fast path: schema.yaml compiled to plain Python checks ---------------------
+# -- the fast path: schema.yaml compiled to plain Python checks ---------------
 # INFO: jsonschema costs ~80 µs a case, more than reading the YAML.  Valid cases
 # (nearly all) are confirmed by a predicate compiled once from the same
 # schema.yaml; jsonschema runs only on a case that fails it, for the located
@@ -1977,147 +2469,7 @@ def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...])
     return located.get((), Marks(1, 1))
 
 
-# -- times and calendars -------------------------------------------------------
-_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
-                      r"(Z|[+-][0-9]{2}:[0-9]{2})?)?\Z")
-
-
-class TimeError(ValueError):
-    """A time that matches the pattern but names no real instant."""
-
-
-def parse_offset(text: str) -> int:
-    """'+08:00' -> 28800 seconds; 'Z' -> 0."""
-    if text == "Z":
-        return 0
-    hours, minutes = int(text[1:3]), int(text[4:6])
-    if hours > 23 or minutes > 59:
-        raise TimeError(text)
-    seconds = hours * 3600 + minutes * 60
-    return -seconds if text[0] == "-" else seconds
-
-
-_DAY_NUMBERS: dict[str, int] = {}  # 'YYYY-MM-DD' -> days since 1970-01-01, for the fast path
-_CLOCKS = {f"{h:02d}:{m:02d}": h * 3600 + m * 60 for h in range(24) for m in range(60)}  # 'HH:MM' -> seconds
-
-
-def parse_time(text: str, tz_seconds: int, end_of_day: bool = False) -> int:
-    """Epoch seconds of a DATE or DATETIME; a date alone is 00:00 (or 23:59:59)."""
-    # INFO: fast path for the common 'YYYY-MM-DD HH:MM[:SS]' with no offset:
-    # a ledger has few distinct days, so day numbers are cached as they are met.
-    length = len(text)
-    if (length == 16 or (length == 19 and text[16] == ":")) and text[10] in " T":
-        day = _DAY_NUMBERS.get(text[:10])
-        clock = _CLOCKS.get(text[11:16])
-        if day is not None and clock is not None:
-            if length == 16:
-                return day * SECONDS_PER_DAY + clock - tz_seconds
-            second = text[17:]
-            if second.isdigit() and second < "60":
-                return day * SECONDS_PER_DAY + clock + int(second) - tz_seconds
-    match = _TIME_RE.match(text)
-    if match is None:
-        raise TimeError(text)
-    year, month, day_text, hour, minute, second, offset = match.groups()
-    if not MIN_YEAR <= int(year) <= MAX_YEAR:
-        raise TimeError("year out of range")
-    try:
-        day = dt.date(int(year), int(month), int(day_text)).toordinal() - EPOCH_ORDINAL
-    except ValueError as error:
-        raise TimeError(str(error)) from None
-    if len(_DAY_NUMBERS) < 100_000:
-        _DAY_NUMBERS[text[:10]] = day
-    if hour is None:
-        clock = SECONDS_PER_DAY - 1 if end_of_day else 0
-    else:
-        h, m, s = int(hour), int(minute), int(second or 0)
-        if h > 23 or m > 59 or s > 59:
-            raise TimeError("hour must be in 0..23, minute and second in 0..59")
-        clock = h * 3600 + m * 60 + s
-    zone = tz_seconds if offset is None else parse_offset(offset)
-    return day * SECONDS_PER_DAY + clock - zone
-
-
-def format_time(epoch: int, tz_seconds: int) -> str:
-    """ISO-8601 text of an instant, in the policy's time zone."""
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
-    return moment.isoformat()
-
-
-def format_time_short(epoch: int, tz_seconds: int) -> str:
-    """'2024-03-05 09:30' of an instant, for people."""
-    moment = dt.datetime.fromtimestamp(epoch, dt.timezone(dt.timedelta(seconds=tz_seconds)))
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def local_day(epoch: int, tz_seconds: int) -> int:
-    """The day number (days since 1970-01-01) of an instant in the time zone."""
-    return (epoch + tz_seconds) // SECONDS_PER_DAY
-
-
-@functools.lru_cache(maxsize=1)
-def china_schedule() -> tuple[frozenset[int], frozenset[int], int, int]:
-    """The State Council's holidays and make-up workdays, as day numbers, and the days covered.
-
-    From chinese-calendar, which carries the published schedule (2004 to its
-    latest year); imported only for a `workdays_cn` ledger.
-    """
-    from chinese_calendar import constants  # noqa: PLC0415 - see Imports
-
-    def numbers(days: Iterable[dt.date]) -> frozenset[int]:
-        return frozenset(d.toordinal() - EPOCH_ORDINAL for d in days)
-
-    first = dt.date(min(d.year for d in constants.holidays), 1, 1)
-    last = dt.date(max(d.year for d in constants.holidays), 12, 31)
-    return (numbers(constants.holidays), numbers(constants.workdays),
-            first.toordinal() - EPOCH_ORDINAL, last.toordinal() - EPOCH_ORDINAL)
-
-
-class Calendar:
-    """Deadlines: the end of the N-th (working) day after the day received."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-        self._cache: dict[tuple[int, int], int] = {}  # (local day received, days allowed) -> deadline
-        self.counts_workdays = policy.calendar in ("workdays", "workdays_cn")
-        self.uncovered_years: set[int] = set()  # workdays_cn: years the schedule does not cover
-        if policy.calendar == "workdays_cn":
-            self.cn_holidays, self.cn_workdays, self.cn_first, self.cn_last = china_schedule()
-
-    def is_workday(self, day: int) -> bool:
-        if day in self.policy.makeup_workdays:
-            return True
-        if day in self.policy.holidays:
-            return False
-        if self.policy.calendar == "workdays_cn":
-            if self.cn_first <= day <= self.cn_last:
-                if day in self.cn_holidays:
-                    return False
-                if day in self.cn_workdays:
-                    return True
-            else:
-                self.uncovered_years.add(dt.date.fromordinal(day + EPOCH_ORDINAL).year)
-        return (day + 3) % 7 < 5  # 1970-01-01 was a Thursday (weekday 3)
-
-    def deadline(self, received: int, days: int) -> int:
-        """Epoch second of 23:59:59 on the deadline day."""
-        tz = self.policy.tz_seconds
-        start = local_day(received, tz)
-        key = (start, days)
-        deadline = self._cache.get(key)
-        if deadline is None:
-            if self.counts_workdays:
-                end_day, counted = start, 0
-                while counted < days:
-                    end_day += 1
-                    if self.is_workday(end_day):
-                        counted += 1
-            else:
-                end_day = start + days
-            deadline = self._cache[key] = (end_day + 1) * SECONDS_PER_DAY - 1 - tz
-        return deadline
-
-
+# -- the header and its policy ------------------------------------------------
 def _fraction(value: Any) -> Fraction:
     """An exact fraction of a YAML number (0.9 is nine tenths, not a binary float)."""
     return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
@@ -2170,7 +2522,6 @@ def build_policy(data: Any) -> Policy:
     )
 
 
-# -- the header ------------------------------------------------------------------
 @dataclasses.dataclass
 class FileRules:
     """What one file's header lists: its units and categories (None: not given)."""
@@ -2220,19 +2571,6 @@ def check_header(header: Header, validators: Validators, lang: str, base: tuple[
     return problems
 
 
-def _time_reason(error: Exception, lang: str) -> str:
-    text = str(error)
-    if "year out of range" in text:
-        return f"年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间" if lang == "zh" else f"the year must be {MIN_YEAR} to {MAX_YEAR}"
-    if "day is out of range" in text:
-        return "这个月没有这一天" if lang == "zh" else "the month has no such day"
-    if "month must be" in text:
-        return "月份应为 1 到 12" if lang == "zh" else "the month must be 1 to 12"
-    if "hour" in text:
-        return "小时应为 0 到 23，分、秒为 0 到 59" if lang == "zh" else "hours are 0 to 23, minutes and seconds 0 to 59"
-    return "请核对" if lang == "zh" else "check it"
-
-
 def file_rules(data: dict[str, Any]) -> FileRules:
     """The unit and category lists a (schema-valid) header gives."""
     units = data.get("units")
@@ -2245,7 +2583,41 @@ def file_rules(data: dict[str, Any]) -> FileRules:
                      frozenset(names))
 
 
-# -- one case ----------------------------------------------------------------------
+def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | None) -> Ledger:
+    """The ledger-wide rules from the first file's header (schema-valid)."""
+    tz = policy.tz_seconds
+    period = header.get("period")
+    period_text = None
+    period_seconds = None
+    if isinstance(period, dict):
+        try:
+            period_seconds = (parse_time(period["start"], tz), parse_time(period["end"], tz, True))
+            period_text = (period["start"], period["end"])
+        except (TimeError, KeyError, TypeError):
+            period_seconds = None
+    as_of = None  # None: the latest event time, known once every case is read
+    if as_of_option is not None:
+        as_of = parse_time(as_of_option, tz)
+    elif isinstance(header.get("as_of"), str):
+        try:
+            as_of = parse_time(header["as_of"], tz)
+        except TimeError:
+            pass
+    elif period_seconds is not None:
+        as_of = period_seconds[1]
+    return Ledger(
+        jurisdiction=str(header.get("jurisdiction", "")),
+        title=header.get("title") if isinstance(header.get("title"), str) else None,
+        period=period_text,
+        period_seconds=period_seconds,
+        as_of=as_of,
+        policy=policy,
+        categories=[c for c in header.get("categories") or () if isinstance(c, dict)],
+        units=[u for u in header.get("units") or () if isinstance(u, dict)],
+    )
+
+
+# -- one case -----------------------------------------------------------------
 def id_digest(case_id: str) -> int:
     """A case id as a 64-bit number, the same in every process and on every machine (never 0).
 
@@ -2634,6 +3006,582 @@ class CaseChecker:
 
 
 # =============================================================================
+# Masking
+# =============================================================================
+# INFO: the one place that decides what is personal.  mask_analysis() takes
+# the finished Analysis and returns one in which every piece of user text has
+# been through here; every output (the table, CSV/TSV/JSON, the report, the
+# problems on stderr) is rendered from that, and a renderer only escapes for
+# its own syntax.  Masking is always on: no option turns it off.
+#
+# Which text gets which rules:
+# - free text (summary, location, visit notes, escalation reasons, `extra`
+#   values, problem and warning messages): every rule, names included;
+# - identifiers (case ids, unit, category, jurisdiction, title, file names,
+#   group names, escalated.to, mediation room and method) and the role fields
+#   mediation.mediator and backlog.leader (officials, public in a briefing):
+#   the number rules only (phones, ID numbers, bank cards, e-mail).  Those are
+#   checked (birth date and region, Luhn, `@`) and cannot eat a place name;
+#   the name rules guess from context, and 王庄村 or 张家口 is written with
+#   the same characters as a name, so they never run on an identifier;
+# - requester: the name by mask_name, the phone and ID number by mask_digits.
+PII_KINDS = ("name", "phone", "id", "email", "card", "plate", "address")
+
+
+@dataclasses.dataclass(frozen=True)
+class PiiSpan:
+    """One piece of personal data in a text: text[start:end], and what replaces it."""
+
+    start: int
+    end: int
+    kind: str  # one of PII_KINDS
+    replacement: str
+
+
+# INFO: full-width digits, letters and signs (１３８, ＋８６, （０５３４）) and the
+# ideographic space are matched as their ASCII twins.  The mapping is one
+# character to one, so a span found in the folded text is the same span in
+# the original.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_D = r"(?<![0-9A-Za-z])"  # no digit or letter just before
+_END = r"(?![0-9A-Za-z])"  # nor just after
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# 18 digits (the last may be X) or 15, with spaces or dashes between groups
+_ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]?[0-9Xx])?)" + _END)
+_CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
+# INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
+_MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
+_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
+                          r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
+# a bare 7-8 digit number is a phone only right after a word that says so
+_CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
+_SEPARATOR_RE = re.compile(r"[ -]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9Xx]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
+_PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
+                       r"[·•・ -]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
+# The house part of an address: a unit or room, with the building before it.
+_NUM = r"[0-9一二三四五六七八九十]+"
+_HOUSE_RE = re.compile(
+    r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
+    r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
+    r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
+    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?)?))")
+_ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
+_VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
+
+SURNAMES = frozenset("""
+王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董
+袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦 付 傅 方 白 邹
+孟 熊 秦 邱 江 尹 薛 闫 阎 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向 汤 常 温 康
+施 文 牛 樊 葛 邢 安 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 翟 殷 詹 申 欧 耿 关 兰 焦 俞 左 柳 甘 祝 包 宁
+尚 符 舒 阮 柯 纪 梅 童 凌 毕 单 季 裴 霍 涂 成 苗 谷 盛 曲 翁 冉 骆 蓝 路 游 辛 靳 管 柴 蒙 鲍 华 喻 祁
+蒲 房 滕 屈 饶 解 牟 艾 尤 穆 卓 缪 简 项 麦 褚 娄 窦 戚 岑 景 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 佟 臧
+闵 苟 邬 卞 姬 仇 栾 隋 刁 巫 寇 桑 郎 甄 丛 仲 虞 敖 巩 佘 池 苑 迟 邝 封 谈 匡 鞠 惠 荆 乐 冀 郁 胥
+班 储 栗 燕 楚 鄢 谌 奚 皮 粟 冼 蔺 厉 伊 仝 郜 阚 帅 屠 豆 朴 盖 练 廉 禹 漆 卿 狄 晁 芮 阙 邸 雍 辜
+裘 亓 邰 赫 杭 逯 茹 亢 嵇 湛 戎 勾 茅 揭 尉 檀 昝 尧 祖 连 荣
+""".split())
+COMPOUND_SURNAMES = frozenset("""
+欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
+独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
+东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
+""".split())
+# Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
+RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
+             "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
+LEFT_CUES = tuple(sorted(set("""
+来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
+求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
+原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
+工人 员工 职工 农民工 学生 患者 病人 老人 老汉 司机 骑手 快递员 保姆 调解员 网格员 民警 律师 法官
+书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 叫
+""".split() + list(RELATIVES)
+    # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
+    + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
+HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
+              "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶")
+# a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
+_SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
+                                   "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
+RIGHT_CUES = tuple(sorted("""
+反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
+求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
+所反映 所述 所说
+""".split() + list(HONORIFICS), key=len, reverse=True))
+# INFO: two-character words that begin with a surname and are never a person
+# here (文明城市, 方便群众, 高明的做法).  A found "name" that starts with one of
+# these is left alone.
+NOT_NAMES = frozenset("""
+高明 王道 文明 公正 万一 方便 石油 方面 方案 方式 方法 方向 方位 高度 高速 高温 高层 高档 高峰 高空
+常年 常规 常住 常用 常见 成功 成本 成立 成为 成交 成员 关于 关键 关注 关系 关门 关闭 周边 周末 周围
+周期 周岁 周转 房东 房屋 房子 房租 房产 房价 房间 包括 包工 包装 包干 单位 单元 单独 安全 安装 安置
+安排 安静 黄金 金额 金融 程序 程度 钱款 江河 马路 马上 白天 白色 任何 任务 许多 许可 施工 申请 申报
+陆续 原因 原告 原来 原则 史上 林地 林业 温度 康复 路灯 路面 路段 路口 华为 毕业 卫生 管理 管道 付款
+付费 余额 杜绝 范围 夏季 夏天 雷雨 顾客 顾问 毛病 严重 严格 文件 文化 文字 齐全 易燃 颜色 章程 左右
+左侧 尚未 符合 舒服 纪律 纪委 季度 凌晨 游客 辛苦 柴油 解决 解释 解除 尤其 简单 项目 费用 宗旨 查看
+封闭 谈话 谈判 惠民 乐意 劳动 盖章 练习 时间 时候 时段 明显 明确 明天 强调 强烈 海水 车辆 车位 车库
+师傅 荣誉 连续 司法 司机 向前 向上 于是 金属 石子 石头 孔洞 牛奶 宋体 孙子 孙女 车主 原告 海边 海关
+荣获 强制 强行 连日 祖国 时任 师生 明知 明白 时常 常常 高兴 安心 方才 万分 余款 程度 马桶 金钱
+补贴 补助 补偿 资金 手续 材料 证件 贷款 退款 退费 赔偿 仲裁 复议 救助 低保 政策 条件 标准 服务
+""".split())
+# Characters that are not part of a given name: function words, verbs that
+# follow a name, 某 (already masked).
+_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致"
+                       "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处到")
+_AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
+                        "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
+                        "购买卖租住开驾骑现今昨")
+_PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
+# INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
+_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州")
+# INFO: the lookahead on the first characters lets re skip most positions
+# without trying each of the alternatives there.
+_LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
+                          + "|".join(LEFT_CUES) + ")[:：\\s]*")
+# besides the words: 郭丽丽于3月8日, 梁晓燕的邻居
+_RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "于的])(?:" + "|".join(RIGHT_CUES)
+                           + "|于(?=[0-9０-９])|的(?=" + "|".join(RELATIVES) + "))")
+_LEFT_CUE_SET = frozenset(LEFT_CUES)
+_JOINERS = frozenset("、和与及同跟或")
+
+
+def _is_cjk(char: str) -> bool:
+    """Whether `char` is a CJK ideograph (a character a given name can hold)."""
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _starts_cue(text: str, at: int) -> bool:
+    """Whether a right cue (称, 反映, 先生 ...) begins at `at`."""
+    return text.startswith(RIGHT_CUES, at)
+
+
+def _surname_at(text: str, at: int) -> int:
+    """Length of the surname starting at `at` (2 compound, 1 single), 0 if none."""
+    if text[at:at + 2] in COMPOUND_SURNAMES:
+        return 2
+    return 1 if at < len(text) and text[at] in SURNAMES else 0
+
+
+def _given_length(text: str, at: int) -> int:
+    """How many characters from `at` (0, 1 or 2) make a given name, read forwards."""
+    if at >= len(text):
+        return 0
+    first = text[at]
+    if not _is_cjk(first) or first in _NOT_GIVEN or text.startswith(_SURNAME_IS_ENOUGH, at):
+        return 0
+    if at + 1 >= len(text):
+        return 1
+    second = text[at + 1]
+    if not _is_cjk(second) or second in _NOT_GIVEN:
+        return 1
+    if second in _AFTER_NAME or _starts_cue(text, at + 1):
+        # 王春来来电: 来 ends the name only when what follows it is no cue itself
+        return 2 if _starts_cue(text, at + 2) else 1
+    return 2
+
+
+def _plausible(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] (surname + given name) can be a person."""
+    candidate = text[start:end]
+    surname = _surname_at(text, start)
+    given = candidate[surname:]
+    # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
+    if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
+        return False
+    # 女方来访称: 方 is a party there, not a surname, and 来访 is the cue itself
+    if (start > 0 and text[start - 1:start + 1] in _PARTIES) or _starts_cue(text, start + surname):
+        return False
+    return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
+
+
+def _name_forwards(text: str, at: int) -> tuple[int, int] | None:
+    """A name starting at `at` (after a left cue or a joiner), as (start, end)."""
+    surname = _surname_at(text, at)
+    if not surname:
+        return None
+    # 申请人向王某借款: 向 and 于 are prepositions here when a surname follows
+    if surname == 1 and text[at] in "向于" and _surname_at(text, at + 1):
+        return _name_forwards(text, at + 1)
+    if text[at + surname:at + surname + 1] == "某":  # already masked: kept, but a name for the joiner rule
+        end = at + surname + 1 + (text[at + surname + 1:at + surname + 2] == "某")
+        return (at, end)
+    given = _given_length(text, at + surname)
+    if not given or not _plausible(text, at, at + surname + given):
+        return None
+    return (at, at + surname + given)
+
+
+def _name_backwards(text: str, end: int) -> tuple[int, int] | None:
+    """A name ending at `end`, just before a right cue, as (start, end)."""
+    options = []
+    for surname, given in ((2, 2), (2, 1), (1, 2), (1, 1)):
+        start = end - surname - given
+        if start < 0 or _surname_at(text, start) != surname:
+            continue
+        part = text[start + surname:end]
+        # INFO: read backwards, the cue fixes where the name ends, so 王春来 (来来电) is whole
+        if any(not _is_cjk(c) or c in _NOT_GIVEN for c in part):
+            continue
+        if _plausible(text, start, end):
+            options.append((start, end, surname))
+    if not options:
+        return None
+    start, _end, surname = options[0]
+    # 由于李娜称: a preposition in front of a two-character name is not its surname
+    if len(options) > 1 and surname == 1 and text[start] in "于向" and options[1][2] == 1:
+        start = options[1][0]
+    return (start, end)
+
+
+def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """The names in free text, as (start, end), in order; masked ones (王某某) included."""
+    found: dict[int, int] = {}
+    for match in _LEFT_CUE_RE.finditer(text):
+        name = _name_forwards(text, match.end())
+        if name:
+            found.setdefault(*name)
+    for match in _RIGHT_CUE_RE.finditer(text):
+        if match.start() in found.values():
+            continue
+        name = _name_backwards(text, match.start())
+        if name and not any(s <= name[0] < e or name[0] <= s < name[1] for s, e in found.items()):
+            found[name[0]] = name[1]
+    # 王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name
+    queue = sorted(found.items())
+    while queue:
+        start, end = queue.pop()
+        joined = []
+        if end < len(text) and text[end] in _JOINERS:
+            joined.append(_name_forwards(text, end + 1))
+        if start > 1 and text[start - 1] in _JOINERS:
+            joined.append(_name_backwards(text, start - 1))
+        for name in joined:
+            if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
+                                                         for s, e in found.items()):
+                found[name[0]] = name[1]
+                queue.append(name)
+    # every other mention of a found or a given name
+    names = {text[s:e] for s, e in found.items() if "某" not in text[s:e]}
+    names.update(n.strip() for n in known if len(n.strip()) >= 2)
+    for name in sorted(names, key=len, reverse=True):
+        at = text.find(name)
+        while at >= 0:
+            if not any(s <= at < e or at <= s < at + len(name) for s, e in found.items()):
+                found[at] = at + len(name)
+            at = text.find(name, at + len(name))
+    return sorted(found.items())
+
+
+def mask_name(name: str) -> str:
+    """王建国 -> 王某某, 李娜 -> 李某, 欧阳明辉 -> 欧阳某某; Latin letters keep the first one."""
+    name = name.strip()
+    if not name:
+        return name
+    if _LATIN_RE.match(name):
+        return name[0] + "***"
+    surname = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    given = len(name) - surname
+    return name[:surname] + ("某" if given == 1 else "某某")
+
+
+def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
+    """Keep the first and last digits, star the rest (separators dropped)."""
+    digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
+    if len(digits) <= keep_head + keep_tail:
+        return "*" * len(digits)
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
+
+
+def _luhn(digits: str) -> bool:
+    """The Luhn check every bank card number passes."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _is_id_number(digits: str) -> bool:
+    """18 or 15 digits with a province code and a birth date that exists."""
+    if len(digits) not in (15, 18) or int(digits[:2]) not in _PROVINCES:
+        return False
+    birth = digits[6:14] if len(digits) == 18 else "19" + digits[6:12]
+    try:
+        year = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8])).year
+    except ValueError:
+        return False
+    return 1900 <= year <= 2099
+
+
+def find_numbers(text: str) -> list[PiiSpan]:
+    """Phones, ID numbers, bank cards and e-mail addresses: the rules safe on any text."""
+    folded = text.translate(_FOLD)
+    spans: list[PiiSpan] = []
+    for m in _EMAIL_RE.finditer(folded):
+        local, _, domain = m.group().partition("@")
+        spans.append(PiiSpan(m.start(), m.end(), "email", local[0] + "***@" + domain))
+    for m in _ID_RE.finditer(folded):
+        digits = _SEPARATOR_RE.sub("", m.group(1))
+        if _is_id_number(digits.upper()):
+            spans.append(PiiSpan(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
+    for m in _CARD_RE.finditer(folded):
+        digits = _SEPARATOR_RE.sub("", m.group(1))
+        if 16 <= len(digits) <= 19 and _luhn(digits):
+            spans.append(PiiSpan(m.start(1), m.end(1), "card", mask_digits(digits, 4, 4)))
+    for m in _MOBILE_RE.finditer(folded):
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", mask_digits(m.group(1), 3, 4)))
+    for m in _LANDLINE_RE.finditer(folded):
+        number = 2 if m.group(2) else 4  # the area code and separators stay
+        spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
+    for m in _CUED_PHONE_RE.finditer(folded):
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + m.group(1)[-3:]))
+    return spans
+
+
+def find_pii(text: str, known_names: Iterable[str] = ()) -> list[PiiSpan]:
+    """Every piece of personal data in free text, without overlaps, in order."""
+    spans = find_numbers(text)
+    folded = text.translate(_FOLD)
+    for m in _PLATE_RE.finditer(folded):
+        tail = m.group(2)
+        spans.append(PiiSpan(m.start(), m.end(), "plate", m.group(1) + "·" + "*" * (len(tail) - 1) + tail[-1]))
+    for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE):
+        for m in regex.finditer(folded):
+            if m.group(1):
+                spans.append(PiiSpan(m.start(1), m.end(1), "address", "***"))
+    for start, end in find_names(text, known_names):
+        if "某" not in text[start:end]:
+            spans.append(PiiSpan(start, end, "name", mask_name(text[start:end])))
+    return _without_overlaps(spans)
+
+
+def _without_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """The spans in text order; of two that overlap, the one found first wins."""
+    kept: list[PiiSpan] = []
+    for span in spans:
+        if all(span.end <= k.start or k.end <= span.start for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _apply(text: str, spans: list[PiiSpan]) -> str:
+    """`text` with each span replaced (spans in order, without overlaps)."""
+    if not spans:
+        return text
+    out, at = [], 0
+    for span in spans:
+        out += [text[at:span.start], span.replacement]
+        at = span.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Free text with every rule applied; `names` are names the ledger gives (requester, extra)."""
+    return _apply(text, find_pii(text, names))
+
+
+_HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
+
+
+def mask_identifier(text: str) -> str:
+    """An id, a unit or category name, an official's name: the number rules only."""
+    if not _HAS_DIGIT.search(text):
+        return text
+    return _apply(text, _without_overlaps(find_numbers(text)))
+
+
+def ledger_names(case: dict[str, Any]) -> list[str]:
+    """The names a case itself gives: requester.name and `extra` fields whose key says 姓名 or 联系人."""
+    names = [(case.get("requester") or {}).get("name") or ""]
+    for key, value in (case.get("extra") or {}).items():
+        if isinstance(value, str) and ("姓名" in str(key) or "联系人" in str(key)):
+            names.append(value)
+    return [n for n in names if isinstance(n, str) and n.strip()]
+
+
+def _mask_value(value: Any, names: list[str]) -> Any:
+    """Text in an `extra` value masked as free text, lists and mappings walked."""
+    if isinstance(value, str):
+        return mask_text(value, names)
+    if isinstance(value, list):
+        return [_mask_value(v, names) for v in value]
+    if isinstance(value, dict):
+        return {mask_identifier(str(k)): _mask_value(v, names) for k, v in value.items()}
+    return value
+
+
+# -- callers ------------------------------------------------------------------
+# INFO: full-width digits and plus signs (Chinese input methods, Excel exports)
+# are read as their ASCII forms, so １３８… is the same caller as 138….
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋ｘＸ", "0123456789+xX")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_NOT_ID_CHAR = re.compile(r"[^0-9X]")
+# A caller key is an int: a tag digit, then the caller's digits (the tag keeps
+# leading zeros and tells phones from ID numbers): 1 a phone, 2 an ID number
+# of digits only, 3 an 18-character ID number ending in X (the X left out).
+# Keys longer than that go through a table and are negative.
+_PHONE_TAG, _ID_TAG, _ID_X_TAG = "1", "2", "3"
+_MAX_KEY_DIGITS = 18  # "1" or "2" + 17 or 18 digits stays below 2**63
+
+
+def phone_caller(text: str) -> str:
+    """The digits a phone number is compared by ('' when it has none).
+
+    Spaces, dashes, brackets and other separators are dropped, full-width
+    digits read as digits, and a Chinese country code dropped: `+86`, a
+    leading `0086`, or a leading `86` before an 11-digit mobile number.  A
+    landline written with the country code gets its trunk `0` back, so
+    `+86 632 7712345` is `06327712345`.  Another country code stays, with
+    its `+`.
+    """
+    if text.isascii() and text.isdigit():  # the common case: digits only
+        digits = text
+        plus = False
+    else:
+        plus = text.lstrip()[:1] in ("+", "＋")
+        digits = text.replace(" ", "").replace("-", "").lstrip("+")  # the next most common: 138 1234 5678
+        if not (digits.isascii() and digits.isdigit()):
+            digits = _NOT_DIGIT.sub("", text.translate(_FULL_WIDTH))
+    if plus:
+        if not digits.startswith("86"):
+            return "+" + digits if digits else ""
+        digits = digits[2:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    else:
+        return digits
+    return digits if not digits or digits[0] == "1" or digits[0] == "0" else "0" + digits
+
+
+def id_caller(text: str) -> str:
+    """An ID number as it is compared: digits and a capital X, nothing else."""
+    return _NOT_ID_CHAR.sub("", text.translate(_FULL_WIDTH).upper())
+
+
+def caller_digest(caller: str) -> int:
+    """A caller as a 64-bit number: what a partial summary keeps of a phone or ID number."""
+    digest = hashlib.blake2b(caller.encode("utf-8", "surrogatepass"), digest_size=8, person=b"caller").digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def mask_caller(caller: str) -> str:
+    """A phone as 138****1234, an ID number as 370404********1234; never the whole number.
+
+    INFO: the same rule as the masking of free text (first 3 and last 4
+    digits of a phone, first 6 and last 4 of an ID), done here because the
+    Summary holds only masked callers.
+    """
+    is_id = caller.startswith("ID")
+    digits = caller[2:] if is_id else caller.lstrip("+")
+    head, tail = (6, 4) if is_id else (3, 4)
+    if len(digits) <= head + tail:
+        return "*" * len(digits)
+    return ("+" if caller.startswith("+") else "") + digits[:head] + "*" * (len(digits) - head - tail) + digits[-tail:]
+
+
+# -- the masking stage --------------------------------------------------------
+def mask_case(case: dict[str, Any]) -> dict[str, Any]:
+    """A featured case as the report may show it: free text masked, identifiers by the number rules."""
+    names = ledger_names(case)
+    masked = dict(case)
+    for key in ("id", "unit", "category"):
+        masked[key] = mask_identifier(case[key])
+    for key in ("summary", "location"):
+        if isinstance(case.get(key), str):
+            masked[key] = mask_text(case[key], names)
+    requester = case.get("requester")
+    if requester:
+        masked["requester"] = {
+            "name": mask_name(requester["name"]) if requester.get("name") else requester.get("name"),
+            "phone": mask_digits(str(requester["phone"]), 3, 4) if requester.get("phone") else None,
+            "id_number": mask_digits(str(requester["id_number"]), 6, 4) if requester.get("id_number") else None}
+    if case.get("visits"):
+        masked["visits"] = [{**v, "note": mask_text(v["note"], names)} if v.get("note") else v
+                            for v in case["visits"]]
+    if case.get("extra"):
+        masked["extra"] = {mask_identifier(str(k)): (mask_name(v) if isinstance(v, str) and v in names else
+                                                     _mask_value(v, names)) for k, v in case["extra"].items()}
+    if case.get("escalated"):
+        escalated = case["escalated"]
+        masked["escalated"] = {**escalated, "to": mask_identifier(escalated["to"]),
+                               **({"reason": mask_text(escalated["reason"], names)} if escalated.get("reason") else {})}
+    if case.get("mediation"):
+        masked["mediation"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["mediation"].items()}
+    if case.get("backlog"):
+        masked["backlog"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["backlog"].items()}
+    if case.get("co_units"):
+        masked["co_units"] = [mask_identifier(u) for u in case["co_units"]]
+    if case.get("tags"):
+        masked["tags"] = [mask_text(t) for t in case["tags"]]
+    return masked
+
+
+def mask_problem(problem: Problem) -> Problem:
+    """A problem whose message (which may quote a bad value) and location are masked."""
+    if problem.masked:
+        return problem
+    return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
+                               message=mask_text(problem.message))
+
+
+def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A listed case (overdue, dissatisfied, backlog, escalation): identifiers and a reason."""
+    masked = {k: mask_identifier(v) if isinstance(v, str) and k in ("id", "unit", "category", "leader", "to")
+              else v for k, v in entry.items()}
+    if entry.get("reason"):
+        masked["reason"] = mask_text(entry["reason"])
+    return masked
+
+
+def mask_summary(summary: Summary) -> Summary:
+    """The Summary with every piece of user text masked, ready for any renderer."""
+    ledger = summary.ledger
+    masked_ledger = dataclasses.replace(
+        ledger, jurisdiction=mask_identifier(ledger.jurisdiction),
+        title=mask_identifier(ledger.title) if ledger.title else ledger.title,
+        categories=[{**c, "name": mask_identifier(c["name"]),
+                     **({"lead": mask_identifier(c["lead"])} if c.get("lead") else {})} for c in ledger.categories],
+        units=[{**u, "name": mask_identifier(u["name"])} for u in ledger.units])
+    groups = {grouping: [{**e, "name": mask_identifier(e["name"])} for e in entries]
+              for grouping, entries in summary.groups.items()}
+    extras = dict(summary.extras)
+    # entries read from a partial were masked when it was written (Premasked)
+    extras["featured"] = [c if isinstance(c, Premasked) else mask_case(c) for c in summary.extras["featured"]]
+    extras["backlog"] = [b if isinstance(b, Premasked) else _mask_entry(b) for b in summary.extras["backlog"]]
+    extras["escalations"] = [e if isinstance(e, Premasked) else _mask_entry(e) for e in summary.extras["escalations"]]
+    extras["mediation_by"] = Counter({(by, mask_identifier(name), outcome): n
+                                      for (by, name, outcome), n in summary.extras["mediation_by"].items()})
+    extras["subcategories"] = Counter({(mask_identifier(major), mask_identifier(minor) if minor else minor): n
+                                       for (major, minor), n in summary.extras["subcategories"].items()})
+    return dataclasses.replace(
+        summary, ledger=masked_ledger, groups=groups,
+        overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
+        warnings=[mask_problem(w) for w in summary.warnings],
+        sources=[(mask_identifier(name), digest) for name, digest in summary.sources], extras=extras)
+
+
+def _masked_listing(listing: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
+    if isinstance(listing, ListedCases):
+        return listing.mapped(_mask_entry)
+    return [_mask_entry(entry) for entry in listing]
+
+
+def mask_analysis(analysis: Analysis) -> Analysis:
+    """The Analysis as every output may show it: problems, warnings and the summary masked."""
+    return dataclasses.replace(
+        analysis, problems=[mask_problem(p) for p in analysis.problems],
+        warnings=[mask_problem(w) for w in analysis.warnings],
+        summary=mask_summary(analysis.summary) if analysis.summary is not None else None)
+
+
+# =============================================================================
 # Importing platform exports
 # =============================================================================
 # INFO: an export (.xlsx, .xls, .csv, .tsv) becomes ledger text, which is then
@@ -2990,7 +3938,7 @@ def _split(spec: dict[str, Any], key: str, fail: Callable[..., ImportMapError]) 
     return split
 
 
-# -- reading the export's rows ---------------------------------------------------
+# -- reading the export's rows ------------------------------------------------
 @dataclasses.dataclass
 class ExportSheet:
     """The rows of one sheet or text file, each with the number a spreadsheet shows."""
@@ -3144,7 +4092,7 @@ def _pick_sheet(sheets: list[ExportSheet], sheet: str | int, path: str, lang: st
     raise ImportMapError(f"{path}: " + msg("export_no_sheet", lang, sheet=sheet, sheets="、".join(names)))
 
 
-# -- cells to values ----------------------------------------------------------------
+# -- cells to values ----------------------------------------------------------
 class CellError(ValueError):
     """A cell that cannot fill its field; the message is already worded."""
 
@@ -3396,7 +4344,7 @@ class RowBuilder:
         return "/".join(levels)
 
 
-# -- writing the ledger -----------------------------------------------------------
+# -- writing the ledger -------------------------------------------------------
 _PLAIN_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _YAML_UNSAFE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _NEEDS_ESCAPE_RE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
@@ -3485,7 +4433,7 @@ def ledger_header_yaml(ledger: dict[str, Any], export: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- the import ----------------------------------------------------------------------
+# -- the import ---------------------------------------------------------------
 def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
     """Read an export with its map: every row is written, rejected (with why) or skipped."""
     policy = import_map.ledger.get("policy")
@@ -3612,12 +4560,6 @@ def render_rejects_csv(result: ImportResult, lang: str) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def _csv_safe(text: str) -> str:
-    """A cell that a spreadsheet will not run as a formula, and with no control characters."""
-    text = "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[-+]?[0-9.]+", text) else text
-
-
 def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
     """The rejected rows for stderr: the first ones, then how many more."""
     # INFO: masked like every problem printed (a reason may quote a cell); the
@@ -3630,7 +4572,7 @@ def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
     return lines
 
 
-# -- guessing a map -------------------------------------------------------------------
+# -- guessing a map -----------------------------------------------------------
 def guess_map(path: str, lang: str) -> str:
     """A starting map for an export, guessed from its header row, as commented YAML."""
     probe = ImportMap(path, {}, ())
@@ -3734,150 +4676,6 @@ def _map_text(path: str, sheet: str | None, header_number: int, header: list[str
             out.append(f"  # extra.{name}: {yaml_scalar(name)}   # "
                        + ("未映射的列：需要时去掉 # 保留到 extra" if zh else "not mapped: uncomment to keep it in extra"))
     return "\n".join(line for line in out) + "\n"
-
-
-# =============================================================================
-# Periods
-# =============================================================================
-# INFO: a briefing is for a period (`--period 2024-03`) beside the period
-# before it (环比), the same period a year earlier (同比) and the year to date
-# (累计).  Many assessments run their months from the 19th to the 18th
-# (`policy.month_start_day: 19`): then 2024-03 is 2024-02-19..2024-03-18, and
-# quarters, halves and years are made of such months.
-PERIOD_KINDS = ("year", "half", "quarter", "month", "week", "range")
-_PERIOD_FORMS = (
-    ("year", re.compile(r"([0-9]{4})\Z")),
-    ("half", re.compile(r"([0-9]{4})-H([12])\Z")),
-    ("quarter", re.compile(r"([0-9]{4})-Q([1-4])\Z")),
-    ("month", re.compile(r"([0-9]{4})-([0-9]{2})\Z")),
-    ("week", re.compile(r"([0-9]{4})-W([0-9]{2})\Z")),
-    ("range", re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z")),
-)
-_MONTHS_OF = {"year": 12, "half": 6, "quarter": 3, "month": 1}
-
-
-@dataclasses.dataclass(frozen=True)
-class Period:
-    """A reporting period: its kind, its days (both included) and, when labelled, its number."""
-
-    kind: str
-    start: dt.date
-    end: dt.date
-    year: int = 0
-    number: int = 0  # the half, quarter, month or ISO week; 0 for a year or a range
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def text(self) -> str:
-        """The period as written on the command line (a range as START..END)."""
-        if self.kind == "year":
-            return f"{self.year}"
-        if self.kind == "range":
-            return f"{self.start.isoformat()}..{self.end.isoformat()}"
-        letter = {"half": "H", "quarter": "Q", "month": "", "week": "W"}[self.kind]
-        return f"{self.year}-{letter}{self.number:02d}" if self.kind in ("month", "week") \
-            else f"{self.year}-{letter}{self.number}"
-
-
-class PeriodError(ValueError):
-    """A --period that is not one; the message id says why."""
-
-
-def month_bounds(year: int, month: int, start_day: int) -> tuple[dt.date, dt.date]:
-    """The first and last day of assessment month `year-month` when months begin on `start_day`."""
-    if start_day == 1:
-        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
-        return dt.date(year, month, 1), last
-    before_year, before_month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return dt.date(before_year, before_month, start_day), dt.date(year, month, start_day - 1)
-
-
-def _months_period(kind: str, year: int, number: int, start_day: int) -> Period:
-    count = _MONTHS_OF[kind]
-    first_month = (number - 1) * count + 1 if kind != "year" else 1
-    start = month_bounds(year, first_month, start_day)[0]
-    end = month_bounds(year, first_month + count - 1, start_day)[1]
-    return Period(kind, start, end, year, number if kind != "year" else 0)
-
-
-def _week_period(year: int, week: int) -> Period:
-    start = dt.date.fromisocalendar(year, week, 1)
-    return Period("week", start, start + dt.timedelta(days=6), year, week)
-
-
-def parse_period(text: str, start_day: int = 1) -> Period:
-    """`2024`, `2024-H1`, `2024-Q1`, `2024-03`, `2024-W10` or `2024-03-01..2024-03-15`."""
-    for kind, pattern in _PERIOD_FORMS:
-        match = pattern.match(text.strip())
-        if match is None:
-            continue
-        try:
-            if kind == "range":
-                start, end = (dt.date.fromisoformat(g) for g in match.groups())
-                if start > end:
-                    raise PeriodError("period_reversed")
-                return Period("range", start, end)
-            year = int(match.group(1))
-            if not MIN_YEAR < year < MAX_YEAR:
-                raise PeriodError("period_year")
-            number = int(match.group(2)) if kind != "year" else 0
-            if kind == "week":
-                return _week_period(year, number)
-            if kind == "month" and not 1 <= number <= 12:
-                raise PeriodError("period_form")
-            return _months_period(kind, year, number, start_day)
-        except ValueError as error:
-            if isinstance(error, PeriodError):
-                raise
-            raise PeriodError("period_form") from None
-    raise PeriodError("period_form")
-
-
-def previous_period(period: Period, start_day: int = 1) -> Period:
-    """The period just before (环比): the month before a month, the N days before a range."""
-    if period.kind == "range":
-        return Period("range", period.start - dt.timedelta(days=period.days), period.start - dt.timedelta(days=1))
-    if period.kind == "week":
-        start = period.start - dt.timedelta(days=7)
-        iso = start.isocalendar()
-        return _week_period(iso[0], iso[1])
-    if period.kind == "year":
-        return _months_period("year", period.year - 1, 0, start_day)
-    per_year = 12 // _MONTHS_OF[period.kind]
-    year, number = (period.year, period.number - 1) if period.number > 1 else (period.year - 1, per_year)
-    return _months_period(period.kind, year, number, start_day)
-
-
-def _year_earlier(day: dt.date) -> dt.date:
-    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
-
-
-def year_ago_period(period: Period, start_day: int = 1) -> Period:
-    """The same period a year earlier (同比); a range is shifted by one calendar year."""
-    if period.kind == "range":
-        return Period("range", _year_earlier(period.start), _year_earlier(period.end))
-    if period.kind == "week":
-        weeks = dt.date(period.year - 1, 12, 28).isocalendar()[1]  # 52 or 53
-        return _week_period(period.year - 1, min(period.number, weeks))
-    if period.kind == "year":
-        return _months_period("year", period.year - 1, 0, start_day)
-    return _months_period(period.kind, period.year - 1, period.number, start_day)
-
-
-def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
-    """From the start of the period's year to its end (累计), when that is longer than the period."""
-    if period.kind in ("week", "range"):
-        year = period.end.year
-        if start_day > 1 and period.end >= dt.date(year, 12, start_day):
-            year += 1  # the end falls in the next year's first assessment month
-    else:
-        year = period.year
-    start = month_bounds(year, 1, start_day)[0]
-    if start >= period.start:
-        return None
-    return Period("range", start, period.end)
 
 
 # =============================================================================
@@ -4156,137 +4954,9 @@ def rank_units(entries: list[dict[str, Any]], rank_min_cases: int,
     return out
 
 
-class TextList:
-    """Short texts (the ids of listed cases) packed in one buffer.
-
-    INFO: about len + 8 bytes a text and no Python object per text, where a
-    list of str costs ~70 bytes an id and leaves small objects scattered
-    among the freed events.
-    """
-
-    __slots__ = ("_data", "_ends")
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._ends = array.array("q")
-
-    def append(self, text: str) -> None:
-        self._data += text.encode("utf-8", "surrogatepass")
-        self._ends.append(len(self._data))
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, index: int) -> str:
-        start = self._ends[index - 1] if index else 0
-        return self._data[start:self._ends[index]].decode("utf-8", "surrogatepass")
-
-
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
 REPEAT_BUCKET = 4096  # caller cases sorted at a time, on average, when repeats are found
 CLOSURE_BASE = 946_684_800  # 2000-01-01 UTC: resolution times are kept as 4-byte seconds from it
-
-
-class ListedCases:
-    """A list of cases (overdue, dissatisfied) whose entries are made when read.
-
-    INFO: a dict an entry would cost ~400 bytes a listed case; the entries
-    are built one at a time from the Tally's packed arrays as the output is
-    written.
-    """
-
-    def __init__(self, indexes: Iterable[int], entry: Callable[[int], dict[str, Any]]) -> None:
-        self._indexes = array.array("q", indexes)
-        self._entry = entry
-
-    def __len__(self) -> int:
-        return len(self._indexes)
-
-    def __getitem__(self, position: int) -> dict[str, Any]:
-        return self._entry(self._indexes[position])
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        entry = self._entry
-        for index in self._indexes:
-            yield entry(index)
-
-    def mapped(self, function: Callable[[dict[str, Any]], dict[str, Any]]) -> ListedCases:
-        """The same cases, each entry passed through `function` when it is made."""
-        entry = self._entry
-        listed = ListedCases((), lambda index: function(entry(index)))
-        listed._indexes = self._indexes
-        return listed
-
-
-# -- callers (重复诉求) ------------------------------------------------------------
-# INFO: full-width digits and plus signs (Chinese input methods, Excel exports)
-# are read as their ASCII forms, so １３８… is the same caller as 138….
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋ｘＸ", "0123456789+xX")
-_NOT_DIGIT = re.compile(r"[^0-9]")
-_NOT_ID_CHAR = re.compile(r"[^0-9X]")
-# A caller key is an int: a tag digit, then the caller's digits (the tag keeps
-# leading zeros and tells phones from ID numbers): 1 a phone, 2 an ID number
-# of digits only, 3 an 18-character ID number ending in X (the X left out).
-# Keys longer than that go through a table and are negative.
-_PHONE_TAG, _ID_TAG, _ID_X_TAG = "1", "2", "3"
-_MAX_KEY_DIGITS = 18  # "1" or "2" + 17 or 18 digits stays below 2**63
-
-
-def phone_caller(text: str) -> str:
-    """The digits a phone number is compared by ('' when it has none).
-
-    Spaces, dashes, brackets and other separators are dropped, full-width
-    digits read as digits, and a Chinese country code dropped: `+86`, a
-    leading `0086`, or a leading `86` before an 11-digit mobile number.  A
-    landline written with the country code gets its trunk `0` back, so
-    `+86 632 7712345` is `06327712345`.  Another country code stays, with
-    its `+`.
-    """
-    if text.isascii() and text.isdigit():  # the common case: digits only
-        digits = text
-        plus = False
-    else:
-        plus = text.lstrip()[:1] in ("+", "＋")
-        digits = text.replace(" ", "").replace("-", "").lstrip("+")  # the next most common: 138 1234 5678
-        if not (digits.isascii() and digits.isdigit()):
-            digits = _NOT_DIGIT.sub("", text.translate(_FULL_WIDTH))
-    if plus:
-        if not digits.startswith("86"):
-            return "+" + digits if digits else ""
-        digits = digits[2:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif len(digits) == 13 and digits.startswith("861"):
-        digits = digits[2:]
-    else:
-        return digits
-    return digits if not digits or digits[0] == "1" or digits[0] == "0" else "0" + digits
-
-
-def id_caller(text: str) -> str:
-    """An ID number as it is compared: digits and a capital X, nothing else."""
-    return _NOT_ID_CHAR.sub("", text.translate(_FULL_WIDTH).upper())
-
-
-def caller_digest(caller: str) -> int:
-    """A caller as a 64-bit number: what a partial summary keeps of a phone or ID number."""
-    digest = hashlib.blake2b(caller.encode("utf-8", "surrogatepass"), digest_size=8, person=b"caller").digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
-def mask_caller(caller: str) -> str:
-    """A phone as 138****1234, an ID number as 370404********1234; never the whole number.
-
-    INFO: the same rule as the masking of free text (first 3 and last 4
-    digits of a phone, first 6 and last 4 of an ID), done here because the
-    Summary holds only masked callers.
-    """
-    is_id = caller.startswith("ID")
-    digits = caller[2:] if is_id else caller.lstrip("+")
-    head, tail = (6, 4) if is_id else (3, 4)
-    if len(digits) <= head + tail:
-        return "*" * len(digits)
-    return ("+" if caller.startswith("+") else "") + digits[:head] + "*" * (len(digits) - head - tail) + digits[-tail:]
 
 
 def bursts(times: list[int], least: int, window: int) -> Iterator[tuple[int, int, int]]:
@@ -4840,68 +5510,7 @@ class Tally:
         return sorted(entries, key=lambda e: order.index(e["name"]))
 
 
-@dataclasses.dataclass
-class Options:
-    """What the command line chose."""
-
-    lang: str = "zh"
-    encoding: str | None = None
-    as_of: str | None = None
-    strict: bool = False
-    period: str | None = None  # --period, as given (its days depend on policy.month_start_day)
-    # what the command shows: "check" counts nothing, "summary" the figures,
-    # "report" also keeps what only the report lists
-    needs: str = "report"
-    policy: Policy | None = None  # --policy FILE: the roll-up's targets, weights and ranking rules
-    title: str | None = None  # --title: the title of the whole
-
-
-@dataclasses.dataclass
-class Analysis:
-    """The outcome of reading, checking and counting the input."""
-
-    problems: list[Problem]
-    problem_count: int
-    warnings: list[Problem]
-    warning_count: int
-    summary: Summary | None
-    cases: int
-
-
-def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | None) -> Ledger:
-    """The ledger-wide rules from the first file's header (schema-valid)."""
-    tz = policy.tz_seconds
-    period = header.get("period")
-    period_text = None
-    period_seconds = None
-    if isinstance(period, dict):
-        try:
-            period_seconds = (parse_time(period["start"], tz), parse_time(period["end"], tz, True))
-            period_text = (period["start"], period["end"])
-        except (TimeError, KeyError, TypeError):
-            period_seconds = None
-    as_of = None  # None: the latest event time, known once every case is read
-    if as_of_option is not None:
-        as_of = parse_time(as_of_option, tz)
-    elif isinstance(header.get("as_of"), str):
-        try:
-            as_of = parse_time(header["as_of"], tz)
-        except TimeError:
-            pass
-    elif period_seconds is not None:
-        as_of = period_seconds[1]
-    return Ledger(
-        jurisdiction=str(header.get("jurisdiction", "")),
-        title=header.get("title") if isinstance(header.get("title"), str) else None,
-        period=period_text,
-        period_seconds=period_seconds,
-        as_of=as_of,
-        policy=policy,
-        categories=[c for c in header.get("categories") or () if isinstance(c, dict)],
-        units=[u for u in header.get("units") or () if isinstance(u, dict)],
-    )
-
-
+# -- the run: every file's facts, the windows of a period ---------------------
 class _Collector:
     """Problems and warnings, kept in a bounded list and counted in full."""
 
@@ -5111,100 +5720,7 @@ class RunState:
             self.carried.add(*at_as_of(data, check, main.cut), main.tally)
 
 
-def analyse(sources: list[Source], options: Options) -> Analysis:
-    """Read, check and count every source: the whole pipeline, one pass per file."""
-    state, analysis = read_sources(sources, options)
-    if state is None:
-        return analysis
-    return finish_run(state, analysis)
-
-
-def read_sources(sources: list[Source], options: Options, start_day: int | None = None
-                 ) -> tuple[RunState | None, Analysis]:
-    """Read and check every source and count its cases; the state is None when nothing is to be counted.
-
-    `start_day`: the roll-up's month_start_day when the caller knows it (a
-    parallel run reads one file per process); else the first file's.
-    """
-    validators = Validators()
-    hints: dict[int, tuple[dict[str, Any], list[Any]]] = {}
-    for _attempt in range(2):
-        state, analysis, late = _analyse_pass(sources, options, validators, hints, start_day)
-        if not late:
-            return state, analysis
-        # INFO: some header keys came after `cases`; read again knowing them
-        # (a second pass only for files laid out that way).
-        hints = late
-    return state, analysis
-
-
-def _analyse_pass(sources: list[Source], options: Options, validators: Validators,
-                  hints: dict[int, tuple[dict[str, Any], list[Any]]], start_day: int | None
-                  ) -> tuple[RunState | None, Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
-    lang = options.lang
-    problems = _Collector(MAX_KEPT_PROBLEMS)
-    state: RunState | None = None
-    checker: CaseChecker | None = None
-    late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
-    cases = 0
-    counting = options.needs != "check"
-    for source in sources:
-        hint = hints.get(source.index)
-        reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
-        rules = FileRules(None, None)
-        facts: FileFacts | None = None
-        for item in reader.items():
-            if isinstance(item, Header):
-                if hint:
-                    item.events = hint[1]
-                header_problems = check_header(item, validators, lang)
-                problems.extend(header_problems)
-                data = item.data if not header_problems else {}
-                policy = build_policy(data.get("policy")) if data else Policy()  # its own time rules
-                ledger = build_ledger(data, policy, options.as_of)
-                if state is None:
-                    day = start_day if start_day is not None else (
-                        options.policy.month_start_day if options.policy is not None else policy.month_start_day)
-                    state = RunState(data, ledger, options, day)
-                    checker = CaseChecker(validators, ledger, lang)
-                assert checker is not None
-                facts = state.begin_file(source, item, item.data if isinstance(item.data, dict) else {}, ledger)
-                # INFO: under --period the period selects the cases, so neither "outside
-                # the period" nor "later than as-of" is a warning
-                checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
-                                   if state.windows else ledger)
-                if data:
-                    rules = file_rules(data)
-                continue
-            assert checker is not None and state is not None and facts is not None
-            result = checker.check(item, rules)
-            if reader.refused_at:
-                result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
-            if result.problems:
-                problems.extend(result.problems)
-            if result.warnings:
-                facts.warnings.extend(result.warnings)
-            cases += 1
-            if not problems.count and counting:
-                state.add(item.data, result)
-        problems.extend(reader.problems)
-        if facts is not None:
-            facts.sha256 = reader.sha256.hexdigest()
-        if reader.late_header is not None and not hint:
-            late[source.index] = (reader.late_header, reader.header_events)
-    if late and not hints:
-        return None, Analysis([], 0, [], 0, None, 0), late
-    if checker is not None and checker.duplicates:
-        problems.extend(checker.duplicate_problems(sources, options.encoding))
-    if state is not None:
-        state.cases = cases
-        state.ids = checker.ids if checker is not None else IdSeen()
-    if problems.count or state is None or not counting:
-        warnings = run_warnings(state) if state is not None else _Collector(0)
-        return None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None, cases), {}
-    return state, Analysis([], 0, [], 0, None, cases), {}
-
-
+# -- the end of the run -------------------------------------------------------
 def run_warnings(state: RunState) -> _Collector:
     """Every file's warnings in file order, each file's header differences first (as they were met)."""
     options = state.options
@@ -5397,511 +5913,6 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
     return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
                    overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras,
                    repeat_callers=tally.find_repeats().callers, signals=tally.signals())
-
-
-# =============================================================================
-# Masking
-# =============================================================================
-# INFO: the one place that decides what is personal.  mask_analysis() takes
-# the finished Analysis and returns one in which every piece of user text has
-# been through here; every output (the table, CSV/TSV/JSON, the report, the
-# problems on stderr) is rendered from that, and a renderer only escapes for
-# its own syntax.  Masking is always on: no option turns it off.
-#
-# Which text gets which rules:
-# - free text (summary, location, visit notes, escalation reasons, `extra`
-#   values, problem and warning messages): every rule, names included;
-# - identifiers (case ids, unit, category, jurisdiction, title, file names,
-#   group names, escalated.to, mediation room and method) and the role fields
-#   mediation.mediator and backlog.leader (officials, public in a briefing):
-#   the number rules only (phones, ID numbers, bank cards, e-mail).  Those are
-#   checked (birth date and region, Luhn, `@`) and cannot eat a place name;
-#   the name rules guess from context, and 王庄村 or 张家口 is written with
-#   the same characters as a name, so they never run on an identifier;
-# - requester: the name by mask_name, the phone and ID number by mask_digits.
-
-PII_KINDS = ("name", "phone", "id", "email", "card", "plate", "address")
-
-
-@dataclasses.dataclass(frozen=True)
-class PiiSpan:
-    """One piece of personal data in a text: text[start:end], and what replaces it."""
-
-    start: int
-    end: int
-    kind: str  # one of PII_KINDS
-    replacement: str
-
-
-# INFO: full-width digits, letters and signs (１３８, ＋８６, （０５３４）) and the
-# ideographic space are matched as their ASCII twins.  The mapping is one
-# character to one, so a span found in the folded text is the same span in
-# the original.
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-_D = r"(?<![0-9A-Za-z])"  # no digit or letter just before
-_END = r"(?![0-9A-Za-z])"  # nor just after
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# 18 digits (the last may be X) or 15, with spaces or dashes between groups
-_ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]?[0-9Xx])?)" + _END)
-_CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
-# INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
-_MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
-_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
-                          r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
-# a bare 7-8 digit number is a phone only right after a word that says so
-_CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
-_SEPARATOR_RE = re.compile(r"[ -]")
-_NOT_DIGIT_RE = re.compile(r"[^0-9Xx]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
-_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-                        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
-_PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
-                       r"[·•・ -]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
-# The house part of an address: a unit or room, with the building before it.
-_NUM = r"[0-9一二三四五六七八九十]+"
-_HOUSE_RE = re.compile(
-    r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
-    r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
-    r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
-    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?)?))")
-_ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
-_VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
-
-SURNAMES = frozenset("""
-王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董
-袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦 付 傅 方 白 邹
-孟 熊 秦 邱 江 尹 薛 闫 阎 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向 汤 常 温 康
-施 文 牛 樊 葛 邢 安 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 翟 殷 詹 申 欧 耿 关 兰 焦 俞 左 柳 甘 祝 包 宁
-尚 符 舒 阮 柯 纪 梅 童 凌 毕 单 季 裴 霍 涂 成 苗 谷 盛 曲 翁 冉 骆 蓝 路 游 辛 靳 管 柴 蒙 鲍 华 喻 祁
-蒲 房 滕 屈 饶 解 牟 艾 尤 穆 卓 缪 简 项 麦 褚 娄 窦 戚 岑 景 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 佟 臧
-闵 苟 邬 卞 姬 仇 栾 隋 刁 巫 寇 桑 郎 甄 丛 仲 虞 敖 巩 佘 池 苑 迟 邝 封 谈 匡 鞠 惠 荆 乐 冀 郁 胥
-班 储 栗 燕 楚 鄢 谌 奚 皮 粟 冼 蔺 厉 伊 仝 郜 阚 帅 屠 豆 朴 盖 练 廉 禹 漆 卿 狄 晁 芮 阙 邸 雍 辜
-裘 亓 邰 赫 杭 逯 茹 亢 嵇 湛 戎 勾 茅 揭 尉 檀 昝 尧 祖 连 荣
-""".split())
-COMPOUND_SURNAMES = frozenset("""
-欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
-独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
-东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
-""".split())
-# Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
-RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
-             "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
-LEFT_CUES = tuple(sorted(set("""
-来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
-求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
-原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
-工人 员工 职工 农民工 学生 患者 病人 老人 老汉 司机 骑手 快递员 保姆 调解员 网格员 民警 律师 法官
-书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 叫
-""".split() + list(RELATIVES)
-    # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
-    + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
-HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
-              "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶")
-# a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
-_SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
-                                   "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
-RIGHT_CUES = tuple(sorted("""
-反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
-求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
-所反映 所述 所说
-""".split() + list(HONORIFICS), key=len, reverse=True))
-# INFO: two-character words that begin with a surname and are never a person
-# here (文明城市, 方便群众, 高明的做法).  A found "name" that starts with one of
-# these is left alone.
-NOT_NAMES = frozenset("""
-高明 王道 文明 公正 万一 方便 石油 方面 方案 方式 方法 方向 方位 高度 高速 高温 高层 高档 高峰 高空
-常年 常规 常住 常用 常见 成功 成本 成立 成为 成交 成员 关于 关键 关注 关系 关门 关闭 周边 周末 周围
-周期 周岁 周转 房东 房屋 房子 房租 房产 房价 房间 包括 包工 包装 包干 单位 单元 单独 安全 安装 安置
-安排 安静 黄金 金额 金融 程序 程度 钱款 江河 马路 马上 白天 白色 任何 任务 许多 许可 施工 申请 申报
-陆续 原因 原告 原来 原则 史上 林地 林业 温度 康复 路灯 路面 路段 路口 华为 毕业 卫生 管理 管道 付款
-付费 余额 杜绝 范围 夏季 夏天 雷雨 顾客 顾问 毛病 严重 严格 文件 文化 文字 齐全 易燃 颜色 章程 左右
-左侧 尚未 符合 舒服 纪律 纪委 季度 凌晨 游客 辛苦 柴油 解决 解释 解除 尤其 简单 项目 费用 宗旨 查看
-封闭 谈话 谈判 惠民 乐意 劳动 盖章 练习 时间 时候 时段 明显 明确 明天 强调 强烈 海水 车辆 车位 车库
-师傅 荣誉 连续 司法 司机 向前 向上 于是 金属 石子 石头 孔洞 牛奶 宋体 孙子 孙女 车主 原告 海边 海关
-荣获 强制 强行 连日 祖国 时任 师生 明知 明白 时常 常常 高兴 安心 方才 万分 余款 程度 马桶 金钱
-补贴 补助 补偿 资金 手续 材料 证件 贷款 退款 退费 赔偿 仲裁 复议 救助 低保 政策 条件 标准 服务
-""".split())
-# Characters that are not part of a given name: function words, verbs that
-# follow a name, 某 (already masked).
-_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致"
-                       "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处到")
-_AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
-                        "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
-                        "购买卖租住开驾骑现今昨")
-_PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
-# INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
-_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州")
-# INFO: the lookahead on the first characters lets re skip most positions
-# without trying each of the alternatives there.
-_LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
-                          + "|".join(LEFT_CUES) + ")[:：\\s]*")
-# besides the words: 郭丽丽于3月8日, 梁晓燕的邻居
-_RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "于的])(?:" + "|".join(RIGHT_CUES)
-                           + "|于(?=[0-9０-９])|的(?=" + "|".join(RELATIVES) + "))")
-_LEFT_CUE_SET = frozenset(LEFT_CUES)
-_JOINERS = frozenset("、和与及同跟或")
-
-
-def _is_cjk(char: str) -> bool:
-    """Whether `char` is a CJK ideograph (a character a given name can hold)."""
-    return "\u4e00" <= char <= "\u9fff"
-
-
-def _starts_cue(text: str, at: int) -> bool:
-    """Whether a right cue (称, 反映, 先生 ...) begins at `at`."""
-    return text.startswith(RIGHT_CUES, at)
-
-
-def _surname_at(text: str, at: int) -> int:
-    """Length of the surname starting at `at` (2 compound, 1 single), 0 if none."""
-    if text[at:at + 2] in COMPOUND_SURNAMES:
-        return 2
-    return 1 if at < len(text) and text[at] in SURNAMES else 0
-
-
-def _given_length(text: str, at: int) -> int:
-    """How many characters from `at` (0, 1 or 2) make a given name, read forwards."""
-    if at >= len(text):
-        return 0
-    first = text[at]
-    if not _is_cjk(first) or first in _NOT_GIVEN or text.startswith(_SURNAME_IS_ENOUGH, at):
-        return 0
-    if at + 1 >= len(text):
-        return 1
-    second = text[at + 1]
-    if not _is_cjk(second) or second in _NOT_GIVEN:
-        return 1
-    if second in _AFTER_NAME or _starts_cue(text, at + 1):
-        # 王春来来电: 来 ends the name only when what follows it is no cue itself
-        return 2 if _starts_cue(text, at + 2) else 1
-    return 2
-
-
-def _plausible(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] (surname + given name) can be a person."""
-    candidate = text[start:end]
-    surname = _surname_at(text, start)
-    given = candidate[surname:]
-    # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
-    if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
-        return False
-    # 女方来访称: 方 is a party there, not a surname, and 来访 is the cue itself
-    if (start > 0 and text[start - 1:start + 1] in _PARTIES) or _starts_cue(text, start + surname):
-        return False
-    return not text.startswith(_SURNAME_IS_ENOUGH, start + surname)
-
-
-def _name_forwards(text: str, at: int) -> tuple[int, int] | None:
-    """A name starting at `at` (after a left cue or a joiner), as (start, end)."""
-    surname = _surname_at(text, at)
-    if not surname:
-        return None
-    # 申请人向王某借款: 向 and 于 are prepositions here when a surname follows
-    if surname == 1 and text[at] in "向于" and _surname_at(text, at + 1):
-        return _name_forwards(text, at + 1)
-    if text[at + surname:at + surname + 1] == "某":  # already masked: kept, but a name for the joiner rule
-        end = at + surname + 1 + (text[at + surname + 1:at + surname + 2] == "某")
-        return (at, end)
-    given = _given_length(text, at + surname)
-    if not given or not _plausible(text, at, at + surname + given):
-        return None
-    return (at, at + surname + given)
-
-
-def _name_backwards(text: str, end: int) -> tuple[int, int] | None:
-    """A name ending at `end`, just before a right cue, as (start, end)."""
-    options = []
-    for surname, given in ((2, 2), (2, 1), (1, 2), (1, 1)):
-        start = end - surname - given
-        if start < 0 or _surname_at(text, start) != surname:
-            continue
-        part = text[start + surname:end]
-        # INFO: read backwards, the cue fixes where the name ends, so 王春来 (来来电) is whole
-        if any(not _is_cjk(c) or c in _NOT_GIVEN for c in part):
-            continue
-        if _plausible(text, start, end):
-            options.append((start, end, surname))
-    if not options:
-        return None
-    start, _end, surname = options[0]
-    # 由于李娜称: a preposition in front of a two-character name is not its surname
-    if len(options) > 1 and surname == 1 and text[start] in "于向" and options[1][2] == 1:
-        start = options[1][0]
-    return (start, end)
-
-
-def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
-    """The names in free text, as (start, end), in order; masked ones (王某某) included."""
-    found: dict[int, int] = {}
-    for match in _LEFT_CUE_RE.finditer(text):
-        name = _name_forwards(text, match.end())
-        if name:
-            found.setdefault(*name)
-    for match in _RIGHT_CUE_RE.finditer(text):
-        if match.start() in found.values():
-            continue
-        name = _name_backwards(text, match.start())
-        if name and not any(s <= name[0] < e or name[0] <= s < name[1] for s, e in found.items()):
-            found[name[0]] = name[1]
-    # 王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name
-    queue = sorted(found.items())
-    while queue:
-        start, end = queue.pop()
-        joined = []
-        if end < len(text) and text[end] in _JOINERS:
-            joined.append(_name_forwards(text, end + 1))
-        if start > 1 and text[start - 1] in _JOINERS:
-            joined.append(_name_backwards(text, start - 1))
-        for name in joined:
-            if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
-                                                         for s, e in found.items()):
-                found[name[0]] = name[1]
-                queue.append(name)
-    # every other mention of a found or a given name
-    names = {text[s:e] for s, e in found.items() if "某" not in text[s:e]}
-    names.update(n.strip() for n in known if len(n.strip()) >= 2)
-    for name in sorted(names, key=len, reverse=True):
-        at = text.find(name)
-        while at >= 0:
-            if not any(s <= at < e or at <= s < at + len(name) for s, e in found.items()):
-                found[at] = at + len(name)
-            at = text.find(name, at + len(name))
-    return sorted(found.items())
-
-
-def mask_name(name: str) -> str:
-    """王建国 -> 王某某, 李娜 -> 李某, 欧阳明辉 -> 欧阳某某; Latin letters keep the first one."""
-    name = name.strip()
-    if not name:
-        return name
-    if _LATIN_RE.match(name):
-        return name[0] + "***"
-    surname = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
-    given = len(name) - surname
-    return name[:surname] + ("某" if given == 1 else "某某")
-
-
-def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
-    """Keep the first and last digits, star the rest (separators dropped)."""
-    digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
-    if len(digits) <= keep_head + keep_tail:
-        return "*" * len(digits)
-    return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
-
-
-def _luhn(digits: str) -> bool:
-    """The Luhn check every bank card number passes."""
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
-def _is_id_number(digits: str) -> bool:
-    """18 or 15 digits with a province code and a birth date that exists."""
-    if len(digits) not in (15, 18) or int(digits[:2]) not in _PROVINCES:
-        return False
-    birth = digits[6:14] if len(digits) == 18 else "19" + digits[6:12]
-    try:
-        year = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:8])).year
-    except ValueError:
-        return False
-    return 1900 <= year <= 2099
-
-
-def find_numbers(text: str) -> list[PiiSpan]:
-    """Phones, ID numbers, bank cards and e-mail addresses: the rules safe on any text."""
-    folded = text.translate(_FOLD)
-    spans: list[PiiSpan] = []
-    for m in _EMAIL_RE.finditer(folded):
-        local, _, domain = m.group().partition("@")
-        spans.append(PiiSpan(m.start(), m.end(), "email", local[0] + "***@" + domain))
-    for m in _ID_RE.finditer(folded):
-        digits = _SEPARATOR_RE.sub("", m.group(1))
-        if _is_id_number(digits.upper()):
-            spans.append(PiiSpan(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
-    for m in _CARD_RE.finditer(folded):
-        digits = _SEPARATOR_RE.sub("", m.group(1))
-        if 16 <= len(digits) <= 19 and _luhn(digits):
-            spans.append(PiiSpan(m.start(1), m.end(1), "card", mask_digits(digits, 4, 4)))
-    for m in _MOBILE_RE.finditer(folded):
-        spans.append(PiiSpan(m.start(1), m.end(1), "phone", mask_digits(m.group(1), 3, 4)))
-    for m in _LANDLINE_RE.finditer(folded):
-        number = 2 if m.group(2) else 4  # the area code and separators stay
-        spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
-    for m in _CUED_PHONE_RE.finditer(folded):
-        spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + m.group(1)[-3:]))
-    return spans
-
-
-def find_pii(text: str, known_names: Iterable[str] = ()) -> list[PiiSpan]:
-    """Every piece of personal data in free text, without overlaps, in order."""
-    spans = find_numbers(text)
-    folded = text.translate(_FOLD)
-    for m in _PLATE_RE.finditer(folded):
-        tail = m.group(2)
-        spans.append(PiiSpan(m.start(), m.end(), "plate", m.group(1) + "·" + "*" * (len(tail) - 1) + tail[-1]))
-    for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE):
-        for m in regex.finditer(folded):
-            if m.group(1):
-                spans.append(PiiSpan(m.start(1), m.end(1), "address", "***"))
-    for start, end in find_names(text, known_names):
-        if "某" not in text[start:end]:
-            spans.append(PiiSpan(start, end, "name", mask_name(text[start:end])))
-    return _without_overlaps(spans)
-
-
-def _without_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
-    """The spans in text order; of two that overlap, the one found first wins."""
-    kept: list[PiiSpan] = []
-    for span in spans:
-        if all(span.end <= k.start or k.end <= span.start for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
-
-
-def _apply(text: str, spans: list[PiiSpan]) -> str:
-    """`text` with each span replaced (spans in order, without overlaps)."""
-    if not spans:
-        return text
-    out, at = [], 0
-    for span in spans:
-        out += [text[at:span.start], span.replacement]
-        at = span.end
-    out.append(text[at:])
-    return "".join(out)
-
-
-def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Free text with every rule applied; `names` are names the ledger gives (requester, extra)."""
-    return _apply(text, find_pii(text, names))
-
-
-_HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
-
-
-def mask_identifier(text: str) -> str:
-    """An id, a unit or category name, an official's name: the number rules only."""
-    if not _HAS_DIGIT.search(text):
-        return text
-    return _apply(text, _without_overlaps(find_numbers(text)))
-
-
-def ledger_names(case: dict[str, Any]) -> list[str]:
-    """The names a case itself gives: requester.name and `extra` fields whose key says 姓名 or 联系人."""
-    names = [(case.get("requester") or {}).get("name") or ""]
-    for key, value in (case.get("extra") or {}).items():
-        if isinstance(value, str) and ("姓名" in str(key) or "联系人" in str(key)):
-            names.append(value)
-    return [n for n in names if isinstance(n, str) and n.strip()]
-
-
-def _mask_value(value: Any, names: list[str]) -> Any:
-    """Text in an `extra` value masked as free text, lists and mappings walked."""
-    if isinstance(value, str):
-        return mask_text(value, names)
-    if isinstance(value, list):
-        return [_mask_value(v, names) for v in value]
-    if isinstance(value, dict):
-        return {mask_identifier(str(k)): _mask_value(v, names) for k, v in value.items()}
-    return value
-
-
-def mask_case(case: dict[str, Any]) -> dict[str, Any]:
-    """A featured case as the report may show it: free text masked, identifiers by the number rules."""
-    names = ledger_names(case)
-    masked = dict(case)
-    for key in ("id", "unit", "category"):
-        masked[key] = mask_identifier(case[key])
-    for key in ("summary", "location"):
-        if isinstance(case.get(key), str):
-            masked[key] = mask_text(case[key], names)
-    requester = case.get("requester")
-    if requester:
-        masked["requester"] = {
-            "name": mask_name(requester["name"]) if requester.get("name") else requester.get("name"),
-            "phone": mask_digits(str(requester["phone"]), 3, 4) if requester.get("phone") else None,
-            "id_number": mask_digits(str(requester["id_number"]), 6, 4) if requester.get("id_number") else None}
-    if case.get("visits"):
-        masked["visits"] = [{**v, "note": mask_text(v["note"], names)} if v.get("note") else v
-                            for v in case["visits"]]
-    if case.get("extra"):
-        masked["extra"] = {mask_identifier(str(k)): (mask_name(v) if isinstance(v, str) and v in names else
-                                                     _mask_value(v, names)) for k, v in case["extra"].items()}
-    if case.get("escalated"):
-        escalated = case["escalated"]
-        masked["escalated"] = {**escalated, "to": mask_identifier(escalated["to"]),
-                               **({"reason": mask_text(escalated["reason"], names)} if escalated.get("reason") else {})}
-    if case.get("mediation"):
-        masked["mediation"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["mediation"].items()}
-    if case.get("backlog"):
-        masked["backlog"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["backlog"].items()}
-    if case.get("co_units"):
-        masked["co_units"] = [mask_identifier(u) for u in case["co_units"]]
-    if case.get("tags"):
-        masked["tags"] = [mask_text(t) for t in case["tags"]]
-    return masked
-
-
-def mask_problem(problem: Problem) -> Problem:
-    """A problem whose message (which may quote a bad value) and location are masked."""
-    if problem.masked:
-        return problem
-    return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
-                               message=mask_text(problem.message))
-
-
-def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """A listed case (overdue, dissatisfied, backlog, escalation): identifiers and a reason."""
-    masked = {k: mask_identifier(v) if isinstance(v, str) and k in ("id", "unit", "category", "leader", "to")
-              else v for k, v in entry.items()}
-    if entry.get("reason"):
-        masked["reason"] = mask_text(entry["reason"])
-    return masked
-
-
-def mask_summary(summary: Summary) -> Summary:
-    """The Summary with every piece of user text masked, ready for any renderer."""
-    ledger = summary.ledger
-    masked_ledger = dataclasses.replace(
-        ledger, jurisdiction=mask_identifier(ledger.jurisdiction),
-        title=mask_identifier(ledger.title) if ledger.title else ledger.title,
-        categories=[{**c, "name": mask_identifier(c["name"]),
-                     **({"lead": mask_identifier(c["lead"])} if c.get("lead") else {})} for c in ledger.categories],
-        units=[{**u, "name": mask_identifier(u["name"])} for u in ledger.units])
-    groups = {grouping: [{**e, "name": mask_identifier(e["name"])} for e in entries]
-              for grouping, entries in summary.groups.items()}
-    extras = dict(summary.extras)
-    # entries read from a partial were masked when it was written (Premasked)
-    extras["featured"] = [c if isinstance(c, Premasked) else mask_case(c) for c in summary.extras["featured"]]
-    extras["backlog"] = [b if isinstance(b, Premasked) else _mask_entry(b) for b in summary.extras["backlog"]]
-    extras["escalations"] = [e if isinstance(e, Premasked) else _mask_entry(e) for e in summary.extras["escalations"]]
-    extras["mediation_by"] = Counter({(by, mask_identifier(name), outcome): n
-                                      for (by, name, outcome), n in summary.extras["mediation_by"].items()})
-    extras["subcategories"] = Counter({(mask_identifier(major), mask_identifier(minor) if minor else minor): n
-                                       for (major, minor), n in summary.extras["subcategories"].items()})
-    return dataclasses.replace(
-        summary, ledger=masked_ledger, groups=groups,
-        overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
-        warnings=[mask_problem(w) for w in summary.warnings],
-        sources=[(mask_identifier(name), digest) for name, digest in summary.sources], extras=extras)
-
-
-def _masked_listing(listing: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-    """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
-    if isinstance(listing, ListedCases):
-        return listing.mapped(_mask_entry)
-    return [_mask_entry(entry) for entry in listing]
-
-
-def mask_analysis(analysis: Analysis) -> Analysis:
-    """The Analysis as every output may show it: problems, warnings and the summary masked."""
-    return dataclasses.replace(
-        analysis, problems=[mask_problem(p) for p in analysis.problems],
-        warnings=[mask_problem(w) for w in analysis.warnings],
-        summary=mask_summary(analysis.summary) if analysis.summary is not None else None)
 
 
 # =============================================================================
@@ -6331,9 +6342,304 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 
 
 # =============================================================================
+# The pipeline
+# =============================================================================
+def analyse(sources: list[Source], options: Options) -> Analysis:
+    """Read, check and count every source: the whole pipeline, one pass per file."""
+    state, analysis = read_sources(sources, options)
+    if state is None:
+        return analysis
+    return finish_run(state, analysis)
+
+
+def read_sources(sources: list[Source], options: Options, start_day: int | None = None
+                 ) -> tuple[RunState | None, Analysis]:
+    """Read and check every source and count its cases; the state is None when nothing is to be counted.
+
+    `start_day`: the roll-up's month_start_day when the caller knows it (a
+    parallel run reads one file per process); else the first file's.
+    """
+    validators = Validators()
+    hints: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+    for _attempt in range(2):
+        state, analysis, late = _analyse_pass(sources, options, validators, hints, start_day)
+        if not late:
+            return state, analysis
+        # INFO: some header keys came after `cases`; read again knowing them
+        # (a second pass only for files laid out that way).
+        hints = late
+    return state, analysis
+
+
+def _analyse_pass(sources: list[Source], options: Options, validators: Validators,
+                  hints: dict[int, tuple[dict[str, Any], list[Any]]], start_day: int | None
+                  ) -> tuple[RunState | None, Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
+    lang = options.lang
+    problems = _Collector(MAX_KEPT_PROBLEMS)
+    state: RunState | None = None
+    checker: CaseChecker | None = None
+    late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+    cases = 0
+    counting = options.needs != "check"
+    for source in sources:
+        hint = hints.get(source.index)
+        reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
+        rules = FileRules(None, None)
+        facts: FileFacts | None = None
+        for item in reader.items():
+            if isinstance(item, Header):
+                if hint:
+                    item.events = hint[1]
+                header_problems = check_header(item, validators, lang)
+                problems.extend(header_problems)
+                data = item.data if not header_problems else {}
+                policy = build_policy(data.get("policy")) if data else Policy()  # its own time rules
+                ledger = build_ledger(data, policy, options.as_of)
+                if state is None:
+                    day = start_day if start_day is not None else (
+                        options.policy.month_start_day if options.policy is not None else policy.month_start_day)
+                    state = RunState(data, ledger, options, day)
+                    checker = CaseChecker(validators, ledger, lang)
+                assert checker is not None
+                facts = state.begin_file(source, item, item.data if isinstance(item.data, dict) else {}, ledger)
+                # INFO: under --period the period selects the cases, so neither "outside
+                # the period" nor "later than as-of" is a warning
+                checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
+                                   if state.windows else ledger)
+                if data:
+                    rules = file_rules(data)
+                continue
+            assert checker is not None and state is not None and facts is not None
+            result = checker.check(item, rules)
+            if reader.refused_at:
+                result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
+            if result.problems:
+                problems.extend(result.problems)
+            if result.warnings:
+                facts.warnings.extend(result.warnings)
+            cases += 1
+            if not problems.count and counting:
+                state.add(item.data, result)
+        problems.extend(reader.problems)
+        if facts is not None:
+            facts.sha256 = reader.sha256.hexdigest()
+        if reader.late_header is not None and not hint:
+            late[source.index] = (reader.late_header, reader.header_events)
+    if late and not hints:
+        return None, Analysis([], 0, [], 0, None, 0), late
+    if checker is not None and checker.duplicates:
+        problems.extend(checker.duplicate_problems(sources, options.encoding))
+    if state is not None:
+        state.cases = cases
+        state.ids = checker.ids if checker is not None else IdSeen()
+    if problems.count or state is None or not counting:
+        warnings = run_warnings(state) if state is not None else _Collector(0)
+        return None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None, cases), {}
+    return state, Analysis([], 0, [], 0, None, cases), {}
+
+
+# -- --jobs: one process a file -----------------------------------------------
+# INFO: each process reads one file and returns its partial summary (the text
+# `summary --format partial` writes); the parent merges them as `merge` does,
+# so --jobs N gives the bytes --jobs 1 gives.  When a file has a problem, or
+# two files share an id, the parent reads every file again in one process,
+# which words the problems exactly as a run without --jobs does.
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _first_start_day(source: Source, options: Options) -> int | None:
+    """The roll-up's month_start_day: --policy's, else the first file's header's (None: unknown yet)."""
+    if options.policy is not None:
+        return options.policy.month_start_day
+    items = FileReader(source, options.lang, options.encoding).items()
+    try:
+        item = next(items, None)
+    finally:
+        items.close()
+    if not isinstance(item, Header) or not isinstance(item.data, dict):
+        return None
+    try:
+        return build_policy(item.data.get("policy")).month_start_day
+    except Exception:  # noqa: BLE001 - an invalid header: the one-process run words it
+        return None
+
+
+def _worker_start() -> None:
+    """A worker leaves SIGINT and SIGTERM to the parent, which ends the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
+    """One file's partial summary, or None when it has a problem."""
+    source, options, start_day = job
+    state, _analysis = read_sources([source], options, start_day)
+    return None if state is None else render_partial(state).encode("ascii")
+
+
+def count_in_parallel(sources: list[Source], options: Options, jobs: int,
+                      whole: Callable[[], str] | None = None,
+                      join: Callable[[list[FileFacts], str], FileFacts] | None = None
+                      ) -> tuple[RunState, Analysis] | None:
+    """The files counted one per process and merged; None when one process must read them all.
+
+    With `whole` and `join` the sources are runs of one file's cases
+    (Source.window): `whole` gives the file's SHA-256 (computed while the
+    processes read), and `join` makes the file's facts of the runs' facts.
+    """
+    import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
+
+    start_day = _first_start_day(sources[0], options)
+    if start_day is None:
+        return None
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(min(jobs, len(sources)), initializer=_worker_start) as pool:
+        pending = pool.map_async(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
+        digest = whole() if whole is not None else None
+        texts = pending.get()
+    if any(text is None for text in texts):
+        return None
+    parts = [(source.name, parse_partial(text, source.name, options.lang)) for source, text in zip(sources, texts)]
+    first = parts[0][1]["first"]
+    own_day = options.policy.month_start_day if options.policy is not None else \
+        build_policy(first.get("policy") if first else None).month_start_day
+    if own_day != start_day:  # the first file's policy came after its cases
+        return None
+    try:
+        state, analysis = _merge_states(parts, options)
+    except PartialError:  # a duplicate id, too many units: located by the one-process run
+        return None
+    if join is not None and digest is not None:
+        state.files = [join(state.files, digest)]
+    return state, analysis
+
+
+# -- --jobs on one big file: runs of its cases --------------------------------
+# INFO: a file's cases list is cut where a line starts a case at the list's
+# own indent ("  - "); each process reads the header and one run of cases
+# (Source.window), numbering its cases from the run's first.  A file laid out
+# otherwise (a flow list, keys after `cases`, a second document) is read by
+# one process.  A cut inside a quoted text that spans lines would make a run
+# fail to parse: then every process's problems send the file to one process,
+# whose messages are the usual ones.
+SPLIT_MIN_BYTES = 8 << 20  # a file smaller than this is read by one process
+_CASES_LINE = re.compile(rb"^cases:[ \t]*(?:#[^\n]*)?\r?\n", re.M)
+_FIRST_CASE = re.compile(rb"^( *)- ", re.M)
+_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+_AFTER_CASES = re.compile(rb"^(?:[^\s#-]|---)", re.M)  # a top-level key, `...` or `---` after the cases
+
+
+def case_windows(path: Path, pieces: int) -> list[CaseWindow] | None:
+    """The runs a file's cases split into; None when it cannot be split."""
+    import mmap  # noqa: PLC0415 - only a split run needs it
+
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        found = _CASES_LINE.search(data)
+        if found is None:
+            return None
+        header_end = found.end()
+        first = _FIRST_CASE.search(data, header_end)
+        if first is None or not _BLANK_LINES.fullmatch(data, header_end, first.start()) \
+                or _AFTER_CASES.search(data, header_end):
+            return None
+        marker = b"\n" + first.group(1) + b"- "
+        starts = [first.start()]
+        for k in range(1, pieces):
+            target = first.start() + (size - first.start()) * k // pieces
+            at = data.find(marker, max(target, starts[-1]))
+            if at < 0:
+                break
+            if at + 1 > starts[-1]:
+                starts.append(at + 1)
+        if len(starts) < 2:
+            return None
+        ends = starts[1:] + [size]
+        pattern = re.compile(re.escape(marker))
+        windows = []
+        base = lines = 0
+        position = 0
+        header_lines = data[:header_end].count(b"\n")
+        for start, end in zip(starts, ends):
+            for offset in range(position, start, 1 << 20):  # newlines before the run, a MiB at a time
+                lines += data[offset:min(offset + (1 << 20), start)].count(b"\n")
+            position = start
+            windows.append(CaseWindow(header_end, start, end, base, lines, header_lines))
+            base += sum(1 for _ in pattern.finditer(data, start - 1, end - 1))
+        return windows
+
+
+def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
+    """One big file counted in runs of its cases, one process each, and merged; None: read by one process."""
+    assert source.path is not None
+    windows = case_windows(source.path, jobs)
+    if windows is None:
+        return None
+    pieces = [dataclasses.replace(source, window=window) for window in windows]
+
+    def whole() -> str:
+        digest = hashlib.sha256()
+        with open(source.path, "rb") as stream:  # type: ignore[arg-type]
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    header_lines = windows[0].header_lines
+    shifts = [window.lines_before - header_lines for window in windows]
+    return count_in_parallel(pieces, options, jobs, whole,
+                             lambda runs, digest: _joined_facts(runs, shifts, header_lines, digest))
+
+
+def _joined_facts(runs: list[FileFacts], shifts: list[int], header_lines: int, digest: str) -> FileFacts:
+    """The facts of one file from those of its runs: the whole file's digest, every warning at its own line."""
+    joined = dataclasses.replace(runs[0], sha256=digest, warnings=_Collector(MAX_KEPT_WARNINGS))
+    for facts, shift in zip(runs, shifts):
+        moved = _Collector(MAX_KEPT_WARNINGS)
+        moved.count = facts.warnings.count
+        moved.items = [dataclasses.replace(w, line=w.line + shift) if w.line > header_lines else w
+                       for w in facts.warnings.items]
+        joined.warnings.absorb(moved, 0)
+    return joined
+
+
+# -- --policy FILE ------------------------------------------------------------
+def load_policy_file(path: str, lang: str) -> Policy:
+    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
+    sources = open_sources([path])
+    source = sources[0]
+    reader = FileReader(source, lang, None)
+    items = list(reader.items())
+    problems = list(reader.problems)
+    header = items[0] if items and isinstance(items[0], Header) else None
+    if header is not None and not problems:
+        data = header.data if isinstance(header.data, dict) else {}
+        wrapped = set(data) == {"policy"}
+        policy = data["policy"] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
+                      header.events)
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
+        if not problems and isinstance(policy, dict):
+            timing = [key for key in policy if key not in JUDGING_KEYS]
+            if timing:
+                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
+            return build_policy(policy)
+    if not problems:
+        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+
+
+# =============================================================================
 # Rendering
 # =============================================================================
-# -- values ------------------------------------------------------------------
+
+
+# -- values -------------------------------------------------------------------
 def json_value(key: str, value: Any) -> Any:
     """A metric as JSON: rates as fractions to 4 places, hours and score to 1."""
     if value is None:
@@ -6368,61 +6674,13 @@ def group_display_name(grouping: str, name: str, lang: str) -> str:
     return label(name, lang) if grouping in ("channel", "kind") else name
 
 
-# INFO: every character a terminal may act on or hide: C0 and C1 controls
-# (escape sequences start with ESC or U+009B), the format characters (Cf:
-# bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft
-# hyphen, tag characters), the line and paragraph separators and lone
-# surrogates.  The list is Unicode 15's Cc/Cf/Zl/Zp/Cs, checked against
-# unicodedata by tests/test_hostile_round2.py.
-_UNSAFE_CLASS = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-                 r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
-                 r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-                 r"\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
-_UNSAFE_RE = re.compile(r"[\x00-\x1f" + _UNSAFE_CLASS + "]")
-_UNSAFE_JSON_RE = re.compile("[" + _UNSAFE_CLASS + "]")  # json.dumps escapes C0 itself; JSON's own \n stays
-_UNSAFE_CSV_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _UNSAFE_CLASS + "]")  # CSV quotes \t \n \r
-_UNSAFE_BUT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f" + _UNSAFE_CLASS + "]")
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-
-
-def terminal_safe(text: str) -> str:
-    """User text for people: controls, format and bidi characters shown escaped (ESC as `\\x1b`)."""
-    return _UNSAFE_RE.sub(_escape_char, text)
-
-
-def terminal_safe_lines(text: str) -> str:
-    """As terminal_safe, for text of several lines: the line breaks stay."""
-    return _UNSAFE_BUT_NEWLINE_RE.sub(_escape_char, text)
-
-
-def json_safe(text: str) -> str:
-    """JSON text with the characters terminal_safe escapes written as \\uXXXX (the same JSON value)."""
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        if code < 0x10000:
-            return f"\\u{code:04x}"
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return _UNSAFE_JSON_RE.sub(escape, text)
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives `text`: CJK wide characters take two."""
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-    return width
-
-
-def pad(text: str, width: int, right: bool) -> str:
-    gap = " " * max(0, width - display_width(text))
-    return gap + text if right else text + gap
+def chinese_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99; digits beyond)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
 
 
 TABLE_KEYS = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
@@ -6662,7 +6920,7 @@ def report_title(summary: Summary) -> str:
     return f"{ledger.jurisdiction}: grassroots governance briefing{period}"
 
 
-# -- Markdown safety -----------------------------------------------------------
+# -- Markdown safety ----------------------------------------------------------
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
@@ -6681,8 +6939,10 @@ def md_row(cells: list[str], escaped_first: bool = False) -> str:
     return "| " + " | ".join(out) + " |"
 
 
-# -- the report ----------------------------------------------------------------------
+# -- the report ---------------------------------------------------------------
 BAR_WIDTH = 20
+
+
 def bar(value: int, largest: int) -> str:
     """A bar of block characters, BAR_WIDTH at the largest value."""
     if largest <= 0 or value <= 0:
@@ -6909,11 +7169,6 @@ def _report_head(doc: _Doc, summary: Summary) -> None:
     for name, value in items:
         doc.field(name, value)
     doc.provenance(doc.t("r_source"), sources + [Span(f"; grassroots-report {__version__}")])
-
-
-def parse_iso(text: str) -> int:
-    """Epoch seconds of the ISO text this module writes."""
-    return int(dt.datetime.fromisoformat(text).timestamp())
 
 
 KPI_KEYS = ("completion_rate", "on_time_rate", "response_rate", "visit_rate", "satisfaction_rate",
@@ -7346,7 +7601,7 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
             doc.bullet(warning.render())
 
 
-# -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ----------------
+# -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ------------------
 # INFO: python-docx gives the package (parts, relationships, styles, the
 # footer); the body is built with lxml directly under it: a year's overdue
 # list can hold tens of thousands of rows, and python-docx's cell API walks
@@ -7378,21 +7633,6 @@ _WORD_RE = re.compile(r"[^\s\u2e80-\u9fff\uff00-\uffef]+|[\u2e80-\u9fff\uff00-\u
 
 def _mm_twips(mm: float) -> int:
     return round(mm * 1440 / 25.4)
-
-
-def one_line(text: str) -> str:
-    """User text on one line: line breaks become spaces; controls, format and bidi characters
-    are shown escaped, as in the Markdown and on a terminal (XML could not carry them anyway)."""
-    return terminal_safe(re.sub(r"[\r\n\u2028\u2029]+", " ", str(text)))
-
-
-def chinese_number(n: int) -> str:
-    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99; digits beyond)."""
-    digits = "零一二三四五六七八九"
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
 
 
 @functools.cache
@@ -7752,9 +7992,147 @@ REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
 
 
 # =============================================================================
+# Writing files
+# =============================================================================
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputPlan:
+    """Where -o writes: `replace` a regular file atomically, or write `in_place` (a device, a pipe)."""
+
+    kind: str  # "replace", "in_place" or "stdout"
+    target: Path  # the file to replace (what a link names), or the path to open in place
+    mode: int | None  # the mode an existing file keeps; None: a new file, the umask decides
+    stat: os.stat_result | None
+
+
+def _output_error(path: str, zh: str, en: str) -> UsageIOError:
+    return UsageIOError(f"{path}: {zh} / {en}")
+
+
+def plan_output(path: str) -> OutputPlan:
+    """What -o PATH means, links followed; never a plan that replaces a link itself."""
+    if path == "":
+        raise _output_error("-o ''", "输出路径为空：请写出文件名，或省略 -o 输出到标准输出",
+                            "the output path is empty: name a file, or leave out -o to write to stdout")
+    try:
+        stat = os.stat(path)  # follows links
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise _output_error(path, f"是指向不存在目标的符号链接（{os.readlink(path)}）：请修正或删除这个链接",
+                                f"is a dangling symbolic link (to {os.readlink(path)}): fix or remove the link"
+                                ) from None
+        directory = os.path.dirname(path) or "."
+        if not os.path.isdir(directory):
+            raise _output_error(path, f"目录不存在：{directory}", f"no such directory: {directory}") from None
+        return OutputPlan("replace", Path(path), None, None)
+    except OSError as error:
+        raise _output_error(path, _os_reason_zh(error), _os_reason_en(error)) from None
+    if stat_module.S_ISDIR(stat.st_mode):
+        raise _output_error(path, "是目录：请写出目录里的文件名", "is a directory: name a file inside it")
+    out = _stdout_stat()
+    if out is not None and (out.st_dev, out.st_ino) == (stat.st_dev, stat.st_ino):
+        return OutputPlan("stdout", Path(path), None, stat)  # -o /dev/stdout: our own standard output
+    if not stat_module.S_ISREG(stat.st_mode):
+        return OutputPlan("in_place", Path(path), None, stat)  # a device, pipe or FIFO: never renamed over
+    # INFO: a link is kept; the file it names is the one replaced
+    return OutputPlan("replace", Path(os.path.realpath(path)), stat_module.S_IMODE(stat.st_mode), stat)
+
+
+def _stdout_stat() -> os.stat_result | None:
+    try:
+        return os.fstat(1)
+    except OSError:
+        return None
+
+
+def _refuse_onto_an_input(path: str, plan: OutputPlan, inputs: tuple[str, ...]) -> None:
+    """-o must not overwrite an input, however either is spelled (links followed on both sides)."""
+    if plan.stat is None or plan.kind != "replace":
+        return
+    for name in inputs:
+        # standard input may be redirected from the very file named by -o
+        try:
+            stat = os.fstat(sys.stdin.fileno()) if name == "-" and _has_fileno(sys.stdin) else \
+                (os.stat(name) if name != "-" else None)
+        except OSError:
+            stat = None
+        if stat is not None and (stat.st_dev, stat.st_ino) == (plan.stat.st_dev, plan.stat.st_ino):
+            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
+
+
+def _new_file_mode() -> int:
+    """0666 less the umask: the mode `open()` would give a new file."""
+    mask = os.umask(0o022)  # INFO: the only way to read the umask is to set it; restored at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
+    """Write `text` (as UTF-8) or bytes (a Word file) to `path` whole or not at all (temporary file, then rename).
+
+    A symbolic link is followed, never replaced: the regular file it names is
+    replaced (keeping the link), a device, pipe or FIFO is written in place,
+    and a dangling link or a loop is refused.  A replaced file keeps its mode;
+    a new one gets the umask's.
+    """
+    plan = plan_output(path)
+    _refuse_onto_an_input(path, plan, inputs)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if plan.kind == "stdout":
+        if isinstance(text, str):
+            emit(text)
+            return
+        try:  # a Word file onto our own standard output (-o /dev/stdout)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except (AttributeError, OSError) as error:
+            reason = error if isinstance(error, OSError) else OSError(errno.EBADF, "closed")
+            raise _output_error(path, "无法写入：" + _os_reason_zh(reason), "cannot write: " + _os_reason_en(reason)
+                                ) from None
+        return
+    if plan.kind == "in_place":
+        try:
+            with open(plan.target, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
+                                ) from None
+        return
+    directory = plan.target.parent
+    mode = plan.mode if plan.mode is not None else _new_file_mode()
+    temp_name = None
+    try:
+        # INFO: a short temporary name, so that a legal 255-byte target name still fits
+        descriptor, temp_name = tempfile.mkstemp(dir=directory, prefix=".gr", suffix=".tmp")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(temp_name, plan.target)
+        temp_name = None
+    except OSError as error:
+        raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
+                            ) from None
+    finally:
+        if temp_name is not None and os.path.exists(temp_name):
+            os.unlink(temp_name)
+
+
+# =============================================================================
 # Command line
 # =============================================================================
-# -- the standard streams -------------------------------------------------------------
+
+
+# -- the standard streams -----------------------------------------------------
 class _StreamState:
     """What happened to stdout in this run: an encoding that lost characters is said once."""
 
@@ -7818,16 +8196,6 @@ def emit(text: str, json_text: bool = False) -> None:
                            f"{MESSAGES['stdout_failed'][1]}{_os_reason_en(error)}") from None
 
 
-def say(text: str) -> None:
-    """One message for people on stderr, its controls escaped; nothing when stderr is closed."""
-    if sys.stderr is None:
-        return
-    try:
-        click.echo(terminal_safe_lines(text), err=True)
-    except OSError:
-        pass  # INFO: stderr itself failing leaves nowhere to say so; the exit code still tells
-
-
 class _EscapingStderr:
     """A file for click's own usage errors: what they quote (an option value) shown escaped."""
 
@@ -7868,6 +8236,7 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
             listing(warnings, analysis.warning_count, "n_warnings"))
 
 
+# -- inputs -------------------------------------------------------------------
 def is_export(name: str) -> bool:
     """A platform export (read with a map), not a ledger, by its file name."""
     return name != "-" and Path(name).suffix.lower() in EXPORT_SUFFIXES
@@ -7961,210 +8330,7 @@ def count_files(files: tuple[str, ...], options: Options, map_path: str | None, 
     return read_sources(sources, options)
 
 
-# -- --jobs: one process a file ----------------------------------------------------
-# INFO: each process reads one file and returns its partial summary (the text
-# `summary --format partial` writes); the parent merges them as `merge` does,
-# so --jobs N gives the bytes --jobs 1 gives.  When a file has a problem, or
-# two files share an id, the parent reads every file again in one process,
-# which words the problems exactly as a run without --jobs does.
-def default_jobs() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _first_start_day(source: Source, options: Options) -> int | None:
-    """The roll-up's month_start_day: --policy's, else the first file's header's (None: unknown yet)."""
-    if options.policy is not None:
-        return options.policy.month_start_day
-    items = FileReader(source, options.lang, options.encoding).items()
-    try:
-        item = next(items, None)
-    finally:
-        items.close()
-    if not isinstance(item, Header) or not isinstance(item.data, dict):
-        return None
-    try:
-        return build_policy(item.data.get("policy")).month_start_day
-    except Exception:  # noqa: BLE001 - an invalid header: the one-process run words it
-        return None
-
-
-def _worker_start() -> None:
-    """A worker leaves SIGINT and SIGTERM to the parent, which ends the pool."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
-
-
-def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
-    """One file's partial summary, or None when it has a problem."""
-    source, options, start_day = job
-    state, _analysis = read_sources([source], options, start_day)
-    return None if state is None else render_partial(state).encode("ascii")
-
-
-def count_in_parallel(sources: list[Source], options: Options, jobs: int,
-                      whole: Callable[[], str] | None = None,
-                      join: Callable[[list[FileFacts], str], FileFacts] | None = None
-                      ) -> tuple[RunState, Analysis] | None:
-    """The files counted one per process and merged; None when one process must read them all.
-
-    With `whole` and `join` the sources are runs of one file's cases
-    (Source.window): `whole` gives the file's SHA-256 (computed while the
-    processes read), and `join` makes the file's facts of the runs' facts.
-    """
-    import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
-
-    start_day = _first_start_day(sources[0], options)
-    if start_day is None:
-        return None
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(jobs, len(sources)), initializer=_worker_start) as pool:
-        pending = pool.map_async(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
-        digest = whole() if whole is not None else None
-        texts = pending.get()
-    if any(text is None for text in texts):
-        return None
-    parts = [(source.name, parse_partial(text, source.name, options.lang)) for source, text in zip(sources, texts)]
-    first = parts[0][1]["first"]
-    own_day = options.policy.month_start_day if options.policy is not None else \
-        build_policy(first.get("policy") if first else None).month_start_day
-    if own_day != start_day:  # the first file's policy came after its cases
-        return None
-    try:
-        state, analysis = _merge_states(parts, options)
-    except PartialError:  # a duplicate id, too many units: located by the one-process run
-        return None
-    if join is not None and digest is not None:
-        state.files = [join(state.files, digest)]
-    return state, analysis
-
-
-# -- --jobs on one big file: runs of its cases -------------------------------------------
-# INFO: a file's cases list is cut where a line starts a case at the list's
-# own indent ("  - "); each process reads the header and one run of cases
-# (Source.window), numbering its cases from the run's first.  A file laid out
-# otherwise (a flow list, keys after `cases`, a second document) is read by
-# one process.  A cut inside a quoted text that spans lines would make a run
-# fail to parse: then every process's problems send the file to one process,
-# whose messages are the usual ones.
-SPLIT_MIN_BYTES = 8 << 20  # a file smaller than this is read by one process
-_CASES_LINE = re.compile(rb"^cases:[ \t]*(?:#[^\n]*)?\r?\n", re.M)
-_FIRST_CASE = re.compile(rb"^( *)- ", re.M)
-_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
-_AFTER_CASES = re.compile(rb"^(?:[^\s#-]|---)", re.M)  # a top-level key, `...` or `---` after the cases
-
-
-def case_windows(path: Path, pieces: int) -> list[CaseWindow] | None:
-    """The runs a file's cases split into; None when it cannot be split."""
-    import mmap  # noqa: PLC0415 - only a split run needs it
-
-    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        size = len(data)
-        found = _CASES_LINE.search(data)
-        if found is None:
-            return None
-        header_end = found.end()
-        first = _FIRST_CASE.search(data, header_end)
-        if first is None or not _BLANK_LINES.fullmatch(data, header_end, first.start()) \
-                or _AFTER_CASES.search(data, header_end):
-            return None
-        marker = b"\n" + first.group(1) + b"- "
-        starts = [first.start()]
-        for k in range(1, pieces):
-            target = first.start() + (size - first.start()) * k // pieces
-            at = data.find(marker, max(target, starts[-1]))
-            if at < 0:
-                break
-            if at + 1 > starts[-1]:
-                starts.append(at + 1)
-        if len(starts) < 2:
-            return None
-        ends = starts[1:] + [size]
-        pattern = re.compile(re.escape(marker))
-        windows = []
-        base = lines = 0
-        position = 0
-        header_lines = data[:header_end].count(b"\n")
-        for start, end in zip(starts, ends):
-            for offset in range(position, start, 1 << 20):  # newlines before the run, a MiB at a time
-                lines += data[offset:min(offset + (1 << 20), start)].count(b"\n")
-            position = start
-            windows.append(CaseWindow(header_end, start, end, base, lines, header_lines))
-            base += sum(1 for _ in pattern.finditer(data, start - 1, end - 1))
-        return windows
-
-
-def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
-    """One big file counted in runs of its cases, one process each, and merged; None: read by one process."""
-    assert source.path is not None
-    windows = case_windows(source.path, jobs)
-    if windows is None:
-        return None
-    pieces = [dataclasses.replace(source, window=window) for window in windows]
-
-    def whole() -> str:
-        digest = hashlib.sha256()
-        with open(source.path, "rb") as stream:  # type: ignore[arg-type]
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
-
-    header_lines = windows[0].header_lines
-    shifts = [window.lines_before - header_lines for window in windows]
-    return count_in_parallel(pieces, options, jobs, whole,
-                             lambda runs, digest: _joined_facts(runs, shifts, header_lines, digest))
-
-
-def _joined_facts(runs: list[FileFacts], shifts: list[int], header_lines: int, digest: str) -> FileFacts:
-    """The facts of one file from those of its runs: the whole file's digest, every warning at its own line."""
-    joined = dataclasses.replace(runs[0], sha256=digest, warnings=_Collector(MAX_KEPT_WARNINGS))
-    for facts, shift in zip(runs, shifts):
-        moved = _Collector(MAX_KEPT_WARNINGS)
-        moved.count = facts.warnings.count
-        moved.items = [dataclasses.replace(w, line=w.line + shift) if w.line > header_lines else w
-                       for w in facts.warnings.items]
-        joined.warnings.absorb(moved, 0)
-    return joined
-
-
-# -- --policy FILE ---------------------------------------------------------------------
-def load_policy_file(path: str, lang: str) -> Policy:
-    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
-    sources = open_sources([path])
-    source = sources[0]
-    reader = FileReader(source, lang, None)
-    items = list(reader.items())
-    problems = list(reader.problems)
-    header = items[0] if items and isinstance(items[0], Header) else None
-    if header is not None and not problems:
-        data = header.data if isinstance(header.data, dict) else {}
-        wrapped = set(data) == {"policy"}
-        policy = data["policy"] if wrapped else data
-        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
-                      header.events)
-        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
-        if not problems and isinstance(policy, dict):
-            timing = [key for key in policy if key not in JUDGING_KEYS]
-            if timing:
-                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
-            return build_policy(policy)
-    if not problems:
-        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
-    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
-
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
-
-
+# -- signals ------------------------------------------------------------------
 class Terminated(BaseException):
     """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so `finally` removes a temporary file."""
 
@@ -8177,147 +8343,7 @@ def _on_signal(signum: int, _frame: Any) -> None:
     raise Terminated(signum)
 
 
-@dataclasses.dataclass(frozen=True)
-class OutputPlan:
-    """Where -o writes: `replace` a regular file atomically, or write `in_place` (a device, a pipe)."""
-
-    kind: str  # "replace", "in_place" or "stdout"
-    target: Path  # the file to replace (what a link names), or the path to open in place
-    mode: int | None  # the mode an existing file keeps; None: a new file, the umask decides
-    stat: os.stat_result | None
-
-
-def _output_error(path: str, zh: str, en: str) -> UsageIOError:
-    return UsageIOError(f"{path}: {zh} / {en}")
-
-
-def plan_output(path: str) -> OutputPlan:
-    """What -o PATH means, links followed; never a plan that replaces a link itself."""
-    if path == "":
-        raise _output_error("-o ''", "输出路径为空：请写出文件名，或省略 -o 输出到标准输出",
-                            "the output path is empty: name a file, or leave out -o to write to stdout")
-    try:
-        stat = os.stat(path)  # follows links
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise _output_error(path, f"是指向不存在目标的符号链接（{os.readlink(path)}）：请修正或删除这个链接",
-                                f"is a dangling symbolic link (to {os.readlink(path)}): fix or remove the link"
-                                ) from None
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            raise _output_error(path, f"目录不存在：{directory}", f"no such directory: {directory}") from None
-        return OutputPlan("replace", Path(path), None, None)
-    except OSError as error:
-        raise _output_error(path, _os_reason_zh(error), _os_reason_en(error)) from None
-    if stat_module.S_ISDIR(stat.st_mode):
-        raise _output_error(path, "是目录：请写出目录里的文件名", "is a directory: name a file inside it")
-    out = _stdout_stat()
-    if out is not None and (out.st_dev, out.st_ino) == (stat.st_dev, stat.st_ino):
-        return OutputPlan("stdout", Path(path), None, stat)  # -o /dev/stdout: our own standard output
-    if not stat_module.S_ISREG(stat.st_mode):
-        return OutputPlan("in_place", Path(path), None, stat)  # a device, pipe or FIFO: never renamed over
-    # INFO: a link is kept; the file it names is the one replaced
-    return OutputPlan("replace", Path(os.path.realpath(path)), stat_module.S_IMODE(stat.st_mode), stat)
-
-
-def _stdout_stat() -> os.stat_result | None:
-    try:
-        return os.fstat(1)
-    except OSError:
-        return None
-
-
-def _os_reason_en(error: OSError) -> str:
-    reasons = {errno.ELOOP: "a loop of symbolic links: fix the links",
-               errno.ENAMETOOLONG: "the name is too long: use a shorter name or path",
-               errno.ENOTDIR: "a part of the path is not a directory",
-               errno.EACCES: "permission denied", errno.ENOSPC: "no space left on the device"}
-    return reasons.get(error.errno, f"cannot use it: {error.strerror}")
-
-
-def _os_reason_zh(error: OSError) -> str:
-    reasons = {errno.ELOOP: "符号链接构成循环：请修正链接",
-               errno.ENAMETOOLONG: "名称过长：请用更短的文件名或路径",
-               errno.ENOTDIR: "路径中有一部分不是目录",
-               errno.EACCES: "无权访问", errno.ENOSPC: "设备空间已满"}
-    return reasons.get(error.errno, f"无法使用：{error.strerror}")
-
-
-def _refuse_onto_an_input(path: str, plan: OutputPlan, inputs: tuple[str, ...]) -> None:
-    """-o must not overwrite an input, however either is spelled (links followed on both sides)."""
-    if plan.stat is None or plan.kind != "replace":
-        return
-    for name in inputs:
-        # standard input may be redirected from the very file named by -o
-        try:
-            stat = os.fstat(sys.stdin.fileno()) if name == "-" and _has_fileno(sys.stdin) else \
-                (os.stat(name) if name != "-" else None)
-        except OSError:
-            stat = None
-        if stat is not None and (stat.st_dev, stat.st_ino) == (plan.stat.st_dev, plan.stat.st_ino):
-            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
-
-
-def _new_file_mode() -> int:
-    """0666 less the umask: the mode `open()` would give a new file."""
-    mask = os.umask(0o022)  # INFO: the only way to read the umask is to set it; restored at once
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
-    """Write `text` (as UTF-8) or bytes (a Word file) to `path` whole or not at all (temporary file, then rename).
-
-    A symbolic link is followed, never replaced: the regular file it names is
-    replaced (keeping the link), a device, pipe or FIFO is written in place,
-    and a dangling link or a loop is refused.  A replaced file keeps its mode;
-    a new one gets the umask's.
-    """
-    plan = plan_output(path)
-    _refuse_onto_an_input(path, plan, inputs)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if plan.kind == "stdout":
-        if isinstance(text, str):
-            emit(text)
-            return
-        try:  # a Word file onto our own standard output (-o /dev/stdout)
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except (AttributeError, OSError) as error:
-            reason = error if isinstance(error, OSError) else OSError(errno.EBADF, "closed")
-            raise _output_error(path, "无法写入：" + _os_reason_zh(reason), "cannot write: " + _os_reason_en(reason)
-                                ) from None
-        return
-    if plan.kind == "in_place":
-        try:
-            with open(plan.target, "wb") as handle:
-                handle.write(data)
-        except OSError as error:
-            raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
-                                ) from None
-        return
-    directory = plan.target.parent
-    mode = plan.mode if plan.mode is not None else _new_file_mode()
-    temp_name = None
-    try:
-        # INFO: a short temporary name, so that a legal 255-byte target name still fits
-        descriptor, temp_name = tempfile.mkstemp(dir=directory, prefix=".gr", suffix=".tmp")
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-        os.replace(temp_name, plan.target)
-        temp_name = None
-    except OSError as error:
-        raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
-                            ) from None
-    finally:
-        if temp_name is not None and os.path.exists(temp_name):
-            os.unlink(temp_name)
-
-
+# -- options and commands -----------------------------------------------------
 def check_encoding(encoding: str) -> None:
     """An --encoding NAME that Python knows and that decodes bytes to text, else a usage error."""
     try:
@@ -8777,6 +8803,9 @@ def _main(argv: list[str] | None) -> int:
     return code
 
 
+# =============================================================================
+# The example ledger
+# =============================================================================
 EXAMPLE_LEDGER = """\
 # grassroots-report case file, format version 1 (see `grassroots-report schema`)
 version: 1
