@@ -78,10 +78,10 @@ import unicodedata
 import zlib
 from collections import Counter, defaultdict
 import decimal
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, Union
 
 import click
 
@@ -334,6 +334,57 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_categories_of": ("诉求分类", "Categories"),
     "r_signals": ("以下数据建议核实（不是错误，也不代表存在问题）：",
                   "These figures are worth a look (not errors, and not proof of a problem):"),
+    # joining and framing words
+    "sep": ("、", ", "),
+    "sep_clause": ("；", "; "),
+    "sep_comma": ("，", ", "),
+    "sep_rates": ("，", "; "),
+    "r_colon": ("：", ": "),
+    "r_paren": ("（{text}）", " ({text})"),
+    "r_sentence_gap": ("", " "),
+    "r_full_stop": ("。", "."),
+    "r_span": ("{start} 至 {end}", "{start} to {end}"),
+    "natural_1": ("自然日", "calendar day"),
+    "workdays_1": ("工作日", "working day"),
+    # the rules line
+    "r_rule_other_kinds": ("其他", "others"),
+    "r_rule_dispatch": ("交办时限 {hours} 小时", "dispatch within {hours} hours"),
+    "r_rule_resolve": ("办结时限：{limits}", "resolve within: {limits}"),
+    "r_rule_category": ("分类时限：{limits}", "by category: {limits}"),
+    "r_rule_workdays_cn": ("工作日按国务院节假日和调休安排",
+                           "working days by the State Council's holidays and make-up workdays"),
+    "r_rule_workdays_cn_more": ("，另加节假日 {holidays} 天、调休上班 {makeup} 天",
+                                ", plus {holidays} holidays and {makeup} make-up working days"),
+    "r_rule_workdays": ("节假日 {holidays} 天、调休上班 {makeup} 天", "{holidays} holidays, {makeup} make-up working days"),
+    "r_rule_weights": ("综合得分权重：{weights}", "score weights: {weights}"),
+    "r_rule_basically": ("“基本满意”按 {weight}", "'basically satisfied' counts {weight}"),
+    "r_rule_penalty": ("每件超期扣 {points} 分", "{points} point(s) per overdue or late case"),
+    # the report's sentences
+    "r_overview_text": ("本期共受理 {received} 件（撤回 {withdrawn} 件），办结 {resolved} 件，办结率 {completion_rate}，"
+                        "按期办结率 {on_time_rate}，满意率 {satisfaction_rate}，解决率 {solved_rate}；"
+                        "超期未办结 {overdue} 件，超期办结 {late} 件。",
+                        "{received} cases were received ({withdrawn} withdrawn) and {resolved} resolved: completion "
+                        "{completion_rate}, on time {on_time_rate}, satisfaction {satisfaction_rate}, solved "
+                        "{solved_rate}; {overdue} open past their deadline and {late} resolved late."),
+    "r_targets_missed": ("未达目标：{names}。", "Targets missed: {names}."),
+    "r_period_text": ("本期受理 {received} 件{received_changes}，上期结转 {carried} 件（截至统计时已办结 {carried_resolved} 件，"
+                      "超期未办结 {carried_overdue} 件）。{rates}。",
+                      "{received} cases were received in the period{received_changes}, and {carried} were carried "
+                      "over from before it ({carried_resolved} resolved by as-of, {carried_overdue} open past their "
+                      "deadline). {rates}."),
+    "r_rate_before": ("（{word} {before}，{change}）", " ({word} {before}, {change})"),
+    "r_overdue_n": ("超期 {n} 件", "{n} overdue"),
+    "r_named_change": ("{name}（{change}）", "{name} ({change})"),
+    "r_mediation_text": ("本期调解 {cases} 件，达成协议 {agreements} 件，调解成功率 {rate}（不含调解中的案件）",
+                         "{cases} mediations, {agreements} agreements: success rate {rate} (pending cases left out)"),
+    "r_mediation_amount": ("；协议金额合计 {amount} 元。", "; agreed amounts total {amount} yuan."),
+    "r_backlog_text": ("信访积案 {cases} 件，已化解 {cleared} 件，剩余 {remaining} 件，积案化解率 {rate}。",
+                       "{cases} backlog cases, {cleared} cleared, {remaining} remaining: cleared rate {rate}."),
+    "r_featured_of": ("（{category}，{unit}）", " ({category}, {unit})"),
+    "r_featured_who": ("{name}，", ""),
+    "r_handled_resolved": ("{received} 受理，{resolved} 办结，用时 {hours} 小时",
+                           "received {received}, resolved {resolved}, {hours} hours"),
+    "r_handled_open": ("{received} 受理，{status}", "received {received}, {status}"),
     "s_bulk_closure": ("{unit} {start}–{end} 集中办结 {cases} 件（{minutes} 分钟内办结不少于 {threshold} 件），请核实办理过程。",
                        "{unit} resolved {cases} cases from {start} to {end} (at least {threshold} within {minutes} "
                        "minutes): please check how they were handled."),
@@ -652,6 +703,15 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[-+]?[0-9.]+", text) else text
 
 
+def chinese_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99; digits beyond)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
 def say(text: str) -> None:
     """One message for people on stderr, its controls escaped; nothing when stderr is closed."""
     if sys.stderr is None:
@@ -721,7 +781,6 @@ class Problem:
     path: str
     message: str
     file_index: int = 0
-    masked: bool = dataclasses.field(default=False, compare=False)  # masked already (read from a partial)
 
     def sort_key(self) -> tuple[int, int, int, str]:
         return (self.file_index, self.line, self.column, self.path)
@@ -804,7 +863,7 @@ class CaseItem:
     events: list[Any]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Ledger:
     """What the header of the ledger fixes for every case: policy, period, as-of."""
 
@@ -814,36 +873,180 @@ class Ledger:
     period_seconds: tuple[int, int] | None  # start 00:00 to end 23:59:59, epoch
     as_of: int | None  # epoch seconds; None until the latest timestamp is known
     policy: Policy
-    categories: list[dict[str, Any]]
-    units: list[dict[str, Any]]
+    categories: tuple[dict[str, Any], ...]  # {name, lead?, subcategories?} as written
+    units: tuple[dict[str, Any], ...]  # {name, type?, parent?} as written
 
 
-@dataclasses.dataclass
+# -- the summary: what every output renders, computed once ---------------------------
+Metrics = Mapping[str, Any]  # contract key (METRIC_KEYS, PERIOD_KEYS) -> Fraction, Decimal, int or None
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One figure set against a comparison: its figures then, and the change of each."""
+
+    before: Metrics | None  # None: the group had no case in the comparison
+    change: Mapping[str, Fraction | Decimal | None]  # a rate's difference, a count's relative change
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One group of a grouping (a unit, a major category, a channel, a kind, a jurisdiction)."""
+
+    name: str  # as shown: a unit of a roll-up qualified by its jurisdiction where its name is in several
+    metrics: Metrics
+    share: Fraction | None = None  # its part of all the cases received
+    missed: tuple[str, ...] = ()  # the rate keys whose target it misses
+    rank: int | None = None  # units and jurisdictions: None when not ranked
+    type: str | None = None  # units: the type the units list gives
+    type_rank: int | None = None
+    changes: Mapping[str, Change] = dataclasses.field(default_factory=dict)  # with --period: previous, year_ago
+
+
+class OverdueCase(NamedTuple):
+    """An open case past its deadline (超期未办结), as JSON lists it."""
+
+    id: str
+    unit: str
+    category: str
+    deadline: str  # ISO-8601
+    days_overdue: int
+
+
+class DissatisfiedCase(NamedTuple):
+    """A case whose effective follow-up is dissatisfied (待重办)."""
+
+    id: str
+    unit: str
+    category: str
+
+
+class BacklogCase(NamedTuple):
+    """A petition backlog case (信访积案) with its leader in charge."""
+
+    id: str
+    unit: str
+    since: str
+    leader: str | None
+    status: str
+    risk: str | None
+
+
+class EscalatedCase(NamedTuple):
+    """A case escalated (提级办理): when, to whom, why."""
+
+    id: str
+    unit: str
+    at: str
+    to: str
+    reason: str | None
+    status: str
+
+
+class FeaturedCase(NamedTuple):
+    """A typical case (典型案例): only what the report prints of it."""
+
+    id: str
+    unit: str
+    category: str
+    requester: str | None  # the requester's name
+    summary: str | None
+    location: str | None
+    received: str
+    resolved: str | None
+    status: str
+    hours: Fraction | None  # hours to resolve, when resolved
+    outcome: str | None  # the mediation's outcome
+    visit: tuple[str, str | None] | None  # the last answered follow-up: satisfaction and note
+    names: tuple[str, ...] = ()  # names the case itself gives, to mask its text by; () once masked
+
+
+class MediationRow(NamedTuple):
+    """Mediations by one mediator, room or method: cases by outcome (OUTCOMES order), and the success rate."""
+
+    by: str  # mediator, room or method
+    name: str
+    outcomes: tuple[int, ...]
+    success_rate: Fraction | None
+
+
+class HotIssue(NamedTuple):
+    """A sub-category among the ten with the most cases (热点小类)."""
+
+    major: str
+    minor: str
+    cases: int
+
+
+class RepeatCaller(NamedTuple):
+    """A caller with repeat requests, masked (138****5678)."""
+
+    caller: str
+    cases: int
+    repeats: int
+    units: list[str]
+    categories: list[str]
+
+
+class Signal(NamedTuple):
+    """Data worth a look: a bulk closure (start and end), or a count of instant or early follow-ups."""
+
+    kind: str  # bulk_closure, instant_visit or visit_before_resolved
+    unit: str
+    cases: int
+    start: str | None = None  # ISO-8601, bulk closures only
+    end: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        if self.kind == "bulk_closure":
+            return {"kind": self.kind, "unit": self.unit, "start": self.start, "end": self.end, "cases": self.cases}
+        return {"kind": self.kind, "unit": self.unit, "cases": self.cases}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParts:
+    """What only the report shows, computed with the rest; units are positions in groups["unit"]."""
+
+    featured: tuple[FeaturedCase, ...] = ()
+    backlog: tuple[BacklogCase, ...] = ()  # the open first, then by since and id
+    backlog_remaining: int = 0
+    escalations: tuple[EscalatedCase, ...] = ()
+    mediation: tuple[MediationRow, ...] = ()  # by mediator, then room, then method; names in order
+    agreement_amount: Decimal | None = None  # None when no agreement names an amount
+    hot: tuple[HotIssue, ...] = ()
+    honour_roll: tuple[int, ...] = ()  # 红榜, best first
+    black_roll: tuple[int, ...] = ()  # 黑榜, worst first
+    below_targets: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (rate key, the units that miss its target)
+    type_rankings: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (unit type, its ranked units in order)
+    repeat_groups: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)  # most repeats first
+    repeat_satisfaction_rate: Fraction | None = None
+    rising: tuple[tuple[int, Fraction], ...] = ()  # with --period: categories that rose most on the previous
+
+
+@dataclasses.dataclass(frozen=True)
 class Summary:
-    """Everything every output renders: computed once."""
+    """Everything every output renders: computed once, then masked once."""
 
     ledger: Ledger
     lang: str
+    title: str
     as_of_text: str
-    totals: dict[str, Any]
-    groups: dict[str, list[dict[str, Any]]]
-    overdue: Sequence[dict[str, Any]]  # a ListedCases: entries are made as they are read
-    dissatisfied: Sequence[dict[str, Any]]
-    warnings: list[Problem]
+    totals: Metrics
+    groups: Mapping[str, tuple[Entry, ...]]  # by GROUPINGS, each in its order (units by rank)
+    missed_targets: tuple[str, ...]  # rate keys whose target the totals miss
+    overdue: Sequence[OverdueCase]  # a ListedCases: entries are made as they are read
+    dissatisfied: Sequence[DissatisfiedCase]
+    warnings: tuple[Problem, ...]
     warning_count: int
-    missed_targets: list[str]  # rate keys whose target the totals miss
-    sources: list[tuple[str, str]]  # (name, sha256)
-    extras: dict[str, Any]  # what only the report shows: mediation, backlog ...
+    sources: tuple[tuple[str, str], ...]  # (name, sha256)
+    report: ReportParts
+    repeat_callers: tuple[RepeatCaller, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    period: Period | None = None  # with --period: the period briefed
     # with --period: the comparisons (previous, year_ago, year_to_date), each a
     # Summary of its own or None when no case was received in it
-    compare: dict[str, Summary | None] | None = None
-    # with --period: the change against previous and year_ago (compute_changes)
-    changes: dict[str, dict[str, Any] | None] | None = None
-    period: Period | None = None  # with --period: the period briefed
-    # the callers with the most repeats, masked: {"caller", "cases", "repeats", "units", "categories"}
-    repeat_callers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    # data to look at: {"kind", "unit", ...} (see Tally.signals)
-    signals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    compare: Mapping[str, Summary | None] | None = None
+    changes: Mapping[str, Change | None] | None = None  # the totals against previous and year_ago
 
 
 @dataclasses.dataclass
@@ -1234,6 +1437,23 @@ def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
     if start >= period.start:
         return None
     return Period("range", start, period.end)
+
+
+def period_label(period: Period, lang: str) -> str:
+    """2024年3月, 2024年第一季度 … / March 2024, 2024 Q1 …; a range as its days."""
+    zh = lang == "zh"
+    if period.kind == "range":
+        return (f"{period.start.isoformat()} 至 {period.end.isoformat()}" if zh
+                else f"{period.start.isoformat()} to {period.end.isoformat()}")
+    if period.kind == "year":
+        return f"{period.year}年" if zh else str(period.year)
+    if period.kind == "half":
+        return f"{period.year}年{'上' if period.number == 1 else '下'}半年" if zh else f"{period.year} H{period.number}"
+    if period.kind == "quarter":
+        return f"{period.year}年第{chinese_number(period.number)}季度" if zh else f"{period.year} Q{period.number}"
+    if period.kind == "week":
+        return f"{period.year}年第{period.number}周" if zh else f"week {period.number} of {period.year}"
+    return f"{period.year}年{period.number}月" if zh else dt.date(period.year, period.number, 1).strftime("%B %Y")
 
 
 # =============================================================================
@@ -2218,10 +2438,10 @@ class SchemaCompiler:
             guard = "" if is_string else f"isinstance({v}, str) and "
             body.append(f"if {guard}len({v}) < {int(schema['minLength'])}: return False")
         number = "" if known in ("number", "integer") else _TYPE_EXPRESSIONS["number"].format(v=v) + " and "
-        for keyword, operator in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<=")):
+        for keyword, comparison in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<=")):
             if keyword in schema:
                 limit = self._name("limit_", [schema[keyword]])
-                body.append(f"if {number}{v} {operator} {limit}[0]: return False")
+                body.append(f"if {number}{v} {comparison} {limit}[0]: return False")
         if {"required", "properties", "additionalProperties", "propertyNames"} & set(schema):
             self._emit_object(schema, v, body, known == "object")
         if "items" in schema:
@@ -2612,8 +2832,8 @@ def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | Non
         period_seconds=period_seconds,
         as_of=as_of,
         policy=policy,
-        categories=[c for c in header.get("categories") or () if isinstance(c, dict)],
-        units=[u for u in header.get("units") or () if isinstance(u, dict)],
+        categories=tuple(c for c in header.get("categories") or () if isinstance(c, dict)),
+        units=tuple(u for u in header.get("units") or () if isinstance(u, dict)),
     )
 
 
@@ -3403,17 +3623,6 @@ def ledger_names(case: dict[str, Any]) -> list[str]:
     return [n for n in names if isinstance(n, str) and n.strip()]
 
 
-def _mask_value(value: Any, names: list[str]) -> Any:
-    """Text in an `extra` value masked as free text, lists and mappings walked."""
-    if isinstance(value, str):
-        return mask_text(value, names)
-    if isinstance(value, list):
-        return [_mask_value(v, names) for v in value]
-    if isinstance(value, dict):
-        return {mask_identifier(str(k)): _mask_value(v, names) for k, v in value.items()}
-    return value
-
-
 # -- callers ------------------------------------------------------------------
 # INFO: full-width digits and plus signs (Chinese input methods, Excel exports)
 # are read as their ASCII forms, so １３８… is the same caller as 138….
@@ -3486,57 +3695,49 @@ def mask_caller(caller: str) -> str:
 
 
 # -- the masking stage --------------------------------------------------------
-def mask_case(case: dict[str, Any]) -> dict[str, Any]:
-    """A featured case as the report may show it: free text masked, identifiers by the number rules."""
-    names = ledger_names(case)
-    masked = dict(case)
-    for key in ("id", "unit", "category"):
-        masked[key] = mask_identifier(case[key])
-    for key in ("summary", "location"):
-        if isinstance(case.get(key), str):
-            masked[key] = mask_text(case[key], names)
-    requester = case.get("requester")
-    if requester:
-        masked["requester"] = {
-            "name": mask_name(requester["name"]) if requester.get("name") else requester.get("name"),
-            "phone": mask_digits(str(requester["phone"]), 3, 4) if requester.get("phone") else None,
-            "id_number": mask_digits(str(requester["id_number"]), 6, 4) if requester.get("id_number") else None}
-    if case.get("visits"):
-        masked["visits"] = [{**v, "note": mask_text(v["note"], names)} if v.get("note") else v
-                            for v in case["visits"]]
-    if case.get("extra"):
-        masked["extra"] = {mask_identifier(str(k)): (mask_name(v) if isinstance(v, str) and v in names else
-                                                     _mask_value(v, names)) for k, v in case["extra"].items()}
-    if case.get("escalated"):
-        escalated = case["escalated"]
-        masked["escalated"] = {**escalated, "to": mask_identifier(escalated["to"]),
-                               **({"reason": mask_text(escalated["reason"], names)} if escalated.get("reason") else {})}
-    if case.get("mediation"):
-        masked["mediation"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["mediation"].items()}
-    if case.get("backlog"):
-        masked["backlog"] = {k: mask_identifier(v) if isinstance(v, str) else v for k, v in case["backlog"].items()}
-    if case.get("co_units"):
-        masked["co_units"] = [mask_identifier(u) for u in case["co_units"]]
-    if case.get("tags"):
-        masked["tags"] = [mask_text(t) for t in case["tags"]]
-    return masked
+# INFO: masking the same text twice gives what masking it once gives (a masked
+# name, number or address matches no rule), so the lists a partial summary
+# carries, masked when it was written, pass through here again unchanged.
+def mask_featured(case: FeaturedCase) -> FeaturedCase:
+    """A typical case as the report may show it: free text masked by every rule (and by the names the case
+    gives), identifiers by the number rules, the requester's name as 王某某."""
+    names = case.names
+    visit = case.visit
+    return case._replace(
+        id=mask_identifier(case.id), unit=mask_identifier(case.unit), category=mask_identifier(case.category),
+        requester=mask_name(case.requester) if case.requester else case.requester,
+        summary=mask_text(case.summary, names) if case.summary else case.summary,
+        location=mask_text(case.location, names) if case.location else case.location,
+        visit=(visit[0], mask_text(visit[1], names) if visit[1] else visit[1]) if visit else visit, names=())
+
+
+def mask_listed(entry: OverdueCase | DissatisfiedCase | BacklogCase | EscalatedCase) -> Any:
+    """A listed case: its identifiers by the number rules, an escalation's reason as free text."""
+    masked = entry._replace(id=mask_identifier(entry.id), unit=mask_identifier(entry.unit))
+    if isinstance(masked, (OverdueCase, DissatisfiedCase)):
+        return masked._replace(category=mask_identifier(masked.category))
+    if isinstance(masked, BacklogCase):
+        return masked._replace(leader=mask_identifier(masked.leader) if masked.leader else masked.leader)
+    return masked._replace(to=mask_identifier(masked.to), reason=mask_text(masked.reason) if masked.reason
+                           else masked.reason)
 
 
 def mask_problem(problem: Problem) -> Problem:
     """A problem whose message (which may quote a bad value) and location are masked."""
-    if problem.masked:
-        return problem
     return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
                                message=mask_text(problem.message))
 
 
-def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """A listed case (overdue, dissatisfied, backlog, escalation): identifiers and a reason."""
-    masked = {k: mask_identifier(v) if isinstance(v, str) and k in ("id", "unit", "category", "leader", "to")
-              else v for k, v in entry.items()}
-    if entry.get("reason"):
-        masked["reason"] = mask_text(entry["reason"])
-    return masked
+def _mask_entry(entry: Entry) -> Entry:
+    return dataclasses.replace(entry, name=mask_identifier(entry.name))
+
+
+def _mask_report(report: ReportParts) -> ReportParts:
+    return dataclasses.replace(
+        report, featured=tuple(map(mask_featured, report.featured)), backlog=tuple(map(mask_listed, report.backlog)),
+        escalations=tuple(map(mask_listed, report.escalations)),
+        mediation=tuple(row._replace(name=mask_identifier(row.name)) for row in report.mediation),
+        hot=tuple(h._replace(major=mask_identifier(h.major), minor=mask_identifier(h.minor)) for h in report.hot))
 
 
 def mask_summary(summary: Summary) -> Summary:
@@ -3545,32 +3746,29 @@ def mask_summary(summary: Summary) -> Summary:
     masked_ledger = dataclasses.replace(
         ledger, jurisdiction=mask_identifier(ledger.jurisdiction),
         title=mask_identifier(ledger.title) if ledger.title else ledger.title,
-        categories=[{**c, "name": mask_identifier(c["name"]),
-                     **({"lead": mask_identifier(c["lead"])} if c.get("lead") else {})} for c in ledger.categories],
-        units=[{**u, "name": mask_identifier(u["name"])} for u in ledger.units])
-    groups = {grouping: [{**e, "name": mask_identifier(e["name"])} for e in entries]
-              for grouping, entries in summary.groups.items()}
-    extras = dict(summary.extras)
-    # entries read from a partial were masked when it was written (Premasked)
-    extras["featured"] = [c if isinstance(c, Premasked) else mask_case(c) for c in summary.extras["featured"]]
-    extras["backlog"] = [b if isinstance(b, Premasked) else _mask_entry(b) for b in summary.extras["backlog"]]
-    extras["escalations"] = [e if isinstance(e, Premasked) else _mask_entry(e) for e in summary.extras["escalations"]]
-    extras["mediation_by"] = Counter({(by, mask_identifier(name), outcome): n
-                                      for (by, name, outcome), n in summary.extras["mediation_by"].items()})
-    extras["subcategories"] = Counter({(mask_identifier(major), mask_identifier(minor) if minor else minor): n
-                                       for (major, minor), n in summary.extras["subcategories"].items()})
+        categories=tuple({**c, "name": mask_identifier(c["name"]),
+                          **({"lead": mask_identifier(c["lead"])} if c.get("lead") else {})} for c in ledger.categories),
+        units=tuple({**u, "name": mask_identifier(u["name"])} for u in ledger.units))
     return dataclasses.replace(
-        summary, ledger=masked_ledger, groups=groups,
+        summary, ledger=masked_ledger, title=mask_identifier(summary.title),
+        groups={grouping: tuple(map(_mask_entry, entries)) for grouping, entries in summary.groups.items()},
         overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
-        warnings=[mask_problem(w) for w in summary.warnings],
-        sources=[(mask_identifier(name), digest) for name, digest in summary.sources], extras=extras)
+        warnings=tuple(map(mask_problem, summary.warnings)),
+        sources=tuple((mask_identifier(name), digest) for name, digest in summary.sources),
+        report=_mask_report(summary.report),
+        repeat_callers=tuple(c._replace(units=[mask_identifier(u) for u in c.units],
+                                        categories=[mask_identifier(m) for m in c.categories])
+                             for c in summary.repeat_callers),
+        signals=tuple(s._replace(unit=mask_identifier(s.unit)) for s in summary.signals),
+        compare=None if summary.compare is None else {name: None if other is None else mask_summary(other)
+                                                      for name, other in summary.compare.items()})
 
 
-def _masked_listing(listing: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+def _masked_listing(listing: Sequence[Any]) -> Sequence[Any]:
     """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
     if isinstance(listing, ListedCases):
-        return listing.mapped(_mask_entry)
-    return [_mask_entry(entry) for entry in listing]
+        return listing.mapped(mask_listed)
+    return [mask_listed(entry) for entry in listing]
 
 
 def mask_analysis(analysis: Analysis) -> Analysis:
@@ -4865,20 +5063,24 @@ def median_hours(runs: Iterable[array.array]) -> Decimal | None:
     return round_half_up(seconds / 3600, 1)
 
 
+def satisfaction_rate(counts: Mapping[str, int], policy: Policy) -> Fraction | None:
+    """满意率: (satisfied + basically_satisfied_weight x basically satisfied) / the answered follow-ups."""
+    return ratio(counts["satisfied"] + policy.basically_satisfied_weight * counts["basically_satisfied"],
+                 counts["satisfaction_base"])
+
+
 def compute_metrics(base: dict[str, int], durations: Iterable[array.array], policy: Policy) -> dict[str, Any]:
     """Every metric of the contract from the base counters of one group.
 
     `durations`: the group's seconds to resolve, as arrays sorted in chunks.
     """
     active = base["received"] - base["withdrawn"]
-    weight = policy.basically_satisfied_weight
     rates = {
         "completion_rate": ratio(base["resolved"], active),
         "on_time_rate": ratio(base["on_time"], base["resolved"] + base["overdue"]),
         "response_rate": ratio(base["response_in_time"], base["response_due"]),
         "visit_rate": ratio(base["visited"], base["resolved"]),
-        "satisfaction_rate": ratio(base["satisfied"] + weight * base["basically_satisfied"],
-                                   base["satisfaction_base"]),
+        "satisfaction_rate": satisfaction_rate(base, policy),
         "solved_rate": ratio(base["solved_yes"], base["solved_base"]),
         "mediation_success_rate": ratio(
             base["mediation_agreements"],
@@ -4923,34 +5125,30 @@ def target_missed(key: str, value: Any, targets: dict[str, Fraction]) -> bool:
     return value > target if key in LOWER_IS_BETTER else value < target
 
 
-def rank_units(entries: list[dict[str, Any]], rank_min_cases: int,
-               unit_types: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def rank_units(entries: list[Entry], rank_min_cases: int, unit_types: Mapping[str, str] | None = None) -> list[Entry]:
     """Units with enough cases first, by score (null last, ties by name), then the rest by name.
 
-    Each entry also carries its `type` (from the units list) and `type_rank`,
+    Each entry also gets its `type` (from the units list) and `type_rank`,
     its rank among the ranked units of that type (镇街 against 镇街).
     """
     unit_types = unit_types or {}
 
-    def active(entry: dict[str, Any]) -> int:
-        return entry["received"] - entry["withdrawn"]
+    def active(entry: Entry) -> int:
+        return entry.metrics["received"] - entry.metrics["withdrawn"]
 
     ranked = [e for e in entries if active(e) >= rank_min_cases]
-    ranked.sort(key=lambda e: (e["score"] is None, -(e["score"] or 0), e["name"]))
-    rest = sorted((e for e in entries if active(e) < rank_min_cases), key=lambda e: e["name"])
+    ranked.sort(key=lambda e: (e.metrics["score"] is None, -(e.metrics["score"] or 0), e.name))
+    rest = sorted((e for e in entries if active(e) < rank_min_cases), key=lambda e: e.name)
     in_type: Counter[str] = Counter()
     out = []
     for position, entry in enumerate(ranked, start=1):
-        unit_type = unit_types.get(entry["name"])
+        unit_type = unit_types.get(entry.name)
         type_rank = None
         if unit_type is not None:
             in_type[unit_type] += 1
             type_rank = in_type[unit_type]
-        out.append({"name": entry["name"], "rank": position, "type": unit_type, "type_rank": type_rank,
-                    **{k: v for k, v in entry.items() if k != "name"}})
-    for entry in rest:
-        out.append({"name": entry["name"], "rank": None, "type": unit_types.get(entry["name"]), "type_rank": None,
-                    **{k: v for k, v in entry.items() if k != "name"}})
+        out.append(dataclasses.replace(entry, rank=position, type=unit_type, type_rank=type_rank))
+    out += [dataclasses.replace(entry, type=unit_types.get(entry.name)) for entry in rest]
     return out
 
 
@@ -4995,7 +5193,7 @@ class Repeats:
     by_group: list[Counter[str]]  # per grouping (GROUPINGS order): group name -> repeat cases
     total: int
     satisfaction_rate: Fraction | None  # 满意率 over the repeat cases (same rule as satisfaction_rate)
-    callers: list[dict[str, Any]]  # the top callers, masked: {"caller", "cases", "repeats", "units", "categories"}
+    callers: list[RepeatCaller]  # the top callers, masked
 
 
 # INFO: a unit is counted under the key UNIT + UNIT_SEP + JURISDICTION: two
@@ -5014,6 +5212,20 @@ def unit_names(keys: Iterable[str], jurisdictions: int, lang: str) -> dict[str, 
     qualified = "{unit}（{place}）" if lang == "zh" else "{unit} ({place})"
     return {key: unit if jurisdictions < 2 or len(places[unit]) < 2 else qualified.format(unit=unit, place=jurisdiction)
             for key, unit, jurisdiction in split}
+
+
+def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
+    """What the report prints of a typical case, with the names it gives (to mask its text by)."""
+    resolved = data["status"] == "resolved"
+    answered = [v for v in data.get("visits") or () if v["satisfaction"] != "unreachable"]
+    mediation = data.get("mediation")
+    return FeaturedCase(
+        data["id"], data["unit"], data["category"], (data.get("requester") or {}).get("name"), data.get("summary"),
+        data.get("location"), data["received"], data.get("resolved"), data["status"],
+        Fraction(times["resolved"] - times["received"], 3600) if resolved else None,
+        mediation["outcome"] if mediation else None,
+        (answered[-1]["satisfaction"], answered[-1].get("note")) if answered else None,
+        tuple(ledger_names(data)))
 
 
 class Tally:
@@ -5246,17 +5458,15 @@ class Tally:
         if status != "withdrawn":
             self.category_cases[data["category"]] += 1
         if data.get("featured"):
-            self.featured.append({**data, "_hours": None if status != "resolved"
-                                  else Fraction(times["resolved"] - times["received"], 3600)})
+            self.featured.append(featured_case(data, times))
         if "backlog" in data:
-            self.backlog.append({"id": data["id"], "unit": data["unit"], "since": data["backlog"]["since"],
-                                 "leader": data["backlog"].get("leader"), "status": status,
-                                 "risk": data.get("risk"), "resolved": data.get("resolved")})
+            backlog = data["backlog"]
+            self.backlog.append(BacklogCase(data["id"], data["unit"], backlog["since"], backlog.get("leader"), status,
+                                            data.get("risk")))
         if "escalated" in data:
-            esc = data["escalated"]
-            self.escalations.append({"id": data["id"], "unit": data["unit"], "category": data["category"],
-                                     "at": esc["at"], "to": esc["to"], "reason": esc.get("reason"),
-                                     "status": status})
+            escalated = data["escalated"]
+            self.escalations.append(EscalatedCase(data["id"], data["unit"], escalated["at"], escalated["to"],
+                                                  escalated.get("reason"), status))
         mediation = data.get("mediation")
         if mediation:
             outcome = mediation["outcome"]
@@ -5267,8 +5477,8 @@ class Tally:
                 self.agreement_amount = (self.agreement_amount or Decimal(0)) + Decimal(str(mediation["amount"]))
 
     # -- the end of the stream -------------------------------------------------
-    def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], ListedCases]:
-        """Totals, groups and the overdue list, as of `as_of`."""
+    def finish(self, as_of: int) -> tuple[dict[str, Any], dict[str, list[tuple[str, dict[str, Any]]]], ListedCases]:
+        """Totals, each grouping's (name, metrics) in no order, and the overdue list, as of `as_of`."""
         names = self.names
         # per grouping: group name -> overdue cases, and -> open cases whose response window has passed
         overdue: list[Counter[str]] = [Counter() for _ in GROUPINGS]
@@ -5294,7 +5504,7 @@ class Tally:
         repeats = self.find_repeats()
 
         decoded: dict[int, list[str]] = {}
-        groups: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for g, grouping in enumerate(GROUPINGS):
             entries = []
             for name, by_bits in self.counts[g].items():
@@ -5305,9 +5515,9 @@ class Tally:
                 durations = self.durations[g].get(name)
                 if durations is not None:
                     sort_in_chunks(durations)
-                entries.append({"name": self.show(name) if g == 0 else name,
-                                **compute_metrics(base, [durations] if durations else [], self.policy)})
-            groups[grouping] = self._order(grouping, entries)
+                entries.append((self.show(name) if g == 0 else name,
+                                compute_metrics(base, [durations] if durations else [], self.policy)))
+            groups[grouping] = entries
         # the totals: every case is in exactly one unit
         all_bits: dict[int, int] = {}
         for by_bits in self.counts[0].values():
@@ -5389,9 +5599,7 @@ class Tally:
                         caller[2].add(unit)
                         caller[3].add(major)
                     last_repeat = k
-            weight = self.policy.basically_satisfied_weight
-            found.satisfaction_rate = ratio(satisfaction["satisfied"] + weight * satisfaction["basically_satisfied"],
-                                            satisfaction["satisfaction_base"])
+            found.satisfaction_rate = satisfaction_rate(satisfaction, self.policy)
             found.callers = self._top_callers(callers)
         self._repeats = found
         return found
@@ -5409,7 +5617,7 @@ class Tally:
                 texts[key] = text if tag == _PHONE_TAG else "ID" + text + ("X" if tag == _ID_X_TAG else "")
         return texts
 
-    def _top_callers(self, callers: dict[int, list[Any]]) -> list[dict[str, Any]]:
+    def _top_callers(self, callers: dict[int, list[Any]]) -> list[RepeatCaller]:
         """The callers with the most repeats (ties by masked caller), masked, at most MAX_REPEAT_CALLERS."""
         entries = []
         if self.caller_masks is not None:  # merged partials: the keys are digests already
@@ -5422,28 +5630,27 @@ class Tally:
             masked, digest = named[key]
             entries.append((-repeats, masked, digest, cases, units, majors))
         entries.sort(key=lambda e: e[:3])
-        return [{"caller": masked, "cases": cases, "repeats": -minus_repeats, "units": sorted(map(self.show, units)),
-                 "categories": sorted(majors)}
+        return [RepeatCaller(masked, cases, -minus_repeats, sorted(map(self.show, units)), sorted(majors))
                 for minus_repeats, masked, _digest, cases, units, majors in entries[:MAX_REPEAT_CALLERS]]
 
-    def signals(self) -> list[dict[str, Any]]:
+    def signals(self) -> list[Signal]:
         """The signals of data to look at: bulk closures, then instant visits, then visits before resolution."""
         tz = self.policy.tz_seconds
         window = math.floor(self.policy.bulk_closure_minutes * 60)
         least = self.policy.bulk_closure_cases
-        found: list[dict[str, Any]] = []
+        found: list[Signal] = []
         for key in sorted(self.closures, key=self.show):
             kept = self.closures[key]
             if len(kept) < least:
                 continue
             unit = self.show(key)
             for start, end, cases in bursts(sorted(kept), least, window):
-                found.append({"kind": "bulk_closure", "unit": unit, "start": format_time(start + CLOSURE_BASE, tz),
-                              "end": format_time(end + CLOSURE_BASE, tz), "cases": cases})
+                found.append(Signal("bulk_closure", unit, cases, format_time(start + CLOSURE_BASE, tz),
+                                    format_time(end + CLOSURE_BASE, tz)))
         for kind, counts in (("instant_visit", self.instant_visits),
                              ("visit_before_resolved", self.visits_before_resolved)):
             for unit, cases in sorted(((self.show(k), n) for k, n in counts.items()), key=lambda item: (-item[1], item[0])):
-                found.append({"kind": kind, "unit": unit, "cases": cases})
+                found.append(Signal(kind, unit, cases))
         return found
 
     def _most_overdue_first(self, indexes: list[int]) -> list[int]:
@@ -5462,12 +5669,11 @@ class Tally:
             ordered += tied_indexes
         return ordered
 
-    def _overdue_entry(self, as_of: int, index: int) -> dict[str, Any]:
+    def _overdue_entry(self, as_of: int, index: int) -> OverdueCase:
         deadline = self.open_deadlines[index]
-        return {"id": self.open_ids[index], "unit": self.show(self.names[self.open_names[5 * index]]),
-                "category": self.names[self.open_names[5 * index + 1]],
-                "deadline": format_time(deadline, self.policy.tz_seconds),
-                "days_overdue": -((deadline - as_of) // SECONDS_PER_DAY)}
+        return OverdueCase(self.open_ids[index], self.show(self.names[self.open_names[5 * index]]),
+                           self.names[self.open_names[5 * index + 1]], format_time(deadline, self.policy.tz_seconds),
+                           -((deadline - as_of) // SECONDS_PER_DAY))
 
     @staticmethod
     def _base(by_bits: dict[int, int], decoded: dict[int, list[str]]) -> dict[str, int]:
@@ -5485,9 +5691,9 @@ class Tally:
         """The cases whose effective visit is dissatisfied, in file order."""
         return ListedCases(range(len(self.dissatisfied_ids)), self._dissatisfied_entry)
 
-    def _dissatisfied_entry(self, index: int) -> dict[str, Any]:
-        return {"id": self.dissatisfied_ids[index], "unit": self.show(self.names[self.dissatisfied_names[2 * index]]),
-                "category": self.names[self.dissatisfied_names[2 * index + 1]]}
+    def _dissatisfied_entry(self, index: int) -> DissatisfiedCase:
+        return DissatisfiedCase(self.dissatisfied_ids[index], self.show(self.names[self.dissatisfied_names[2 * index]]),
+                                self.names[self.dissatisfied_names[2 * index + 1]])
 
     def subcategories(self) -> Counter[tuple[str, str]]:
         """Cases by (major, minor) category, withdrawn cases left out (kept for the report only)."""
@@ -5496,18 +5702,6 @@ class Tally:
             major, _, rest = category.partition("/")
             found[major, rest.partition("/")[0]] += n  # hot sub-categories: the second level
         return found
-
-    def _order(self, grouping: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if grouping == "unit":
-            types = {self.show(key): unit_type for key, unit_type in self.unit_types.items()}
-            return rank_units(entries, self.policy.rank_min_cases, types)
-        if grouping == "category":
-            return sorted(entries, key=lambda e: (-e["received"], e["name"]))
-        if grouping == "jurisdiction":  # 区县排名: ranked by score as units are, without types
-            return [{k: v for k, v in e.items() if k not in ("type", "type_rank")}
-                    for e in rank_units(entries, self.policy.rank_min_cases)]
-        order = KINDS if grouping == "kind" else CHANNELS
-        return sorted(entries, key=lambda e: order.index(e["name"]))
 
 
 # -- the run: every file's facts, the windows of a period ---------------------
@@ -5772,14 +5966,12 @@ def rollup_ledger(state: RunState) -> Ledger:
             units.setdefault(unit["name"], unit)
         for category in facts.categories:
             categories.setdefault(category["name"], category)
-    ledger.units = list(units.values())
-    ledger.categories = list(categories.values())
+    ledger = dataclasses.replace(ledger, units=tuple(units.values()), categories=tuple(categories.values()))
     jurisdictions = list(dict.fromkeys(f.jurisdiction for f in state.files))
     if len(jurisdictions) > 1:
-        ledger.jurisdiction = rollup_name(jurisdictions, options.lang)
-        ledger.title = None
+        ledger = dataclasses.replace(ledger, jurisdiction=rollup_name(jurisdictions, options.lang), title=None)
     if options.title is not None:
-        ledger.title = options.title
+        ledger = dataclasses.replace(ledger, title=options.title)
     return ledger
 
 
@@ -5796,11 +5988,21 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
     options = state.options
     ledger = rollup_ledger(state)
     warnings = run_warnings(state)
-    digests = [(f.name, f.sha256) for f in state.files]
+    digests = tuple((f.name, f.sha256) for f in state.files)
+    shown = _name_units(state, options.lang)
+    if state.windows:
+        summary = _summarise_period(state, ledger, warnings, digests, {name: key for key, name in shown.items()})
+    else:
+        summary = summarise(ledger, state.tally, options, warnings, digests)
+    return dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count, summary=summary)
+
+
+def _name_units(state: RunState, lang: str) -> dict[str, str]:
+    """How each unit key is shown, and each unit's type, given to every tally; returns key -> shown name."""
     keys = {key for tally in state.tallies() for key in tally.counts[0]}
     if state.carried is not None:
         keys.update(state.carried.counts[0])
-    shown = unit_names(keys, len({f.jurisdiction for f in state.files}), options.lang)
+    shown = unit_names(keys, len({f.jurisdiction for f in state.files}), lang)
     types: dict[str, str] = {}
     for facts in state.files:
         for unit in facts.units:
@@ -5808,30 +6010,40 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
                 types.setdefault(unit["name"] + UNIT_SEP + facts.jurisdiction, unit["type"])
     for tally in state.tallies():
         tally.unit_shown, tally.unit_types = shown, types
-    if state.windows:
-        assert state.carried is not None
-        option_as_of = parse_time(options.as_of, ledger.policy.tz_seconds) if options.as_of else None
-        ledgers = [dataclasses.replace(ledger, period=(w.period.start.isoformat(), w.period.end.isoformat()),
-                                       period_seconds=(w.start, w.end),
-                                       as_of=window_as_of(w.name, w.end, option_as_of, ledger.as_of))
-                   for w in state.windows]
-        main = state.windows[0]
-        summary = summarise(ledgers[0], main.tally, options, warnings, digests)
-        _add_carried_over(summary, state.carried, {name: key for key, name in shown.items()})
-        compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
-        for window, window_ledger in zip(state.windows[1:], ledgers[1:]):
-            if window.tally.counts[0]:  # a comparison in which no case was received is null
-                compare[window.name] = summarise(window_ledger, window.tally, options, _Collector(0), digests)
-        summary.compare = compare
-        summary.changes = {name: compute_changes(summary, compare[name]) for name in ("previous", "year_ago")}
-        summary.period = main.period
-    else:
-        summary = summarise(ledger, state.tally, options, warnings, digests)
-    return dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count, summary=summary)
+    return shown
+
+
+def _summarise_period(state: RunState, ledger: Ledger, warnings: _Collector, digests: tuple[tuple[str, str], ...],
+                      unit_keys: dict[str, str]) -> Summary:
+    """The period's Summary, with its carried-over cases and its comparisons, each a window of the one pass."""
+    options = state.options
+    assert state.carried is not None
+    option_as_of = parse_time(options.as_of, ledger.policy.tz_seconds) if options.as_of else None
+    ledgers = [dataclasses.replace(ledger, period=(w.period.start.isoformat(), w.period.end.isoformat()),
+                                   period_seconds=(w.start, w.end),
+                                   as_of=window_as_of(w.name, w.end, option_as_of, ledger.as_of))
+               for w in state.windows]
+    compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
+    for window, window_ledger in zip(state.windows[1:], ledgers[1:]):
+        if window.tally.counts[0]:  # a comparison in which no case was received is null
+            compare[window.name] = summarise(window_ledger, window.tally, options, _Collector(0), digests)
+    main = state.windows[0]
+    return summarise(ledgers[0], main.tally, options, warnings, digests,
+                     PeriodView(main.period, compare, state.carried, unit_keys))
+
+
+class PeriodView(NamedTuple):
+    """What a period's Summary adds: the period, its comparisons and its carried-over cases."""
+
+    period: Period
+    compare: dict[str, Summary | None]
+    carried: CarriedOver
+    unit_keys: dict[str, str]  # a unit as shown -> its key (see UNIT_SEP)
 
 
 # Changes shown beside a comparison: rates in percentage points, counts in per cent.
 COUNT_CHANGE_KEYS = ("received", "resolved", "overdue", "late", "dissatisfied", "direct", "escalated")
+CHANGE_KEYS = RATE_KEYS + COUNT_CHANGE_KEYS + ("score",)
 
 
 def figure_change(key: str, current: Any, before: Any) -> Fraction | Decimal | None:
@@ -5844,44 +6056,88 @@ def figure_change(key: str, current: Any, before: Any) -> Fraction | Decimal | N
     return None if before == 0 else Fraction(current - before, before)
 
 
-def compute_changes(summary: Summary, other: Summary | None) -> dict[str, Any] | None:
-    """The changes of the totals and of every group against a comparison (None when it is null)."""
-    if other is None:
-        return None
-    keys = RATE_KEYS + COUNT_CHANGE_KEYS + ("score",)
-
-    def changes(current: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
-        return {k: None if before is None else figure_change(k, current[k], before[k]) for k in keys}
-
-    groups = {}
-    for grouping in GROUPINGS:
-        before = {e["name"]: e for e in other.groups[grouping]}
-        groups[grouping] = {e["name"]: changes(e, before.get(e["name"])) for e in summary.groups[grouping]}
-    return {"totals": changes(summary.totals, other.totals), "groups": groups,
-            "before": {"totals": other.totals,
-                       "groups": {g: {e["name"]: e for e in other.groups[g]} for g in GROUPINGS}}}
+def change_of(current: Metrics, before: Metrics | None) -> Change:
+    """The figures of a group against its figures in a comparison (None: it had no case then)."""
+    return Change(before, {k: None if before is None else figure_change(k, current[k], before[k]) for k in CHANGE_KEYS})
 
 
-def honour_roll(units: list[dict[str, Any]], size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """红榜 and 黑榜: the best `size` ranked units, and the worst as many (worst first), never the same unit."""
-    ranked = [u for u in units if u["rank"] is not None]
+def honour_roll(units: Sequence[Entry], size: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """红榜 and 黑榜 as positions in `units`: the best `size` ranked units, and the worst as many (worst
+    first), never the same unit."""
+    ranked = [position for position, unit in enumerate(units) if unit.rank is not None]
     size = min(size, len(ranked) // 2)  # both lists, never overlapping: with 3 units, one each
-    return ranked[:size], ranked[::-1][:size]
+    return tuple(ranked[:size]), tuple(ranked[::-1][:size])
 
 
-def below_targets(units: list[dict[str, Any]], targets: dict[str, Fraction]) -> dict[str, list[str]]:
-    """For each rate with a target, the units whose figure misses it (units without the figure left out)."""
-    return {key: [u["name"] for u in units if target_missed(key, u[key], targets)]
-            for key in RATE_KEYS if key in targets}
+def missed_targets(metrics: Metrics, targets: Mapping[str, Fraction]) -> tuple[str, ...]:
+    """The rate keys whose target these figures miss (null rates miss nothing)."""
+    return tuple(key for key in RATE_KEYS if target_missed(key, metrics[key], targets))
 
 
-def _add_carried_over(summary: Summary, carried: CarriedOver, unit_keys: dict[str, str]) -> None:
-    """The carried-over figures, in the totals and in every group of the period (`unit_keys`: shown -> key)."""
-    summary.totals.update(carried.figures(None))
-    for g, grouping in enumerate(GROUPINGS):
-        for entry in summary.groups[grouping]:
-            name = entry["name"]
-            entry.update(carried.figures(g, unit_keys.get(name, name) if g == 0 else name))
+def below_targets(units: Sequence[Entry], targets: Mapping[str, Fraction]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """For each rate with a target, the units (positions) whose figure misses it (units without the figure left out)."""
+    return tuple((key, tuple(i for i, unit in enumerate(units) if key in unit.missed))
+                 for key in RATE_KEYS if key in targets)
+
+
+def type_rankings(units: Sequence[Entry]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Each unit type's ranked units (positions, by rank in the type); none when there is one type only
+    (its ranking is the ranking of all)."""
+    types = list(dict.fromkeys(u.type for u in units if u.type is not None and u.type_rank is not None))
+    if len(types) < 2:
+        return ()
+    return tuple((unit_type, tuple(sorted((i for i, u in enumerate(units) if u.type == unit_type and u.type_rank),
+                                          key=lambda i: units[i].type_rank)))
+                 for unit_type in types)
+
+
+def mediation_rows(by: Counter[tuple[str, str, str]]) -> tuple[MediationRow, ...]:
+    """Mediations by mediator, then by room, then by method: cases by outcome and the success rate of each."""
+    rows = []
+    for kind in ("mediator", "room", "method"):
+        for name in sorted({name for (k, name, _o) in by if k == kind}):
+            counts = tuple(by[kind, name, outcome] for outcome in OUTCOMES)
+            rows.append(MediationRow(kind, name, counts, ratio(counts[1], counts[1] + counts[2] + counts[3])))
+    return tuple(rows)
+
+
+def hot_issues(subcategories: Counter[tuple[str, str]], limit: int = 10) -> tuple[HotIssue, ...]:
+    """The sub-categories with the most cases, most first (ties by name)."""
+    ordered = sorted(((n, major, minor) for (major, minor), n in subcategories.items() if minor),
+                     key=lambda x: (-x[0], x[1], x[2]))
+    return tuple(HotIssue(major, minor, n) for n, major, minor in ordered[:limit])
+
+
+def repeat_groups(entries: Sequence[Entry]) -> tuple[int, ...]:
+    """The groups (positions) with repeat requests, the most first (ties by name)."""
+    return tuple(sorted((i for i, e in enumerate(entries) if e.metrics["repeats"]),
+                        key=lambda i: (-entries[i].metrics["repeats"], entries[i].name)))
+
+
+def rising_categories(categories: Sequence[Entry], limit: int = 3) -> tuple[tuple[int, Fraction], ...]:
+    """The categories (positions) whose cases rose most on the previous period, with the change."""
+    rising = []
+    for i, entry in enumerate(categories):
+        previous = entry.changes.get("previous")
+        change = previous.change["received"] if previous is not None else None
+        if change is not None and change > 0:
+            rising.append((change, entry.name, i))
+    rising.sort(key=lambda x: (-x[0], x[1]))
+    return tuple((i, change) for change, _name, i in rising[:limit])
+
+
+def order_entries(grouping: str, entries: list[Entry], policy: Policy, unit_types: Mapping[str, str]
+                  ) -> tuple[Entry, ...]:
+    """A grouping's entries in their order: units and jurisdictions by rank, categories by cases, the rest
+    in the contract's order."""
+    if grouping == "unit":
+        return tuple(rank_units(entries, policy.rank_min_cases, unit_types))
+    if grouping == "jurisdiction":  # 区县排名: ranked by score as units are, without types
+        return tuple(rank_units(entries, policy.rank_min_cases))
+    if grouping == "category":
+        return tuple(sorted(entries, key=lambda e: (-e.metrics["received"], e.name)))
+    order = KINDS if grouping == "kind" else CHANNELS
+    return tuple(sorted(entries, key=lambda e: order.index(e.name)))
 
 
 def calendar_warnings(tally: Tally, first_file: str, lang: str) -> list[Problem]:
@@ -5891,28 +6147,83 @@ def calendar_warnings(tally: Tally, first_file: str, lang: str) -> list[Problem]
 
 
 def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collector,
-              digests: list[tuple[str, str]]) -> Summary:
-    """The Summary every output renders."""
+              digests: tuple[tuple[str, str], ...], view: PeriodView | None = None) -> Summary:
+    """The Summary every output renders: every figure, ranking and list, judged against the targets."""
     tally.ledger, tally.policy = ledger, ledger.policy  # the roll-up's judging rules and units
+    policy = ledger.policy
     as_of = ledger.as_of if ledger.as_of is not None else (tally.latest or 0)
-    totals, groups, overdue = tally.finish(as_of)
+    totals, pairs, overdue = tally.finish(as_of)
     warnings.extend(calendar_warnings(tally, digests[0][0] if digests else "-", options.lang))
-    targets = dict(ledger.policy.targets)
-    missed = [key for key in RATE_KEYS if target_missed(key, totals[key], targets)]
-    extras = {
-        "featured": tally.featured,
-        "backlog": tally.backlog,
-        "escalations": tally.escalations,
-        "mediation_by": tally.mediation_by,
-        "agreement_amount": tally.agreement_amount,
-        "subcategories": tally.subcategories(),
-        "honour_roll": honour_roll(groups["unit"], ledger.policy.honour_roll),
-        "below_targets": below_targets(groups["unit"], targets),
-        "repeat_satisfaction_rate": tally.find_repeats().satisfaction_rate,
-    }
-    return Summary(ledger, options.lang, format_time(as_of, ledger.policy.tz_seconds), totals, groups,
-                   overdue, tally.dissatisfied_list(), warnings.sorted(), warnings.count, missed, digests, extras,
-                   repeat_callers=tally.find_repeats().callers, signals=tally.signals())
+    if view is not None:
+        _add_carried_over(totals, pairs, view.carried, view.unit_keys)
+    targets = dict(policy.targets)
+    unit_types = {tally.show(key): unit_type for key, unit_type in tally.unit_types.items()}
+    changes: dict[str, Change | None] | None = None
+    groups: dict[str, tuple[Entry, ...]] = {}
+    for grouping in GROUPINGS:
+        entries = [Entry(name, metrics, ratio(metrics["received"], totals["received"]),
+                         missed_targets(metrics, targets)) for name, metrics in pairs[grouping]]
+        if view is not None:
+            befores = {name: {e.name: e.metrics for e in other.groups[grouping]}
+                       for name, other in view.compare.items() if other is not None and name != "year_to_date"}
+            entries = [dataclasses.replace(e, changes={name: change_of(e.metrics, before.get(e.name))
+                                                       for name, before in befores.items()}) for e in entries]
+        groups[grouping] = order_entries(grouping, entries, policy, unit_types)
+    if view is not None:
+        changes = {name: None if view.compare[name] is None else change_of(totals, view.compare[name].totals)
+                   for name in ("previous", "year_ago")}
+    repeats = tally.find_repeats()
+    return Summary(ledger, options.lang, report_title(ledger, view.period if view else None, options.lang),
+                   format_time(as_of, policy.tz_seconds), totals, groups, missed_targets(totals, targets),
+                   overdue, tally.dissatisfied_list(), tuple(warnings.sorted()), warnings.count, digests,
+                   _report_parts(tally, groups, totals, policy), tuple(repeats.callers), tuple(tally.signals()),
+                   view.period if view else None, view.compare if view else None, changes)
+
+
+def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals: Metrics, policy: Policy
+                  ) -> ReportParts:
+    """What only the report shows, ordered and judged here so that a renderer only formats it."""
+    units = groups["unit"]
+    best, worst = honour_roll(units, policy.honour_roll)
+    return ReportParts(
+        featured=tuple(tally.featured),
+        backlog=tuple(sorted(tally.backlog, key=lambda b: (b.status == "resolved", b.since, b.id))),
+        backlog_remaining=totals["backlog"] - totals["backlog_resolved"],
+        escalations=tuple(tally.escalations),
+        mediation=mediation_rows(tally.mediation_by),
+        agreement_amount=tally.agreement_amount,
+        hot=hot_issues(tally.subcategories()),
+        honour_roll=best,
+        black_roll=worst,
+        below_targets=below_targets(units, dict(policy.targets)),
+        type_rankings=type_rankings(units),
+        repeat_groups={grouping: repeat_groups(groups[grouping]) for grouping in ("unit", "category")},
+        repeat_satisfaction_rate=tally.find_repeats().satisfaction_rate,
+        rising=rising_categories(groups["category"]))
+
+
+def _add_carried_over(totals: dict[str, Any], pairs: dict[str, list[tuple[str, dict[str, Any]]]],
+                      carried: CarriedOver, unit_keys: dict[str, str]) -> None:
+    """The carried-over figures, in the totals and in every group of the period (`unit_keys`: shown -> key)."""
+    totals.update(carried.figures(None))
+    for g, grouping in enumerate(GROUPINGS):
+        for name, metrics in pairs[grouping]:
+            metrics.update(carried.figures(g, unit_keys.get(name, name) if g == 0 else name))
+
+
+def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
+    """The title from the file, or one derived from jurisdiction and period."""
+    if ledger.title:
+        return ledger.title
+    if period is not None:
+        label_text = period_label(period, lang)
+        return (f"{ledger.jurisdiction} {label_text}基层治理工作情况通报" if lang == "zh"
+                else f"{ledger.jurisdiction}: grassroots governance briefing, {label_text}")
+    if lang == "zh":
+        written = f"{ledger.period[0]} 至 {ledger.period[1]} " if ledger.period else ""
+        return f"{ledger.jurisdiction} {written}基层治理工作情况通报"
+    written = f" {ledger.period[0]} to {ledger.period[1]}" if ledger.period else ""
+    return f"{ledger.jurisdiction}: grassroots governance briefing{written}"
 
 
 # =============================================================================
@@ -5946,10 +6257,6 @@ class PartialError(ToolError):
     """A partial that cannot be used: foreign, corrupt, or not mergeable with the others."""
 
     exit_code = EXIT_INVALID
-
-
-class Premasked(dict):  # type: ignore[type-arg]
-    """A listed entry that was masked when its partial was written; mask_summary leaves it as it is."""
 
 
 def pack_ints(values: Iterable[int]) -> str:
@@ -5990,10 +6297,17 @@ def _texts(texts: TextList) -> list[str]:
     return [texts[i] for i in range(len(texts))]
 
 
-def _json_case(case: dict[str, Any]) -> dict[str, Any]:
-    """A masked featured case as JSON: its hours (a Fraction) as [numerator, denominator]."""
-    hours = case.get("_hours")
-    return {**case, "_hours": None if hours is None else [hours.numerator, hours.denominator]}
+def _json_case(case: FeaturedCase) -> list[Any]:
+    """A masked featured case as JSON: its fields in order, its hours (a Fraction) as [numerator, denominator]."""
+    hours = case.hours
+    return list(case._replace(hours=None if hours is None else [hours.numerator, hours.denominator]))
+
+
+def _featured_of_json(fields: list[Any]) -> FeaturedCase:
+    case = FeaturedCase(*fields)
+    visit = case.visit
+    return case._replace(hours=None if case.hours is None else Fraction(*case.hours), names=tuple(case.names),
+                         visit=None if visit is None else (str(visit[0]), visit[1]))
 
 
 def _canonical(items: Sequence[Any]) -> tuple[list[Any], list[int]]:
@@ -6042,9 +6356,9 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         "dissatisfied": {"names": pack_ints(name_number[n] for n in tally.dissatisfied_names),
                          "ids": _texts(tally.dissatisfied_ids)},
         "category_cases": sorted(tally.category_cases.items()),
-        "featured": [_json_case(c if isinstance(c, Premasked) else mask_case(c)) for c in tally.featured],
-        "backlog": [b if isinstance(b, Premasked) else _mask_entry(b) for b in tally.backlog],
-        "escalations": [e if isinstance(e, Premasked) else _mask_entry(e) for e in tally.escalations],
+        "featured": [_json_case(mask_featured(c)) for c in tally.featured],
+        "backlog": [list(mask_listed(b)) for b in tally.backlog],
+        "escalations": [list(mask_listed(e)) for e in tally.escalations],
         "mediation_by": [[by, name, outcome, n] for (by, name, outcome), n in sorted(tally.mediation_by.items())],
         "agreement_amount": None if tally.agreement_amount is None else str(tally.agreement_amount),
         "latest": tally.latest,
@@ -6097,11 +6411,9 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
         tally.dissatisfied_ids.append(str(case_id))
     for category, n in part["category_cases"]:
         tally.category_cases[str(category)] += int(n)
-    for case in part["featured"]:
-        hours = case["_hours"]
-        tally.featured.append(Premasked({**case, "_hours": None if hours is None else Fraction(*hours)}))
-    tally.backlog += [Premasked(entry) for entry in part["backlog"]]
-    tally.escalations += [Premasked(entry) for entry in part["escalations"]]
+    tally.featured += [_featured_of_json(fields) for fields in part["featured"]]
+    tally.backlog += [BacklogCase(*fields) for fields in part["backlog"]]
+    tally.escalations += [EscalatedCase(*fields) for fields in part["escalations"]]
     for by, name, outcome, n in part["mediation_by"]:
         tally.mediation_by[str(by), str(name), str(outcome)] += int(n)
     if part["agreement_amount"] is not None:
@@ -6270,7 +6582,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
         for f in part["files"]:
             collector = _Collector(MAX_KEPT_WARNINGS)
             collector.count = int(f["warning_count"])
-            collector.items = [Problem(str(w[0]), int(w[1]), int(w[2]), str(w[3]), str(w[4]), masked=True)
+            collector.items = [Problem(str(w[0]), int(w[1]), int(w[2]), str(w[3]), str(w[4]))
                                for w in f["warnings"]][:MAX_KEPT_WARNINGS]
             state.files.append(FileFacts(str(f["name"]), str(f["sha256"]), str(f["jurisdiction"]),
                                          {str(k): list(v) for k, v in f["header"].items()},
@@ -6674,13 +6986,7 @@ def group_display_name(grouping: str, name: str, lang: str) -> str:
     return label(name, lang) if grouping in ("channel", "kind") else name
 
 
-def chinese_number(n: int) -> str:
-    """1 -> 一, 12 -> 十二, 23 -> 二十三 (up to 99; digits beyond)."""
-    digits = "零一二三四五六七八九"
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
 
 
 TABLE_KEYS = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
@@ -6694,20 +7000,20 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
     ranked = grouping in ("unit", "jurisdiction")
     header = [label(grouping, lang)] + ([label("rank", lang)] if ranked else []) + [label(k, lang) for k in TABLE_KEYS]
 
-    def cells(entry: dict[str, Any]) -> list[str]:
+    def cells(metrics: Metrics, missed: tuple[str, ...]) -> list[str]:
         out = []
         for key in TABLE_KEYS:
-            text = display_value(key, entry[key])
+            text = display_value(key, metrics[key])
             if key in targets:  # a mark column, so the digits stay aligned
-                text += "!" if target_missed(key, entry[key], targets) else " "
+                text += "!" if key in missed else " "
             out.append(text)
         return out
 
     rows = []
     for entry in summary.groups[grouping]:
-        rank = [] if not ranked else ["—" if entry["rank"] is None else str(entry["rank"])]
-        rows.append([group_display_name(grouping, entry["name"], lang)] + rank + cells(entry))
-    rows.append([label("total", lang)] + ([""] if ranked else []) + cells(summary.totals))
+        rank = [] if not ranked else ["—" if entry.rank is None else str(entry.rank)]
+        rows.append([group_display_name(grouping, entry.name, lang)] + rank + cells(entry.metrics, entry.missed))
+    rows.append([label("total", lang)] + ([""] if ranked else []) + cells(summary.totals, summary.missed_targets))
     legend = []
     if targets:
         parts = [f"{label(k, lang)} {'≤' if k in LOWER_IS_BETTER else '≥'} {percent(v)}"
@@ -6758,14 +7064,15 @@ def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
     keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
     writer.writerow(["by", "name", "rank"] + list(keys) + ["type", "type_rank"])
 
-    def values(entry: dict[str, Any]) -> list[Any]:
-        return ["" if (v := json_value(k, entry[k])) is None else v for k in keys] + \
-            ["" if entry.get(k) is None else entry[k] for k in ("type", "type_rank")]
+    def values(metrics: Metrics, entry: Entry | None) -> list[Any]:
+        return ["" if (v := json_value(k, metrics[k])) is None else v for k in keys] + \
+            ["" if entry is None or entry.type is None else entry.type,
+             "" if entry is None or entry.type_rank is None else entry.type_rank]
 
     for entry in summary.groups[grouping]:
-        rank = entry.get("rank")
-        writer.writerow([grouping, _cell_text(entry["name"], delimiter), "" if rank is None else rank] + values(entry))
-    writer.writerow(["total", _cell_text(summary.ledger.jurisdiction, delimiter), ""] + values(summary.totals))
+        writer.writerow([grouping, _cell_text(entry.name, delimiter), "" if entry.rank is None else entry.rank]
+                        + values(entry.metrics, entry))
+    writer.writerow(["total", _cell_text(summary.ledger.jurisdiction, delimiter), ""] + values(summary.totals, None))
     return buffer.getvalue()
 
 
@@ -6795,35 +7102,33 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 
     keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
 
-    def metrics(entry: dict[str, Any]) -> dict[str, Any]:
-        return {k: json_value(k, entry[k]) for k in keys}
+    def metrics(figures: Metrics) -> dict[str, Any]:
+        return {k: json_value(k, figures[k]) for k in keys}
 
     groups = {}
     for grouping in GROUPINGS:
         entries = []
         for entry in summary.groups[grouping]:
-            item = {"name": entry["name"]}
+            item: dict[str, Any] = {"name": entry.name}
             if grouping == "unit":
-                item["rank"] = entry["rank"]
-                item["type"] = entry["type"]
-                item["type_rank"] = entry["type_rank"]
+                item.update(rank=entry.rank, type=entry.type, type_rank=entry.type_rank)
             elif grouping == "jurisdiction":
-                item["rank"] = entry["rank"]
-            item.update(metrics(entry))
+                item["rank"] = entry.rank
+            item.update(metrics(entry.metrics))
             entries.append(item)
         groups[grouping] = entries
     document = {
         "version": FORMAT_VERSION,
         "jurisdiction": ledger.jurisdiction,
-        "title": report_title(summary),
+        "title": summary.title,
         "period": None if ledger.period is None else {"start": ledger.period[0], "end": ledger.period[1]},
         "as_of": summary.as_of_text,
         "totals": metrics(summary.totals),
         "groups": groups,
-        "overdue": summary.overdue,
-        "dissatisfied": summary.dissatisfied,
-        "repeat_callers": summary.repeat_callers,
-        "signals": summary.signals,
+        "overdue": _json_listing(summary.overdue),
+        "dissatisfied": _json_listing(summary.dissatisfied),
+        "repeat_callers": [caller._asdict() for caller in summary.repeat_callers],
+        "signals": [signal.as_json() for signal in summary.signals],
         "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
                      for w in summary.warnings],
         "compare": None,
@@ -6832,6 +7137,13 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         document["compare"] = {name: None if other is None else _comparison_json(other)
                                for name, other in summary.compare.items()}
     return document
+
+
+def _json_listing(listing: Sequence[Any]) -> Sequence[dict[str, Any]]:
+    """Listed cases as JSON objects, made as they are written when the listing is a ListedCases."""
+    if isinstance(listing, ListedCases):
+        return listing.mapped(lambda entry: entry._asdict())
+    return [entry._asdict() for entry in listing]
 
 
 def _comparison_json(summary: Summary) -> dict[str, Any]:
@@ -6887,37 +7199,8 @@ SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
 }
 
 
-def period_label(period: Period, lang: str) -> str:
-    """2024年3月, 2024年第一季度 … / March 2024, 2024 Q1 …; a range as its days."""
-    zh = lang == "zh"
-    if period.kind == "range":
-        return (f"{period.start.isoformat()} 至 {period.end.isoformat()}" if zh
-                else f"{period.start.isoformat()} to {period.end.isoformat()}")
-    if period.kind == "year":
-        return f"{period.year}年" if zh else str(period.year)
-    if period.kind == "half":
-        return f"{period.year}年{'上' if period.number == 1 else '下'}半年" if zh else f"{period.year} H{period.number}"
-    if period.kind == "quarter":
-        return f"{period.year}年第{chinese_number(period.number)}季度" if zh else f"{period.year} Q{period.number}"
-    if period.kind == "week":
-        return f"{period.year}年第{period.number}周" if zh else f"week {period.number} of {period.year}"
-    return f"{period.year}年{period.number}月" if zh else dt.date(period.year, period.number, 1).strftime("%B %Y")
 
 
-def report_title(summary: Summary) -> str:
-    """The title from the file, or one derived from jurisdiction and period."""
-    ledger = summary.ledger
-    if ledger.title:
-        return ledger.title
-    if summary.period is not None:
-        label_text = period_label(summary.period, summary.lang)
-        return (f"{ledger.jurisdiction} {label_text}基层治理工作情况通报" if summary.lang == "zh"
-                else f"{ledger.jurisdiction}: grassroots governance briefing, {label_text}")
-    if summary.lang == "zh":
-        period = f"{ledger.period[0]} 至 {ledger.period[1]} " if ledger.period else ""
-        return f"{ledger.jurisdiction} {period}基层治理工作情况通报"
-    period = f" {ledger.period[0]} to {ledger.period[1]}" if ledger.period else ""
-    return f"{ledger.jurisdiction}: grassroots governance briefing{period}"
 
 
 # -- Markdown safety ----------------------------------------------------------
@@ -7113,48 +7396,46 @@ def render_report(summary: Summary) -> str:
 
 
 def _policy_text(policy: Policy, lang: str) -> str:
-    zh = lang == "zh"
+    """The rules in force, as one line of the report."""
     days = dict(policy.resolve_days)
-    unit = label("workdays" if policy.calendar == "workdays_cn" else policy.calendar, lang)
+    calendar = "workdays" if policy.calendar == "workdays_cn" else policy.calendar
 
     def limit(n: int) -> str:  # '3 工作日', '1 working day', '3 working days'
-        return f"{n} {unit[:-1] if not zh and n == 1 else unit}"
+        return f"{n} {label(CALENDAR_UNITS[calendar][n == 1], lang)}"
 
-    limits = ("、" if zh else ", ").join(
-        f"{label(kind, lang) if kind != 'default' else ('其他' if zh else 'others')} {limit(n)}"
-        for kind, n in days.items())
-    parts = [("交办时限 " if zh else "dispatch within ") + f"{policy.dispatch_hours} " + ("小时" if zh else "hours"),
-             ("办结时限：" if zh else "resolve within: ") + limits]
+    def listed(items: Iterable[str]) -> str:
+        return label("sep", lang).join(items)
+
+    def number(value: Fraction) -> str:
+        return f"{Decimal(value.numerator) / Decimal(value.denominator):g}"
+
+    limits = listed(f"{label(kind if kind != 'default' else 'r_rule_other_kinds', lang)} {limit(n)}"
+                    for kind, n in days.items())
+    parts = [label("r_rule_dispatch", lang).format(hours=policy.dispatch_hours),
+             label("r_rule_resolve", lang).format(limits=limits)]
     if policy.category_resolve_days:
-        parts.append(("分类时限：" if zh else "by category: ") + ("、" if zh else ", ").join(
-            f"{k} {limit(n)}" for k, n in policy.category_resolve_days))
+        parts.append(label("r_rule_category", lang).format(
+            limits=listed(f"{k} {limit(n)}" for k, n in policy.category_resolve_days)))
+    holidays = {"holidays": len(policy.holidays), "makeup": len(policy.makeup_workdays)}
     if policy.calendar == "workdays_cn":
-        parts.append(("工作日按国务院节假日和调休安排" if zh else "working days by the State Council's holidays and "
-                      "make-up workdays")
-                     + ((f"，另加节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
-                         f", plus {len(policy.holidays)} holidays and {len(policy.makeup_workdays)} make-up working days")
-                        if policy.holidays or policy.makeup_workdays else ""))
+        parts.append(label("r_rule_workdays_cn", lang) + (label("r_rule_workdays_cn_more", lang).format(**holidays)
+                                                          if policy.holidays or policy.makeup_workdays else ""))
     elif policy.calendar == "workdays":
-        parts.append((f"节假日 {len(policy.holidays)} 天、调休上班 {len(policy.makeup_workdays)} 天" if zh else
-                      f"{len(policy.holidays)} holidays, {len(policy.makeup_workdays)} make-up working days"))
-    weights = ("、" if zh else ", ").join(f"{label(k, lang)} {Decimal(v.numerator) / Decimal(v.denominator):g}"
-                                         for k, v in policy.weights)
-    parts.append(("综合得分权重：" if zh else "score weights: ") + weights)
+        parts.append(label("r_rule_workdays", lang).format(**holidays))
+    parts.append(label("r_rule_weights", lang).format(
+        weights=listed(f"{label(k, lang)} {number(v)}" for k, v in policy.weights)))
     if policy.basically_satisfied_weight != 1:
-        w = policy.basically_satisfied_weight
-        parts.append(("“基本满意”按 " if zh else "'basically satisfied' counts ") + f"{Decimal(w.numerator) / Decimal(w.denominator):g}")
-    parts.append((f"每件超期扣 {display_value('penalty_points', policy.penalty_per_overdue)} 分" if zh else
-                  f"{display_value('penalty_points', policy.penalty_per_overdue)} point(s) per overdue or late case"))
-    return ("；" if zh else "; ").join(parts)
+        parts.append(label("r_rule_basically", lang).format(weight=number(policy.basically_satisfied_weight)))
+    parts.append(label("r_rule_penalty", lang).format(points=display_value("penalty_points", policy.penalty_per_overdue)))
+    return label("sep_clause", lang).join(parts)
 
 
 def _report_head(doc: _Doc, summary: Summary) -> None:
     ledger = summary.ledger
-    zh = summary.lang == "zh"
-    doc.title(report_title(summary))
+    doc.title(summary.title)
     items = [(doc.t("r_jurisdiction"), ledger.jurisdiction)]
     if ledger.period:
-        items.append((doc.t("r_period"), f"{ledger.period[0]} {'至' if zh else 'to'} {ledger.period[1]}"))
+        items.append((doc.t("r_period"), doc.t("r_span", start=ledger.period[0], end=ledger.period[1])))
     items.append((doc.t("r_as_of"), format_time_short(parse_iso(summary.as_of_text), ledger.policy.tz_seconds)
                   + f" ({ledger.policy.timezone})"))
     rules = _policy_text(ledger.policy, summary.lang)
@@ -7164,7 +7445,7 @@ def _report_head(doc: _Doc, summary: Summary) -> None:
     items.append((doc.t("r_policy"), rules))
     sources: list[Span] = []
     for number, (name, digest) in enumerate(summary.sources):
-        sources += [Span(("；" if zh else "; ") if number else ""), Span(f"{name} (SHA-256 "), Span(digest, "code"),
+        sources += [Span(doc.t("sep_clause") if number else ""), Span(f"{name} (SHA-256 "), Span(digest, "code"),
                     Span(")")]
     for name, value in items:
         doc.field(name, value)
@@ -7173,6 +7454,12 @@ def _report_head(doc: _Doc, summary: Summary) -> None:
 
 KPI_KEYS = ("completion_rate", "on_time_rate", "response_rate", "visit_rate", "satisfaction_rate",
             "solved_rate", "mediation_success_rate", "backlog_cleared_rate", "return_rate")
+PREVIOUS_WORDS = {"month": "previous_month", "quarter": "previous_quarter", "half": "previous_half",
+                  "year": "previous_year", "week": "previous_week", "range": "previous_range"}
+STATUS_WORDS = {"open": "status_open", "resolved": "status_resolved", "withdrawn": "status_withdrawn"}
+SIGNAL_TEXTS = {"bulk_closure": "s_bulk_closure", "instant_visit": "s_instant_visit",
+                "visit_before_resolved": "s_visit_before_resolved"}
+CALENDAR_UNITS = {"natural": ("natural", "natural_1"), "workdays": ("workdays", "workdays_1")}  # (plural, one)
 
 
 def signed(value: Decimal) -> str:
@@ -7191,22 +7478,19 @@ def change_text(key: str, change: Fraction | Decimal | None, lang: str) -> str:
     return f"{signed(round_half_up(Fraction(change) * 100, 2))}%"
 
 
-def _comparison_cells(summary: Summary, key: str, group: tuple[str, str] | None = None) -> list[str]:
-    """上期 | 环比 | 去年同期 | 同比 (| 累计 for the totals) of one figure."""
+def _comparison_cells(summary: Summary, key: str, entry: Entry | None = None) -> list[str]:
+    """上期 | 环比 | 去年同期 | 同比 (| 累计 for the totals) of one figure of the totals or of a group."""
     cells = []
     for name in ("previous", "year_ago"):
-        changes = (summary.changes or {}).get(name)
-        if changes is None:
+        found = (summary.changes or {}).get(name)
+        if found is not None and entry is not None:
+            found = entry.changes.get(name)
+        if found is None:
             cells += ["—", "—"]
             continue
-        if group is None:
-            before, change = changes["before"]["totals"][key], changes["totals"][key]
-        else:
-            entry = changes["before"]["groups"][group[0]].get(group[1])
-            before = None if entry is None else entry[key]
-            change = changes["groups"][group[0]][group[1]][key]
-        cells += [display_value(key, before), change_text(key, change, summary.lang)]
-    if group is None:
+        before = None if found.before is None else found.before[key]
+        cells += [display_value(key, before), change_text(key, found.change[key], summary.lang)]
+    if entry is None:
         ytd = (summary.compare or {}).get("year_to_date")
         cells.append("—" if ytd is None else display_value(key, ytd.totals[key]))
     return cells
@@ -7215,33 +7499,23 @@ def _comparison_cells(summary: Summary, key: str, group: tuple[str, str] | None 
 def _report_period_overview(doc: _Doc, summary: Summary) -> None:
     """With --period: the carried-over cases, the rates beside the previous period, and the KPI table."""
     totals = summary.totals
-    zh = summary.lang == "zh"
     changes = summary.changes or {}
     previous = changes.get("previous")
-    word = label(f"previous_{summary.period.kind if summary.period else 'range'}", summary.lang)
+    word = doc.t(PREVIOUS_WORDS[summary.period.kind if summary.period else "range"])
     parts = []
     for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "solved_rate"):
         value = percent(totals[key])
-        if previous is not None and previous["before"]["totals"][key] is not None:
-            before = percent(previous["before"]["totals"][key])
-            change = change_text(key, previous["totals"][key], summary.lang)
-            value += f"（{word} {before}，{change}）" if zh else f" ({word} {before}, {change})"
-        parts.append(f"{label(key, summary.lang)} {value}")
-    received = []
-    for name, word_key in (("previous", "r_previous_change"), ("year_ago", "r_year_ago_change")):
-        if changes.get(name) is not None:
-            received.append(f"{doc.t(word_key)} {change_text('received', changes[name]['totals']['received'], doc.lang)}")
-    if zh:
-        text = (f"本期受理 {totals['received']} 件" + (f"（{'，'.join(received)}）" if received else "")
-                + f"，上期结转 {totals['carried_over']} 件（截至统计时已办结 {totals['carried_over_resolved']} 件，"
-                f"超期未办结 {totals['carried_over_overdue']} 件）。" + "，".join(parts) + "。")
-    else:
-        text = (f"{totals['received']} cases were received in the period" + (f" ({', '.join(received)})" if received
-                                                                            else "")
-                + f", and {totals['carried_over']} were carried over from before it "
-                f"({totals['carried_over_resolved']} resolved by as-of, {totals['carried_over_overdue']} open past "
-                f"their deadline). " + "; ".join(parts) + ".")
-    doc.para(text)
+        if previous is not None and previous.before is not None and previous.before[key] is not None:
+            value += doc.t("r_rate_before", word=word, before=percent(previous.before[key]),
+                           change=change_text(key, previous.change[key], doc.lang))
+        parts.append(f"{doc.t(key)} {value}")
+    received = [f"{doc.t(word_key)} {change_text('received', changes[name].change['received'], doc.lang)}"
+                for name, word_key in (("previous", "r_previous_change"), ("year_ago", "r_year_ago_change"))
+                if changes.get(name) is not None]
+    doc.para(doc.t("r_period_text", received=totals["received"],
+                   received_changes=doc.t("r_paren", text=doc.t("sep_comma").join(received)) if received else "",
+                   carried=totals["carried_over"], carried_resolved=totals["carried_over_resolved"],
+                   carried_overdue=totals["carried_over_overdue"], rates=doc.t("sep_rates").join(parts)))
     header = [doc.t("r_metric"), doc.t("r_current"), doc.t("r_previous"), doc.t("r_previous_change"),
               doc.t("r_year_ago"), doc.t("r_year_ago_change"), doc.t("r_year_to_date")]
     rows = [[doc.t(key), display_value(key, totals[key])] + _comparison_cells(summary, key)
@@ -7251,23 +7525,13 @@ def _report_period_overview(doc: _Doc, summary: Summary) -> None:
 
 def _report_overview(doc: _Doc, summary: Summary) -> None:
     totals = summary.totals
-    zh = summary.lang == "zh"
     doc.section(doc.t("r_overview"))
-    if zh:
-        text = (f"本期共受理 {totals['received']} 件（撤回 {totals['withdrawn']} 件），办结 {totals['resolved']} 件，"
-                f"办结率 {percent(totals['completion_rate'])}，按期办结率 {percent(totals['on_time_rate'])}，"
-                f"满意率 {percent(totals['satisfaction_rate'])}，解决率 {percent(totals['solved_rate'])}；"
-                f"超期未办结 {totals['overdue']} 件，超期办结 {totals['late']} 件。")
-    else:
-        text = (f"{totals['received']} cases were received ({totals['withdrawn']} withdrawn) and "
-                f"{totals['resolved']} resolved: completion {percent(totals['completion_rate'])}, on time "
-                f"{percent(totals['on_time_rate'])}, satisfaction {percent(totals['satisfaction_rate'])}, solved "
-                f"{percent(totals['solved_rate'])}; {totals['overdue']} open past their deadline and "
-                f"{totals['late']} resolved late.")
+    text = doc.t("r_overview_text", **{k: totals[k] for k in ("received", "withdrawn", "resolved", "overdue", "late")},
+                 **{k: percent(totals[k]) for k in ("completion_rate", "on_time_rate", "satisfaction_rate",
+                                                     "solved_rate")})
     if summary.missed_targets:
-        names = ("、" if zh else ", ").join(label(k, summary.lang) for k in summary.missed_targets)
-        doc.para([Span(text), Span(f"未达目标：{names}。", "bold")] if zh else
-                 [Span(text + " "), Span(f"Targets missed: {names}.", "bold")])
+        names = doc.t("sep").join(doc.t(k) for k in summary.missed_targets)
+        doc.para([Span(text + doc.t("r_sentence_gap")), Span(doc.t("r_targets_missed", names=names), "bold")])
     else:
         doc.para(text)
     if summary.compare is not None:
@@ -7280,7 +7544,7 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
         if target is None or totals[key] is None:
             met = "—"
         else:
-            met = doc.t("r_no") if target_missed(key, totals[key], targets) else doc.t("r_yes")
+            met = doc.t("r_no") if key in summary.missed_targets else doc.t("r_yes")
         rows.append([doc.t(key), percent(totals[key]), target_text, met])
     for key in ("median_hours_to_resolve", "score", "penalty_points"):
         rows.append([doc.t(key), display_value(key, totals[key]), "—", "—"])
@@ -7300,23 +7564,23 @@ def _report_jurisdictions(doc: _Doc, summary: Summary) -> None:
 
 
 def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, ...], unranked: str,
-                   warning: Callable[[dict[str, Any]], Inline] | None = None) -> None:
+                   warning: Callable[[Entry], Inline] | None = None) -> None:
     """The ranked groups of a grouping in rank order, then those with too few cases; with --period
     the score's change on the previous period, and a warning column when `warning` is given."""
     entries = summary.groups[grouping]
-    previous = (summary.changes or {}).get("previous")
+    with_change = (summary.changes or {}).get("previous") is not None
 
-    def row(entry: dict[str, Any], with_rank: bool) -> list[Inline]:
-        cells: list[Inline] = [entry["name"]] + [display_value(k, entry[k]) for k in keys]
-        if previous is not None:
-            cells.append(change_text("score", previous["groups"][grouping][entry["name"]]["score"], doc.lang))
-        return ([str(entry["rank"])] if with_rank else []) + cells + ([warning(entry)] if warning else [])
+    def row(entry: Entry, with_rank: bool) -> list[Inline]:
+        cells: list[Inline] = [entry.name] + [display_value(k, entry.metrics[k]) for k in keys]
+        if with_change:
+            cells.append(change_text("score", entry.changes["previous"].change["score"], doc.lang))
+        return ([str(entry.rank)] if with_rank else []) + cells + ([warning(entry)] if warning else [])
 
     header = [doc.t(grouping)] + [doc.t(k) for k in keys] + \
-        ([doc.t("score") + doc.t("r_previous_change")] if previous is not None else []) + \
+        ([doc.t("score") + doc.t("r_previous_change")] if with_change else []) + \
         ([doc.t("r_warning")] if warning else [])
-    ranked = [e for e in entries if e["rank"] is not None]
-    rest = [e for e in entries if e["rank"] is None]
+    ranked = [e for e in entries if e.rank is not None]
+    rest = [e for e in entries if e.rank is None]
     if ranked:
         doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
     if rest:
@@ -7328,9 +7592,9 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_ranking"))
     keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
 
-    def warning(entry: dict[str, Any]) -> Inline:
-        return Span(f"超期 {entry['overdue']} 件" if doc.lang == "zh" else f"{entry['overdue']} overdue", "warn") \
-            if entry["overdue"] else ""
+    def warning(entry: Entry) -> Inline:
+        overdue = entry.metrics["overdue"]
+        return Span(doc.t("r_overdue_n", n=overdue), "warn") if overdue else ""
 
     _ranked_tables(doc, summary, "unit", keys, "r_unranked", warning)
     if not summary.groups["unit"]:
@@ -7342,30 +7606,25 @@ def _report_ranking(doc: _Doc, summary: Summary) -> None:
 def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
     """Rankings within each unit type, 红榜 and 黑榜, and the units below each target."""
     units = summary.groups["unit"]
+    report = summary.report
     keys = ("score", "completion_rate", "satisfaction_rate")
-    types = list(dict.fromkeys(u["type"] for u in units if u["type"] is not None and u["type_rank"] is not None))
-    if len(types) > 1:  # one type only: its ranking is the ranking above
-        for unit_type in types:
-            doc.para(Span(doc.t("r_type_ranking", type=label(unit_type, doc.lang)), "bold"))
-            members = sorted((u for u in units if u["type"] == unit_type and u["type_rank"] is not None),
-                             key=lambda u: u["type_rank"])
-            doc.table([doc.t("type_rank"), doc.t("unit")] + [doc.t(k) for k in keys],
-                      [[str(u["type_rank"]), u["name"]] + [display_value(k, u[k]) for k in keys] for u in members],
-                      numeric_from=2)
-    best, worst = summary.extras["honour_roll"]
-    for title, entries in (("r_red", best), ("r_black", worst)):
-        if entries:
+    for unit_type, members in report.type_rankings:
+        doc.para(Span(doc.t("r_type_ranking", type=doc.t(unit_type)), "bold"))
+        doc.table([doc.t("type_rank"), doc.t("unit")] + [doc.t(k) for k in keys],
+                  [[str(units[i].type_rank), units[i].name] + [display_value(k, units[i].metrics[k]) for k in keys]
+                   for i in members], numeric_from=2)
+    for title, members in (("r_red", report.honour_roll), ("r_black", report.black_roll)):
+        if members:
             doc.para(Span(doc.t(title), "bold"))
             doc.table([doc.t("rank"), doc.t("unit")] + [doc.t(k) for k in keys],
-                      [[str(u["rank"]), u["name"]] + [display_value(k, u[k]) for k in keys] for u in entries],
-                      numeric_from=2)
+                      [[str(units[i].rank), units[i].name] + [display_value(k, units[i].metrics[k]) for k in keys]
+                       for i in members], numeric_from=2)
     targets = dict(summary.ledger.policy.targets)
-    separator = "、" if doc.lang == "zh" else ", "
-    for key, names in summary.extras["below_targets"].items():
+    for key, members in report.below_targets:
         target = ("≤ " if key in LOWER_IS_BETTER else "") + percent(targets[key])
-        if names:
-            doc.para(doc.t("r_below_target", metric=doc.t(key), target=target, n=len(names),
-                           names=separator.join(names)))
+        if members:
+            doc.para(doc.t("r_below_target", metric=doc.t(key), target=target, n=len(members),
+                           names=doc.t("sep").join(units[i].name for i in members)))
         else:
             doc.para(doc.t("r_below_none", metric=doc.t(key), target=target))
 
@@ -7378,33 +7637,28 @@ def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
         if not entries:
             doc.para(doc.t("r_none"))
             continue
-        total = summary.totals["received"]
-        largest = max(e["received"] for e in entries)
+        largest = max(e.metrics["received"] for e in entries)
         header = [doc.t(grouping)] + ([doc.t("r_lead")] if grouping == "category" and any(leads.values()) else []) + \
             [doc.t("received"), doc.t("r_share"), doc.t("completion_rate"), doc.t("satisfaction_rate"), doc.t("r_bar")]
         rows = []
         for entry in entries:
-            name = group_display_name(grouping, entry["name"], doc.lang)
-            lead = [leads.get(entry["name"]) or "—"] if len(header) == 7 else []
-            rows.append([name] + lead + [str(entry["received"]), percent(ratio(entry["received"], total)),
-                                         percent(entry["completion_rate"]), percent(entry["satisfaction_rate"]),
-                                         Span(bar(entry["received"], largest), "bar")])
+            name = group_display_name(grouping, entry.name, doc.lang)
+            lead = [leads.get(entry.name) or "—"] if len(header) == 7 else []
+            metrics = entry.metrics
+            rows.append([name] + lead + [str(metrics["received"]), percent(entry.share),
+                                         percent(metrics["completion_rate"]), percent(metrics["satisfaction_rate"]),
+                                         Span(bar(metrics["received"], largest), "bar")])
         doc.table(header, rows, numeric_from=len(header) - 5)
-        if grouping == "category":
-            hot = sorted(((n, major, minor) for (major, minor), n in summary.extras["subcategories"].items() if minor),
-                         key=lambda x: (-x[0], x[1], x[2]))[:10]
-            if hot:
-                doc.para(Span(doc.t("r_hot"), "bold"))
-                doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
-                          [[major, minor, str(n)] for n, major, minor in hot], numeric_from=2)
+        if grouping == "category" and summary.report.hot:
+            doc.para(Span(doc.t("r_hot"), "bold"))
+            doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
+                      [[hot.major, hot.minor, str(hot.cases)] for hot in summary.report.hot], numeric_from=2)
 
 
 def _report_period_breakdowns(doc: _Doc, summary: Summary) -> None:
     """With --period: requests by nature (kind) and categories, with their change; the fastest-rising."""
     if summary.compare is None:
         return
-    total = summary.totals["received"]
-    changes = summary.changes or {}
     for grouping, section in (("kind", "r_kinds"), ("category", "r_changes")):
         doc.section(doc.t(section))
         entries = summary.groups[grouping]
@@ -7413,21 +7667,13 @@ def _report_period_breakdowns(doc: _Doc, summary: Summary) -> None:
             continue
         header = [doc.t(grouping), doc.t("received"), doc.t("r_share"), doc.t("r_previous"),
                   doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change")]
-        doc.table(header, [[group_display_name(grouping, e["name"], doc.lang), str(e["received"]),
-                            percent(ratio(e["received"], total))]
-                           + _comparison_cells(summary, "received", (grouping, e["name"]))[:4] for e in entries])
-        previous = changes.get("previous")
-        if grouping == "category" and previous is not None:
-            rising = sorted(((c["received"], e["name"]) for e in entries
-                             if (c := previous["groups"]["category"][e["name"]])["received"] is not None
-                             and c["received"] > 0), key=lambda x: (-x[0], x[1]))[:3]
-            if rising:
-                separator = "、" if doc.lang == "zh" else ", "
-                doc.para([Span(doc.t("r_rising"), "bold"), Span("：" if doc.lang == "zh" else ": "),
-                          Span(separator.join(f"{name}（{change_text('received', change, doc.lang)}）"
-                                              if doc.lang == "zh" else
-                                              f"{name} ({change_text('received', change, doc.lang)})"
-                                              for change, name in rising))])
+        doc.table(header, [[group_display_name(grouping, e.name, doc.lang), str(e.metrics["received"]),
+                            percent(e.share)] + _comparison_cells(summary, "received", e)[:4] for e in entries])
+        if grouping == "category" and summary.report.rising:
+            doc.para([Span(doc.t("r_rising"), "bold"), Span(doc.t("r_colon")),
+                      Span(doc.t("sep").join(doc.t("r_named_change", name=entries[i].name,
+                                                   change=change_text("received", change, doc.lang))
+                                             for i, change in summary.report.rising))])
 
 
 def _report_lists(doc: _Doc, summary: Summary) -> None:
@@ -7435,16 +7681,14 @@ def _report_lists(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_overdue"))
     if summary.overdue:
         doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category"), doc.t("r_deadline"), doc.t("r_days_overdue")],
-                  [[Span(e["id"], "warn"), e["unit"], e["category"],
-                    format_time_short(parse_iso(e["deadline"]), tz), str(e["days_overdue"])]
-                   for e in summary.overdue], numeric_from=4)
+                  [[Span(e.id, "warn"), e.unit, e.category, format_time_short(parse_iso(e.deadline), tz),
+                    str(e.days_overdue)] for e in summary.overdue], numeric_from=4)
     else:
         doc.para(doc.t("r_none"))
     doc.section(doc.t("r_dissatisfied"))
     if summary.dissatisfied:
         doc.table([doc.t("r_id"), doc.t("unit"), doc.t("category")],
-                  [[e["id"], e["unit"], e["category"]] for e in summary.dissatisfied],
-                  numeric_from=3)
+                  [[e.id, e.unit, e.category] for e in summary.dissatisfied], numeric_from=3)
     else:
         doc.para(doc.t("r_none"))
 
@@ -7453,100 +7697,66 @@ def _report_mediation(doc: _Doc, summary: Summary) -> None:
     totals = summary.totals
     if not totals["mediations"]:
         return
-    zh = doc.lang == "zh"
     doc.section(doc.t("r_mediation"))
-    by = summary.extras["mediation_by"]
-    outcomes = Counter()
-    for (kind, _name, outcome), n in by.items():
-        if kind == "mediator":
-            outcomes[outcome] += n
-    amount_total = summary.extras["agreement_amount"]
-    if zh:
-        text = (f"本期调解 {totals['mediations']} 件，达成协议 {totals['mediation_agreements']} 件，"
-                f"调解成功率 {percent(totals['mediation_success_rate'])}（不含调解中的案件）")
-        text += f"；协议金额合计 {amount_total:,} 元。" if amount_total is not None else "。"
-    else:
-        text = (f"{totals['mediations']} mediations, {totals['mediation_agreements']} agreements: success rate "
-                f"{percent(totals['mediation_success_rate'])} (pending cases left out)")
-        text += f"; agreed amounts total {amount_total:,} yuan." if amount_total is not None else "."
-    doc.para(text)
+    amount = summary.report.agreement_amount
+    doc.para(doc.t("r_mediation_text", cases=totals["mediations"], agreements=totals["mediation_agreements"],
+                   rate=percent(totals["mediation_success_rate"]))
+             + (doc.t("r_mediation_amount", amount=f"{amount:,}") if amount is not None else doc.t("r_full_stop")))
     for kind, key in (("mediator", "r_mediator"), ("room", "r_room"), ("method", "r_method")):
-        names = sorted({name for (k, name, _o) in by if k == kind})
-        if not names:
-            continue
-        rows = []
-        for name in names:
-            counts = [by[kind, name, outcome] for outcome in OUTCOMES]
-            decided = counts[1] + counts[2] + counts[3]
-            rows.append([name] + [str(c) for c in counts] + [percent(ratio(counts[1], decided))])
-        doc.table([doc.t(key)] + [doc.t(o) for o in OUTCOMES] + [doc.t("mediation_success_rate")], rows)
+        rows = [[row.name] + [str(c) for c in row.outcomes] + [percent(row.success_rate)]
+                for row in summary.report.mediation if row.by == kind]
+        if rows:
+            doc.table([doc.t(key)] + [doc.t(o) for o in OUTCOMES] + [doc.t("mediation_success_rate")], rows)
 
 
 def _report_backlog(doc: _Doc, summary: Summary) -> None:
-    backlog = summary.extras["backlog"]
+    backlog = summary.report.backlog
     if not backlog:
         return
     totals = summary.totals
-    zh = doc.lang == "zh"
     doc.section(doc.t("r_backlog"))
-    remaining = totals["backlog"] - totals["backlog_resolved"]
-    doc.para(f"信访积案 {totals['backlog']} 件，已化解 {totals['backlog_resolved']} 件，剩余 {remaining} 件，"
-             f"积案化解率 {percent(totals['backlog_cleared_rate'])}。" if zh else
-             f"{totals['backlog']} backlog cases, {totals['backlog_resolved']} cleared, {remaining} remaining: "
-             f"cleared rate {percent(totals['backlog_cleared_rate'])}.")
-    ordered = sorted(backlog, key=lambda b: (b["status"] == "resolved", b["since"], b["id"]))
+    doc.para(doc.t("r_backlog_text", cases=totals["backlog"], cleared=totals["backlog_resolved"],
+                   remaining=summary.report.backlog_remaining, rate=percent(totals["backlog_cleared_rate"])))
     doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_since"), doc.t("r_leader"), doc.t("r_risk"), doc.t("r_status")],
-              [[b["id"], b["unit"], b["since"], b["leader"] or "—",
-                doc.t(b["risk"]) if b["risk"] else "—", doc.t("status_" + b["status"])] for b in ordered],
-              numeric_from=6)
+              [[b.id, b.unit, b.since, b.leader or "—", doc.t(b.risk) if b.risk else "—", doc.t(STATUS_WORDS[b.status])]
+               for b in backlog], numeric_from=6)
 
 
 def _report_escalated(doc: _Doc, summary: Summary) -> None:
-    escalations = summary.extras["escalations"]
+    escalations = summary.report.escalations
     if not escalations:
         return
     doc.section(doc.t("r_escalated"))
     doc.table([doc.t("r_id"), doc.t("unit"), doc.t("r_at"), doc.t("r_to"), doc.t("r_reason"), doc.t("r_status")],
-              [[e["id"], e["unit"], e["at"], e["to"],
-                e["reason"] or "—", doc.t("status_" + e["status"])] for e in escalations],
+              [[e.id, e.unit, e.at, e.to, e.reason or "—", doc.t(STATUS_WORDS[e.status])] for e in escalations],
               numeric_from=6)
 
 
 def _report_featured(doc: _Doc, summary: Summary) -> None:
-    featured = summary.extras["featured"]
+    featured = summary.report.featured
     if not featured:
         return
-    zh = doc.lang == "zh"
     doc.section(doc.t("r_featured"))
+    colon = doc.t("r_colon")
     for number, case in enumerate(featured, start=1):
-        requester = case.get("requester") or {}
-        doc.subheading(number, case['id'],
-                       f"（{case['category']}，{case['unit']}）" if zh else
-                       f" ({case['category']}, {case['unit']})")
-        sep = "：" if zh else ": "
-        if case.get("summary"):
-            who = f"{requester['name']}，" if zh and requester.get("name") else ""
-            doc.bullet(f"{doc.t('r_request')}{sep}{who + case['summary']}")
-        if case.get("location"):
-            doc.bullet(f"{doc.t('r_location')}{sep}{case['location']}")
-        hours = case["_hours"]
-        if hours is not None:
-            handled = (f"{case['received']} 受理，{case['resolved']} 办结，用时 {round_half_up(hours, 1)} 小时"
-                       if zh else f"received {case['received']}, resolved {case['resolved']}, "
-                       f"{round_half_up(hours, 1)} hours")
+        doc.subheading(number, case.id, doc.t("r_featured_of", category=case.category, unit=case.unit))
+        if case.summary:
+            who = doc.t("r_featured_who", name=case.requester) if case.requester else ""
+            doc.bullet(f"{doc.t('r_request')}{colon}{who + case.summary}")
+        if case.location:
+            doc.bullet(f"{doc.t('r_location')}{colon}{case.location}")
+        if case.hours is not None:
+            handled = doc.t("r_handled_resolved", received=case.received, resolved=case.resolved,
+                            hours=round_half_up(case.hours, 1))
         else:
-            handled = f"{case['received']} 受理，{doc.t('status_' + case['status'])}" if zh else \
-                f"received {case['received']}, {doc.t('status_' + case['status'])}"
-        mediation = case.get("mediation")
-        if mediation:
-            handled += ("；" if zh else "; ") + doc.t(mediation["outcome"])
-        doc.bullet(f"{doc.t('r_handling')}{sep}{handled}")
-        visits = [v for v in case.get("visits") or () if v["satisfaction"] != "unreachable"]
-        if visits:
-            last = visits[-1]
-            note = ("（" + last["note"] + "）" if zh else " (" + last["note"] + ")") \
-                if last.get("note") else ""
-            doc.bullet(f"{doc.t('r_visit')}{sep}{doc.t(last['satisfaction']) + note}")
+            handled = doc.t("r_handled_open", received=case.received, status=doc.t(STATUS_WORDS[case.status]))
+        if case.outcome:
+            handled += doc.t("sep_clause") + doc.t(case.outcome)
+        doc.bullet(f"{doc.t('r_handling')}{colon}{handled}")
+        if case.visit:
+            satisfaction, note = case.visit
+            doc.bullet(f"{doc.t('r_visit')}{colon}{doc.t(satisfaction)}"
+                       + (doc.t("r_paren", text=note) if note else ""))
 
 
 def _report_repeats(doc: _Doc, summary: Summary) -> None:
@@ -7557,34 +7767,34 @@ def _report_repeats(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_repeats"))
     doc.para(doc.t("r_repeats_text", repeats=totals["repeats"], days=summary.ledger.policy.repeat_days,
                    rate=percent(totals["repeat_rate"]),
-                   satisfaction=percent(summary.extras["repeat_satisfaction_rate"])))
+                   satisfaction=percent(summary.report.repeat_satisfaction_rate)))
     for grouping in ("unit", "category"):
-        entries = sorted((e for e in summary.groups[grouping] if e["repeats"]), key=lambda e: (-e["repeats"], e["name"]))
+        entries = summary.groups[grouping]
         doc.table([doc.t(grouping), doc.t("repeats"), doc.t("repeat_rate")],
-                  [[e["name"], str(e["repeats"]), percent(e["repeat_rate"])] for e in entries])
+                  [[entries[i].name, str(entries[i].metrics["repeats"]), percent(entries[i].metrics["repeat_rate"])]
+                   for i in summary.report.repeat_groups[grouping]])
     if summary.repeat_callers:
-        sep = "、" if doc.lang == "zh" else ", "
+        sep = doc.t("sep")
         doc.para(Span(doc.t("r_repeat_callers"), "bold"))
         doc.table([doc.t("r_caller"), doc.t("r_units"), doc.t("r_categories_of"), doc.t("repeats"),
                    doc.t("r_caller_cases")],
-                  [[c["caller"], sep.join(c["units"]), sep.join(c["categories"]),
-                    str(c["repeats"]), str(c["cases"])] for c in summary.repeat_callers], numeric_from=3)
+                  [[c.caller, sep.join(c.units), sep.join(c.categories), str(c.repeats), str(c.cases)]
+                   for c in summary.repeat_callers], numeric_from=3)
 
 
-def signal_text(signal: dict[str, Any], policy: Policy, lang: str) -> str:
+def signal_text(signal: Signal, policy: Policy, lang: str) -> str:
     """One signal as a sentence naming the unit and saying what to check (not escaped)."""
-    kind = signal["kind"]
-    if kind == "bulk_closure":
+    if signal.kind == "bulk_closure":
         tz = policy.tz_seconds
-        start = format_time_short(parse_iso(signal["start"]), tz)
-        end = format_time_short(parse_iso(signal["end"]), tz)
+        start = format_time_short(parse_iso(signal.start), tz)
+        end = format_time_short(parse_iso(signal.end), tz)
         if end[:10] == start[:10]:
             end = end[11:]  # the same day: 2024-03-05 10:02–10:09
-        return label("s_bulk_closure", lang).format(unit=signal["unit"], start=start, end=end, cases=signal["cases"],
+        return label("s_bulk_closure", lang).format(unit=signal.unit, start=start, end=end, cases=signal.cases,
                                                     minutes=display_value("", policy.bulk_closure_minutes),
                                                     threshold=policy.bulk_closure_cases)
-    return label("s_" + kind, lang).format(unit=signal["unit"], cases=signal["cases"],
-                                           minutes=display_value("", policy.min_visit_minutes))
+    return label(SIGNAL_TEXTS[signal.kind], lang).format(unit=signal.unit, cases=signal.cases,
+                                                         minutes=display_value("", policy.min_visit_minutes))
 
 
 def _report_warnings(doc: _Doc, summary: Summary) -> None:
@@ -7915,7 +8125,7 @@ def _docx_package(summary: Summary) -> Any:
     words.run(p, " —", "page")
     # fixed properties: nothing from the clock or the machine
     properties = document.core_properties
-    properties.title = one_line(report_title(summary))
+    properties.title = one_line(summary.title)
     properties.subject = ""
     properties.author = "grassroots-report"
     properties.last_modified_by = "grassroots-report"
