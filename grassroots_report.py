@@ -608,6 +608,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_warnings": ("共 {total} 个警告", "{total} warnings in all"),
     "n_problems_1": ("共 1 个问题", "1 problem in all"),
     "n_warnings_1": ("共 1 个警告", "1 warning in all"),
+    "warning_prefix": ("警告：", "warning: "),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
     # the standard streams
     "stdout_closed": ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件",
@@ -1837,7 +1838,6 @@ class FileReader:
     def items(self) -> Iterator[Header | CaseItem]:
         """Yield the header, then each case; never raises for bad input."""
         yaml = _yaml()
-        _bind_event_classes()
         loader_class = yaml_loader_class()
         self._libyaml = loader_class is getattr(yaml, "CSafeLoader", None)
         if self.source.refusal is not None:  # a stream stopped while it was copied (see open_sources)
@@ -2011,15 +2011,17 @@ class FileReader:
             self._problem(ev.start_mark, "", "two_documents")
 
     def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
+        events = yaml_events()
+        sequence_end, marked_error = events.sequence_end, events.marked_error
         index = self.source.window.index_base if self.source.window is not None else 0
         builder = _Builder(self, nxt, [])
         while True:
             try:
                 ev = nxt()
-            except _MarkedYAMLError as error:
+            except marked_error as error:
                 _note_path(error, ("cases", index))
                 raise
-            if ev.__class__ is _SequenceEndEvent:
+            if ev.__class__ is sequence_end:
                 return
             recorded = [ev]
             builder.restart(recorded)
@@ -2047,24 +2049,23 @@ def _short_tag(tag: str) -> str:
     return tag
 
 
-# the event classes, bound on the first read (yaml is imported late, see Imports)
-_ScalarEvent: Any = None
-_MarkedYAMLError: Any = None
-_MappingStartEvent: Any = None
-_MappingEndEvent: Any = None
-_SequenceStartEvent: Any = None
-_SequenceEndEvent: Any = None
-_AliasEvent: Any = None
+class YamlEvents(NamedTuple):
+    """PyYAML's event classes and its located error, fetched once (yaml is imported late, see Imports)."""
+
+    scalar: Any
+    alias: Any
+    mapping_start: Any
+    mapping_end: Any
+    sequence_start: Any
+    sequence_end: Any
+    marked_error: Any
 
 
-def _bind_event_classes() -> None:
-    global _ScalarEvent, _MappingStartEvent, _MappingEndEvent, _SequenceStartEvent, _SequenceEndEvent, _AliasEvent
-    global _MarkedYAMLError
+@functools.cache
+def yaml_events() -> YamlEvents:
     yaml = _yaml()
-    _MarkedYAMLError = yaml.MarkedYAMLError
-    _ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
-    _MappingStartEvent, _MappingEndEvent = yaml.MappingStartEvent, yaml.MappingEndEvent
-    _SequenceStartEvent, _SequenceEndEvent = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+    return YamlEvents(yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.MappingEndEvent,
+                      yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MarkedYAMLError)
 
 
 class _Builder:
@@ -2098,8 +2099,13 @@ class _Builder:
 
         `depth` is the number of collections around the node.
         """
+        events = yaml_events()
+        scalar_event = events.scalar
+        alias_event = events.alias
+        mapping_start = events.mapping_start
+        sequence_start = events.sequence_start
         cls = ev.__class__
-        if cls is _ScalarEvent:
+        if cls is scalar_event:
             if ev.anchor or (ev.tag and ev.tag != "!"):
                 self.reader._check_node(ev, format_path(path))
                 return None if ev.tag else (resolve_plain(ev.value) if ev.implicit[0] else nfc(ev.value))
@@ -2109,22 +2115,27 @@ class _Builder:
             if ev.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                 value = resolve_plain(value)
             return value
-        if cls is _MappingStartEvent or cls is _SequenceStartEvent:
+        if cls is mapping_start or cls is sequence_start:
             if ev.anchor or ev.tag:
                 self.reader._check_node(ev, format_path(path))
             if depth >= MAX_DEPTH:
                 self.reader._problem(ev.start_mark, format_path(path), "too_deep", depth=MAX_DEPTH)
                 raise _Stop
-            if cls is _MappingStartEvent:
+            if cls is mapping_start:
                 return self._mapping(path, depth + 1)
             return self._sequence(path, depth + 1)
-        if cls is _AliasEvent:
+        if cls is alias_event:
             self.reader.refused_at.add((ev.start_mark.line + 1, ev.start_mark.column + 1))
             self.reader._problem(ev.start_mark, format_path(path), "alias", name=ev.anchor)
             return None
         raise _Stop  # pragma: no cover - the parser sends nothing else inside a node
 
     def _mapping(self, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        events = yaml_events()
+        scalar_event = events.scalar
+        alias_event = events.alias
+        mapping_end = events.mapping_end
+        marked_error = events.marked_error
         nxt, record = self.nxt, self.record
         start = len(self.recorded)
         mapping: dict[str, Any] = {}
@@ -2134,23 +2145,23 @@ class _Builder:
                 k = nxt()
                 record(k)
                 cls = k.__class__
-                if cls is _ScalarEvent:
+                if cls is scalar_event:
                     key = k.value
                     if not key.isascii():
                         key = nfc(key)
                     if k.anchor is not None or k.tag is not None:
                         self.reader._check_node(k, format_path(path))
-                elif cls is _MappingEndEvent:
+                elif cls is mapping_end:
                     return mapping
                 else:
                     # a collection or alias as a key: refused, and its value dropped
                     self.build(k, path, depth)
-                    if cls is not _AliasEvent:
+                    if cls is not alias_event:
                         self.reader._problem(k.start_mark, format_path(path), "key_not_text")
                     key = None
                 v = nxt()
                 record(v)
-                if v.__class__ is _ScalarEvent and v.anchor is None and v.tag is None:
+                if v.__class__ is scalar_event and v.anchor is None and v.tag is None:
                     value = v.value
                     if not value.isascii():
                         value = nfc(value)
@@ -2168,12 +2179,14 @@ class _Builder:
                     if len(mapping) > MAX_ITEMS:
                         self.reader._problem(k.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
                         raise _Stop
-        except _MarkedYAMLError as error:
+        except marked_error as error:
             # the parser gave up while this mapping waited for a key or for the value of `key`
             _note_path(error, path + (key,) if key is not None and self.recorded[-1] is k else path)
             raise
 
     def _sequence(self, path: tuple[Any, ...], depth: int) -> list[Any]:
+        events = yaml_events()
+        scalar_event, sequence_end, marked_error = events.scalar, events.sequence_end, events.marked_error
         nxt, record = self.nxt, self.record
         items: list[Any] = []
         try:
@@ -2181,40 +2194,46 @@ class _Builder:
                 v = nxt()
                 record(v)
                 cls = v.__class__
-                if cls is _ScalarEvent and v.anchor is None and v.tag is None:
+                if cls is scalar_event and v.anchor is None and v.tag is None:
                     value = v.value
                     if not value.isascii():
                         value = nfc(value)
                     if v.implicit[0] and (not value or value[0] in _NUMBER_START or value in _TYPED_WORDS):
                         value = resolve_plain(value)
                     items.append(value)
-                elif cls is _SequenceEndEvent:
+                elif cls is sequence_end:
                     return items
                 else:
                     items.append(self.build(v, path + (len(items),), depth))
                 if len(items) > MAX_ITEMS:
                     self.reader._problem(v.start_mark, format_path(path), "too_many_items", limit=f"{MAX_ITEMS:,}")
                     raise _Stop
-        except _MarkedYAMLError as error:
+        except marked_error as error:
             _note_path(error, path + (len(items),))
             raise
 
     def _first_key_line(self, start: int, key: str) -> int:
         """The line of the first `key` of the mapping whose events start at recorded[start]."""
+        events = yaml_events()
+        scalar_event = events.scalar
+        mapping_start = events.mapping_start
+        mapping_end = events.mapping_end
+        sequence_start = events.sequence_start
+        sequence_end = events.sequence_end
         depth = 0
         expect_key = True
         for ev in self.recorded[start:]:
             cls = ev.__class__
-            if cls is _MappingStartEvent or cls is _SequenceStartEvent:
+            if cls is mapping_start or cls is sequence_start:
                 depth += 1
                 continue
-            if cls is _MappingEndEvent or cls is _SequenceEndEvent:
+            if cls is mapping_end or cls is sequence_end:
                 depth -= 1
                 if depth == 0:
                     expect_key = not expect_key
                 continue
             if depth == 0:
-                if expect_key and cls is _ScalarEvent and ev.value == key:
+                if expect_key and cls is scalar_event and ev.value == key:
                     return ev.start_mark.line + 1
                 expect_key = not expect_key
         return 0  # pragma: no cover - the key was met before
@@ -4291,6 +4310,14 @@ def _pick_sheet(sheets: list[ExportSheet], sheet: str | int, path: str, lang: st
 
 
 # -- cells to values ----------------------------------------------------------
+class ValueProblem(ValueError):
+    """A cell's value that cannot be read as its field's kind; `message_id` says why."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+
+
 class CellError(ValueError):
     """A cell that cannot fill its field; the message is already worded."""
 
@@ -4320,12 +4347,12 @@ def export_time(value: Any, formats: tuple[str, ...], date1904: bool) -> tuple[d
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day), False, None
     if isinstance(value, bool) or isinstance(value, (dt.time, dt.timedelta)):
-        raise ValueError("time_no_date")
+        raise ValueProblem("import_time_no_date")
     if isinstance(value, (int, float)):
         if 19000101 <= value <= 21991231 and float(value).is_integer():
             return export_time(str(int(value)), formats, date1904)
         if not (0 < value < 2958466):
-            raise ValueError("time_serial")
+            raise ValueProblem("import_time_serial")
         epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
         moment = epoch + dt.timedelta(seconds=round(float(value) * SECONDS_PER_DAY))
         return moment, not float(value).is_integer(), None
@@ -4338,7 +4365,7 @@ def export_time(value: Any, formats: tuple[str, ...], date1904: bool) -> tuple[d
         return moment.replace(tzinfo=None), any(d in pattern for d in ("%H", "%I", "%M")), None
     match = _EXPORT_TIME_RE.match(text) or _COMPACT_TIME_RE.match(text)
     if match is None:
-        raise ValueError("time_form")
+        raise ValueProblem("import_time_form")
     groups = match.groups()
     year, month, day, hour, minute, second = (int(g) if g else None for g in groups[:6])
     offset = groups[6] if len(groups) > 6 else None
@@ -4347,14 +4374,14 @@ def export_time(value: Any, formats: tuple[str, ...], date1904: bool) -> tuple[d
     try:
         moment = dt.datetime(year, month, day, hour or 0, minute or 0, second or 0)  # type: ignore[arg-type]
     except ValueError:
-        raise ValueError("time_impossible") from None
+        raise ValueProblem("import_time_impossible") from None
     return moment, hour is not None, offset
 
 
 def _time_text(moment: dt.datetime, has_clock: bool, offset: str | None, source_tz: str, ledger_tz: str) -> str:
     """Ledger text of an export time: local to the ledger's zone unless the export's differs."""
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValueError("time_year")
+        raise ValueProblem("import_time_year")
     day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
     if not has_clock and offset is None:
         return day
@@ -4480,10 +4507,8 @@ class RowBuilder:
     def _convert_checked(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
         try:
             return self._convert(rule, kind, raw, column)
-        except ValueError as error:
-            if isinstance(error, CellError):
-                raise
-            raise CellError(column, msg("import_" + str(error), self.lang, raw=terminal_safe(_cell_str(raw)),
+        except ValueProblem as error:
+            raise CellError(column, msg(error.message_id, self.lang, raw=terminal_safe(_cell_str(raw)),
                                         column=column)) from None
 
     def _convert(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
@@ -4518,15 +4543,15 @@ class RowBuilder:
         if kind == "int":
             number = float(text) if re.fullmatch(r"[-+]?[0-9]+(?:\.0+)?", text) else None
             if number is None:
-                raise ValueError("not_int")
+                raise ValueProblem("import_not_int")
             return int(number)
         if kind == "number":
             try:
                 number = float(text.replace(",", ""))
             except ValueError:
-                raise ValueError("not_number") from None
+                raise ValueProblem("import_not_number") from None
             if not math.isfinite(number):
-                raise ValueError("not_number")
+                raise ValueProblem("import_not_number")
             return int(number) if number.is_integer() and abs(number) < 1e15 else number
         if kind == "list":
             parts = text.split(rule.split) if rule.split else re.split(r"[、,;，；\n]", text)
@@ -8430,20 +8455,20 @@ class _EscapingStderr:
 
 def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, str]:
     """(problems text, warnings text) for stderr, each bounded with a total line."""
-    def listing(items: list[Problem], count: int, total_key: str) -> str:
+    def listing(items: list[Problem], count: int, totals: tuple[str, str]) -> str:
         if not count:
             return ""
         lines = [terminal_safe(p.render()) for p in items[:MAX_PRINTED_PROBLEMS]]
         if count > len(lines):
             lines.append(msg("more_problems", lang, more=count - len(lines), total=count))
         else:
-            lines.append(msg(total_key + ("_1" if count == 1 else ""), lang, total=count))
+            lines.append(msg(totals[count == 1], lang, total=count))
         return "\n".join(lines)
 
-    prefix = "warning: " if lang == "en" else "警告："
+    prefix = msg("warning_prefix", lang)
     warnings = [dataclasses.replace(w, message=prefix + w.message) for w in analysis.warnings]
-    return (listing(analysis.problems, analysis.problem_count, "n_problems"),
-            listing(warnings, analysis.warning_count, "n_warnings"))
+    return (listing(analysis.problems, analysis.problem_count, ("n_problems", "n_problems_1")),
+            listing(warnings, analysis.warning_count, ("n_warnings", "n_warnings_1")))
 
 
 # -- inputs -------------------------------------------------------------------
