@@ -609,6 +609,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_problems_1": ("共 1 个问题", "1 problem in all"),
     "n_warnings_1": ("共 1 个警告", "1 warning in all"),
     "warning_prefix": ("警告：", "warning: "),
+    "strict_warnings": ("存在警告，且使用了 --strict", "there are warnings and --strict was given"),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
     # the standard streams
     "stdout_closed": ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件",
@@ -6553,7 +6554,7 @@ def parse_partial(raw: bytes, path: str, lang: str) -> dict[str, Any]:
     return state
 
 
-def merge_partials(paths: Sequence[str], options: Options) -> tuple[RunState, Analysis]:
+def merge_partials(paths: Sequence[str], options: Options) -> Counted:
     """One RunState from partials, in the order given, checked against each other first.
 
     Partials merge when they were made alike (language, --period and its
@@ -6574,7 +6575,7 @@ def merge_partials(paths: Sequence[str], options: Options) -> tuple[RunState, An
         raise PartialError(terminal_safe(path) + ": " + msg("partial_corrupt", lang) + detail) from None
 
 
-def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> tuple[RunState, Analysis]:
+def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> Counted:
     lang = options.lang or "zh"
     first_path, first = parts[0]
     made = first["options"]
@@ -6630,7 +6631,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
         if any(len(t.counts[g]) > MAX_GROUPS for t in state.tallies()):
             raise PartialError(msg("partial_too_many", lang, what=label(grouping, lang), limit=MAX_GROUPS))
     state.ids = seen
-    return state, Analysis([], 0, [], 0, None, state.cases)
+    return Counted(state, Analysis([], 0, [], 0, None, state.cases))
 
 
 class MergedIds:
@@ -6681,98 +6682,157 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # =============================================================================
 # The pipeline
 # =============================================================================
-def analyse(sources: list[Source], options: Options) -> Analysis:
-    """Read, check and count every source: the whole pipeline, one pass per file."""
-    state, analysis = read_sources(sources, options)
-    if state is None:
-        return analysis
-    return finish_run(state, analysis)
+# INFO: one way through, for every command and test: `count` reads, checks and
+# counts the sources into a RunState (in one process, or in several whose
+# states are merged as `merge` merges partials), `conclude` ends the run and
+# masks it.  What the command line renders is always the Analysis they return.
+class Counted(NamedTuple):
+    """What reading, checking and counting left: the run's state, or None with the problems that stop it."""
+
+    state: RunState | None  # None: problems, or nothing to count (`check`)
+    analysis: Analysis  # the problems and warnings when state is None; the number of cases
 
 
-def read_sources(sources: list[Source], options: Options, start_day: int | None = None
-                 ) -> tuple[RunState | None, Analysis]:
-    """Read and check every source and count its cases; the state is None when nothing is to be counted.
+def analyse(sources: list[Source], options: Options, jobs: int = 1) -> Analysis:
+    """The whole pipeline: read, check and count every source, end the run, mask it."""
+    return conclude(count(sources, options, jobs))
+
+
+def count(sources: list[Source], options: Options, jobs: int = 1) -> Counted:
+    """Read, check and count the sources, in `jobs` processes where that pays: the same state for every N."""
+    if jobs > 1 and options.needs != "check" and all(s.path is not None for s in sources):
+        counted = None
+        if len(sources) > 1:
+            counted = count_in_parallel(sources, options, jobs)
+        elif options.encoding is None and sources[0].path.stat().st_size >= SPLIT_MIN_BYTES:  # type: ignore[union-attr]
+            counted = count_split(sources[0], options, jobs)
+        if counted is not None:
+            return counted
+    return read_sources(sources, options)
+
+
+def conclude(counted: Counted) -> Analysis:
+    """The Analysis every output renders: the run ended (figures as of its as-of) and masked."""
+    state, analysis = counted
+    if state is not None:
+        analysis = finish_run(state, analysis)
+    return mask_analysis(analysis)
+
+
+def conclude_unfinished(counted: Counted) -> Analysis:
+    """For a partial summary: the problems, or the warnings a run over these files ends with, masked, without
+    ending the run (the merge does)."""
+    state, analysis = counted
+    if state is not None:
+        warnings = run_warnings(state)
+        main = state.windows[0].tally if state.windows else state.tally
+        warnings.extend(calendar_warnings(main, state.files[0].name, state.options.lang))
+        analysis = dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count)
+    return mask_analysis(analysis)
+
+
+def read_sources(sources: list[Source], options: Options, start_day: int | None = None) -> Counted:
+    """Read and check every source and count its cases, in this process.
 
     `start_day`: the roll-up's month_start_day when the caller knows it (a
     parallel run reads one file per process); else the first file's.
     """
     validators = Validators()
-    hints: dict[int, tuple[dict[str, Any], list[Any]]] = {}
-    for _attempt in range(2):
-        state, analysis, late = _analyse_pass(sources, options, validators, hints, start_day)
-        if not late:
-            return state, analysis
+    reading = _Reading(sources, options, validators, {}, start_day)
+    late = reading.run()
+    if late:
         # INFO: some header keys came after `cases`; read again knowing them
         # (a second pass only for files laid out that way).
-        hints = late
-    return state, analysis
+        reading = _Reading(sources, options, validators, late, start_day)
+        reading.run()
+    return reading.counted()
 
 
-def _analyse_pass(sources: list[Source], options: Options, validators: Validators,
-                  hints: dict[int, tuple[dict[str, Any], list[Any]]], start_day: int | None
-                  ) -> tuple[RunState | None, Analysis, dict[int, tuple[dict[str, Any], list[Any]]]]:
-    lang = options.lang
-    problems = _Collector(MAX_KEPT_PROBLEMS)
-    state: RunState | None = None
-    checker: CaseChecker | None = None
-    late: dict[int, tuple[dict[str, Any], list[Any]]] = {}
-    cases = 0
-    counting = options.needs != "check"
-    for source in sources:
-        hint = hints.get(source.index)
-        reader = FileReader(source, lang, options.encoding, hint[0] if hint else None)
-        rules = FileRules(None, None)
+class _Reading:
+    """One pass over the sources: each file's header begins its file, each case is checked, then counted."""
+
+    def __init__(self, sources: list[Source], options: Options, validators: Validators,
+                 hints: dict[int, tuple[dict[str, Any], list[Any]]], start_day: int | None) -> None:
+        self.sources, self.options, self.validators = sources, options, validators
+        self.hints = hints  # a file's header found after its cases on the first pass: (data, events)
+        self.start_day = start_day
+        self.problems = _Collector(MAX_KEPT_PROBLEMS)
+        self.state: RunState | None = None
+        self.checker: CaseChecker | None = None
+        self.cases = 0
+
+    def run(self) -> dict[int, tuple[dict[str, Any], list[Any]]]:
+        """Read every source; the headers that came after their cases (read again with them), else {}."""
+        late = {}
+        for source in self.sources:
+            hint = self.hints.get(source.index)
+            reader = FileReader(source, self.options.lang, self.options.encoding, hint[0] if hint else None)
+            facts = self._read(reader, hint)
+            self.problems.extend(reader.problems)
+            if facts is not None:
+                facts.sha256 = reader.sha256.hexdigest()
+            if reader.late_header is not None and not hint:
+                late[source.index] = (reader.late_header, reader.header_events)
+        return late if not self.hints else {}
+
+    def _read(self, reader: FileReader, hint: tuple[dict[str, Any], list[Any]] | None) -> FileFacts | None:
         facts: FileFacts | None = None
+        rules = FileRules(None, None)
+        counting = self.options.needs != "check"
         for item in reader.items():
             if isinstance(item, Header):
                 if hint:
                     item.events = hint[1]
-                header_problems = check_header(item, validators, lang)
-                problems.extend(header_problems)
-                data = item.data if not header_problems else {}
-                policy = build_policy(data.get("policy")) if data else Policy()  # its own time rules
-                ledger = build_ledger(data, policy, options.as_of)
-                if state is None:
-                    day = start_day if start_day is not None else (
-                        options.policy.month_start_day if options.policy is not None else policy.month_start_day)
-                    state = RunState(data, ledger, options, day)
-                    checker = CaseChecker(validators, ledger, lang)
-                assert checker is not None
-                facts = state.begin_file(source, item, item.data if isinstance(item.data, dict) else {}, ledger)
-                # INFO: under --period the period selects the cases, so neither "outside
-                # the period" nor "later than as-of" is a warning
-                checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
-                                   if state.windows else ledger)
-                if data:
-                    rules = file_rules(data)
+                facts, rules = self._begin_file(reader.source, item)
                 continue
-            assert checker is not None and state is not None and facts is not None
-            result = checker.check(item, rules)
+            assert self.checker is not None and self.state is not None and facts is not None
+            result = self.checker.check(item, rules)
             if reader.refused_at:
                 result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
             if result.problems:
-                problems.extend(result.problems)
+                self.problems.extend(result.problems)
             if result.warnings:
                 facts.warnings.extend(result.warnings)
-            cases += 1
-            if not problems.count and counting:
-                state.add(item.data, result)
-        problems.extend(reader.problems)
-        if facts is not None:
-            facts.sha256 = reader.sha256.hexdigest()
-        if reader.late_header is not None and not hint:
-            late[source.index] = (reader.late_header, reader.header_events)
-    if late and not hints:
-        return None, Analysis([], 0, [], 0, None, 0), late
-    if checker is not None and checker.duplicates:
-        problems.extend(checker.duplicate_problems(sources, options.encoding))
-    if state is not None:
-        state.cases = cases
-        state.ids = checker.ids if checker is not None else IdSeen()
-    if problems.count or state is None or not counting:
-        warnings = run_warnings(state) if state is not None else _Collector(0)
-        return None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None, cases), {}
-    return state, Analysis([], 0, [], 0, None, cases), {}
+            self.cases += 1
+            if not self.problems.count and counting:
+                self.state.add(item.data, result)
+        return facts
+
+    def _begin_file(self, source: Source, header: Header) -> tuple[FileFacts, FileRules]:
+        """A file's header: checked, and the cases that follow counted by its own time rules."""
+        options = self.options
+        header_problems = check_header(header, self.validators, options.lang)
+        self.problems.extend(header_problems)
+        data = header.data if not header_problems else {}
+        policy = build_policy(data.get("policy")) if data else Policy()  # its own time rules
+        ledger = build_ledger(data, policy, options.as_of)
+        if self.state is None:
+            day = self.start_day if self.start_day is not None else (
+                options.policy.month_start_day if options.policy is not None else policy.month_start_day)
+            self.state = RunState(data, ledger, options, day)
+            self.checker = CaseChecker(self.validators, ledger, options.lang)
+        assert self.checker is not None
+        facts = self.state.begin_file(source, header, header.data if isinstance(header.data, dict) else {}, ledger)
+        # INFO: under --period the period selects the cases, so neither "outside
+        # the period" nor "later than as-of" is a warning
+        self.checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
+                                if self.state.windows else ledger)
+        return facts, file_rules(data) if data else FileRules(None, None)
+
+    def counted(self) -> Counted:
+        """The state when every case was counted; else None, with the problems (and the warnings)."""
+        state, checker, problems = self.state, self.checker, self.problems
+        if checker is not None and checker.duplicates:
+            problems.extend(checker.duplicate_problems(self.sources, self.options.encoding))
+        if state is not None:
+            state.cases = self.cases
+            state.ids = checker.ids if checker is not None else IdSeen()
+        if problems.count or state is None or self.options.needs == "check":
+            warnings = run_warnings(state) if state is not None else _Collector(0)
+            return Counted(None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None,
+                                          self.cases))
+        return Counted(state, Analysis([], 0, [], 0, None, self.cases))
+
 
 
 # -- --jobs: one process a file -----------------------------------------------
@@ -6816,14 +6876,13 @@ def _worker_start() -> None:
 def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
     """One file's partial summary, or None when it has a problem."""
     source, options, start_day = job
-    state, _analysis = read_sources([source], options, start_day)
+    state = read_sources([source], options, start_day).state
     return None if state is None else render_partial(state).encode("ascii")
 
 
 def count_in_parallel(sources: list[Source], options: Options, jobs: int,
                       whole: Callable[[], str] | None = None,
-                      join: Callable[[list[FileFacts], str], FileFacts] | None = None
-                      ) -> tuple[RunState, Analysis] | None:
+                      join: Callable[[list[FileFacts], str], FileFacts] | None = None) -> Counted | None:
     """The files counted one per process and merged; None when one process must read them all.
 
     With `whole` and `join` the sources are runs of one file's cases
@@ -6849,12 +6908,13 @@ def count_in_parallel(sources: list[Source], options: Options, jobs: int,
     if own_day != start_day:  # the first file's policy came after its cases
         return None
     try:
-        state, analysis = _merge_states(parts, options)
+        counted = _merge_states(parts, options)
     except PartialError:  # a duplicate id, too many units: located by the one-process run
         return None
     if join is not None and digest is not None:
-        state.files = [join(state.files, digest)]
-    return state, analysis
+        assert counted.state is not None
+        counted.state.files = [join(counted.state.files, digest)]
+    return counted
 
 
 # -- --jobs on one big file: runs of its cases --------------------------------
@@ -6912,7 +6972,7 @@ def case_windows(path: Path, pieces: int) -> list[CaseWindow] | None:
         return windows
 
 
-def count_split(source: Source, options: Options, jobs: int) -> tuple[RunState, Analysis] | None:
+def count_split(source: Source, options: Options, jobs: int) -> Counted | None:
     """One big file counted in runs of its cases, one process each, and merged; None: read by one process."""
     assert source.path is not None
     windows = case_windows(source.path, jobs)
@@ -8522,47 +8582,22 @@ def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tupl
         say(msg("rejects_written", lang, path=rejects_path))
 
 
-def conclude(state: RunState | None, analysis: Analysis, options: Options) -> Analysis:
-    """End the run (finish_run) and mask it; problems (and warnings under --strict) end the command with exit 1."""
-    if state is not None:
-        analysis = finish_run(state, analysis)
-    return settle(analysis, options)
-
-
 def settle(analysis: Analysis, options: Options) -> Analysis:
-    """Mask the analysis and say its problems and warnings; problems (and warnings under --strict) exit 1."""
-    analysis = mask_analysis(analysis)
+    """Say the (masked) analysis's problems and warnings; problems (and warnings under --strict) exit 1."""
     problems, warnings = render_problems(analysis, options.lang, options.strict)
     if warnings:
         say(warnings)
     if problems:
         raise InvalidDataError(problems)
     if options.strict and analysis.warning_count:
-        raise InvalidDataError("存在警告，且使用了 --strict" if options.lang == "zh"
-                               else "there are warnings and --strict was given")
+        raise InvalidDataError(msg("strict_warnings", options.lang))
     return analysis
 
 
 def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
                rejects_path: str | None = None, jobs: int = 1) -> Analysis:
-    """Read and check; problems (and warnings under --strict) end the command with exit 1."""
-    state, analysis = count_files(files, options, map_path, rejects_path, jobs)
-    return conclude(state, analysis, options)
-
-
-def count_files(files: tuple[str, ...], options: Options, map_path: str | None, rejects_path: str | None,
-                jobs: int) -> tuple[RunState | None, Analysis]:
-    """Read, check and count the files, in `jobs` processes when there are several files."""
-    sources = gather_sources(files, map_path, rejects_path, options)
-    if jobs > 1 and options.needs != "check" and all(s.path is not None for s in sources):
-        counted = None
-        if len(sources) > 1:
-            counted = count_in_parallel(sources, options, jobs)
-        elif options.encoding is None and sources[0].path.stat().st_size >= SPLIT_MIN_BYTES:  # type: ignore[union-attr]
-            counted = count_split(sources[0], options, jobs)
-        if counted is not None:
-            return counted
-    return read_sources(sources, options)
+    """The files (or exports) through the pipeline; problems (and warnings under --strict) exit 1."""
+    return settle(analyse(gather_sources(files, map_path, rejects_path, options), options, jobs), options)
 
 
 # -- signals ------------------------------------------------------------------
@@ -8667,10 +8702,10 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command("check")
 @common_options
 @map_options
-def check(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+def check_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
           map_path: str | None, rejects_path: str | None) -> None:
     """Check case files; problems go to stderr as FILE:LINE:COL: PATH: message.
 
@@ -8742,24 +8777,18 @@ def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bo
     _fail_on_target(analysis.summary, fail_on_target)
 
 
-def _partial_out(state: RunState | None, analysis: Analysis, options: Options) -> None:
+def _partial_out(counted: Counted, options: Options) -> None:
     """A partial summary on stdout, once the run is known to be clean (problems: exit 1, nothing written)."""
-    if state is None:  # problems: settle says them and exits 1
-        settle(analysis, options)
-        return
-    # the warnings a run would end with, without ending it (the merge does)
-    warnings = run_warnings(state)
-    main = state.windows[0].tally if state.windows else state.tally
-    warnings.extend(calendar_warnings(main, state.files[0].name, options.lang))
-    settle(dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count), options)
-    emit(render_partial(state))
+    settle(conclude_unfinished(counted), options)
+    assert counted.state is not None
+    emit(render_partial(counted.state))
 
 
 def _lang_given(ctx: click.Context) -> bool:
     return ctx.get_parameter_source("lang") not in (click.core.ParameterSource.DEFAULT, None)
 
 
-@cli.command()
+@cli.command("summary")
 @common_options
 @click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
               help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
@@ -8770,7 +8799,7 @@ def _lang_given(ctx: click.Context) -> bool:
 @map_options
 @period_option
 @rollup_options
-def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
             grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
             rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
             jobs: int | None) -> None:
@@ -8788,14 +8817,14 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
     options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs), period=period),
                       policy_path, title)
     if fmt == "partial":
-        state, analysis = count_files(files, options, map_path, rejects_path, jobs or default_jobs())
-        _partial_out(state, analysis, options)
+        _partial_out(count(gather_sources(files, map_path, rejects_path, options), options, jobs or default_jobs()),
+                     options)
         return
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
     _summary_out(analysis, fmt, grouping, fail_on_target)
 
 
-@cli.command()
+@cli.command("report")
 @common_options
 @report_options
 @map_options
@@ -8804,7 +8833,7 @@ def summary(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, 
 @click.option("--from-partials", is_flag=True,
               help="The FILEs are partial summaries (summary --format partial), merged as `merge` does.")
 @click.pass_context
-def report(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
+def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
            encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
            rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
            jobs: int | None, from_partials: bool) -> None:
@@ -8827,7 +8856,7 @@ def report(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: 
             raise click.UsageError(msg("from_partials_option", lang, option=given[0]))
         options = _rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
                           policy_path, title)
-        analysis = conclude(*merge_partials(files, options), options)
+        analysis = settle(conclude(merge_partials(files, options)), options)
     else:
         options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
                           policy_path, title)
@@ -8841,13 +8870,13 @@ def report(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: 
     _fail_on_target(analysis.summary, fail_on_target)
 
 
-@cli.command()
+@cli.command("run")
 @common_options
 @report_options
 @map_options
 @period_option
 @rollup_options
-def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
+def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
         output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
         rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
         jobs: int | None) -> None:
@@ -8876,7 +8905,7 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
     _fail_on_target(analysis.summary, fail_on_target)
 
 
-@cli.command()
+@cli.command("merge")
 @click.argument("partials", nargs=-1, required=True, metavar="PARTIAL...")
 @click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
               help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
@@ -8889,7 +8918,7 @@ def run(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, enco
 @click.option("--policy", "policy_path", metavar="POLICY.yaml", default=None,
               help="Targets, weights and ranking rules of the roll-up (else the first file's).")
 @click.option("--title", default=None, metavar="TEXT", help="The title of the whole.")
-def merge(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bool, strict: bool,
+def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bool, strict: bool,
           lang: str | None, policy_path: str | None, title: str | None) -> None:
     """Merge partial summaries (summary --format partial) into the summary of them all.
 
@@ -8902,12 +8931,13 @@ def merge(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bo
         grassroots-report merge counties/*.yaml.partial --by jurisdiction
     """
     options = _rollup(Options(lang=lang, strict=strict, needs="report"), policy_path, title)
-    state, analysis = merge_partials(partials, options)
-    options = state.options
+    counted = merge_partials(partials, options)
+    assert counted.state is not None
+    options = counted.state.options
     if fmt == "partial":
-        _partial_out(state, analysis, options)
+        _partial_out(counted, options)
         return
-    _summary_out(conclude(state, analysis, options), fmt, grouping, fail_on_target)
+    _summary_out(settle(conclude(counted), options), fmt, grouping, fail_on_target)
 
 
 @cli.command("import")
@@ -8966,14 +8996,14 @@ def map_command(export: str, lang: str) -> None:
     emit(guess_map(export, lang))
 
 
-@cli.command()
-def schema() -> None:
+@cli.command("schema")
+def schema_command() -> None:
     """Print schema.yaml, the JSON Schema of the case file format."""
     emit(schema_path().read_text(encoding="utf-8"))
 
 
-@cli.command()
-def example() -> None:
+@cli.command("example")
+def example_command() -> None:
     """Print a complete, valid example case file to start from.
 
     \b
