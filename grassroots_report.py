@@ -614,9 +614,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # the standard streams
     "stdout_closed": ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件",
                       "standard output is closed: remove the `>&-`, or write to a file with -o"),
-    "stdout_failed": ("无法写入标准输出：", "cannot write to standard output: "),
+    "stdout_failed": ("无法写入标准输出：{reason}", "cannot write to standard output: {reason}"),
     "stdin_closed": ("标准输入已关闭，无法读取 `-`：请重定向一个文件（`- < ledger.yaml`）或写出文件名",
                      "standard input is closed, so `-` cannot be read: redirect a file (`- < ledger.yaml`) or name the file"),
+    # files: opening inputs, writing outputs, and why the system said no
+    "file_missing": ("文件不存在", "no such file"),
+    "file_is_dir": ("是目录，不是文件", "is a directory, not a file"),
+    "file_denied": ("无权读取", "permission denied"),
+    "file_unreadable": ("无法读取：{reason}", "cannot read: {reason}"),
+    "file_too_big": ("文件超过 {limit}，不是这类文件：请检查是否给错了文件", "larger than {limit}, so not a file of this kind: check that it is the right file"),
+    "os_loop": ("符号链接构成循环：请修正链接", "a loop of symbolic links: fix the links"),
+    "os_name_too_long": ("名称过长：请用更短的文件名或路径", "the name is too long: use a shorter name or path"),
+    "os_not_dir": ("路径中有一部分不是目录", "a part of the path is not a directory"),
+    "os_denied": ("无权访问", "permission denied"),
+    "os_no_space": ("设备空间已满", "no space left on the device"),
+    "os_other": ("无法使用：{reason}", "cannot use it: {reason}"),
+    "os_reason": ("{reason}", "{reason}"),
+    "out_empty": ("输出路径为空：请写出文件名，或省略 -o 输出到标准输出",
+                  "the output path is empty: name a file, or leave out -o to write to stdout"),
+    "out_dangling": ("是指向不存在目标的符号链接（{target}）：请修正或删除这个链接",
+                     "is a dangling symbolic link (to {target}): fix or remove the link"),
+    "out_no_dir": ("目录不存在：{directory}", "no such directory: {directory}"),
+    "out_is_dir": ("是目录：请写出目录里的文件名", "is a directory: name a file inside it"),
+    "out_cannot_write": ("无法写入：{reason}", "cannot write: {reason}"),
+    "out_is_input": ("这是输入文件，不能覆盖", "is an input file; choose another output path"),
     "stdin_twice": ("`-`（标准输入）只能出现一次：标准输入只能读一遍",
                     "`-` (standard input) can be named once: standard input can be read only once"),
 }
@@ -635,16 +656,27 @@ def msg(message_id: str, lang: str, **fields: Any) -> str:
 # (escape sequences start with ESC or U+009B), the format characters (Cf:
 # bidi overrides and isolates, zero-width spaces and joiners, the BOM, soft
 # hyphen, tag characters), the line and paragraph separators and lone
-# surrogates.  The list is Unicode 15's Cc/Cf/Zl/Zp/Cs, checked against
-# unicodedata by tests/test_hostile_round2.py.
-_UNSAFE_CLASS = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-                 r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
-                 r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-                 r"\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
-_UNSAFE_RE = re.compile(r"[\x00-\x1f" + _UNSAFE_CLASS + "]")
-_UNSAFE_JSON_RE = re.compile("[" + _UNSAFE_CLASS + "]")  # json.dumps escapes C0 itself; JSON's own \n stays
-_UNSAFE_CSV_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _UNSAFE_CLASS + "]")  # CSV quotes \t \n \r
-_UNSAFE_BUT_NEWLINE_RE = re.compile(r"[\x00-\x09\x0b-\x1f" + _UNSAFE_CLASS + "]")
+# surrogates, and the two noncharacters U+FFFE and U+FFFF (no XML or YAML
+# text may carry them).  The list is Unicode 15's Cc/Cf/Zl/Zp/Cs, checked
+# against unicodedata by the tests.  This is the one table; each format's
+# variant leaves out only what that format carries safely itself.
+_C0 = "".join(map(chr, range(0x20)))
+_UNSAFE_BEYOND_C0 = (r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                     r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+                     r"\ufffe\uffff\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+                     r"\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\x7f-\x9f")
+
+
+def unsafe_pattern(kept: str = "", also: str = "") -> re.Pattern[str]:
+    """The unsafe characters but the C0 controls in `kept`, and the characters in `also` besides."""
+    c0 = "".join(f"\\x{ord(c):02x}" for c in _C0 if c not in kept)
+    return re.compile("[" + "".join(f"\\x{ord(c):02x}" for c in also) + c0 + _UNSAFE_BEYOND_C0 + "]")
+
+
+_UNSAFE_RE = unsafe_pattern()
+_UNSAFE_BUT_NEWLINE_RE = unsafe_pattern(kept="\n")
+_UNSAFE_CSV_RE = unsafe_pattern(kept="\t\n\r")  # CSV quotes them
+_UNSAFE_JSON_RE = unsafe_pattern(kept=_C0)  # json.dumps escapes C0 itself; JSON's own \n stays
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -699,10 +731,39 @@ def pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
-def _csv_safe(text: str) -> str:
-    """A cell that a spreadsheet will not run as a formula, and with no control characters."""
-    text = "".join(c if c.isprintable() or c in "\n\t" else f"\\u{ord(c):04x}" for c in text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[-+]?[0-9.]+", text) else text
+# INFO: a cell a spreadsheet would run as a formula begins with one of these
+# (OWASP, CSV injection); it is written after a `'`, which the spreadsheet shows
+# as text.  A plain number (-3.5) runs nothing and stays as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER_RE = re.compile(r"[-+]?[0-9.]+")
+
+
+def spreadsheet_cell(value: Any, delimiter: str = ",") -> Any:
+    """A value for a CSV or TSV cell: text that runs no formula and carries no control character.
+
+    INFO: TSV has no quoting convention readers agree on, so tabs and line
+    breaks in its text become spaces; CSV quotes them.  Every other unsafe
+    character is written escaped (`\\x1b`), so a cell cannot act on the terminal
+    that shows it.
+    """
+    if not isinstance(value, str):
+        return value
+    if delimiter == "\t":
+        text = _UNSAFE_RE.sub(_escape_char, re.sub(r"[\t\r\n]", " ", value))
+    else:
+        text = _UNSAFE_CSV_RE.sub(_escape_char, value)
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER_RE.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Sequence[Any]], delimiter: str = ",", line_end: str = "\n", bom: bool = False) -> str:
+    """Rows as CSV or TSV, every cell through spreadsheet_cell: the one writer of every CSV the tool writes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
+    for row in rows:
+        writer.writerow([spreadsheet_cell(value, delimiter) for value in row])
+    return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
 def chinese_number(n: int) -> str:
@@ -754,20 +815,24 @@ class TargetMissedError(ToolError):
     exit_code = EXIT_TARGET_MISSED
 
 
-def _os_reason_en(error: OSError) -> str:
-    reasons = {errno.ELOOP: "a loop of symbolic links: fix the links",
-               errno.ENAMETOOLONG: "the name is too long: use a shorter name or path",
-               errno.ENOTDIR: "a part of the path is not a directory",
-               errno.EACCES: "permission denied", errno.ENOSPC: "no space left on the device"}
-    return reasons.get(error.errno, f"cannot use it: {error.strerror}")
+OS_REASONS = {errno.ELOOP: "os_loop", errno.ENAMETOOLONG: "os_name_too_long", errno.ENOTDIR: "os_not_dir",
+              errno.EACCES: "os_denied", errno.ENOSPC: "os_no_space"}
 
 
-def _os_reason_zh(error: OSError) -> str:
-    reasons = {errno.ELOOP: "符号链接构成循环：请修正链接",
-               errno.ENAMETOOLONG: "名称过长：请用更短的文件名或路径",
-               errno.ENOTDIR: "路径中有一部分不是目录",
-               errno.EACCES: "无权访问", errno.ENOSPC: "设备空间已满"}
-    return reasons.get(error.errno, f"无法使用：{error.strerror}")
+def os_reason(error: OSError, lang: str) -> str:
+    """Why the system refused, in words a user can act on."""
+    return msg(OS_REASONS.get(error.errno or 0, "os_other"), lang, reason=error.strerror)
+
+
+def both(message_id: str, error: OSError | None = None, **fields: Any) -> str:
+    """A message in both languages, 'zh / en': said where the language is not known yet (opening files)."""
+    return " / ".join(msg(message_id, lang, **fields, **({"reason": os_reason(error, lang)} if error else {}))
+                      for lang in ("zh", "en"))
+
+
+def io_error(name: str, message_id: str, error: OSError | None = None, **fields: Any) -> UsageIOError:
+    """A usage error about the file `name`, in both languages."""
+    return UsageIOError(f"{name}: " + both(message_id, error, **fields))
 
 
 # =============================================================================
@@ -1468,34 +1533,72 @@ def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Sour
     (`-`, a pipe, a FIFO, a device) is opened once and copied to a temporary
     file in bounded chunks, stopping early at what no ledger holds.
     """
+    if list(files).count("-") > 1:
+        raise io_error("-", "stdin_twice")
     sources = []
-    stdin_named = False
     for index, name in enumerate(files):
         if name == "-":
-            if stdin_named:
-                raise UsageIOError(f"-: {MESSAGES['stdin_twice'][0]} / {MESSAGES['stdin_twice'][1]}")
-            stdin_named = True
-            if sys.stdin is None:
-                raise UsageIOError(f"-: {MESSAGES['stdin_closed'][0]} / {MESSAGES['stdin_closed'][1]}")
-            sources.append(_spool_stream("<stdin>", index, sys.stdin.buffer, encoding))
+            sources.append(_spool_stream("<stdin>", index, standard_input(), encoding))
             continue
-        try:
-            mode = os.stat(name).st_mode
-            if stat_module.S_ISDIR(mode):
-                raise UsageIOError(f"{name}: 是目录，不是文件 / is a directory, not a file")
-            with open(name, "rb") as handle:
-                if not stat_module.S_ISREG(mode):
-                    sources.append(_spool_stream(name, index, handle, encoding))
-                    continue
-        except FileNotFoundError:
-            raise UsageIOError(f"{name}: 文件不存在 / no such file") from None
-        except PermissionError:
-            raise UsageIOError(f"{name}: 无权读取 / permission denied") from None
-        except OSError as error:
-            raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}"
-                               ) from None
+        handle, info = open_input(name)
+        with handle:
+            if not stat_module.S_ISREG(info.st_mode):
+                sources.append(_spool_stream(name, index, handle, encoding))
+                continue
         sources.append(Source(name, index, Path(name)))
     return sources
+
+
+def open_input(name: str) -> tuple[Any, os.stat_result]:
+    """An input file named on the command line, opened for reading, with what it is (a regular file, a pipe).
+
+    The one opener of every kind of input (ledgers, maps, exports, partials,
+    policy files): a file that cannot be read is a usage error worded here.
+    """
+    try:
+        info = os.stat(name)
+        if stat_module.S_ISDIR(info.st_mode):
+            raise io_error(name, "file_is_dir")
+        return open(name, "rb"), info  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise io_error(name, "file_missing") from None
+    except PermissionError:
+        raise io_error(name, "file_denied") from None
+    except OSError as error:
+        raise io_error(name, "file_unreadable", error) from None
+
+
+def standard_input() -> Any:
+    """The bytes of standard input; a usage error when it is closed."""
+    if sys.stdin is None:
+        raise io_error("-", "stdin_closed")
+    return sys.stdin.buffer
+
+
+def read_input(name: str, limit: int) -> bytes:
+    """A whole input file (`-`: standard input) of at most `limit` bytes, read in bounded pieces.
+
+    INFO: the pieces are joined as they come, so memory follows the file's
+    size, never the limit (a limit of gigabytes asked for as one read buffer
+    fails under a memory cap).
+    """
+    if name == "-":
+        stream, close = standard_input(), False
+    else:
+        stream, _info = open_input(name)
+        close = True
+    data = bytearray()
+    try:
+        while chunk := stream.read(STREAM_CHUNK_BYTES):
+            data += chunk
+            if len(data) > limit:
+                raise io_error(name, "file_too_big", limit=f"{limit >> 20} MiB")
+    except OSError as error:
+        raise io_error(name, "file_unreadable", error) from None
+    finally:
+        if close:
+            stream.close()
+    return bytes(data)
 
 
 def source_of_text(name: str, index: int, text: str) -> Source:
@@ -1530,7 +1633,7 @@ def _spool_stream(name: str, index: int, stream: Any, encoding: str | None) -> S
         spool.flush()
     except OSError as error:
         spool.close()
-        raise UsageIOError(f"{name}: 无法读取：{_os_reason_zh(error)} / cannot read: {_os_reason_en(error)}") from None
+        raise io_error(name, "file_unreadable", error) from None
     if refusal is not None and refusal[2] == "nul":
         spool.seek(0)
         codec = _looks_like_utf16(spool.read(4096))
@@ -3814,6 +3917,7 @@ MAP_VERSION = 1
 HEADER_SEARCH_ROWS = 50  # title rows above the header: the header is looked for this far down
 MAX_GUESSED_VALUES = 60  # distinct values `map` lists for one enum column
 MAX_PRINTED_REJECTS = MAX_PRINTED_PROBLEMS
+MAX_MAP_BYTES = 16 << 20  # an import map is a page of YAML
 
 # Ledger fields an import map can fill, and how a cell becomes each.
 IMPORT_FIELDS: dict[str, str] = {
@@ -4029,13 +4133,9 @@ def load_import_map(path: str, lang: str) -> ImportMap:
     """Read and check an import map; any problem is an ImportMapError naming the key."""
     yaml = _yaml()
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageIOError(f"{path}: 文件不存在 / no such file") from None
+        text = read_input(path, MAX_MAP_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportMapError(f"{path}: " + msg("map_not_utf8", lang)) from None
-    except OSError as error:
-        raise UsageIOError(f"{path}: 无法读取 / cannot read: {error.strerror}") from None
     try:
         data = yaml.load(text, Loader=_yaml12_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
@@ -4196,9 +4296,7 @@ def column_letters(index: int) -> str:
 def open_export(path: str, import_map: ImportMap, lang: str) -> list[ExportSheet]:
     """The sheets of an export (one for a text file); unreadable files are usage errors."""
     suffix = Path(path).suffix.lower()
-    if not Path(path).is_file():
-        raise UsageIOError(f"{path}: 文件不存在 / no such file" if not Path(path).exists()
-                           else f"{path}: 不是文件 / not a regular file")
+    open_input(path)[0].close()
     if suffix in (".csv", ".tsv"):
         return [ExportSheet(None, _text_rows(path, import_map, suffix, lang))]
     if suffix not in (".xlsx", ".xls"):
@@ -4570,8 +4668,10 @@ class RowBuilder:
 
 # -- writing the ledger -------------------------------------------------------
 _PLAIN_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_YAML_UNSAFE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-_NEEDS_ESCAPE_RE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+# INFO: json.dumps writes C0, `"` and `\\` as escapes YAML reads back the same; every
+# other unsafe character (C1, format, separators, surrogates) is written \\uXXXX too
+_YAML_UNSAFE_RE = unsafe_pattern(kept=_C0)
+_NEEDS_ESCAPE_RE = unsafe_pattern(also='"\\')
 # the words of the format's enums, written plain (every other text is quoted)
 _ENUM_WORDS = frozenset(KINDS + CHANNELS + STATUSES + OUTCOMES + (
     "satisfied", "basically_satisfied", "dissatisfied", "unreachable", "high", "medium", "low",
@@ -4582,7 +4682,12 @@ def yaml_quoted(text: str) -> str:
     """Text as a double-quoted YAML scalar (JSON's escapes, which YAML reads the same)."""
     if _NEEDS_ESCAPE_RE.search(text) is None:
         return '"' + text + '"'
-    return _YAML_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+    return _YAML_UNSAFE_RE.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def yaml_scalar(value: Any) -> str:
@@ -4775,13 +4880,10 @@ def _field_of_path(path: str) -> str:
 
 def render_rejects_csv(result: ImportResult, lang: str) -> str:
     """The rejected rows as CSV (UTF-8 with BOM, for Excel): their cells, row and reason."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_csv_safe(h) for h in result.header] + [label("r_row", lang), label("r_reason", lang)])
-    for item in result.rejects:
-        cells = list(item.cells) + [""] * (len(result.header) - len(item.cells))
-        writer.writerow([_csv_safe(c) for c in cells] + [str(item.row), _csv_safe(item.reason)])
-    return "\ufeff" + buffer.getvalue()
+    width = len(result.header)
+    return csv_text([list(result.header) + [label("r_row", lang), label("r_reason", lang)]]
+                    + [list(item.cells) + [""] * (width - len(item.cells)) + [str(item.row), item.reason]
+                       for item in result.rejects], line_end="\r\n", bom=True)
 
 
 def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
@@ -6504,23 +6606,7 @@ def render_partial(state: RunState) -> str:
 
 def read_partial(path: str, lang: str) -> dict[str, Any]:
     """A partial's state, checked whole: a foreign, cut or altered file is refused here, never half-used."""
-    where = terminal_safe(path)
-    try:
-        if path == "-":  # a partial piped in (a batch engine's reduce step)
-            raw = sys.stdin.buffer.read(MAX_PARTIAL_BYTES + 1)
-        else:
-            with open(path, "rb") as stream:
-                raw = stream.read(MAX_PARTIAL_BYTES + 1)
-    except FileNotFoundError:
-        raise UsageIOError(f"{where}: 文件不存在 / no such file") from None
-    except IsADirectoryError:
-        raise UsageIOError(f"{where}: 是目录 / is a directory") from None
-    except OSError as error:
-        raise UsageIOError(f"{where}: 无法读取 / cannot read: {error.strerror}") from None
-
-    if len(raw) > MAX_PARTIAL_BYTES:
-        raise PartialError(f"{where}: " + msg("partial_foreign", lang))
-    return parse_partial(raw, path, lang)
+    return parse_partial(read_input(path, MAX_PARTIAL_BYTES), path, lang)  # `-`: a batch engine's reduce step
 
 
 def parse_partial(raw: bytes, path: str, lang: str) -> dict[str, Any]:
@@ -7142,33 +7228,20 @@ def render_markdown_table(summary: Summary, grouping: str) -> str:
 
 
 def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-    # INFO: what this round added comes after the columns scripts already read by
+    # INFO: what each round added comes after the columns scripts already read by
     # position: the period figures (with --period), then a unit's type and type_rank
     keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
-    writer.writerow(["by", "name", "rank"] + list(keys) + ["type", "type_rank"])
 
     def values(metrics: Metrics, entry: Entry | None) -> list[Any]:
         return ["" if (v := json_value(k, metrics[k])) is None else v for k in keys] + \
             ["" if entry is None or entry.type is None else entry.type,
              "" if entry is None or entry.type_rank is None else entry.type_rank]
 
-    for entry in summary.groups[grouping]:
-        writer.writerow([grouping, _cell_text(entry.name, delimiter), "" if entry.rank is None else entry.rank]
-                        + values(entry.metrics, entry))
-    writer.writerow(["total", _cell_text(summary.ledger.jurisdiction, delimiter), ""] + values(summary.totals, None))
-    return buffer.getvalue()
-
-
-def _cell_text(text: str, delimiter: str) -> str:
-    # INFO: TSV has no quoting convention readers agree on; tabs and newlines
-    # in names become spaces there.  CSV quotes them properly.  Every other
-    # control, format or bidi character (ESC, NUL, U+202E) is written escaped
-    # (`\x1b`), so that a cell cannot act on the terminal that shows it.
-    if delimiter == "\t":
-        return terminal_safe(re.sub(r"[\t\r\n]", " ", text))
-    return _UNSAFE_CSV_RE.sub(_escape_char, text)
+    rows = [["by", "name", "rank"] + list(keys) + ["type", "type_rank"]]
+    rows += [[grouping, entry.name, "" if entry.rank is None else entry.rank] + values(entry.metrics, entry)
+             for entry in summary.groups[grouping]]
+    rows.append(["total", summary.ledger.jurisdiction, ""] + values(summary.totals, None))
+    return csv_text(rows, delimiter)
 
 
 def render_csv(summary: Summary, grouping: str) -> str:
@@ -7984,7 +8057,7 @@ class _WordBody:
         run = self.el(paragraph, "r")
         self.run_properties(run, role, size, bold, color, fill)
         t = self.el(run, "t")
-        t.text = _NOT_XML_RE.sub("\ufffd", one_line(text))
+        t.text = one_line(text)  # no character XML cannot carry is left (see the unsafe table)
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         return run
 
@@ -8307,30 +8380,23 @@ class OutputPlan:
     stat: os.stat_result | None
 
 
-def _output_error(path: str, zh: str, en: str) -> UsageIOError:
-    return UsageIOError(f"{path}: {zh} / {en}")
-
-
 def plan_output(path: str) -> OutputPlan:
     """What -o PATH means, links followed; never a plan that replaces a link itself."""
     if path == "":
-        raise _output_error("-o ''", "输出路径为空：请写出文件名，或省略 -o 输出到标准输出",
-                            "the output path is empty: name a file, or leave out -o to write to stdout")
+        raise io_error("-o ''", "out_empty")
     try:
         stat = os.stat(path)  # follows links
     except FileNotFoundError:
         if os.path.islink(path):
-            raise _output_error(path, f"是指向不存在目标的符号链接（{os.readlink(path)}）：请修正或删除这个链接",
-                                f"is a dangling symbolic link (to {os.readlink(path)}): fix or remove the link"
-                                ) from None
+            raise io_error(path, "out_dangling", target=os.readlink(path)) from None
         directory = os.path.dirname(path) or "."
         if not os.path.isdir(directory):
-            raise _output_error(path, f"目录不存在：{directory}", f"no such directory: {directory}") from None
+            raise io_error(path, "out_no_dir", directory=directory) from None
         return OutputPlan("replace", Path(path), None, None)
     except OSError as error:
-        raise _output_error(path, _os_reason_zh(error), _os_reason_en(error)) from None
+        raise io_error(path, "os_reason", error) from None
     if stat_module.S_ISDIR(stat.st_mode):
-        raise _output_error(path, "是目录：请写出目录里的文件名", "is a directory: name a file inside it")
+        raise io_error(path, "out_is_dir")
     out = _stdout_stat()
     if out is not None and (out.st_dev, out.st_ino) == (stat.st_dev, stat.st_ino):
         return OutputPlan("stdout", Path(path), None, stat)  # -o /dev/stdout: our own standard output
@@ -8359,7 +8425,7 @@ def _refuse_onto_an_input(path: str, plan: OutputPlan, inputs: tuple[str, ...]) 
         except OSError:
             stat = None
         if stat is not None and (stat.st_dev, stat.st_ino) == (plan.stat.st_dev, plan.stat.st_ino):
-            raise UsageIOError(f"{path}: 这是输入文件，不能覆盖 / is an input file; choose another output path")
+            raise io_error(path, "out_is_input")
 
 
 def _new_file_mode() -> int:
@@ -8390,16 +8456,14 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
             sys.stdout.buffer.flush()
         except (AttributeError, OSError) as error:
             reason = error if isinstance(error, OSError) else OSError(errno.EBADF, "closed")
-            raise _output_error(path, "无法写入：" + _os_reason_zh(reason), "cannot write: " + _os_reason_en(reason)
-                                ) from None
+            raise io_error(path, "out_cannot_write", reason) from None
         return
     if plan.kind == "in_place":
         try:
             with open(plan.target, "wb") as handle:
                 handle.write(data)
         except OSError as error:
-            raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
-                                ) from None
+            raise io_error(path, "out_cannot_write", error) from None
         return
     directory = plan.target.parent
     mode = plan.mode if plan.mode is not None else _new_file_mode()
@@ -8415,8 +8479,7 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
         os.replace(temp_name, plan.target)
         temp_name = None
     except OSError as error:
-        raise _output_error(path, "无法写入：" + _os_reason_zh(error), "cannot write: " + _os_reason_en(error)
-                            ) from None
+        raise io_error(path, "out_cannot_write", error) from None
     finally:
         if temp_name is not None and os.path.exists(temp_name):
             os.unlink(temp_name)
@@ -8480,15 +8543,14 @@ def _json_char(char: str, encoding: str) -> str:
 def emit(text: str, json_text: bool = False) -> None:
     """Write `text` on standard output; a closed or full stdout is an I/O error (exit 2)."""
     if sys.stdout is None:
-        raise UsageIOError(MESSAGES["stdout_closed"][0] + " / " + MESSAGES["stdout_closed"][1])
+        raise UsageIOError(both("stdout_closed"))
     try:
         click.echo(_encodable(text, sys.stdout, json_text), nl=False)
     except BrokenPipeError:
         raise
     except OSError as error:
         _silence_stdout()
-        raise UsageIOError(f"{MESSAGES['stdout_failed'][0]}{_os_reason_zh(error)} / "
-                           f"{MESSAGES['stdout_failed'][1]}{_os_reason_en(error)}") from None
+        raise UsageIOError(both("stdout_failed", error)) from None
 
 
 class _EscapingStderr:
@@ -9058,8 +9120,7 @@ def _main(argv: list[str] | None) -> int:
                 raise
             except OSError as error:  # a full disk behind `> file`, /dev/full
                 _silence_stdout()
-                UsageIOError(f"{MESSAGES['stdout_failed'][0]}{_os_reason_zh(error)} / "
-                             f"{MESSAGES['stdout_failed'][1]}{_os_reason_en(error)}").show()
+                UsageIOError(both("stdout_failed", error)).show()
                 code = EXIT_USAGE
     except BrokenPipeError:
         # the reader went away (| head): end quietly, without a second error at exit
