@@ -359,6 +359,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_rule_weights": ("综合得分权重：{weights}", "score weights: {weights}"),
     "r_rule_basically": ("“基本满意”按 {weight}", "'basically satisfied' counts {weight}"),
     "r_rule_penalty": ("每件超期扣 {points} 分", "{points} point(s) per overdue or late case"),
+    # the comments of a guessed import map (`map`)
+    "m_head": ("# 导入映射：由 grassroots-report map 根据 {export}（请核对、补全后保存）",
+               "# Import map guessed by grassroots-report map from {export} (check it, fill it in, then save it)"),
+    "m_jurisdiction": ("请填写区县名称", "fill in the jurisdiction"),
+    "m_jurisdiction_note": ("   # 统计区域", "   # the reporting area"),
+    "m_no_column": ("没有找到对应的列：请改成实际值或对应的列", "no column found: set the real value or column"),
+    "m_fill_in": ("请填写：{options}", "fill in: {options}"),
+    "m_no_values": ("这一列没有值", "this column has no values"),
+    "m_unmapped": ("未映射的列：需要时去掉 # 保留到 extra", "not mapped: uncomment to keep it in extra"),
     # the report's sentences
     "r_overview_text": ("本期共受理 {received} 件（撤回 {withdrawn} 件），办结 {resolved} 件，办结率 {completion_rate}，"
                         "按期办结率 {on_time_rate}，满意率 {satisfaction_rate}，解决率 {solved_rate}；"
@@ -2734,67 +2743,94 @@ def _did_you_mean(word: Any, choices: Iterable[str], lang: str) -> str:
 def schema_problems(errors: Iterable[Any], located: dict[tuple[Any, ...], Marks], base: tuple[Any, ...],
                     source: Source, lang: str, validators: Validators) -> list[Problem]:
     """Turn jsonschema errors into located problems in `lang`, one per finding."""
-    problems: dict[tuple[Any, ...], Problem] = {}
-
-    def add(path: tuple[Any, ...], message_id: str, at_key: bool = False, **fields: Any) -> None:
-        marks = _nearest_marks(located, path)
-        line, column = (marks.key_line, marks.key_column) if at_key and marks.key_line else (marks.line, marks.column)
-        problem = problem_at(source, line, column, path, message_id, lang, **fields)
-        problems.setdefault((path, message_id, problem.message), problem)
-
+    words = _SchemaWords(located, source, lang, validators)
     errors = list(errors)
     # a value of the wrong type gets that one message, not also enum/const/pattern
     typed_wrong = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     for error in errors:
         relative = tuple(error.absolute_path)
-        keyword = error.validator
-        if keyword != "type" and relative in typed_wrong:
+        if error.validator != "type" and relative in typed_wrong:
             continue
-        path = base + relative
-        marks = located.get(path)
+        words.say(error, base + relative)
+    return list(words.problems.values())
+
+
+class _SchemaWords:
+    """One jsonschema error in our words, placed at its value (or its key); one problem per finding."""
+
+    def __init__(self, located: dict[tuple[Any, ...], Marks], source: Source, lang: str,
+                 validators: Validators) -> None:
+        self.located, self.source, self.lang, self.validators = located, source, lang, validators
+        self.problems: dict[tuple[Any, ...], Problem] = {}
+        self.by_keyword: dict[str, Callable[..., None]] = {
+            "additionalProperties": self._unknown_keys, "required": self._required, "type": self._type,
+            "enum": self._enum, "const": self._const, "pattern": self._pattern, "minimum": self._limit,
+            "maximum": self._limit, "exclusiveMinimum": self._limit, "minLength": self._min_length}
+
+    def add(self, path: tuple[Any, ...], message_id: str, at_key: bool = False, **fields: Any) -> None:
+        marks = _nearest_marks(self.located, path)
+        line, column = (marks.key_line, marks.key_column) if at_key and marks.key_line else (marks.line, marks.column)
+        problem = problem_at(self.source, line, column, path, message_id, self.lang, **fields)
+        self.problems.setdefault((path, message_id, problem.message), problem)
+
+    def say(self, error: Any, path: tuple[Any, ...]) -> None:
+        marks = self.located.get(path)
         value = error.instance
         at_key = False
         if "propertyNames" in error.absolute_schema_path and isinstance(value, str):
             # jsonschema reports a bad key at its mapping: point at the key itself
             path, at_key = path + (value,), True
             marks = Marks(0, 0, raw=value)
-        raw = _raw(marks, value)
-        if keyword == "additionalProperties":
-            allowed = error.schema.get("properties", {})
-            for extra in [k for k in value if k not in allowed]:
-                add(path + (extra,), "unknown_key", at_key=True, key=extra,
-                    hint=_did_you_mean(extra, allowed, lang))
-        elif keyword == "required":
-            for field in [f for f in error.validator_value if f not in value]:
-                add(path, "required", field=field)
-        elif keyword == "type":
-            pattern_message = validators.pattern_messages.get(error.schema.get("pattern", ""))
-            if pattern_message and value is not None:
-                add(path, pattern_message, raw=raw)  # a date written as a number: ask for the date
-                continue
-            expected = error.validator_value
-            expected_name = _TYPE_NAMES.get(expected, (expected, expected))[0 if lang == "zh" else 1]
-            hint = ""
-            if expected == "string" and marks is not None and marks.raw:
-                hint = msg("hint_datetime", lang, raw=marks.raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", marks.raw) \
-                    else msg("hint_quote", lang, raw=marks.raw)
-            add(path, "type", expected=expected_name, actual=_type_name(value, lang), raw=raw, hint=hint)
-        elif keyword == "enum":
-            choices = error.validator_value
-            add(path, "enum", at_key=at_key, raw=raw,
-                choices="、".join(map(str, choices)) if lang == "zh" else ", ".join(map(str, choices)),
-                hint=_did_you_mean(value, [str(c) for c in choices], lang))
-        elif keyword == "const":
-            add(path, "const", expected=error.validator_value, raw=raw)
-        elif keyword == "pattern":
-            add(path, validators.pattern_messages.get(error.validator_value, "pattern"), at_key=at_key, raw=raw)
-        elif keyword in ("minimum", "maximum", "exclusiveMinimum"):
-            add(path, keyword, limit=error.validator_value, raw=raw)
-        elif keyword == "minLength":
-            add(path, "minLength", at_key=at_key)
+        handler = self.by_keyword.get(error.validator)
+        if handler is None:
+            self.add(path, "schema_other", detail=error.message)
         else:
-            add(path, "schema_other", detail=error.message)
-    return list(problems.values())
+            handler(error, path, value, marks, at_key)
+
+    def _unknown_keys(self, error: Any, path: tuple[Any, ...], value: Any, _marks: Marks | None, _at: bool) -> None:
+        allowed = error.schema.get("properties", {})
+        for extra in [k for k in value if k not in allowed]:
+            self.add(path + (extra,), "unknown_key", at_key=True, key=extra,
+                     hint=_did_you_mean(extra, allowed, self.lang))
+
+    def _required(self, error: Any, path: tuple[Any, ...], value: Any, _marks: Marks | None, _at: bool) -> None:
+        for field in [f for f in error.validator_value if f not in value]:
+            self.add(path, "required", field=field)
+
+    def _type(self, error: Any, path: tuple[Any, ...], value: Any, marks: Marks | None, _at: bool) -> None:
+        lang = self.lang
+        pattern_message = self.validators.pattern_messages.get(error.schema.get("pattern", ""))
+        if pattern_message and value is not None:
+            self.add(path, pattern_message, raw=_raw(marks, value))  # a date written as a number: ask for the date
+            return
+        expected = error.validator_value
+        expected_name = _TYPE_NAMES.get(expected, (expected, expected))[0 if lang == "zh" else 1]
+        hint = ""
+        if expected == "string" and marks is not None and marks.raw:
+            hint = msg("hint_datetime", lang, raw=marks.raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", marks.raw) \
+                else msg("hint_quote", lang, raw=marks.raw)
+        self.add(path, "type", expected=expected_name, actual=_type_name(value, lang), raw=_raw(marks, value),
+                 hint=hint)
+
+    def _enum(self, error: Any, path: tuple[Any, ...], value: Any, marks: Marks | None, at_key: bool) -> None:
+        choices = error.validator_value
+        self.add(path, "enum", at_key=at_key, raw=_raw(marks, value),
+                 choices=label("sep", self.lang).join(map(str, choices)),
+                 hint=_did_you_mean(value, [str(c) for c in choices], self.lang))
+
+    def _const(self, error: Any, path: tuple[Any, ...], value: Any, marks: Marks | None, _at: bool) -> None:
+        self.add(path, "const", expected=error.validator_value, raw=_raw(marks, value))
+
+    def _pattern(self, error: Any, path: tuple[Any, ...], value: Any, marks: Marks | None, at_key: bool) -> None:
+        self.add(path, self.validators.pattern_messages.get(error.validator_value, "pattern"), at_key=at_key,
+                 raw=_raw(marks, value))
+
+    def _limit(self, error: Any, path: tuple[Any, ...], value: Any, marks: Marks | None, _at: bool) -> None:
+        self.add(path, error.validator, limit=error.validator_value, raw=_raw(marks, value))
+
+    def _min_length(self, _error: Any, path: tuple[Any, ...], _value: Any, _marks: Marks | None,
+                    at_key: bool) -> None:
+        self.add(path, "minLength", at_key=at_key)
 
 
 def problem_at(source: Source, line: int, column: int, path: tuple[Any, ...], message_id: str, lang: str,
@@ -3058,6 +3094,94 @@ class CaseCheck:
     latest: int = 0  # the latest event time of the case (for the as-of fallback)
 
 
+class _Unclean(Exception):
+    """A clean-looking case is not: the checker words it the slow way."""
+
+
+class _LocatedCase:
+    """One case checked the slow way: its problems and warnings, placed by its events (located once)."""
+
+    def __init__(self, item: CaseItem, lang: str) -> None:
+        self.item, self.lang = item, lang
+        self.base = ("cases", item.index)
+        self.result = CaseCheck([], [], {}, [])
+        self.located: dict[tuple[Any, ...], Marks] | None = None
+
+    def marks_of(self, path: tuple[Any, ...]) -> Marks:
+        if self.located is None:
+            self.located = locate(self.item.events, self.base)
+        return _nearest_marks(self.located, self.base + path)
+
+    def report(self, into: list[Problem], path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
+        marks = self.marks_of(path)
+        into.append(problem_at(self.item.source, marks.line, marks.column, self.base + path, message_id, self.lang,
+                               **fields))
+
+    def schema(self, validators: Validators) -> None:
+        """The schema's problems, worded from jsonschema's errors."""
+        self.marks_of(())
+        assert self.located is not None
+        self.result.problems = schema_problems(validators.case.iter_errors(self.item.data), self.located, self.base,
+                                               self.item.source, self.lang, validators)
+
+    def read_time(self, path: tuple[Any, ...], text: Any, tz: int, end_of_day: bool = False) -> int | None:
+        if not isinstance(text, str):
+            return None
+        try:
+            return parse_time(text, tz, end_of_day)
+        except TimeError as error:
+            if _TIME_RE.match(text):  # else the schema has already said it
+                self.report(self.result.problems, path, "bad_date", raw=text, reason=_time_reason(error, self.lang))
+            return None
+
+    def read_times(self, data: dict[str, Any], tz: int) -> tuple[int | None, list[tuple[tuple[Any, ...], int, str]]]:
+        """`received`, and every time after it as (path, epoch, text), for the order and as-of checks."""
+        times = self.result.times
+        received = self.read_time(("received",), data.get("received"), tz)
+        if received is not None:
+            times["received"] = received
+        if "deadline" in data:
+            deadline = self.read_time(("deadline",), data["deadline"], tz, True)
+            if deadline is not None:
+                times["deadline"] = deadline
+        places: list[tuple[tuple[Any, ...], Any, str | None]] = [
+            ((key,), data[key], key) for key in ("dispatched", "resolved") if key in data]
+        escalated = data.get("escalated")
+        if isinstance(escalated, dict) and "at" in escalated:
+            places.append((("escalated", "at"), escalated["at"], "escalated"))
+        visits = data.get("visits")
+        if isinstance(visits, list):
+            places += [(("visits", i, "at"), visit["at"], None) for i, visit in enumerate(visits)
+                       if isinstance(visit, dict) and "at" in visit]
+        stamps = []
+        for path, text, key in places:
+            moment = self.read_time(path, text, tz)
+            if moment is None:
+                continue
+            stamps.append((path, moment, text))
+            if key is None:
+                self.result.visit_times.append(moment)
+            else:
+                times[key] = moment
+        return received, stamps
+
+    def check_order(self, data: dict[str, Any], received: int, stamps: list[tuple[tuple[Any, ...], int, str]]) -> None:
+        """Nothing happens before the case was received."""
+        for path, moment, text in stamps:
+            if moment < received:
+                self.report(self.result.problems, path, "before_received", raw=text, received=data["received"])
+
+    def check_status(self, data: dict[str, Any]) -> None:
+        """`resolved` is there exactly when the status says resolved."""
+        status = data.get("status")
+        if status not in STATUSES:
+            return
+        if status != "resolved" and "resolved" in data:
+            self.report(self.result.problems, ("resolved",), "resolved_without_status", status=status)
+        elif status == "resolved" and "resolved" not in data:
+            self.report(self.result.problems, ("status",), "status_without_resolved")
+
+
 class CaseChecker:
     """Checks cases one at a time against the schema and the consistency rules."""
 
@@ -3131,55 +3255,65 @@ class CaseChecker:
         no locations and builds no messages; anything unusual (a problem or a
         warning) falls back to _check_located, which finds and words it.
         """
-        tz = self.tz
-        get = data.get
         try:
-            received = latest = parse_time(data["received"], tz)
-            times = {"received": received}
-            for key in ("dispatched", "resolved"):
-                text = get(key)
-                if text is not None:
-                    times[key] = moment = parse_time(text, tz)
-                    if moment < received:
-                        return None
-                    if moment > latest:
-                        latest = moment
-            text = get("deadline")
-            if text is not None:
-                times["deadline"] = parse_time(text, tz, True)
-            escalated = get("escalated")
-            if escalated is not None:
-                times["escalated"] = moment = parse_time(escalated["at"], tz)
-                if moment < received:
-                    return None
-                if moment > latest:
-                    latest = moment
-            visits = get("visits")
-            visit_times: list[int] = []
-            if visits:
-                for visit in visits:
-                    moment = parse_time(visit["at"], tz)
-                    if moment < received:
-                        return None
-                    if moment > latest:
-                        latest = moment
-                    visit_times.append(moment)
-        except TimeError:
+            times, visit_times, latest = self._clean_times(data)
+        except (TimeError, _Unclean):
             return None
         status = data["status"]
         if (status == "resolved") != ("resolved" in times) or (visit_times and status != "resolved"):
             return None
         period = self.period
-        if period is not None and not period[0] <= received <= period[1]:
+        if period is not None and not period[0] <= times["received"] <= period[1]:
             return None
         as_of = self.as_of
         if as_of is not None and latest > as_of:
             return None
+        if not self._clean_lists(data, rules):
+            return None
+        return CaseCheck(_NO_PROBLEMS, _NO_PROBLEMS, times, visit_times, latest)
+
+    def _clean_times(self, data: dict[str, Any]) -> tuple[dict[str, int], list[int], int]:
+        """A clean case's times, the visits' and the latest; _Unclean when one comes before `received`."""
+        tz = self.tz
+        get = data.get
+        received = latest = parse_time(data["received"], tz)
+        times = {"received": received}
+        for key in ("dispatched", "resolved"):
+            text = get(key)
+            if text is not None:
+                times[key] = moment = parse_time(text, tz)
+                if moment < received:
+                    raise _Unclean
+                if moment > latest:
+                    latest = moment
+        text = get("deadline")
+        if text is not None:
+            times["deadline"] = parse_time(text, tz, True)
+        escalated = get("escalated")
+        if escalated is not None:
+            times["escalated"] = moment = parse_time(escalated["at"], tz)
+            if moment < received:
+                raise _Unclean
+            if moment > latest:
+                latest = moment
+        visit_times: list[int] = []
+        for visit in get("visits") or ():
+            moment = parse_time(visit["at"], tz)
+            if moment < received:
+                raise _Unclean
+            if moment > latest:
+                latest = moment
+            visit_times.append(moment)
+        return times, visit_times, latest
+
+    @staticmethod
+    def _clean_lists(data: dict[str, Any], rules: FileRules) -> bool:
+        """Whether a case's units and category are in the header's lists (when it gives them)."""
         units = rules.units
         if units is not None:
-            co_units = get("co_units")
+            co_units = data.get("co_units")
             if data["unit"] not in units or (co_units and not units.issuperset(co_units)):
-                return None
+                return False
         categories = rules.categories
         if categories is not None:
             category = data["category"]
@@ -3188,8 +3322,8 @@ class CaseChecker:
                 minor = rest.partition("/")[0]  # a third level (细类) is not checked
                 subs = categories.get(major, ())
                 if subs == () or (minor and subs is not None and minor not in subs):
-                    return None
-        return CaseCheck(_NO_PROBLEMS, _NO_PROBLEMS, times, visit_times, latest)
+                    return False
+        return True
 
     def _check_located(self, item: CaseItem, rules: FileRules, id_added: bool | None = None) -> CaseCheck:
         """Every problem and warning of one case, located and worded.
@@ -3197,101 +3331,43 @@ class CaseChecker:
         `id_added` says whether check() already put the id into the table
         (True), found it there (False) or did not try (None).
         """
+        case = _LocatedCase(item, self.lang)
         data = item.data
-        base = ("cases", item.index)
-        result = CaseCheck([], [], {}, [])
-        located: dict[tuple[Any, ...], Marks] | None = None
-
-        def marks_of(path: tuple[Any, ...]) -> Marks:
-            nonlocal located
-            if located is None:
-                located = locate(item.events, base)
-            return _nearest_marks(located, base + path)
-
-        def report(into: list[Problem], path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
-            marks = marks_of(path)
-            into.append(problem_at(item.source, marks.line, marks.column, base + path, message_id, self.lang,
-                                   **fields))
-
         if not self.validators.case_is_valid(data):
-            located = locate(item.events, base)
-            result.problems = schema_problems(self.validators.case.iter_errors(data), located, base,
-                                              item.source, self.lang, self.validators)
+            case.schema(self.validators)
         if not isinstance(data, dict):
-            return result
-        self._check_id(data, item, marks_of, result, id_added)
-        times = result.times
-        tz = self.tz
-        # every time after `received`, for the order and as-of checks: (path, epoch, text)
-        stamps: list[tuple[tuple[Any, ...], int, str]] = []
-
-        def read_time(path: tuple[Any, ...], text: Any, end_of_day: bool = False) -> int | None:
-            if not isinstance(text, str):
-                return None
-            try:
-                return parse_time(text, tz, end_of_day)
-            except TimeError as error:
-                if _TIME_RE.match(text):  # else the schema has already said it
-                    report(result.problems, path, "bad_date", raw=text, reason=_time_reason(error, self.lang))
-                return None
-
-        received = read_time(("received",), data.get("received"))
+            return case.result
+        self._check_id(data, item, case.marks_of, case.result, id_added)
+        received, stamps = case.read_times(data, self.tz)
         if received is not None:
-            times["received"] = received
-        for key in ("dispatched", "resolved"):
-            if key in data:
-                moment = read_time((key,), data[key])
-                if moment is not None:
-                    times[key] = moment
-                    stamps.append(((key,), moment, data[key]))
-        if "deadline" in data:
-            moment = read_time(("deadline",), data["deadline"], True)
-            if moment is not None:
-                times["deadline"] = moment
-        escalated = data.get("escalated")
-        if isinstance(escalated, dict) and "at" in escalated:
-            moment = read_time(("escalated", "at"), escalated["at"])
-            if moment is not None:
-                times["escalated"] = moment
-                stamps.append((("escalated", "at"), moment, escalated["at"]))
-        visits = data.get("visits")
-        if isinstance(visits, list):
-            for i, visit in enumerate(visits):
-                if isinstance(visit, dict) and "at" in visit:
-                    moment = read_time(("visits", i, "at"), visit["at"])
-                    if moment is not None:
-                        result.visit_times.append(moment)
-                        stamps.append((("visits", i, "at"), moment, visit["at"]))
-        if received is not None and stamps and min(s[1] for s in stamps) < received:
-            for path, moment, text in stamps:
-                if moment < received:
-                    report(result.problems, path, "before_received", raw=text, received=data["received"])
-        status = data.get("status")
-        if status in STATUSES:
-            if status != "resolved" and "resolved" in data:
-                report(result.problems, ("resolved",), "resolved_without_status", status=status)
-            elif status == "resolved" and "resolved" not in data:
-                report(result.problems, ("status",), "status_without_resolved")
+            case.check_order(data, received, stamps)
+        case.check_status(data)
         if rules.units is not None or rules.categories is not None:
-            self._check_lists(data, rules, report, result)
-        # warnings
-        period = self.ledger.period_seconds
+            self._check_lists(data, rules, case.report, case.result)
+        self._located_warnings(case, data, received, stamps)
+        return case.result
+
+    def _located_warnings(self, case: _LocatedCase, data: dict[str, Any], received: int | None,
+                          stamps: list[tuple[tuple[Any, ...], int, str]]) -> None:
+        """Received outside the period, visits on an unresolved case, times later than as-of."""
+        ledger, warnings = self.ledger, case.result.warnings
+        status = data.get("status")
+        period = ledger.period_seconds
         if received is not None and period and not (period[0] <= received <= period[1]):
-            report(result.warnings, ("received",), "w_outside_period", raw=data["received"],
-                   start=self.ledger.period[0], end=self.ledger.period[1])
-        if visits and status in ("open", "withdrawn"):
-            report(result.warnings, ("visits",), "w_visit_unresolved", status=status)
-        if received is not None:
-            stamps.append((("received",), received, data["received"]))
-            result.latest = max(s[1] for s in stamps)
-        as_of = self.ledger.as_of
-        if as_of is not None and received is not None:
-            if max(s[1] for s in stamps) > as_of:
-                for path, moment, text in sorted(stamps, key=lambda s: s[0] != ("received",)):
-                    if moment > as_of:
-                        report(result.warnings, path, "w_after_as_of", raw=text,
-                               as_of=format_time_short(as_of, tz))
-        return result
+            assert ledger.period is not None
+            case.report(warnings, ("received",), "w_outside_period", raw=data["received"],
+                        start=ledger.period[0], end=ledger.period[1])
+        if data.get("visits") and status in ("open", "withdrawn"):
+            case.report(warnings, ("visits",), "w_visit_unresolved", status=status)
+        if received is None:
+            return
+        stamps.append((("received",), received, data["received"]))
+        case.result.latest = max(s[1] for s in stamps)
+        as_of = ledger.as_of
+        if as_of is not None and case.result.latest > as_of:
+            for path, moment, text in sorted(stamps, key=lambda s: s[0] != ("received",)):
+                if moment > as_of:
+                    case.report(warnings, path, "w_after_as_of", raw=text, as_of=format_time_short(as_of, self.tz))
 
     def _check_id(self, data: dict[str, Any], item: CaseItem, marks_of: Callable[..., Marks],
                   result: CaseCheck, id_added: bool | None) -> None:
@@ -4131,13 +4207,18 @@ def _yaml12_loader() -> Any:
 
 def load_import_map(path: str, lang: str) -> ImportMap:
     """Read and check an import map; any problem is an ImportMapError naming the key."""
+    return _MapCheck(path, lang).import_map(_map_yaml(path, lang))
+
+
+def _map_yaml(path: str, lang: str) -> Any:
+    """The map file's YAML (plain scalars typed by YAML 1.2), or an ImportMapError at its syntax error."""
     yaml = _yaml()
     try:
         text = read_input(path, MAX_MAP_BYTES).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportMapError(f"{path}: " + msg("map_not_utf8", lang)) from None
     try:
-        data = yaml.load(text, Loader=_yaml12_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_yaml12_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         message_id, _ = classify_syntax_error(error.problem or "", error.context or "")
@@ -4147,113 +4228,137 @@ def load_import_map(path: str, lang: str) -> ImportMap:
     except yaml.YAMLError as error:
         raise ImportMapError(f"{path}: {error}") from None
 
-    def fail(where: str, message_id: str, **fields: Any) -> ImportMapError:
-        return ImportMapError(f"{path}: {where}: " + msg(message_id, lang, **fields))
 
-    if not isinstance(data, dict):
-        raise fail("-", "map_not_mapping")
-    unknown = set(data) - {"import", "ledger", "source", "fields"}
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        raise fail(key, "unknown_key", key=key, hint=_did_you_mean(key, ["import", "ledger", "source", "fields"], lang))
-    if data.get("import") != MAP_VERSION:
-        raise fail("import", "map_version")
-    ledger = data.get("ledger")
-    if not isinstance(ledger, dict) or "cases" in ledger:
-        raise fail("ledger", "map_ledger")
-    source = data.get("source") or {}
-    if not isinstance(source, dict):
-        raise fail("source", "map_not_mapping")
-    source_keys = ("sheet", "header_row", "encoding", "delimiter", "timezone", "date_formats", "skip_rows_where")
-    for key in source:
-        if key not in source_keys:
-            raise fail(f"source.{key}", "unknown_key", key=key, hint=_did_you_mean(str(key), source_keys, lang))
-    sheet = source.get("sheet")
-    if sheet is not None and not (isinstance(sheet, str) or (_is_integer(sheet) and sheet >= 1)):
-        raise fail("source.sheet", "map_sheet")
-    header_row = source.get("header_row")
-    if header_row is not None and not (_is_integer(header_row) and header_row >= 1):
-        raise fail("source.header_row", "map_positive")
-    encoding = source.get("encoding")
-    if encoding is not None:
+MAP_KEYS = ("import", "ledger", "source", "fields")
+MAP_SOURCE_KEYS = ("sheet", "header_row", "encoding", "delimiter", "timezone", "date_formats", "skip_rows_where")
+MAP_FIELD_OPTIONS = ("column", "default", "first", "join", "split", "value", "values")
+REQUIRED_FIELDS = ("id", "received", "kind", "category", "unit")
+
+
+class _MapCheck:
+    """The checks of an import map, each refusing the map with the key it is about."""
+
+    def __init__(self, path: str, lang: str) -> None:
+        self.path, self.lang = path, lang
+
+    def fail(self, where: str, message_id: str, **fields: Any) -> ImportMapError:
+        return ImportMapError(f"{self.path}: {where}: " + msg(message_id, self.lang, **fields))
+
+    def unknown(self, where: str, key: Any, known: Sequence[str]) -> ImportMapError:
+        return self.fail(where, "unknown_key", key=key, hint=_did_you_mean(str(key), known, self.lang))
+
+    def import_map(self, data: Any) -> ImportMap:
+        if not isinstance(data, dict):
+            raise self.fail("-", "map_not_mapping")
+        unknown = sorted(map(str, set(data) - set(MAP_KEYS)))
+        if unknown:
+            raise self.unknown(unknown[0], unknown[0], MAP_KEYS)
+        if data.get("import") != MAP_VERSION:
+            raise self.fail("import", "map_version")
+        ledger = data.get("ledger")
+        if not isinstance(ledger, dict) or "cases" in ledger:
+            raise self.fail("ledger", "map_ledger")
+        source = self.source(data.get("source") or {})
+        rules = self.fields(data.get("fields"))
+        return ImportMap(self.path, ledger, rules, **source)
+
+    def source(self, source: Any) -> dict[str, Any]:
+        """The `source` settings, checked, as ImportMap's keyword arguments."""
+        if not isinstance(source, dict):
+            raise self.fail("source", "map_not_mapping")
+        for key in source:
+            if key not in MAP_SOURCE_KEYS:
+                raise self.unknown(f"source.{key}", key, MAP_SOURCE_KEYS)
+        sheet, header_row = source.get("sheet"), source.get("header_row")
+        if sheet is not None and not (isinstance(sheet, str) or (_is_integer(sheet) and sheet >= 1)):
+            raise self.fail("source.sheet", "map_sheet")
+        if header_row is not None and not (_is_integer(header_row) and header_row >= 1):
+            raise self.fail("source.header_row", "map_positive")
+        delimiter = source.get("delimiter")
+        if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
+            raise self.fail("source.delimiter", "map_delimiter")
+        formats = source.get("date_formats") or []
+        if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
+            raise self.fail("source.date_formats", "map_formats")
+        return {"sheet": sheet, "header_row": header_row, "encoding": self.encoding(source.get("encoding")),
+                "delimiter": delimiter, "timezone": self.timezone(source.get("timezone")),
+                "date_formats": tuple(formats), "skip_rows_where": self.skip(source.get("skip_rows_where") or {})}
+
+    def encoding(self, encoding: Any) -> str | None:
+        if encoding is None:
+            return None
         try:
             "".encode(str(encoding))
             b"".decode(str(encoding))
         except LookupError:
-            raise fail("source.encoding", "map_encoding", raw=encoding) from None
-    delimiter = source.get("delimiter")
-    if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
-        raise fail("source.delimiter", "map_delimiter")
-    timezone = source.get("timezone")
-    if timezone is not None:
+            raise self.fail("source.encoding", "map_encoding", raw=encoding) from None
+        return str(encoding) if encoding else None
+
+    def timezone(self, timezone: Any) -> str | None:
+        if timezone is None:
+            return None
         if not (isinstance(timezone, str) and re.fullmatch(r"Z|[+-][0-9]{2}:[0-9]{2}", timezone)):
-            raise fail("source.timezone", "pattern_timezone", raw=timezone)
+            raise self.fail("source.timezone", "pattern_timezone", raw=timezone)
         try:
             parse_offset(timezone)
         except TimeError:
-            raise fail("source.timezone", "pattern_timezone", raw=timezone) from None
-    formats = source.get("date_formats") or []
-    if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
-        raise fail("source.date_formats", "map_formats")
-    where = source.get("skip_rows_where") or {}
-    if not isinstance(where, dict) or not all(isinstance(v, list) for v in where.values()):
-        raise fail("source.skip_rows_where", "map_skip")
-    skip = {str(k): tuple(_cell_str(v) for v in values) for k, values in where.items()}
-    fields = data.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        raise fail("fields", "map_fields")
-    rules = tuple(_field_rule(str(name), spec, fail, lang) for name, spec in fields.items())
-    named = {rule.field for rule in rules}
-    for required in ("id", "received", "kind", "category", "unit"):
-        if required not in named:
-            raise fail("fields", "map_required", field=required)
-    return ImportMap(path, ledger, rules, sheet, header_row, str(encoding) if encoding else None, delimiter,
-                     timezone, tuple(formats), skip)
+            raise self.fail("source.timezone", "pattern_timezone", raw=timezone) from None
+        return timezone
 
+    def skip(self, where: Any) -> dict[str, tuple[str, ...]]:
+        if not isinstance(where, dict) or not all(isinstance(v, list) for v in where.values()):
+            raise self.fail("source.skip_rows_where", "map_skip")
+        return {str(k): tuple(_cell_str(v) for v in values) for k, values in where.items()}
 
-def _field_rule(name: str, spec: Any, fail: Callable[..., ImportMapError], lang: str) -> FieldRule:
-    key = f"fields.{name}"
-    if name not in IMPORT_FIELDS and not (name.startswith("extra.") and len(name) > 6):
-        raise fail(key, "unknown_key", key=name, hint=_did_you_mean(name, list(IMPORT_FIELDS), lang))
-    if isinstance(spec, str) and spec:
-        return FieldRule(name, (spec,))
-    if not isinstance(spec, dict):
-        raise fail(key, "map_field_form")
-    allowed = {"value", "column", "values", "default", "split", "join", "first"}
-    for option in spec:
-        if option not in allowed:
-            raise fail(f"{key}.{option}", "unknown_key", key=option,
-                       hint=_did_you_mean(str(option), sorted(allowed), lang))
-    if "value" in spec:
-        return FieldRule(name, how="value", value=spec["value"])
-    for how in ("join", "first"):
-        if how in spec:
-            columns = spec[how]
-            if not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
-                raise fail(f"{key}.{how}", "map_columns")
-            return FieldRule(name, tuple(columns), how, values=_values(spec, key, fail),
-                             default=spec.get("default"), split=_split(spec, key, fail))
-    column = spec.get("column")
-    if not isinstance(column, str) or not column:
-        raise fail(key, "map_field_form")
-    return FieldRule(name, (column,), "column", values=_values(spec, key, fail), default=spec.get("default"),
-                     split=_split(spec, key, fail))
+    def fields(self, fields: Any) -> tuple[FieldRule, ...]:
+        if not isinstance(fields, dict) or not fields:
+            raise self.fail("fields", "map_fields")
+        rules = tuple(self.rule(str(name), spec) for name, spec in fields.items())
+        named = {rule.field for rule in rules}
+        for required in REQUIRED_FIELDS:
+            if required not in named:
+                raise self.fail("fields", "map_required", field=required)
+        return rules
 
+    def rule(self, name: str, spec: Any) -> FieldRule:
+        """How one ledger field is filled: a column name, a constant, a join, the first of several columns."""
+        key = f"fields.{name}"
+        if name not in IMPORT_FIELDS and not (name.startswith("extra.") and len(name) > 6):
+            raise self.unknown(key, name, list(IMPORT_FIELDS))
+        if isinstance(spec, str) and spec:
+            return FieldRule(name, (spec,))
+        if not isinstance(spec, dict):
+            raise self.fail(key, "map_field_form")
+        for option in spec:
+            if option not in MAP_FIELD_OPTIONS:
+                raise self.unknown(f"{key}.{option}", option, MAP_FIELD_OPTIONS)
+        if "value" in spec:
+            return FieldRule(name, how="value", value=spec["value"])
+        how = "join" if "join" in spec else "first" if "first" in spec else "column"
+        columns = spec.get(how)
+        if how == "column":
+            if not isinstance(columns, str) or not columns:
+                raise self.fail(key, "map_field_form")
+            columns = [columns]
+        elif not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
+            raise self.fail(f"{key}.{how}", "map_columns")
+        return FieldRule(name, tuple(columns), how, values=self.values(spec, key), default=spec.get("default"),
+                         split=self.split(spec, key))
 
-def _values(spec: dict[str, Any], key: str, fail: Callable[..., ImportMapError]) -> dict[str, Any] | None:
-    values = spec.get("values")
-    if values is None:
-        return None
-    if not isinstance(values, dict):
-        raise fail(f"{key}.values", "map_not_mapping")
-    return {_cell_str(k): v for k, v in values.items()}
+    def values(self, spec: dict[str, Any], key: str) -> dict[str, Any] | None:
+        values = spec.get("values")
+        if values is None:
+            return None
+        if not isinstance(values, dict):
+            raise self.fail(f"{key}.values", "map_not_mapping")
+        return {_cell_str(k): v for k, v in values.items()}
 
+    def split(self, spec: dict[str, Any], key: str) -> str | None:
+        split = spec.get("split")
+        if split is not None and not (isinstance(split, str) and split):
+            raise self.fail(f"{key}.split", "map_split")
+        return split
 
-def _split(spec: dict[str, Any], key: str, fail: Callable[..., ImportMapError]) -> str | None:
-    split = spec.get("split")
-    if split is not None and not (isinstance(split, str) and split):
-        raise fail(f"{key}.split", "map_split")
-    return split
 
 
 # -- reading the export's rows ------------------------------------------------
@@ -4515,6 +4620,10 @@ class RowBuilder:
                       self.index[rule.columns[0]] if rule.how == "column" else None)
                      for rule in import_map.rules]
         self.same_zone = self.source_tz == ledger_tz
+        self.converters: dict[str, Callable[[FieldRule, str, Any, str, str], Any]] = {
+            "time": self._time, "date": self._time, "enum": self._enum, "bool": self._enum,
+            "category": self._split_category, "int": self._int, "number": self._number, "list": self._list,
+            "text": self._text}
 
     def cell(self, row: list[Any], column: str) -> Any:
         position = self.index[column]
@@ -4527,6 +4636,7 @@ class RowBuilder:
         return value
 
     def build(self, row: list[Any]) -> dict[str, Any]:
+        """The case of one row, its fields in the ledger's order; CellError names the cell that stops it."""
         case: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
@@ -4535,25 +4645,7 @@ class RowBuilder:
             if position is None:
                 value = self._value(rule, row, kind)
             else:
-                # INFO: the hot path of an import: a plain column, in line
-                raw = row[position] if position < width else None
-                cls = raw.__class__
-                if cls is str:
-                    raw = raw.strip()
-                    if raw and not unicodedata.is_normalized("NFC", raw):
-                        raw = unicodedata.normalize("NFC", raw)
-                    if not raw:
-                        raw = None
-                if raw is None:
-                    value = rule.default
-                elif cls is dt.datetime and kind == "time" and self.same_zone and rule.values is None \
-                        and MIN_YEAR <= raw.year <= MAX_YEAR and raw.tzinfo is None:
-                    value = (f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d} "
-                             f"{raw.hour:02d}:{raw.minute:02d}:{raw.second:02d}")
-                elif cls is str and kind == "text" and rule.values is None and rule.split is None:
-                    value = raw
-                else:
-                    value = self._convert_checked(rule, kind, raw, rule.columns[0])
+                value = self._plain(rule, kind, row[position] if position < width else None)
             if value is None:
                 continue
             if head == "extra":
@@ -4562,6 +4654,29 @@ class RowBuilder:
                 nested.setdefault(head, {})[rest] = value
             else:
                 case[rule.field] = value
+        return self._assemble(case, nested, extra)
+
+    def _plain(self, rule: FieldRule, kind: str, raw: Any) -> Any:
+        """A plain column's cell (the hot path of an import: text and times in line)."""
+        cls = raw.__class__
+        if cls is str:
+            raw = raw.strip()
+            if raw and not unicodedata.is_normalized("NFC", raw):
+                raw = unicodedata.normalize("NFC", raw)
+            if not raw:
+                return rule.default
+            if kind == "text" and rule.values is None and rule.split is None:
+                return raw
+        elif raw is None:
+            return rule.default
+        elif cls is dt.datetime and kind == "time" and self.same_zone and rule.values is None \
+                and MIN_YEAR <= raw.year <= MAX_YEAR and raw.tzinfo is None:
+            return f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d} {raw.hour:02d}:{raw.minute:02d}:{raw.second:02d}"
+        return self._convert_checked(rule, kind, raw, rule.columns[0])
+
+    def _assemble(self, case: dict[str, Any], nested: dict[str, dict[str, Any]], extra: dict[str, Any]
+                  ) -> dict[str, Any]:
+        """The nested fields in their order, the status a row without one implies, the required fields."""
         for head, fields in nested.items():
             ordered = {k: fields[k] for k in NESTED_ORDER[head] if k in fields}
             if head == "visit":
@@ -4572,7 +4687,7 @@ class RowBuilder:
             case["extra"] = extra
         if "status" not in case:
             case["status"] = "resolved" if "resolved" in case else "open"
-        for required in ("id", "received", "kind", "category", "unit"):
+        for required in REQUIRED_FIELDS:
             if required not in case:
                 rule = next(r for r in self.map.rules if r.field == required)
                 column = rule.columns[0] if rule.columns else ""
@@ -4611,50 +4726,60 @@ class RowBuilder:
                                         column=column)) from None
 
     def _convert(self, rule: FieldRule, kind: str, raw: Any, column: str) -> Any:
-        if rule.values is None and kind == "time":  # the common case first: no text needed
-            moment, has_clock, offset = export_time(raw, self.map.date_formats, self.date1904)
-            return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
+        """A cell as the value of its field's kind (IMPORT_FIELDS): the map's own values first."""
+        base, _, enum = kind.partition(":")
+        if rule.values is None and base == "time":  # the common case first: no text needed
+            return self._time(rule, "time", raw, "", column)
         text = raw if raw.__class__ is str else _cell_str(raw)
         if rule.values is not None and text in rule.values:
             return rule.values[text]
-        if kind in ("time", "date"):
-            moment, has_clock, offset = export_time(raw, self.map.date_formats, self.date1904)
-            if kind == "date":
-                return _time_text(moment, False, None, self.source_tz, self.ledger_tz)
-            return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
-        if kind.startswith("enum:") or kind == "bool":
-            enum = kind[5:] if kind != "bool" else "bool"
-            choices = IMPORT_ENUMS.get(enum, ())
-            if text in choices:
-                return text
-            known = KNOWN_VALUES.get(enum, {})
-            if text in known:
-                return known[text]
-            if rule.default is not None:
-                return rule.default
-            raise CellError(column, msg("import_no_mapping", self.lang, raw=terminal_safe(text), column=column,
-                                        field=rule.field))
-        if kind == "category":
-            levels = [text] if rule.split is None else [p for p in text.split(rule.split) if p.strip()]
-            if rule.split is not None:
-                levels = [_level(p) for p in levels]
-            return self._category(levels, column)
-        if kind == "int":
-            number = float(text) if re.fullmatch(r"[-+]?[0-9]+(?:\.0+)?", text) else None
-            if number is None:
-                raise ValueProblem("import_not_int")
-            return int(number)
-        if kind == "number":
-            try:
-                number = float(text.replace(",", ""))
-            except ValueError:
-                raise ValueProblem("import_not_number") from None
-            if not math.isfinite(number):
-                raise ValueProblem("import_not_number")
-            return int(number) if number.is_integer() and abs(number) < 1e15 else number
-        if kind == "list":
-            parts = text.split(rule.split) if rule.split else re.split(r"[、,;，；\n]", text)
-            return [p.strip() for p in parts if p.strip()] or None
+        return self.converters[base](rule, enum or base, raw, text, column)
+
+    def _time(self, rule: FieldRule, kind: str, raw: Any, _text: str, _column: str) -> str:
+        moment, has_clock, offset = export_time(raw, self.map.date_formats, self.date1904)
+        if kind == "date":
+            return _time_text(moment, False, None, self.source_tz, self.ledger_tz)
+        return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
+
+    def _enum(self, rule: FieldRule, enum: str, _raw: Any, text: str, column: str) -> Any:
+        if text in IMPORT_ENUMS.get(enum, ()):
+            return text
+        known = KNOWN_VALUES.get(enum, {})
+        if text in known:
+            return known[text]
+        if rule.default is not None:
+            return rule.default
+        raise CellError(column, msg("import_no_mapping", self.lang, raw=terminal_safe(text), column=column,
+                                    field=rule.field))
+
+    def _split_category(self, rule: FieldRule, _kind: str, _raw: Any, text: str, column: str) -> str:
+        if rule.split is None:
+            return self._category([text], column)
+        return self._category([_level(p) for p in text.split(rule.split) if p.strip()], column)
+
+    @staticmethod
+    def _int(_rule: FieldRule, _kind: str, _raw: Any, text: str, _column: str) -> int:
+        if not re.fullmatch(r"[-+]?[0-9]+(?:\.0+)?", text):
+            raise ValueProblem("import_not_int")
+        return int(float(text))
+
+    @staticmethod
+    def _number(_rule: FieldRule, _kind: str, _raw: Any, text: str, _column: str) -> int | float:
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            raise ValueProblem("import_not_number") from None
+        if not math.isfinite(number):
+            raise ValueProblem("import_not_number")
+        return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+    @staticmethod
+    def _list(rule: FieldRule, _kind: str, _raw: Any, text: str, _column: str) -> list[str] | None:
+        parts = text.split(rule.split) if rule.split else re.split(r"[、,;，；\n]", text)
+        return [p.strip() for p in parts if p.strip()] or None
+
+    @staticmethod
+    def _text(rule: FieldRule, _kind: str, _raw: Any, text: str, _column: str) -> str:
         if rule.split is not None:
             return "/".join(p.strip() for p in text.split(rule.split) if p.strip())
         return text
@@ -4664,6 +4789,7 @@ class RowBuilder:
             raise CellError(column, msg("import_levels", self.lang, raw=terminal_safe("/".join(levels)),
                                         column=column))
         return "/".join(levels)
+
 
 
 # -- writing the ledger -------------------------------------------------------
@@ -4765,74 +4891,85 @@ def ledger_header_yaml(ledger: dict[str, Any], export: str) -> str:
 # -- the import ---------------------------------------------------------------
 def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
     """Read an export with its map: every row is written, rejected (with why) or skipped."""
-    policy = import_map.ledger.get("policy")
-    ledger_tz = policy.get("timezone") if isinstance(policy, dict) else None
-    ledger_tz = ledger_tz if isinstance(ledger_tz, str) else "+08:00"
-    header_text = ledger_header_yaml(import_map.ledger, path)
-    checker = ImportChecker(import_map.name, header_text, lang)  # the map's header is checked before any row
-    sheets = open_export(path, import_map, lang)
-    sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
-    builder = RowBuilder(import_map, header, ledger_tz, sheet.date1904, lang)
-    # INFO: the ledger goes to a temporary file as it is made, and an id keeps only a
-    # digest of its case, so memory does not hold every case twice over
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the result owns it
-    out = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
-    out.write(header_text)
-    result = ImportResult(path, spool, header, [])
-    written: dict[str, tuple[bytes, int]] = {}  # id -> (digest of its case text, the row it came from)
-    skip = [(builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
-    id_column = _id_column(import_map)
-    fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
+    importer = _Importer(path, import_map, lang)
+    for number, row in importer.rows:
+        importer.add(number, row)
+    return importer.finish()
 
-    def reject(number: int, column: str | None, reason: str, cells: list[Any]) -> None:
-        position = builder.index.get(column, 0) if column else 0
-        where = (f"{path}:{sheet.name}!{column_letters(position)}{number}" if sheet.name is not None
-                 else f"{path}:{number}:{position + 1}")
-        result.rejects.append(Reject(where, number, reason, tuple(_cell_str(c) for c in cells)))
 
-    for number, row in itertools.chain(early, sheet.rows):
+class _Importer:
+    """One import under way: the ledger written as it is made, the rejects, the counts."""
+
+    def __init__(self, path: str, import_map: ImportMap, lang: str) -> None:
+        self.path, self.map, self.lang = path, import_map, lang
+        policy = import_map.ledger.get("policy")
+        ledger_tz = policy.get("timezone") if isinstance(policy, dict) else None
+        ledger_tz = ledger_tz if isinstance(ledger_tz, str) else "+08:00"
+        header_text = ledger_header_yaml(import_map.ledger, path)
+        self.checker = ImportChecker(import_map.name, header_text, lang)  # the map's header before any row
+        sheets = open_export(path, import_map, lang)
+        self.sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
+        self.rows = itertools.chain(early, self.sheet.rows)
+        self.builder = RowBuilder(import_map, header, ledger_tz, self.sheet.date1904, lang)
+        # INFO: the ledger goes to a temporary file as it is made, and an id keeps only a
+        # digest of its case, so memory does not hold every case twice over
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the result owns it
+        self.out = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
+        self.out.write(header_text)
+        self.result = ImportResult(path, spool, header, [])
+        self.written: dict[str, tuple[bytes, int]] = {}  # id -> (digest of its case text, the row it came from)
+        self.skip = [(self.builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
+        self.fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
+
+    def reject(self, number: int, column: str | None, reason: str, cells: list[Any]) -> None:
+        position = self.builder.index.get(column, 0) if column else 0
+        where = (f"{self.path}:{self.sheet.name}!{column_letters(position)}{number}" if self.sheet.name is not None
+                 else f"{self.path}:{number}:{position + 1}")
+        self.result.rejects.append(Reject(where, number, reason, tuple(_cell_str(c) for c in cells)))
+
+    def add(self, number: int, row: list[Any]) -> None:
+        """One row: skipped, rejected with its cell and reason, or written as a case."""
+        result = self.result
         result.read += 1
         if not any((c.strip() if c.__class__ is str else c is not None) for c in row):
             result.skipped_blank += 1
-            continue
-        if skip and any(i < len(row) and _cell_str(row[i]) in values for i, values in skip):
+            return
+        if self.skip and any(i < len(row) and _cell_str(row[i]) in values for i, values in self.skip):
             result.skipped_where += 1
-            continue
+            return
         try:
-            case = builder.build(row)
+            case = self.builder.build(row)
         except CellError as error:
-            reject(number, error.column, str(error), row)
-            continue
+            self.reject(number, error.column, str(error), row)
+            return
         text = case_yaml(case)
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
         case_id = case["id"]
-        if case_id in written:
-            if written[case_id][0] == digest:
+        if case_id in self.written:
+            if self.written[case_id][0] == digest:
                 result.skipped_duplicate += 1
             else:
-                reject(number, id_column,
-                       msg("import_id_again", lang, id=terminal_safe(case_id), row=written[case_id][1]), row)
-            continue
-        problem = checker.problem(case, text)
+                self.reject(number, self.fields_to_columns.get("id"),
+                            msg("import_id_again", self.lang, id=terminal_safe(case_id), row=self.written[case_id][1]),
+                            row)
+            return
+        problem = self.checker.problem(case, text)
         if problem is not None:
-            reject(number, fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
-            continue
-        written[case_id] = (digest, number)
+            self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
+            return
+        self.written[case_id] = (digest, number)
         if not result.written:
-            out.write("cases:\n")
-        out.write(text)
+            self.out.write("cases:\n")
+        self.out.write(text)
         result.written += 1
-    if not result.written:
-        out.write("cases: []\n")
-    out.flush()
-    out.detach()  # the bytes stay in `spool`, which the result owns
-    result.rejects.sort(key=lambda r: r.row)
-    return result
 
-
-def _id_column(import_map: ImportMap) -> str | None:
-    rule = next((r for r in import_map.rules if r.field == "id"), None)
-    return rule.columns[0] if rule and rule.columns else None
+    def finish(self) -> ImportResult:
+        if not self.result.written:
+            self.out.write("cases: []\n")
+        self.out.flush()
+        self.out.detach()  # the bytes stay in the spool, which the result owns
+        self.result.rejects.sort(key=lambda r: r.row)
+        return self.result
 
 
 class ImportChecker:
@@ -4901,24 +5038,35 @@ def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
 # -- guessing a map -----------------------------------------------------------
 def guess_map(path: str, lang: str) -> str:
     """A starting map for an export, guessed from its header row, as commented YAML."""
-    probe = ImportMap(path, {}, ())
-    sheets = open_export(path, probe, lang)
-    chosen = None
-    for sheet in sheets:
-        rows: list[tuple[int, list[Any]]] = []
-        for number, row in sheet.rows:
-            rows.append((number, row))
+    sheet, header_number, header = _guess_header(path, lang)
+    fields, used = _guess_fields(header)
+    distinct: dict[str, dict[str, int]] = {c: {} for f, c in fields.items() if f in _ENUM_KEY and isinstance(c, str)}
+    if isinstance(fields.get("category"), str):
+        distinct[fields["category"]] = {}
+    position = {name: i for i, name in reversed(list(enumerate(header)))}
+    for _number, row in sheet.rows:
+        for column, seen in distinct.items():
+            i = position[column]
+            value = _cell_str(row[i]) if i < len(row) else ""
+            if value and (value in seen or len(seen) < MAX_GUESSED_VALUES):
+                seen[value] = seen.get(value, 0) + 1
+    return _map_text(path, sheet.name, header_number, header, fields, distinct, used, lang)
+
+
+def _guess_header(path: str, lang: str) -> tuple[ExportSheet, int, list[str]]:
+    """The first row, within the first HEADER_SEARCH_ROWS of a sheet, with two column names `map` knows."""
+    for sheet in open_export(path, ImportMap(path, {}, ()), lang):
+        for count, (number, row) in enumerate(sheet.rows, start=1):
             names = [_cell_str(c) for c in row]
             if sum(1 for n in names if _guess_field(n)) >= 2:
-                chosen = (sheet, number, names, rows)
+                return sheet, number, names
+            if count >= HEADER_SEARCH_ROWS:
                 break
-            if len(rows) >= HEADER_SEARCH_ROWS:
-                break
-        if chosen:
-            break
-    if chosen is None:
-        raise ImportMapError(f"{path}: " + msg("map_no_header", lang))
-    sheet, header_number, header, _rows = chosen
+    raise ImportMapError(f"{path}: " + msg("map_no_header", lang))
+
+
+def _guess_fields(header: list[str]) -> tuple[dict[str, Any], set[str]]:
+    """Ledger field -> the column (or the join of category columns) that fills it, and the columns used."""
     fields: dict[str, Any] = {}
     used: set[str] = set()
     for levels in CATEGORY_HEADERS:
@@ -4932,18 +5080,7 @@ def guess_map(path: str, lang: str) -> str:
         if field and field not in fields and name not in used:
             fields[field] = name
             used.add(name)
-    distinct: dict[str, dict[str, int]] = {c: {} for f, c in fields.items()
-                                           if f in _ENUM_KEY and isinstance(c, str)}
-    if "category" in fields and isinstance(fields["category"], str):
-        distinct[fields["category"]] = {}
-    position = {name: i for i, name in reversed(list(enumerate(header)))}
-    for _number, row in sheet.rows:
-        for column, seen in distinct.items():
-            i = position[column]
-            value = _cell_str(row[i]) if i < len(row) else ""
-            if value and (value in seen or len(seen) < MAX_GUESSED_VALUES):
-                seen[value] = seen.get(value, 0) + 1
-    return _map_text(path, sheet.name, header_number, header, fields, distinct, used, lang)
+    return fields, used
 
 
 def _guess_field(name: str) -> str | None:
@@ -4955,13 +5092,10 @@ def _guess_field(name: str) -> str | None:
 
 def _map_text(path: str, sheet: str | None, header_number: int, header: list[str], fields: dict[str, Any],
               distinct: dict[str, dict[str, int]], used: set[str], lang: str) -> str:
-    zh = lang == "zh"
-    out = [("# 导入映射：由 grassroots-report map 根据 " if zh else "# Import map guessed by grassroots-report map from ")
-           + Path(path).name + ("（请核对、补全后保存）" if zh else " (check it, fill it in, then save it)"),
-           "import: 1", "ledger:", "  version: 1",
-           "  jurisdiction: " + yaml_scalar("请填写区县名称" if zh else "fill in the jurisdiction")
-           + ("   # 统计区域" if zh else "   # the reporting area")]
-    out.append("source:")
+    """The guessed map as YAML, every guess and every gap said in a comment."""
+    out = [label("m_head", lang).format(export=Path(path).name), "import: 1", "ledger:", "  version: 1",
+           "  jurisdiction: " + yaml_scalar(label("m_jurisdiction", lang)) + label("m_jurisdiction_note", lang),
+           "source:"]
     if sheet is not None:
         out.append(f"  sheet: {yaml_scalar(sheet)}")
     out.append(f"  header_row: {header_number}")
@@ -4969,39 +5103,38 @@ def _map_text(path: str, sheet: str | None, header_number: int, header: list[str
         out.append("  skip_rows_where: {" + yaml_scalar(fields.get("id", "工单编号")) + ": [合计, 总计]}")
     out.append("fields:")
     for field in IMPORT_FIELDS:
-        if field == "category" and isinstance(fields.get("category"), dict):
-            out.append("  category: {join: [" + ", ".join(yaml_scalar(c) for c in fields["category"]["join"]) + "]}")
-            continue
-        column = fields.get(field)
-        if column is None:
-            if field in ("kind", "unit", "category", "id", "received"):
-                hint = "请改成实际值或对应的列" if zh else "set the real value or column"
-                default = {"kind": "{value: complaint}"}.get(field, "{value: " + yaml_scalar("?") + "}")
-                out.append(f"  {field}: {default}   # " + ("没有找到对应的列：" if zh else "no column found: ") + hint)
-            continue
-        if field not in _ENUM_KEY:
-            out.append(f"  {field}: {yaml_scalar(column)}")
-            continue
-        enum = _ENUM_KEY[field]
-        choices = IMPORT_ENUMS.get(enum, ("true", "false"))
-        out.append(f"  {field}:")
-        out.append(f"    column: {yaml_scalar(column)}")
-        out.append("    values:")
-        values = distinct.get(column, {})
-        for value in sorted(values, key=lambda v: (-values[v], v)):
-            known = KNOWN_VALUES.get(enum, {}).get(value, value if value in choices else None)
-            if known is None:
-                options = " / ".join(str(c) for c in choices) if enum != "bool" else "true / false"
-                out.append(f"      # {yaml_scalar(value)}: ?   # " + ("请填写：" if zh else "fill in: ") + options)
-            else:
-                out.append(f"      {yaml_scalar(value)}: {yaml_scalar(known)}")
-        if not values:
-            out.append("      {}" if False else "      # " + ("这一列没有值" if zh else "this column has no values"))
-    for name in header:
-        if name and name not in used:
-            out.append(f"  # extra.{name}: {yaml_scalar(name)}   # "
-                       + ("未映射的列：需要时去掉 # 保留到 extra" if zh else "not mapped: uncomment to keep it in extra"))
-    return "\n".join(line for line in out) + "\n"
+        out += _map_field_lines(field, fields, distinct, lang)
+    out += [f"  # extra.{name}: {yaml_scalar(name)}   # " + label("m_unmapped", lang)
+            for name in header if name and name not in used]
+    return "\n".join(out) + "\n"
+
+
+def _map_field_lines(field: str, fields: dict[str, Any], distinct: dict[str, dict[str, int]], lang: str) -> list[str]:
+    """One field's lines of a guessed map: its column, and for a word column every value seen, mapped or asked."""
+    column = fields.get(field)
+    if isinstance(column, dict):
+        return [f"  {field}: {{join: [" + ", ".join(yaml_scalar(c) for c in column["join"]) + "]}"]
+    if column is None:
+        if field not in REQUIRED_FIELDS:
+            return []
+        default = "{value: complaint}" if field == "kind" else "{value: " + yaml_scalar("?") + "}"
+        return [f"  {field}: {default}   # " + label("m_no_column", lang)]
+    if field not in _ENUM_KEY:
+        return [f"  {field}: {yaml_scalar(column)}"]
+    enum = _ENUM_KEY[field]
+    choices = IMPORT_ENUMS.get(enum, ("true", "false"))
+    lines = [f"  {field}:", f"    column: {yaml_scalar(column)}", "    values:"]
+    values = distinct.get(column, {})
+    for value in sorted(values, key=lambda v: (-values[v], v)):
+        known = KNOWN_VALUES.get(enum, {}).get(value, value if value in choices else None)
+        if known is None:
+            options = " / ".join(str(c) for c in choices)
+            lines.append(f"      # {yaml_scalar(value)}: ?   # " + label("m_fill_in", lang).format(options=options))
+        else:
+            lines.append(f"      {yaml_scalar(value)}: {yaml_scalar(known)}")
+    if not values:
+        lines.append("      # " + label("m_no_values", lang))
+    return lines
 
 
 # =============================================================================
@@ -6506,6 +6639,15 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
     """Add one partial's tally to `tally` (made by Tally(...) for merging: caller_masks set)."""
     assert tally.caller_masks is not None
     number = [tally._number(str(name)) for name in part["names"]]
+    _absorb_counts(tally, part)
+    _absorb_open(tally, part, number)
+    _absorb_listed(tally, part)
+    _absorb_callers(tally, part)
+    _absorb_signals(tally, part)
+
+
+def _absorb_counts(tally: Tally, part: dict[str, Any]) -> None:
+    """The counts by bits and the durations of every group."""
     if len(part["counts"]) != len(GROUPINGS) or len(part["durations"]) != len(GROUPINGS):
         raise ValueError("groupings")
     for counts, part_counts in zip(tally.counts, part["counts"]):
@@ -6520,6 +6662,14 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
             durations.setdefault(name, array.array("q")).extend(_from_histogram(histogram))
     for category, major in part["majors"].items():
         tally.majors.setdefault(str(category), str(major))
+    latest = part["latest"]
+    if latest is not None and (tally.latest is None or int(latest) > tally.latest):
+        tally.latest = int(latest)
+    tally.partial_uncovered.update(int(year) for year in part["uncovered_years"])
+
+
+def _absorb_open(tally: Tally, part: dict[str, Any], number: list[int]) -> None:
+    """The open and the dissatisfied cases, their groups renumbered as this tally numbers them."""
     open_part = part["open"]
     open_names = unpack_ints(open_part["names"])
     deadlines, responses = unpack_ints(open_part["deadlines"]), unpack_ints(open_part["response_deadlines"])
@@ -6537,6 +6687,10 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
     tally.dissatisfied_names.extend(number[n] for n in dissatisfied_names)
     for case_id in dissatisfied["ids"]:
         tally.dissatisfied_ids.append(str(case_id))
+
+
+def _absorb_listed(tally: Tally, part: dict[str, Any]) -> None:
+    """What only the report lists: the cases by category, the featured, backlog and escalated cases, mediations."""
     for category, n in part["category_cases"]:
         tally.category_cases[str(category)] += int(n)
     tally.featured += [_featured_of_json(fields) for fields in part["featured"]]
@@ -6546,9 +6700,11 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
         tally.mediation_by[str(by), str(name), str(outcome)] += int(n)
     if part["agreement_amount"] is not None:
         tally.agreement_amount = (tally.agreement_amount or Decimal(0)) + Decimal(part["agreement_amount"])
-    latest = part["latest"]
-    if latest is not None and (tally.latest is None or int(latest) > tally.latest):
-        tally.latest = int(latest)
+
+
+def _absorb_callers(tally: Tally, part: dict[str, Any]) -> None:
+    """The cases with a caller, by the caller's digest, and each digest's mask."""
+    assert tally.caller_masks is not None
     callers = part["callers"]
     profile = [tally._profile(tuple(str(n) for n in p)) for p in part["profiles"]]
     keys, received = unpack_ints(callers["keys"]), unpack_ints(callers["received"])
@@ -6562,11 +6718,14 @@ def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
     tally.caller_masks.update({int(key): str(masked) for key, masked in callers["masks"].items()})
     if any(key not in tally.caller_masks for key in set(keys)):
         raise ValueError("caller masks")
+
+
+def _absorb_signals(tally: Tally, part: dict[str, Any]) -> None:
+    """The resolution times of bulk closures, and the counts of instant and early follow-ups."""
     for unit, times in part["closures"].items():
         tally.closures.setdefault(unit, array.array("q")).extend(unpack_ints(times))
     tally.instant_visits.update({str(k): int(n) for k, n in part["instant_visits"].items()})
     tally.visits_before_resolved.update({str(k): int(n) for k, n in part["visits_before_resolved"].items()})
-    tally.partial_uncovered.update(int(year) for year in part["uncovered_years"])
 
 
 def _problem_json(problem: Problem) -> list[Any]:
@@ -8264,11 +8423,16 @@ def _docx_package(summary: Summary) -> Any:
     _w(rpr, "szCs", val=DOCX_HALF_POINTS["body"])
     # INFO: Latin text is tagged English in both languages: tagged Chinese, LibreOffice breaks "94.30%" after the dot
     _w(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
-    # the page number, "— 1 —", centred at the foot in 4号 宋体
-    footer = section.footer._element
+    _docx_page_numbers(section.footer._element, summary.lang)
+    _docx_properties(document.core_properties, summary)
+    return document
+
+
+def _docx_page_numbers(footer: Any, lang: str) -> None:
+    """The page number, "— 1 —", centred at the foot in 4号 宋体."""
     for child in list(footer):
         footer.remove(child)
-    words = _WordBody(footer, summary.lang)
+    words = _WordBody(footer, lang)
     p = words.paragraph(footer, role="page", align="center", indent=False, line=240)
     words.run(p, "— ", "page")
     for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
@@ -8281,8 +8445,10 @@ def _docx_package(summary: Summary) -> Any:
             element.text = text
             element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     words.run(p, " —", "page")
-    # fixed properties: nothing from the clock or the machine
-    properties = document.core_properties
+
+
+def _docx_properties(properties: Any, summary: Summary) -> None:
+    """Fixed document properties: nothing from the clock or the machine."""
     properties.title = one_line(summary.title)
     properties.subject = ""
     properties.author = "grassroots-report"
@@ -8292,7 +8458,6 @@ def _docx_package(summary: Summary) -> Any:
     properties.category = ""
     properties.revision = 1
     properties.created = properties.modified = _docx_moment(summary)
-    return document
 
 
 def _fixed_zip(data: bytes) -> bytes:
