@@ -359,6 +359,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_rule_weights": ("综合得分权重：{weights}", "score weights: {weights}"),
     "r_rule_basically": ("“基本满意”按 {weight}", "'basically satisfied' counts {weight}"),
     "r_rule_penalty": ("每件超期扣 {points} 分", "{points} point(s) per overdue or late case"),
+    # periods, titles and the summary table's legend
+    "p_year": ("{year}年", "{year}"),
+    "p_half_1": ("{year}年上半年", "{year} H1"),
+    "p_half_2": ("{year}年下半年", "{year} H2"),
+    "p_quarter": ("{year}年第{cn}季度", "{year} Q{number}"),
+    "p_month": ("{year}年{number}月", "{month_name} {year}"),
+    "p_week": ("{year}年第{number}周", "week {number} of {year}"),
+    "t_title": ("{jurisdiction} 基层治理工作情况通报", "{jurisdiction}: grassroots governance briefing"),
+    "t_title_span": ("{jurisdiction} {start} 至 {end} 基层治理工作情况通报",
+                     "{jurisdiction}: grassroots governance briefing {start} to {end}"),
+    "t_title_period": ("{jurisdiction} {period}基层治理工作情况通报",
+                       "{jurisdiction}: grassroots governance briefing, {period}"),
+    "rollup_many": ("{first}等{n}地", "{first} and {more} more"),
+    "t_legend_targets": ("目标：{targets}；! 表示未达目标", "Targets: {targets}; ! marks a missed target"),
+    "t_legend_unranked": ("案件少于 {least} 件的{whom}不参与排名（—）", "{whom} with fewer than {least} cases are not ranked (—)"),
+    "t_units": ("单位", "units"),
+    "t_jurisdictions": ("区县", "jurisdictions"),
+    "t_categories": ("分类", "categories"),
+    "what_list": ("一个列表", "a list"),
+    "what_value": ("一个单独的值", "a single value"),
     # the comments of a guessed import map (`map`)
     "m_head": ("# 导入映射：由 grassroots-report map 根据 {export}（请核对、补全后保存）",
                "# Import map guessed by grassroots-report map from {export} (check it, fill it in, then save it)"),
@@ -618,6 +638,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_problems_1": ("共 1 个问题", "1 problem in all"),
     "n_warnings_1": ("共 1 个警告", "1 warning in all"),
     "warning_prefix": ("警告：", "warning: "),
+    "targets_missed": ("未达目标：{names}", "targets missed: {names}"),
+    "report_written": ("报告已写入 {path}", "report written to {path}"),
+    "rejects_one_export": ("--rejects 只能配合一个导出文件", "takes exactly one export"),
+    "binary_needs_output": ("需要 -o OUT.{fmt}", "a {fmt} file is binary: give -o OUT.{fmt}"),
+    "encoding_unknown": ("未知的编码 {name}：请写 utf-8、gbk、gb18030 或 utf-16 这样的名字",
+                         "unknown encoding {name}: name one such as utf-8, gbk, gb18030 or utf-16"),
+    "encoding_not_text": ("{name} 不能把文件解码为文字：请写 utf-8、gbk、gb18030 或 utf-16 这样的编码",
+                          "{name} cannot decode a file to text: name an encoding such as utf-8, gbk, gb18030 or utf-16"),
+    "stdout_replaced": ("标准输出的编码 {encoding} 无法表示部分字符，已替换为 ?：请设 PYTHONIOENCODING=utf-8",
+                        "the standard output encoding {encoding} cannot show some characters; they are shown as ?: "
+                        "set PYTHONIOENCODING=utf-8"),
+    "reason_year": ("年份应在 {low} 到 {high} 之间", "the year must be {low} to {high}"),
+    "reason_day": ("这个月没有这一天", "the month has no such day"),
+    "reason_month": ("月份应为 1 到 12", "the month must be 1 to 12"),
+    "reason_clock": ("小时应为 0 到 23，分、秒为 0 到 59", "hours are 0 to 23, minutes and seconds 0 to 59"),
+    "reason_other": ("请核对", "check it"),
     "strict_warnings": ("存在警告，且使用了 --strict", "there are warnings and --strict was given"),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
     # the standard streams
@@ -1296,16 +1332,16 @@ def parse_iso(text: str) -> int:
 
 
 def _time_reason(error: Exception, lang: str) -> str:
+    """Why a time that looks like one names no instant, in words (from datetime's own reason)."""
     text = str(error)
-    if "year out of range" in text:
-        return f"年份应在 {MIN_YEAR} 到 {MAX_YEAR} 之间" if lang == "zh" else f"the year must be {MIN_YEAR} to {MAX_YEAR}"
-    if "day is out of range" in text:
-        return "这个月没有这一天" if lang == "zh" else "the month has no such day"
-    if "month must be" in text:
-        return "月份应为 1 到 12" if lang == "zh" else "the month must be 1 to 12"
-    if "hour" in text:
-        return "小时应为 0 到 23，分、秒为 0 到 59" if lang == "zh" else "hours are 0 to 23, minutes and seconds 0 to 59"
-    return "请核对" if lang == "zh" else "check it"
+    for words, message_id in TIME_REASONS:
+        if words in text:
+            return msg(message_id, lang, low=MIN_YEAR, high=MAX_YEAR)
+    return msg("reason_other", lang)
+
+
+TIME_REASONS = (("year out of range", "reason_year"), ("day is out of range", "reason_day"),
+                ("month must be", "reason_month"), ("hour", "reason_clock"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -1517,19 +1553,15 @@ def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
 
 def period_label(period: Period, lang: str) -> str:
     """2024年3月, 2024年第一季度 … / March 2024, 2024 Q1 …; a range as its days."""
-    zh = lang == "zh"
     if period.kind == "range":
-        return (f"{period.start.isoformat()} 至 {period.end.isoformat()}" if zh
-                else f"{period.start.isoformat()} to {period.end.isoformat()}")
-    if period.kind == "year":
-        return f"{period.year}年" if zh else str(period.year)
-    if period.kind == "half":
-        return f"{period.year}年{'上' if period.number == 1 else '下'}半年" if zh else f"{period.year} H{period.number}"
-    if period.kind == "quarter":
-        return f"{period.year}年第{chinese_number(period.number)}季度" if zh else f"{period.year} Q{period.number}"
-    if period.kind == "week":
-        return f"{period.year}年第{period.number}周" if zh else f"week {period.number} of {period.year}"
-    return f"{period.year}年{period.number}月" if zh else dt.date(period.year, period.number, 1).strftime("%B %Y")
+        return label("r_span", lang).format(start=period.start.isoformat(), end=period.end.isoformat())
+    key = ("p_half_1", "p_half_2")[period.number - 1] if period.kind == "half" else PERIOD_LABELS[period.kind]
+    month_name = dt.date(period.year, period.number, 1).strftime("%B") if period.kind == "month" else ""
+    return label(key, lang).format(year=period.year, number=period.number, cn=chinese_number(period.number),
+                                   month_name=month_name)
+
+
+PERIOD_LABELS = {"year": "p_year", "quarter": "p_quarter", "month": "p_month", "week": "p_week"}
 
 
 # =============================================================================
@@ -2070,8 +2102,8 @@ class FileReader:
             if isinstance(root, yaml.ScalarEvent) and root.value == "" and root.implicit[0]:
                 self._problem(None, "", "empty")
             else:
-                what = {yaml.SequenceStartEvent: ("一个列表", "a list")}.get(type(root), ("一个单独的值", "a single value"))
-                self._problem(root.start_mark, "", "not_mapping_top", what=what[0 if self.lang == "zh" else 1])
+                what = "what_list" if isinstance(root, yaml.SequenceStartEvent) else "what_value"
+                self._problem(root.start_mark, "", "not_mapping_top", what=label(what, self.lang))
             return
         self._check_node(root, "")
         header: dict[str, Any] = {}
@@ -3226,10 +3258,10 @@ class CaseChecker:
             self.groups_full = True
             path = ("cases", item.index, field)
             marks = _nearest_marks(locate(item.events, ("cases", item.index)), path)
-            what = {"unit": ("单位", "units"), "category": ("分类", "categories")}[field]
+            what = {"unit": "t_units", "category": "t_categories"}[field]
             result.problems = [*result.problems, problem_at(  # the clean path shares one empty tuple
                 item.source, marks.line, marks.column, path, "too_many_groups", self.lang,
-                limit=f"{MAX_GROUPS:,}", what=what[0 if self.lang == "zh" else 1])]
+                limit=f"{MAX_GROUPS:,}", what=label(what, self.lang))]
             return
 
     def _check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
@@ -6239,9 +6271,8 @@ def rollup_ledger(state: RunState) -> Ledger:
 def rollup_name(jurisdictions: list[str], lang: str) -> str:
     """The whole of a roll-up: 东阿县、阳谷县 for two or three, else 东阿县等6地."""
     if len(jurisdictions) <= 3:
-        return ("、" if lang == "zh" else ", ").join(jurisdictions)
-    return (f"{jurisdictions[0]}等{len(jurisdictions)}地" if lang == "zh"
-            else f"{jurisdictions[0]} and {len(jurisdictions) - 1} more")
+        return label("sep", lang).join(jurisdictions)
+    return label("rollup_many", lang).format(first=jurisdictions[0], n=len(jurisdictions), more=len(jurisdictions) - 1)
 
 
 def finish_run(state: RunState, analysis: Analysis) -> Analysis:
@@ -6477,14 +6508,11 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
     if ledger.title:
         return ledger.title
     if period is not None:
-        label_text = period_label(period, lang)
-        return (f"{ledger.jurisdiction} {label_text}基层治理工作情况通报" if lang == "zh"
-                else f"{ledger.jurisdiction}: grassroots governance briefing, {label_text}")
-    if lang == "zh":
-        written = f"{ledger.period[0]} 至 {ledger.period[1]} " if ledger.period else ""
-        return f"{ledger.jurisdiction} {written}基层治理工作情况通报"
-    written = f" {ledger.period[0]} to {ledger.period[1]}" if ledger.period else ""
-    return f"{ledger.jurisdiction}: grassroots governance briefing{written}"
+        return label("t_title_period", lang).format(jurisdiction=ledger.jurisdiction, period=period_label(period, lang))
+    if ledger.period:
+        return label("t_title_span", lang).format(jurisdiction=ledger.jurisdiction, start=ledger.period[0],
+                                                  end=ledger.period[1])
+    return label("t_title", lang).format(jurisdiction=ledger.jurisdiction)
 
 
 # =============================================================================
@@ -7348,14 +7376,14 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
     if targets:
         parts = [f"{label(k, lang)} {'≤' if k in LOWER_IS_BETTER else '≥'} {percent(v)}"
                  for k, v in targets.items()]
-        legend.append(("目标：" if lang == "zh" else "Targets: ") + ("，" if lang == "zh" else ", ").join(parts)
-                      + ("；! 表示未达目标" if lang == "zh" else "; ! marks a missed target"))
+        legend.append(label("t_legend_targets", lang).format(targets=label("sep_comma", lang).join(parts)))
     if ranked:
-        least = summary.ledger.policy.rank_min_cases
-        whom = {"unit": ("单位", "units"), "jurisdiction": ("区县", "jurisdictions")}[grouping]
-        legend.append(f"案件少于 {least} 件的{whom[0]}不参与排名（—）" if lang == "zh" else
-                      f"{whom[1]} with fewer than {least} cases are not ranked (—)")
+        legend.append(label("t_legend_unranked", lang).format(least=summary.ledger.policy.rank_min_cases,
+                                                             whom=label(GROUP_MEMBERS[grouping], lang)))
     return header, rows, legend
+
+
+GROUP_MEMBERS = {"unit": "t_units", "jurisdiction": "t_jurisdictions"}
 
 
 def render_table(summary: Summary, grouping: str) -> str:
@@ -8691,9 +8719,7 @@ def _encodable(text: str, stream: Any, json_text: bool) -> str:
         return text
     if not _StreamState.replaced_said:
         _StreamState.replaced_said = True
-        say(f"标准输出的编码 {encoding} 无法表示部分字符，已替换为 ?：请设 PYTHONIOENCODING=utf-8 / "
-            f"the standard output encoding {encoding} cannot show some characters; they are shown as ?: "
-            "set PYTHONIOENCODING=utf-8")
+        say(both("stdout_replaced", encoding=encoding))
     return replaced
 
 
@@ -8778,7 +8804,7 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
     if exports and map_path is None:
         raise UsageIOError(msg("export_needs_map", lang, path=terminal_safe(exports[0])))
     if rejects_path is not None and len(exports) != 1:
-        raise click.BadParameter("--rejects 只能配合一个导出文件 / takes exactly one export", param_hint="--rejects")
+        raise click.BadParameter(both("rejects_one_export"), param_hint="--rejects")
     import_map = load_import_map(map_path, lang) if map_path is not None and exports else None
     ledgers = iter(open_sources([name for name in files if not is_export(name)], options.encoding))
     sources = []
@@ -8846,18 +8872,14 @@ def check_encoding(encoding: str) -> None:
     try:
         info = codecs.lookup(encoding)
     except LookupError:
-        raise click.BadParameter(f"未知的编码 {encoding!r}：请写 utf-8、gbk、gb18030 或 utf-16 这样的名字 / "
-                                 f"unknown encoding {encoding!r}: name one such as utf-8, gbk, gb18030 or utf-16",
-                                 param_hint="--encoding") from None
+        raise click.BadParameter(both("encoding_unknown", name=repr(encoding)), param_hint="--encoding") from None
     try:
         # INFO: 'undefined' refuses every byte; rot13, base64 and zlib are no text encodings
         usable = getattr(info, "_is_text_encoding", True) and codecs.decode(b"", encoding) == ""
     except (UnicodeError, TypeError, ValueError):
         usable = False
     if not usable:
-        raise click.BadParameter(f"{encoding!r} 不能把文件解码为文字：请写 utf-8、gbk、gb18030 或 utf-16 这样的编码 / "
-                                 f"{encoding!r} cannot decode a file to text: name an encoding such as utf-8, gbk, "
-                                 "gb18030 or utf-16", param_hint="--encoding")
+        raise click.BadParameter(both("encoding_not_text", name=repr(encoding)), param_hint="--encoding")
 
 
 def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
@@ -8955,7 +8977,7 @@ def report_format(fmt: str | None, output: str | None) -> str:
     if fmt is None:
         fmt = REPORT_EXTENSIONS.get(Path(output).suffix.lower(), "markdown") if output else "markdown"
     if fmt in BINARY_REPORTS and not output:
-        raise click.UsageError(f"--format {fmt}: 需要 -o OUT.{fmt} / a {fmt} file is binary: give -o OUT.{fmt}")
+        raise click.UsageError(f"--format {fmt}: " + both("binary_needs_output", fmt=fmt))
     return fmt
 
 
@@ -8972,7 +8994,7 @@ def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _fail_on_target(summary: Summary, fail: bool) -> None:
     if fail and summary.missed_targets:
         names = ", ".join(label(k, summary.lang) for k in summary.missed_targets)
-        raise TargetMissedError(("未达目标：" if summary.lang == "zh" else "targets missed: ") + names)
+        raise TargetMissedError(msg("targets_missed", summary.lang, names=names))
 
 
 def rollup_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -9128,7 +9150,7 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
     if output is None:
         emit("\n" + text)
     else:
-        say(("报告已写入 " if lang == "zh" else "report written to ") + output)
+        say(msg("report_written", lang, path=output))
     _fail_on_target(analysis.summary, fail_on_target)
 
 
