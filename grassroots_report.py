@@ -695,7 +695,7 @@ def msg(message_id: str, lang: str, **fields: Any) -> str:
 
 
 # =============================================================================
-# Text safety
+# Text: safety, widths, numerals, CSV cells, the message writer
 # =============================================================================
 # INFO: every character a terminal may act on or hide: C0 and C1 controls
 # (escape sequences start with ESC or U+009B), the format characters (Cf:
@@ -1161,6 +1161,31 @@ class Summary:
     changes: Mapping[str, Change | None] | None = None  # the totals against previous and year_ago
 
 
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A reporting period: its kind, its days (both included) and, when labelled, its number."""
+
+    kind: str
+    start: dt.date
+    end: dt.date
+    year: int = 0
+    number: int = 0  # the half, quarter, month or ISO week; 0 for a year or a range
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def text(self) -> str:
+        """The period as written on the command line (a range as START..END)."""
+        if self.kind == "year":
+            return f"{self.year}"
+        if self.kind == "range":
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        letter = {"half": "H", "quarter": "Q", "month": "", "week": "W"}[self.kind]
+        return f"{self.year}-{letter}{self.number:02d}" if self.kind in ("month", "week") \
+            else f"{self.year}-{letter}{self.number}"
+
+
 @dataclasses.dataclass
 class Options:
     """What the command line chose."""
@@ -1187,6 +1212,13 @@ class Analysis:
     warning_count: int
     summary: Summary | None
     cases: int
+
+
+class Counted(NamedTuple):
+    """What reading, checking and counting left: the run's state, or None with the problems that stop it."""
+
+    state: RunState | None  # None: problems, or nothing to count (`check`)
+    analysis: Analysis  # the problems and warnings when state is None; the number of cases
 
 
 class TextList:
@@ -1425,31 +1457,6 @@ _PERIOD_FORMS = (
     ("range", re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z")),
 )
 _MONTHS_OF = {"year": 12, "half": 6, "quarter": 3, "month": 1}
-
-
-@dataclasses.dataclass(frozen=True)
-class Period:
-    """A reporting period: its kind, its days (both included) and, when labelled, its number."""
-
-    kind: str
-    start: dt.date
-    end: dt.date
-    year: int = 0
-    number: int = 0  # the half, quarter, month or ISO week; 0 for a year or a range
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def text(self) -> str:
-        """The period as written on the command line (a range as START..END)."""
-        if self.kind == "year":
-            return f"{self.year}"
-        if self.kind == "range":
-            return f"{self.start.isoformat()}..{self.end.isoformat()}"
-        letter = {"half": "H", "quarter": "Q", "month": "", "week": "W"}[self.kind]
-        return f"{self.year}-{letter}{self.number:02d}" if self.kind in ("month", "week") \
-            else f"{self.year}-{letter}{self.number}"
 
 
 class PeriodError(ValueError):
@@ -3508,7 +3515,8 @@ _LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]
 # a bare 7-8 digit number is a phone only right after a word that says so
 _CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
 _SEPARATOR_RE = re.compile(r"[ -]")
-_NOT_DIGIT_RE = re.compile(r"[^0-9Xx]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9]")
+_NOT_ID_CHAR_RE = re.compile(r"[^0-9Xx]")  # an ID number's last character may be X
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
                         50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
@@ -3740,7 +3748,7 @@ def mask_name(name: str) -> str:
 
 def mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
     """Keep the first and last digits, star the rest (separators dropped)."""
-    digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
+    digits = _NOT_ID_CHAR_RE.sub("", text.translate(_FOLD))
     if len(digits) <= keep_head + keep_tail:
         return "*" * len(digits)
     return digits[:keep_head] + "*" * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
@@ -3856,10 +3864,7 @@ def ledger_names(case: dict[str, Any]) -> list[str]:
 
 # -- callers ------------------------------------------------------------------
 # INFO: full-width digits and plus signs (Chinese input methods, Excel exports)
-# are read as their ASCII forms, so １３８… is the same caller as 138….
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋ｘＸ", "0123456789+xX")
-_NOT_DIGIT = re.compile(r"[^0-9]")
-_NOT_ID_CHAR = re.compile(r"[^0-9X]")
+# are read as their ASCII forms (_FOLD), so １３８… is the same caller as 138….
 # A caller key is an int: a tag digit, then the caller's digits (the tag keeps
 # leading zeros and tells phones from ID numbers): 1 a phone, 2 an ID number
 # of digits only, 3 an 18-character ID number ending in X (the X left out).
@@ -3885,7 +3890,7 @@ def phone_caller(text: str) -> str:
         plus = text.lstrip()[:1] in ("+", "＋")
         digits = text.replace(" ", "").replace("-", "").lstrip("+")  # the next most common: 138 1234 5678
         if not (digits.isascii() and digits.isdigit()):
-            digits = _NOT_DIGIT.sub("", text.translate(_FULL_WIDTH))
+            digits = _NOT_DIGIT_RE.sub("", text.translate(_FOLD))
     if plus:
         if not digits.startswith("86"):
             return "+" + digits if digits else ""
@@ -3901,7 +3906,7 @@ def phone_caller(text: str) -> str:
 
 def id_caller(text: str) -> str:
     """An ID number as it is compared: digits and a capital X, nothing else."""
-    return _NOT_ID_CHAR.sub("", text.translate(_FULL_WIDTH).upper())
+    return _NOT_ID_CHAR_RE.sub("", text.translate(_FOLD).upper())
 
 
 def caller_digest(caller: str) -> int:
@@ -3911,18 +3916,16 @@ def caller_digest(caller: str) -> int:
 
 
 def mask_caller(caller: str) -> str:
-    """A phone as 138****1234, an ID number as 370404********1234; never the whole number.
+    """A phone as 138****1234, an ID number as 370404********1234 (the rule of free text); never whole.
 
-    INFO: the same rule as the masking of free text (first 3 and last 4
-    digits of a phone, first 6 and last 4 of an ID), done here because the
-    Summary holds only masked callers.
+    INFO: callers are masked as they are ranked (the ties of repeat_callers
+    are broken by the masked caller), so the Summary holds only masked callers.
     """
     is_id = caller.startswith("ID")
+    head = 6 if is_id else 3
     digits = caller[2:] if is_id else caller.lstrip("+")
-    head, tail = (6, 4) if is_id else (3, 4)
-    if len(digits) <= head + tail:
-        return "*" * len(digits)
-    return ("+" if caller.startswith("+") else "") + digits[:head] + "*" * (len(digits) - head - tail) + digits[-tail:]
+    masked = mask_digits(digits, head, 4)
+    return "+" + masked if caller.startswith("+") and len(digits) > head + 4 else masked
 
 
 # -- the masking stage --------------------------------------------------------
@@ -4392,7 +4395,6 @@ class _MapCheck:
         return split
 
 
-
 # -- reading the export's rows ------------------------------------------------
 @dataclasses.dataclass
 class ExportSheet:
@@ -4821,7 +4823,6 @@ class RowBuilder:
             raise CellError(column, msg("import_levels", self.lang, raw=terminal_safe("/".join(levels)),
                                         column=column))
         return "/".join(levels)
-
 
 
 # -- writing the ledger -------------------------------------------------------
@@ -6959,13 +6960,6 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # counts the sources into a RunState (in one process, or in several whose
 # states are merged as `merge` merges partials), `conclude` ends the run and
 # masks it.  What the command line renders is always the Analysis they return.
-class Counted(NamedTuple):
-    """What reading, checking and counting left: the run's state, or None with the problems that stop it."""
-
-    state: RunState | None  # None: problems, or nothing to count (`check`)
-    analysis: Analysis  # the problems and warnings when state is None; the number of cases
-
-
 def analyse(sources: list[Source], options: Options, jobs: int = 1) -> Analysis:
     """The whole pipeline: read, check and count every source, end the run, mask it."""
     return conclude(count(sources, options, jobs))
@@ -7105,7 +7099,6 @@ class _Reading:
             return Counted(None, Analysis(problems.sorted(), problems.count, warnings.sorted(), warnings.count, None,
                                           self.cases))
         return Counted(state, Analysis([], 0, [], 0, None, self.cases))
-
 
 
 # -- --jobs: one process a file -----------------------------------------------
@@ -7344,9 +7337,6 @@ def group_display_name(grouping: str, name: str, lang: str) -> str:
     return label(name, lang) if grouping in ("channel", "kind") else name
 
 
-
-
-
 TABLE_KEYS = ("received", "resolved", "overdue", "completion_rate", "on_time_rate", "response_rate",
               "satisfaction_rate", "solved_rate", "score", "penalty_points")
 
@@ -7542,10 +7532,6 @@ SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
     "json": render_json,
     "markdown": render_markdown_table,
 }
-
-
-
-
 
 
 # -- Markdown safety ----------------------------------------------------------
@@ -8553,8 +8539,92 @@ REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
 
 
 # =============================================================================
-# Writing files
+# Writing output
 # =============================================================================
+# -- the standard streams -----------------------------------------------------
+class _StreamState:
+    """What happened to stdout in this run: an encoding that lost characters is said once."""
+
+    replaced_said = False
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so that the flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass  # fd 1 is closed too: nothing is left to flush into
+
+
+def _encodable(text: str, stream: Any, json_text: bool) -> str:
+    """`text` as the stream's encoding can carry it: what it cannot is replaced (and said once).
+
+    JSON loses nothing: a character the encoding lacks is written as its \\uXXXX escape.
+    """
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return text
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        if json_text:
+            return re.sub(r"[^\x00-\x7f]", lambda m: _json_char(m.group(), encoding), text)
+        replaced = text.encode(encoding, errors="replace").decode(encoding)
+    except LookupError:
+        return text
+    if not _StreamState.replaced_said:
+        _StreamState.replaced_said = True
+        say(both("stdout_replaced", encoding=encoding))
+    return replaced
+
+
+def _json_char(char: str, encoding: str) -> str:
+    try:
+        char.encode(encoding)
+        return char
+    except UnicodeEncodeError:
+        return json.dumps(char)[1:-1]  # '\\u4e2d', or a surrogate pair
+
+
+def emit(text: str, json_text: bool = False) -> None:
+    """Write `text` on standard output; a closed or full stdout is an I/O error (exit 2)."""
+    if sys.stdout is None:
+        raise UsageIOError(both("stdout_closed"))
+    try:
+        click.echo(_encodable(text, sys.stdout, json_text), nl=False)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        raise UsageIOError(both("stdout_failed", error)) from None
+
+
+class _EscapingStderr:
+    """A file for click's own usage errors: what they quote (an option value) shown escaped."""
+
+    def write(self, text: str) -> int:
+        if sys.stderr is not None:
+            try:
+                sys.stderr.write(terminal_safe_lines(text))
+            except OSError:
+                pass  # as in say()
+        return len(text)
+
+    def flush(self) -> None:
+        if sys.stderr is not None:
+            try:
+                sys.stderr.flush()
+            except OSError:
+                pass  # as in say()
+
+    def isatty(self) -> bool:
+        return False
+
+
+# -- files ----------------------------------------------------------------------
 def _has_fileno(stream: Any) -> bool:
     try:
         stream.fileno()
@@ -8679,91 +8749,124 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
 
 
 # =============================================================================
+# The example ledger
+# =============================================================================
+EXAMPLE_LEDGER = """\
+# grassroots-report case file, format version 1 (see `grassroots-report schema`)
+version: 1
+jurisdiction: 东阿县
+title: 东阿县 2024 年 3 月 12345 热线办理情况通报
+period: {start: '2024-03-01', end: '2024-03-31'}
+as_of: '2024-04-01 09:00'
+policy:
+  timezone: '+08:00'
+  calendar: workdays
+  holidays: ['2024-04-04', '2024-04-05']
+  makeup_workdays: ['2024-04-07']
+  dispatch_hours: 3
+  resolve_days: {default: 3, consultation: 1, dispute: 15, petition: 60}
+  category_resolve_days: {城乡建设/物业管理: 5}
+  targets: {completion_rate: 0.95, satisfaction_rate: 0.9}
+  weights: {response_rate: 0.1, solved_rate: 0.5, satisfaction_rate: 0.4}
+  basically_satisfied_weight: 1.0
+  rank_min_cases: 2
+  penalty_per_overdue: 1
+categories:
+  - name: 城乡建设
+    lead: 县住建局
+    subcategories: [物业管理, 供水供暖]
+  - name: 劳动保障
+    lead: 县人社局
+    subcategories: [欠薪]
+  - name: 矛盾纠纷
+    lead: 县司法局
+    subcategories: [邻里纠纷]
+units:
+  - {name: 铜城街道, type: street}
+  - {name: 县住建局, type: department}
+  - {name: 县人社局, type: department}
+cases:
+  - id: 'DA-2024-03-0001'
+    received: '2024-03-04 09:12'
+    kind: complaint
+    channel: hotline
+    category: 城乡建设/物业管理
+    unit: 铜城街道
+    co_units: [县住建局]
+    summary: 小区电梯停运三天，物业不予答复
+    location: 铜城街道阿胶街 8 号
+    requester: {name: 张伟, phone: '13912345678'}
+    dispatched: '2024-03-04 09:40'
+    status: resolved
+    resolved: '2024-03-06 16:00'
+    returns: 0
+    visits:
+      - {at: '2024-03-07 10:00', satisfaction: satisfied, solved: true}
+    featured: true
+    tags: [电梯]
+    extra: {工单编号: 'DA2403-0001'}
+  - id: 'DA-2024-03-0002'
+    received: '2024-03-05 14:30'
+    kind: help
+    category: 劳动保障/欠薪
+    unit: 县人社局
+    summary: 农民工讨要 2023 年工资 4.2 万元
+    requester: {name: 欧阳娜, phone: '15866667777', id_number: '372524198703151234'}
+    dispatched: '2024-03-05 15:10'
+    status: resolved
+    resolved: '2024-03-12 11:00'
+    escalated: {at: '2024-03-08 09:00', to: 县政府分管领导, reason: 涉及人数多}
+    visits:
+      - {at: '2024-03-12 15:00', satisfaction: dissatisfied, solved: false}
+      - {at: '2024-03-14 10:00', satisfaction: satisfied, solved: true, note: 已全额发放}
+    risk: medium
+  - id: 'DA-2024-03-0003'
+    received: '2024-03-28 10:00'
+    kind: dispute
+    channel: walk_in
+    category: 矛盾纠纷/邻里纠纷
+    unit: 铜城街道
+    summary: 相邻宅基地滴水檐纠纷
+    status: resolved
+    resolved: '2024-03-29 17:00'
+    mediation: {outcome: agreement, mediator: 李建国, room: 第一调解室, method: 面对面调解, amount: 2000}
+  - id: 'DA-2024-03-0004'
+    received: '2024-03-25 08:30'
+    kind: complaint
+    category: 城乡建设/供水供暖
+    unit: 县住建局
+    summary: 老旧小区连续停水
+    dispatched: '2024-03-25 13:00'
+    status: open
+    returns: 1
+  - id: 'DA-2024-03-0005'
+    received: '2024-03-20 09:00'
+    kind: consultation
+    channel: online
+    category: 劳动保障
+    unit: 县人社局
+    summary: 咨询灵活就业人员社保缴费
+    status: withdrawn
+  - id: 'DA-2024-03-0006'
+    received: '2024-03-11 16:20'
+    kind: petition
+    channel: letter
+    category: 城乡建设
+    unit: 县住建局
+    summary: 反映棚户区改造安置房迟迟未交付
+    dispatched: '2024-03-11 17:00'
+    status: resolved
+    resolved: '2024-03-29 10:00'
+    reasonable: false
+    backlog: {since: '2021-06-01', leader: 县委常委、常务副县长}
+    visits:
+      - {at: '2024-03-30 09:00', satisfaction: unreachable}
+"""
+
+
+# =============================================================================
 # Command line
 # =============================================================================
-
-
-# -- the standard streams -----------------------------------------------------
-class _StreamState:
-    """What happened to stdout in this run: an encoding that lost characters is said once."""
-
-    replaced_said = False
-
-
-def _silence_stdout() -> None:
-    """Point fd 1 at /dev/null, so that the flush at exit cannot fail a second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    except OSError:
-        pass  # fd 1 is closed too: nothing is left to flush into
-
-
-def _encodable(text: str, stream: Any, json_text: bool) -> str:
-    """`text` as the stream's encoding can carry it: what it cannot is replaced (and said once).
-
-    JSON loses nothing: a character the encoding lacks is written as its \\uXXXX escape.
-    """
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        return text
-    try:
-        text.encode(encoding)
-        return text
-    except UnicodeEncodeError:
-        if json_text:
-            return re.sub(r"[^\x00-\x7f]", lambda m: _json_char(m.group(), encoding), text)
-        replaced = text.encode(encoding, errors="replace").decode(encoding)
-    except LookupError:
-        return text
-    if not _StreamState.replaced_said:
-        _StreamState.replaced_said = True
-        say(both("stdout_replaced", encoding=encoding))
-    return replaced
-
-
-def _json_char(char: str, encoding: str) -> str:
-    try:
-        char.encode(encoding)
-        return char
-    except UnicodeEncodeError:
-        return json.dumps(char)[1:-1]  # '\\u4e2d', or a surrogate pair
-
-
-def emit(text: str, json_text: bool = False) -> None:
-    """Write `text` on standard output; a closed or full stdout is an I/O error (exit 2)."""
-    if sys.stdout is None:
-        raise UsageIOError(both("stdout_closed"))
-    try:
-        click.echo(_encodable(text, sys.stdout, json_text), nl=False)
-    except BrokenPipeError:
-        raise
-    except OSError as error:
-        _silence_stdout()
-        raise UsageIOError(both("stdout_failed", error)) from None
-
-
-class _EscapingStderr:
-    """A file for click's own usage errors: what they quote (an option value) shown escaped."""
-
-    def write(self, text: str) -> int:
-        if sys.stderr is not None:
-            try:
-                sys.stderr.write(terminal_safe_lines(text))
-            except OSError:
-                pass  # as in say()
-        return len(text)
-
-    def flush(self) -> None:
-        if sys.stderr is not None:
-            try:
-                sys.stderr.flush()
-            except OSError:
-                pass  # as in say()
-
-    def isatty(self) -> bool:
-        return False
 
 
 def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, str]:
@@ -9314,122 +9417,6 @@ def _main(argv: list[str] | None) -> int:
         _silence_stdout()
         code = EXIT_OK
     return code
-
-
-# =============================================================================
-# The example ledger
-# =============================================================================
-EXAMPLE_LEDGER = """\
-# grassroots-report case file, format version 1 (see `grassroots-report schema`)
-version: 1
-jurisdiction: 东阿县
-title: 东阿县 2024 年 3 月 12345 热线办理情况通报
-period: {start: '2024-03-01', end: '2024-03-31'}
-as_of: '2024-04-01 09:00'
-policy:
-  timezone: '+08:00'
-  calendar: workdays
-  holidays: ['2024-04-04', '2024-04-05']
-  makeup_workdays: ['2024-04-07']
-  dispatch_hours: 3
-  resolve_days: {default: 3, consultation: 1, dispute: 15, petition: 60}
-  category_resolve_days: {城乡建设/物业管理: 5}
-  targets: {completion_rate: 0.95, satisfaction_rate: 0.9}
-  weights: {response_rate: 0.1, solved_rate: 0.5, satisfaction_rate: 0.4}
-  basically_satisfied_weight: 1.0
-  rank_min_cases: 2
-  penalty_per_overdue: 1
-categories:
-  - name: 城乡建设
-    lead: 县住建局
-    subcategories: [物业管理, 供水供暖]
-  - name: 劳动保障
-    lead: 县人社局
-    subcategories: [欠薪]
-  - name: 矛盾纠纷
-    lead: 县司法局
-    subcategories: [邻里纠纷]
-units:
-  - {name: 铜城街道, type: street}
-  - {name: 县住建局, type: department}
-  - {name: 县人社局, type: department}
-cases:
-  - id: 'DA-2024-03-0001'
-    received: '2024-03-04 09:12'
-    kind: complaint
-    channel: hotline
-    category: 城乡建设/物业管理
-    unit: 铜城街道
-    co_units: [县住建局]
-    summary: 小区电梯停运三天，物业不予答复
-    location: 铜城街道阿胶街 8 号
-    requester: {name: 张伟, phone: '13912345678'}
-    dispatched: '2024-03-04 09:40'
-    status: resolved
-    resolved: '2024-03-06 16:00'
-    returns: 0
-    visits:
-      - {at: '2024-03-07 10:00', satisfaction: satisfied, solved: true}
-    featured: true
-    tags: [电梯]
-    extra: {工单编号: 'DA2403-0001'}
-  - id: 'DA-2024-03-0002'
-    received: '2024-03-05 14:30'
-    kind: help
-    category: 劳动保障/欠薪
-    unit: 县人社局
-    summary: 农民工讨要 2023 年工资 4.2 万元
-    requester: {name: 欧阳娜, phone: '15866667777', id_number: '372524198703151234'}
-    dispatched: '2024-03-05 15:10'
-    status: resolved
-    resolved: '2024-03-12 11:00'
-    escalated: {at: '2024-03-08 09:00', to: 县政府分管领导, reason: 涉及人数多}
-    visits:
-      - {at: '2024-03-12 15:00', satisfaction: dissatisfied, solved: false}
-      - {at: '2024-03-14 10:00', satisfaction: satisfied, solved: true, note: 已全额发放}
-    risk: medium
-  - id: 'DA-2024-03-0003'
-    received: '2024-03-28 10:00'
-    kind: dispute
-    channel: walk_in
-    category: 矛盾纠纷/邻里纠纷
-    unit: 铜城街道
-    summary: 相邻宅基地滴水檐纠纷
-    status: resolved
-    resolved: '2024-03-29 17:00'
-    mediation: {outcome: agreement, mediator: 李建国, room: 第一调解室, method: 面对面调解, amount: 2000}
-  - id: 'DA-2024-03-0004'
-    received: '2024-03-25 08:30'
-    kind: complaint
-    category: 城乡建设/供水供暖
-    unit: 县住建局
-    summary: 老旧小区连续停水
-    dispatched: '2024-03-25 13:00'
-    status: open
-    returns: 1
-  - id: 'DA-2024-03-0005'
-    received: '2024-03-20 09:00'
-    kind: consultation
-    channel: online
-    category: 劳动保障
-    unit: 县人社局
-    summary: 咨询灵活就业人员社保缴费
-    status: withdrawn
-  - id: 'DA-2024-03-0006'
-    received: '2024-03-11 16:20'
-    kind: petition
-    channel: letter
-    category: 城乡建设
-    unit: 县住建局
-    summary: 反映棚户区改造安置房迟迟未交付
-    dispatched: '2024-03-11 17:00'
-    status: resolved
-    resolved: '2024-03-29 10:00'
-    reasonable: false
-    backlog: {since: '2021-06-01', leader: 县委常委、常务副县长}
-    visits:
-      - {at: '2024-03-30 09:00', satisfaction: unreachable}
-"""
 
 
 if __name__ == "__main__":
