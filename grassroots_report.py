@@ -2,22 +2,25 @@
 
 For county and district 12345 hotline centres, one-stop dispute-mediation
 centres, petition offices, court pre-litigation mediation and grid centres.
-It reads one or more YAML case files (format v1, see README.md and
-schema.yaml), checks them, and computes the standard figures of a briefing:
-办结率, 按期办结率, 响应率, 满意率, 解决率, 调解成功率, 积案化解率, 重复诉求率,
-overdue warnings, a ranking of units and the hot issues, and signals of data
-worth a look (bulk closures, instant follow-ups, follow-ups before closure).
+It reads YAML case files (format v1, see README.md and schema.yaml) or
+platform exports with an import map, checks them, and computes the figures of
+a briefing: 办结率, 按期办结率, 响应率, 满意率, 解决率, 调解成功率, 积案化解率,
+重复诉求率, overdue warnings, a ranking of units, the hot issues and signals
+of data worth a look.
 
 Usage:
     grassroots-report check   FILE...        check only
-    grassroots-report summary FILE... [--by unit|category|channel|kind]
-                                      [--format table|csv|tsv|json|markdown]
+    grassroots-report summary FILE... [--by unit|category|channel|kind|jurisdiction]
+                                      [--format table|csv|tsv|json|markdown|partial]
     grassroots-report report  FILE... [-o OUT.md | -o OUT.docx] [--format markdown|docx]
     grassroots-report run     FILE... [-o OUT.md | -o OUT.docx]   check, table, then report
-    grassroots-report schema                 print schema.yaml
-    grassroots-report example                print a complete example file
+    grassroots-report merge   PARTIAL...     merge partial summaries
+    grassroots-report import  EXPORT --map MAP [-o LEDGER.yaml] [--rejects REJECTS.csv]
+    grassroots-report map     EXPORT         print a starting import map
+    grassroots-report schema | example       print schema.yaml, an example ledger
 Common options: --as-of DATETIME, --lang zh|en, --strict, --encoding NAME,
---fail-on-target.  FILE may be `-` for standard input.
+--period P, --map MAP, --policy FILE, --title TEXT, --jobs N, --fail-on-target.
+FILE may be `-` for standard input.
 
 Exit codes:
     0    done
@@ -28,25 +31,54 @@ Exit codes:
     143  terminated (SIGTERM); 129 hung up (SIGHUP): 128 + the signal number,
          and a half-written `-o` temporary file is removed, as on Ctrl-C
 A closed pipe (`| head`) ends quietly with the status the command had.
-`-o` follows a symbolic link and never replaces it (see write_output).
 
-Data flows one way: bytes -> YAML events -> case dicts -> problems and a
-tally -> Summary -> masked (personal data, in one stage) -> text (or a Word
-document: the report's blocks, laid out after GB/T 9704).  Cases are built,
-checked and counted one at a time, so memory grows with the number of
-groups and listed cases, not with the number of cases (the ids kept for the
-duplicate check, the durations kept for the median, the cases with a caller
-kept for the repeat count and the resolution times kept for bulk closures
-are the exceptions, a few dozen bytes a case).  Apart from the cases, memory
-is bounded by MAX_GROUPS distinct units and categories and MAX_ITEMS items in
-any one list; a stream (stdin, a pipe, a FIFO, a device) is copied once to a
-temporary file in bounded chunks, never held whole.  An export being imported
-is held as its reader gives it (python-calamine holds a sheet whole).
+The way through: bytes -> YAML events -> case dicts -> problems and a tally
+(RunState) -> Summary -> masked -> text, a table, JSON or a Word document.
+`analyse` (The pipeline) is that way for every command and test; `--jobs` and
+partial summaries only change where the tally is counted.  Cases are read,
+checked and counted one at a time: memory grows with the groups and the
+listed cases, not with the cases (but for a few dozen bytes a case).
+
+The map of this module: its sections in order, what each owns, and the
+earlier sections it uses (a section never uses a later one).
+    Constants and exit codes    the contract's keys, limits, defaults
+    Words: labels and messages  every display label and message, zh and en, by key
+    Text                        unsafe characters (one table), widths, numerals,
+                                the CSV cell guard and writer, say() to stderr
+    Errors                      ToolError and its exit codes; system reasons  <- Text, Words
+    Data model                  Problem, Source, Policy, Ledger, the typed Summary
+                                and its parts, Options, Analysis, Counted
+    Times and calendars         parse and print times; workday calendars  <- Words
+    Periods                     --period: a period, the one before, a year ago
+    Opening input files         the one opener of inputs; stdin and pipes spooled
+    Loading YAML                events -> a Header and CaseItems, located  <- Opening
+    Checking the schema         schema.yaml, its compiled fast path, the errors' words
+    Checking headers, policies and cases
+                                Policy, Ledger, FileRules, CaseChecker, --policy FILE
+    Masking                     everything personal: the rules, callers, and the
+                                one masking stage, mask_analysis  <- Data model
+    Importing exports           the import map; rows -> cases -> ledger text,
+                                rejects, `map` guesses  <- Loading, Checking, Masking
+    Computing the figures       a case's bits, the metrics, score, ranking, bursts
+    Counting                    Tally, the windows of a period, RunState
+    The end of the run          finish_run: the Summary, judged and ordered
+    Partial summaries           a RunState as JSON and back; merge  <- Counting, Masking
+    The pipeline                analyse = conclude(count(...)); --jobs  <- all above
+    Rendering the summary       table, CSV, TSV, JSON, Markdown table (SUMMARY_RENDERERS)
+    The report                  the report's blocks, and the Markdown
+    The report as a Word document
+                                GB/T 9704 layout of the same blocks (REPORT_RENDERERS)
+    Writing output              stdout, and -o written whole or not at all
+    The example ledger          `grassroots-report example`
+    Command line                the click commands: gather inputs, call the pipeline,
+                                render, write; main() turns outcomes into exit codes
 """
 
 
 # =============================================================================
 # Imports
+
+
 # =============================================================================
 from __future__ import annotations
 
@@ -88,6 +120,8 @@ import click
 
 # =============================================================================
 # Constants and exit codes
+
+
 # =============================================================================
 # yaml and jsonschema are imported where they are first needed, so that
 # `--help` stays fast (jsonschema alone takes longer to import than --help
@@ -156,6 +190,12 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 MIN_YEAR, MAX_YEAR = 1900, 2199
 SECONDS_PER_DAY = 86_400
 
+
+# =============================================================================
+# Words: labels and messages
+
+
+# =============================================================================
 # Display labels: one table, keyed by the names of the contract.
 LABELS: dict[str, tuple[str, str]] = {
     "received": ("受理", "Received"),
@@ -696,6 +736,8 @@ def msg(message_id: str, lang: str, **fields: Any) -> str:
 
 # =============================================================================
 # Text: safety, widths, numerals, CSV cells, the message writer
+
+
 # =============================================================================
 # INFO: every character a terminal may act on or hide: C0 and C1 controls
 # (escape sequences start with ESC or U+009B), the format characters (Cf:
@@ -832,6 +874,8 @@ def say(text: str) -> None:
 
 # =============================================================================
 # Errors
+
+
 # =============================================================================
 class ToolError(click.ClickException):
     """An error the user can fix; carries its exit code and prints itself plainly."""
@@ -882,6 +926,8 @@ def io_error(name: str, message_id: str, error: OSError | None = None, **fields:
 
 # =============================================================================
 # Data model
+
+
 # =============================================================================
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -1280,6 +1326,8 @@ class ListedCases:
 
 # =============================================================================
 # Times and calendars
+
+
 # =============================================================================
 _TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
                       r"(Z|[+-][0-9]{2}:[0-9]{2})?)?\Z")
@@ -1441,6 +1489,8 @@ class Calendar:
 
 # =============================================================================
 # Periods
+
+
 # =============================================================================
 # INFO: a briefing is for a period (`--period 2024-03`) beside the period
 # before it (环比), the same period a year earlier (同比) and the year to date
@@ -1573,6 +1623,8 @@ PERIOD_LABELS = {"year": "p_year", "quarter": "p_quarter", "month": "p_month", "
 
 # =============================================================================
 # Opening input files
+
+
 # =============================================================================
 def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Source]:
     """Turn FILE arguments into sources; a missing or unreadable file is a usage error.
@@ -1826,6 +1878,8 @@ def _looks_like_gbk(raw: bytes) -> bool:
 
 # =============================================================================
 # Loading YAML
+
+
 # =============================================================================
 # INFO: PyYAML resolves plain scalars by YAML 1.1 (9:30 -> 570, NO -> False,
 # 010000 -> 4096, 2023-02-14 -> a date).  We never let it: we read the event
@@ -2467,7 +2521,9 @@ def locate(events: list[Any], base: tuple[Any, ...]) -> dict[tuple[Any, ...], Ma
 
 
 # =============================================================================
-# Checking
+# Checking the schema
+
+
 # =============================================================================
 SCHEMA_FILE_NAMES = ("schema.yaml", "grassroots_report_schema.yaml")
 
@@ -2887,7 +2943,11 @@ def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...])
     return located.get((), Marks(1, 1))
 
 
-# -- the header and its policy ------------------------------------------------
+# =============================================================================
+# Checking headers, policies and cases
+
+
+# =============================================================================
 def _fraction(value: Any) -> Fraction:
     """An exact fraction of a YAML number (0.9 is nine tenths, not a binary float)."""
     return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
@@ -3463,8 +3523,36 @@ class CaseChecker:
                        hint=_did_you_mean(category, choices, self.lang))
 
 
+# -- --policy FILE ------------------------------------------------------------
+def load_policy_file(path: str, lang: str) -> Policy:
+    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
+    sources = open_sources([path])
+    source = sources[0]
+    reader = FileReader(source, lang, None)
+    items = list(reader.items())
+    problems = list(reader.problems)
+    header = items[0] if items and isinstance(items[0], Header) else None
+    if header is not None and not problems:
+        data = header.data if isinstance(header.data, dict) else {}
+        wrapped = set(data) == {"policy"}
+        policy = data["policy"] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
+                      header.events)
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
+        if not problems and isinstance(policy, dict):
+            timing = [key for key in policy if key not in JUDGING_KEYS]
+            if timing:
+                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
+            return build_policy(policy)
+    if not problems:
+        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+
+
 # =============================================================================
 # Masking
+
+
 # =============================================================================
 # INFO: the one place that decides what is personal.  mask_analysis() takes
 # the finished Analysis and returns one in which every piece of user text has
@@ -4014,7 +4102,9 @@ def mask_analysis(analysis: Analysis) -> Analysis:
 
 
 # =============================================================================
-# Importing platform exports
+# Importing exports: tables and the map
+
+
 # =============================================================================
 # INFO: an export (.xlsx, .xls, .csv, .tsv) becomes ledger text, which is then
 # read by the YAML loader like any case file: so an imported case cannot be
@@ -4395,7 +4485,11 @@ class _MapCheck:
         return split
 
 
-# -- reading the export's rows ------------------------------------------------
+# =============================================================================
+# Importing exports: rows into a ledger
+
+
+# =============================================================================
 @dataclasses.dataclass
 class ExportSheet:
     """The rows of one sheet or text file, each with the number a spreadsheet shows."""
@@ -5171,7 +5265,9 @@ def _map_field_lines(field: str, fields: dict[str, Any], distinct: dict[str, dic
 
 
 # =============================================================================
-# Computing
+# Computing the figures of a group
+
+
 # =============================================================================
 # The base counters every metric is derived from.
 BASE_KEYS = (
@@ -5508,6 +5604,11 @@ def unit_names(keys: Iterable[str], jurisdictions: int, lang: str) -> dict[str, 
             for key, unit, jurisdiction in split}
 
 
+# =============================================================================
+# Counting: the tally of a stream of cases
+
+
+# =============================================================================
 def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
     """What the report prints of a typical case, with the names it gives (to mask its text by)."""
     resolved = data["status"] == "resolved"
@@ -6208,7 +6309,11 @@ class RunState:
             self.carried.add(*at_as_of(data, check, main.cut), main.tally)
 
 
-# -- the end of the run -------------------------------------------------------
+# =============================================================================
+# The end of the run: the Summary
+
+
+# =============================================================================
 def run_warnings(state: RunState) -> _Collector:
     """Every file's warnings in file order, each file's header differences first (as they were met)."""
     options = state.options
@@ -6518,6 +6623,8 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 
 # =============================================================================
 # Partial summaries
+
+
 # =============================================================================
 # INFO: `summary --format partial` writes the RunState of its files: every
 # count by bits, the durations as exact histograms (so medians stay exact),
@@ -6955,6 +7062,8 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 
 # =============================================================================
 # The pipeline
+
+
 # =============================================================================
 # INFO: one way through, for every command and test: `count` reads, checks and
 # counts the sources into a RunState (in one process, or in several whose
@@ -7271,38 +7380,13 @@ def _joined_facts(runs: list[FileFacts], shifts: list[int], header_lines: int, d
     return joined
 
 
-# -- --policy FILE ------------------------------------------------------------
-def load_policy_file(path: str, lang: str) -> Policy:
-    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
-    sources = open_sources([path])
-    source = sources[0]
-    reader = FileReader(source, lang, None)
-    items = list(reader.items())
-    problems = list(reader.problems)
-    header = items[0] if items and isinstance(items[0], Header) else None
-    if header is not None and not problems:
-        data = header.data if isinstance(header.data, dict) else {}
-        wrapped = set(data) == {"policy"}
-        policy = data["policy"] if wrapped else data
-        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
-                      header.events)
-        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
-        if not problems and isinstance(policy, dict):
-            timing = [key for key in policy if key not in JUDGING_KEYS]
-            if timing:
-                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
-            return build_policy(policy)
-    if not problems:
-        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
-    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+# =============================================================================
+# Rendering the summary: values, table, CSV, JSON
 
 
 # =============================================================================
-# Rendering
-# =============================================================================
 
 
-# -- values -------------------------------------------------------------------
 def json_value(key: str, value: Any) -> Any:
     """A metric as JSON: rates as fractions to 4 places, hours and score to 1."""
     if value is None:
@@ -7534,7 +7618,11 @@ SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
 }
 
 
-# -- Markdown safety ----------------------------------------------------------
+# =============================================================================
+# The report
+
+
+# =============================================================================
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
@@ -7553,7 +7641,7 @@ def md_row(cells: list[str], escaped_first: bool = False) -> str:
     return "| " + " | ".join(out) + " |"
 
 
-# -- the report ---------------------------------------------------------------
+# -- the report's blocks and sections ---------------------------------------------------------------
 BAR_WIDTH = 20
 
 
@@ -8142,7 +8230,11 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
             doc.bullet(warning.render())
 
 
-# -- the report as a Word document (GB/T 9704-2012 党政机关公文格式) ------------------
+# =============================================================================
+# The report as a Word document (GB/T 9704-2012 党政机关公文格式)
+
+
+# =============================================================================
 # INFO: python-docx gives the package (parts, relationships, styles, the
 # footer); the body is built with lxml directly under it: a year's overdue
 # list can hold tens of thousands of rows, and python-docx's cell API walks
@@ -8540,6 +8632,8 @@ REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
 
 # =============================================================================
 # Writing output
+
+
 # =============================================================================
 # -- the standard streams -----------------------------------------------------
 class _StreamState:
@@ -8750,6 +8844,8 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
 
 # =============================================================================
 # The example ledger
+
+
 # =============================================================================
 EXAMPLE_LEDGER = """\
 # grassroots-report case file, format version 1 (see `grassroots-report schema`)
@@ -8866,6 +8962,8 @@ cases:
 
 # =============================================================================
 # Command line
+
+
 # =============================================================================
 
 
