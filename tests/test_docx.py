@@ -15,38 +15,18 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 HOTLINE = ROOT / "examples" / "hotline-2024-03.yaml"
 
 HOSTILE_SUMMARY = ("欧阳娜娜来电（13912345678）反映：<w:r><w:t>注入</w:t></w:r> ]]> <![CDATA[x]]> "
                    "&amp; & \"双引号\" '单引号' <script>alert(1)</script>\x01\x08\x0b\x1b[31m\u2028第二行")
-LEDGER = {
-    "version": 1,
-    "jurisdiction": "测试县<&>",
-    "period": {"start": "2024-03-01", "end": "2024-03-31"},
-    "units": [{"name": "铜城街道"}, {"name": "县<b>住建局</b>"}],
-    "cases": [
-        {"id": "A-1]]>", "received": "2024-03-04 09:00", "kind": "complaint", "category": "城乡建设/物业&管理",
-         "unit": "铜城街道", "summary": HOSTILE_SUMMARY, "location": "阿胶街 8 号，电话 0635-3281234",
-         "requester": {"name": "欧阳娜娜", "phone": "13912345678", "id_number": "372524198703151234"},
-         "dispatched": "2024-03-04 09:30", "status": "resolved", "resolved": "2024-03-05 10:00",
-         "featured": True, "escalated": {"at": "2024-03-04 10:00", "to": "县政府\"'", "reason": "电话13800001111"},
-         "visits": [{"at": "2024-03-06 10:00", "satisfaction": "satisfied", "solved": True,
-                     "note": "欧阳娜娜表示满意</w:t>"}],
-         "mediation": {"outcome": "agreement", "mediator": "李<建>国", "room": "第一&调解室", "amount": 2000}},
-        {"id": "A-2", "received": "2024-03-10 09:00", "kind": "dispute", "category": "矛盾纠纷",
-         "unit": "县<b>住建局</b>", "status": "open", "backlog": {"since": "2021-01-01", "leader": "副县长'\""}},
-    ],
-}
+# XML's own syntax (tags, entities, CDATA ends, quotes) in every field the document shows
+LEDGER = hostile_ledger(HOSTILE_SUMMARY, jurisdiction="测试县<&>", unit="县<b>住建局</b>", first_id="A-1]]>",
+                        second_id="A-2", category="城乡建设/物业&管理", escalated_to="县政府\"'",
+                        note="欧阳娜娜表示满意</w:t>", mediator="李<建>国", room="第一&调解室", leader="副县长'\"")
 SECRETS = ("13912345678", "372524198703151234", "欧阳娜娜", "13800001111", "3281234")
-
-
-def write_ledger(tmp_path, data=LEDGER):
-    path = tmp_path / "ledger.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def docx_of(tmp_path, ledger, *extra, name="report.docx"):
@@ -245,7 +225,7 @@ def test_english(tmp_path):
 
 
 def test_sections_in_the_same_order_as_the_markdown(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     markdown = run_cli("report", str(path), "--as-of", "2024-04-01").stdout
     headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
     document = docx.Document(str(docx_of(tmp_path, path, "--as-of", "2024-04-01")))
@@ -258,7 +238,7 @@ def test_sections_in_the_same_order_as_the_markdown(tmp_path):
 # -- hostile text -----------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_hostile_text_is_carried_as_text_and_masked(tmp_path, lang):
-    out = docx_of(tmp_path, write_ledger(tmp_path), "--as-of", "2024-04-01", "--lang", lang)
+    out = docx_of(tmp_path, write_ledger(tmp_path, LEDGER), "--as-of", "2024-04-01", "--lang", lang)
     package = zipfile.ZipFile(out)
     for name in package.namelist():
         data = package.read(name).decode("utf-8", errors="replace")
@@ -317,7 +297,7 @@ def test_format_docx_writes_any_name_and_the_extension_chooses_by_itself(tmp_pat
 
 
 def test_docx_is_written_whole_and_never_onto_an_input(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     docx_of(tmp_path, path, name="out.docx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.docx"]
     before = path.read_bytes()

@@ -5,18 +5,12 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write
 
 EXAMPLE = run_cli("example").stdout
 # Characters outside GBK but inside GB18030 (a rare surname character and a CJK Extension B one).
 GB18030_ONLY = EXAMPLE.replace("张伟", "张䶮𠀀")
 assert GB18030_ONLY != EXAMPLE, "the example no longer names 张伟; pick another name to replace"
-
-
-def write(tmp_path, name, data: bytes):
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 def ok_line(path, cases=6):

@@ -10,17 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, run_subprocess
-
-TOOL = ROOT / "grassroots_report.py"
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Path:
-    """A valid ledger, the tool's own example."""
-    path = tmp_path / "ledger.yaml"
-    path.write_text(run_cli("example").stdout, encoding="utf-8")
-    return path
+from conftest import TOOL, run_cli, run_subprocess
 
 
 def generated_ledger(path: Path, cases: int, units: int) -> Path:

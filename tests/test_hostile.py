@@ -6,86 +6,15 @@ tool process's own `ru_maxrss` (see run_measured).
 """
 from __future__ import annotations
 
-import dataclasses
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import HEADER, MB, MEMORY_LIMIT_KB, ONE_CASE, ROOT, VALID_LEDGER, Measured, run_cli, run_measured, write
 
-TOOL = ROOT / "grassroots_report.py"
-MB = 1024  # ru_maxrss is in kilobytes on Linux
-MEMORY_LIMIT_KB = 200 * MB  # the tool runs in ~40 MB (60 MB with a 15 MB scalar)
-
-HEADER = "version: 1\njurisdiction: 东阿县\nas_of: '2024-04-01 09:00'\n"
-ONE_CASE = """\
-cases:
-  - id: 'DA-0001'
-    received: '2024-03-04 09:12'
-    kind: complaint
-    category: 城乡建设
-    unit: 铜城街道
-    status: open
-"""
-VALID_LEDGER = HEADER + ONE_CASE
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>[1-9][0-9]*):(?P<column>[1-9][0-9]*): ", re.MULTILINE)
-
-
-@dataclasses.dataclass
-class Measured:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_kb: int
-
-
-# A small go-between starts the tool and reads its rusage with os.wait4.  Had
-# pytest started the tool itself, the tool's ru_maxrss would start at pytest's
-# own size: Linux carries the high-water mark of the forked copy across exec.
-_MEASURE = """\
-import os, sys
-pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
-"""
-
-
-def run_measured(*args: str, input: bytes | None = None, timeout: float = 60) -> Measured:
-    """Run the tool as a process; its exit status, output, wall time and peak resident memory."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryFile() as stdin, \
-            tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        stats = Path(scratch) / "stats"
-        if input is not None:
-            stdin.write(input)
-            stdin.seek(0)
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", _MEASURE, str(stats), sys.executable, str(TOOL), *args],
-                                stdin=stdin, stdout=out, stderr=err, env=env, cwd=ROOT, start_new_session=True)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            pytest.fail(f"{' '.join(args)} still running after {timeout} s (killed)")
-        seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-        assert proc.returncode == 0, f"the measuring go-between failed: {stderr[-2000:]}"
-        returncode, peak_kb = (int(field) for field in stats.read_text().split())
-        return Measured(returncode, stdout, stderr, seconds, peak_kb)
 
 
 def assert_refused(result: Measured, path: Path, *, mentions: str, max_seconds: float = 20) -> None:
@@ -98,15 +27,6 @@ def assert_refused(result: Measured, path: Path, *, mentions: str, max_seconds: 
     assert mentions in result.stderr, result.stderr[:2000]
     assert result.seconds < max_seconds, result.seconds
     assert result.peak_kb < MEMORY_LIMIT_KB, f"peak {result.peak_kb // MB} MB"
-
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(text, str):
-        path.write_text(text, encoding="utf-8")
-    else:
-        path.write_bytes(text)
-    return path
 
 
 # -- aliases and anchors ----------------------------------------------------------

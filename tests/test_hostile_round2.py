@@ -21,27 +21,7 @@ from pathlib import Path
 import pytest
 
 import grassroots_report
-from conftest import ROOT, run_cli, run_subprocess
-
-TOOL = ROOT / "grassroots_report.py"
-RAW_UNSAFE = ("\x1b", "\x07", "\x00", "\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200f")
-
-
-def clean(*texts: str | bytes) -> None:
-    """Nothing printed carries a traceback or a raw terminal control."""
-    for text in texts:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        assert "Traceback" not in text, text
-        for char in RAW_UNSAFE:
-            assert char not in text, (char, text[:500])
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Path:
-    path = tmp_path / "ledger.yaml"
-    path.write_text(run_cli("example").stdout, encoding="utf-8")
-    return path
+from conftest import TOOL, clean, run_cli, run_subprocess
 
 
 def listing(directory: Path) -> list[str]:
@@ -622,7 +602,7 @@ def test_a_policy_value_at_its_limit_is_accepted(tmp_path, line):
 
 
 # -- 11. huge group counts -------------------------------------------------------------------------
-from test_hostile import MB, run_measured  # noqa: E402 - the peak-memory runner of round one
+from conftest import MB, run_measured  # noqa: E402 - the peak-memory runner
 
 
 def _many_units_ledger(path: Path, units: int, cases: int) -> Path:

@@ -1,41 +1,18 @@
 """The Markdown briefing: redaction, Markdown safety, determinism, output files."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, hostile_ledger, run_cli, write_ledger
 
 HOSTILE_SUMMARY = ("欧阳娜娜来电（13912345678，身份证 372524198703151234）反映：| 表格 | 断裂 `代码` "
                    "<script>alert(1)</script> [点我](http://evil.example) **粗体** _斜体_\n第二行 # 标题")
-
-LEDGER = {
-    "version": 1,
-    "jurisdiction": "测试县|<b>",
-    "period": {"start": "2024-03-01", "end": "2024-03-31"},
-    "units": [{"name": "铜城街道"}, {"name": "县|住建局"}],
-    "cases": [
-        {"id": "A-1", "received": "2024-03-04 09:00", "kind": "complaint", "category": "城乡建设/物业|管理",
-         "unit": "铜城街道", "summary": HOSTILE_SUMMARY, "location": "阿胶街 8 号，电话 0635-3281234",
-         "requester": {"name": "欧阳娜娜", "phone": "13912345678", "id_number": "372524198703151234"},
-         "dispatched": "2024-03-04 09:30", "status": "resolved", "resolved": "2024-03-05 10:00",
-         "featured": True, "escalated": {"at": "2024-03-04 10:00", "to": "县政府`x`", "reason": "电话13800001111"},
-         "visits": [{"at": "2024-03-06 10:00", "satisfaction": "satisfied", "solved": True,
-                     "note": "欧阳娜娜表示满意|<i>"}],
-         "mediation": {"outcome": "agreement", "mediator": "李[建]国", "room": "第一|调解室", "amount": 2000}},
-        {"id": "A-2`|", "received": "2024-03-10 09:00", "kind": "dispute", "category": "矛盾纠纷",
-         "unit": "县|住建局", "status": "open", "backlog": {"since": "2021-01-01", "leader": "副县长|<x>"}},
-    ],
-}
-
-
-def write_ledger(tmp_path, data=LEDGER):
-    path = tmp_path / "ledger.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
+# Markdown's own syntax (table bars, backticks, brackets, HTML) in every field the report shows
+LEDGER = hostile_ledger(HOSTILE_SUMMARY, jurisdiction="测试县|<b>", unit="县|住建局", first_id="A-1",
+                        second_id="A-2`|", category="城乡建设/物业|管理", escalated_to="县政府`x`",
+                        note="欧阳娜娜表示满意|<i>", mediator="李[建]国", room="第一|调解室", leader="副县长|<x>")
 
 
 # -- masking --------------------------------------------------------------------
@@ -68,7 +45,7 @@ def test_mask_text_masks_the_requesters_own_name():
 
 # -- the report ------------------------------------------------------------------
 def report_of(tmp_path, *extra):
-    result = run_cli("report", str(write_ledger(tmp_path)), "--as-of", "2024-04-01", *extra)
+    result = run_cli("report", str(write_ledger(tmp_path, LEDGER)), "--as-of", "2024-04-01", *extra)
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
@@ -120,7 +97,7 @@ def test_report_is_deterministic(tmp_path):
 
 def test_report_has_provenance(tmp_path):
     import hashlib
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     text = run_cli("report", str(path)).stdout
     assert hashlib.sha256(path.read_bytes()).hexdigest() in text
     assert f"grassroots-report {gr.__version__}" in text
@@ -145,7 +122,7 @@ def test_example_reports_parse_with_equal_cells(example):
 
 
 def test_output_file_is_written_whole(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     out = tmp_path / "out.md"
     result = run_cli("report", str(path), "-o", str(out))
     assert result.exit_code == 0
@@ -155,7 +132,7 @@ def test_output_file_is_written_whole(tmp_path):
 
 
 def test_output_onto_an_input_is_refused(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     before = path.read_bytes()
     result = run_cli("report", str(path), "-o", str(path))
     assert result.exit_code == 2
@@ -164,7 +141,7 @@ def test_output_onto_an_input_is_refused(tmp_path):
 
 
 def test_run_prints_table_then_report(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     result = run_cli("run", str(path), "--as-of", "2024-04-01")
     assert result.exit_code == 0
     table, _, report = result.stdout.partition("\n\n# ")
