@@ -35,40 +35,6 @@ def listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
-# -- input files -------------------------------------------------------------------
-def test_a_missing_file_is_a_usage_error(tmp_path):
-    missing = tmp_path / "nope.yaml"
-    result = run_cli("check", str(missing))
-    assert result.exit_code == 2
-    assert str(missing) in result.stderr and "no such file" in result.stderr
-    assert "Traceback" not in result.stderr and result.stdout == ""
-
-
-def test_a_missing_file_among_good_ones_is_a_usage_error(ledger, tmp_path):
-    result = run_cli("summary", str(ledger), str(tmp_path / "nope.yaml"))
-    assert result.exit_code == 2
-    assert "nope.yaml" in result.stderr
-    assert result.stdout == ""
-
-
-def test_a_directory_is_a_usage_error(tmp_path):
-    result = run_cli("check", str(tmp_path))
-    assert result.exit_code == 2
-    assert str(tmp_path) in result.stderr and "directory" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
-def test_an_unreadable_file_is_a_usage_error(ledger):
-    ledger.chmod(0)
-    try:
-        result = run_cli("check", str(ledger))
-    finally:
-        ledger.chmod(0o644)
-    assert result.exit_code == 2
-    assert str(ledger) in result.stderr and "permission denied" in result.stderr
-
-
 # -- the output path ----------------------------------------------------------------
 @pytest.mark.parametrize("spelling", ["same", "dotted", "symlink"])
 def test_output_onto_the_input_is_refused_and_the_input_kept(ledger, spelling):
@@ -161,29 +127,6 @@ def test_invalid_data_leaves_the_output_path_alone(tmp_path):
     assert result.exit_code == 1
     assert target.read_text(encoding="utf-8") == "keep me"
     assert listing(tmp_path) == ["bad.yaml", "out.md"]
-
-
-# -- standard input -------------------------------------------------------------------
-def test_dash_reads_standard_input(ledger):
-    data = ledger.read_bytes()
-    from_file = run_subprocess("summary", "--format", "json", str(ledger), timeout=60)
-    from_stdin = run_subprocess("summary", "--format", "json", "-", input=data, timeout=60)
-    assert (from_file.returncode, from_stdin.returncode) == (0, 0), from_stdin.stderr.decode()
-    assert from_stdin.stdout == from_file.stdout
-    assert b'"jurisdiction": "\xe4\xb8\x9c\xe9\x98\xbf\xe5\x8e\xbf"' in from_stdin.stdout  # 东阿县
-
-
-def test_dash_problems_are_located_in_stdin():
-    proc = run_subprocess("check", "--lang", "en", "-", input=b"version: 1\njurisdiction: x\n", timeout=60)
-    assert proc.returncode == 1
-    assert proc.stderr.decode().startswith("<stdin>:"), proc.stderr.decode()
-
-
-def test_dash_with_empty_standard_input():
-    proc = run_subprocess("check", "--lang", "en", "-", input=b"", timeout=60)
-    assert proc.returncode == 1
-    assert "empty" in proc.stderr.decode()
-    assert b"Traceback" not in proc.stderr
 
 
 # -- a closed pipe --------------------------------------------------------------------

@@ -10,38 +10,6 @@ import grassroots_report as gr
 from conftest import EXAMPLES, run_cli
 
 
-@pytest.mark.parametrize("text,value", [
-    ("9:30", "9:30"), ("09:30", "09:30"), ("NO", "NO"), ("on", "on"), ("yes", "yes"), ("010000", 10000),
-    ("2023-02-14", "2023-02-14"), ("true", True), ("False", False), ("~", None), ("", None), ("null", None),
-    ("12", 12), ("-3", -3), ("1.5", 1.5), ("1e3", 1000.0), (".inf", ".inf"), ("0x1F", "0x1F"),
-    ("1_000", "1_000"), ("9" * 5000, "9" * 5000), ("1e999", "1e999"),
-])
-def test_resolve_plain_follows_yaml_12_core(text, value):
-    result = gr.resolve_plain(text)
-    assert result == value and type(result) is type(value)
-
-
-@pytest.mark.parametrize("text,epoch", [
-    ("2024-03-05 09:30", 1709602200),       # +08:00 by default
-    ("2024-03-05T09:30", 1709602200),
-    ("2024-03-05T01:30Z", 1709602200),
-    ("2024-03-05 09:30:00+08:00", 1709602200),
-    ("2024-03-05", 1709568000),             # 00:00 local
-])
-def test_parse_time_reads_one_instant_however_written(text, epoch):
-    assert gr.parse_time(text, 8 * 3600) == epoch
-
-
-def test_parse_time_end_of_day_for_a_date():
-    assert gr.parse_time("2024-03-05", 8 * 3600, end_of_day=True) == 1709568000 + 86399
-
-
-@pytest.mark.parametrize("text", ["2023-02-30", "2024-13-01", "2024-03-05 24:00", "0001-01-01", "9:30"])
-def test_parse_time_refuses_what_names_no_instant(text):
-    with pytest.raises(gr.TimeError):
-        gr.parse_time(text, 0)
-
-
 def test_display_width_counts_cjk_as_two():
     assert gr.display_width("铜城街道") == 8
     assert gr.display_width("abc") == 3
