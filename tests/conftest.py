@@ -1,4 +1,22 @@
-"""Shared fixtures and helpers: where things are, how to run the tool, and the ledgers several surfaces use."""
+"""Shared fixtures and helpers: where things are, how to run the tool, and the ledgers several surfaces use.
+
+The tests are filed by surface, in pipeline order:
+
+    test_loading.py    files, standard input, encodings, YAML syntax errors, values as written
+    test_checking.py   the data-driven cases of cases/, the fast path, ids
+    test_import.py     platform exports and their maps
+    test_figures.py    the metrics, direct and type ranking, as-of, properties, repeats and signals
+    test_periods.py    --period and its comparisons, the workdays_cn calendar
+    test_masking.py    every rule of what is personal
+    test_report.py     the Markdown report, its text helpers, the goldens of golden/
+    test_docx.py       the Word document
+    test_partials.py   the roll-up, partial summaries, merge and --jobs
+    test_cli.py        the README's examples, exit codes, -o, pipes, signals
+
+Hostile input to a surface is in that surface's file, in the sections under
+`# == Hostile input: ...` at its end (grep -n "^# == Hostile" tests/*.py).
+counties.py and exports.py write the roll-up's and the import's inputs.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -70,6 +88,7 @@ def ledger(tmp_path) -> Path:
     return path
 
 
+# A valid one-case ledger, one field a line, for the tests that add to it or spoil a line of it
 HEADER = "version: 1\njurisdiction: 东阿县\nas_of: '2024-04-01 09:00'\n"
 ONE_CASE = """\
 cases:
