@@ -1,4 +1,9 @@
-"""The briefing as a Word document (GB/T 9704): layout, fonts, the same content as the Markdown, safety."""
+"""Word: the briefing as a Word document (GB/T 9704).
+
+Layout and fonts, the same content as the Markdown report, bytes and files,
+and the conversion by LibreOffice; then hostile input: text that would inject
+XML into the document or show personal data.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -15,38 +20,20 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
 
+
+# == Layout and fonts ==============================================================================
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 HOTLINE = ROOT / "examples" / "hotline-2024-03.yaml"
 
 HOSTILE_SUMMARY = ("欧阳娜娜来电（13912345678）反映：<w:r><w:t>注入</w:t></w:r> ]]> <![CDATA[x]]> "
                    "&amp; & \"双引号\" '单引号' <script>alert(1)</script>\x01\x08\x0b\x1b[31m\u2028第二行")
-LEDGER = {
-    "version": 1,
-    "jurisdiction": "测试县<&>",
-    "period": {"start": "2024-03-01", "end": "2024-03-31"},
-    "units": [{"name": "铜城街道"}, {"name": "县<b>住建局</b>"}],
-    "cases": [
-        {"id": "A-1]]>", "received": "2024-03-04 09:00", "kind": "complaint", "category": "城乡建设/物业&管理",
-         "unit": "铜城街道", "summary": HOSTILE_SUMMARY, "location": "阿胶街 8 号，电话 0635-3281234",
-         "requester": {"name": "欧阳娜娜", "phone": "13912345678", "id_number": "372524198703151234"},
-         "dispatched": "2024-03-04 09:30", "status": "resolved", "resolved": "2024-03-05 10:00",
-         "featured": True, "escalated": {"at": "2024-03-04 10:00", "to": "县政府\"'", "reason": "电话13800001111"},
-         "visits": [{"at": "2024-03-06 10:00", "satisfaction": "satisfied", "solved": True,
-                     "note": "欧阳娜娜表示满意</w:t>"}],
-         "mediation": {"outcome": "agreement", "mediator": "李<建>国", "room": "第一&调解室", "amount": 2000}},
-        {"id": "A-2", "received": "2024-03-10 09:00", "kind": "dispute", "category": "矛盾纠纷",
-         "unit": "县<b>住建局</b>", "status": "open", "backlog": {"since": "2021-01-01", "leader": "副县长'\""}},
-    ],
-}
+# XML's own syntax (tags, entities, CDATA ends, quotes) in every field the document shows
+LEDGER = hostile_ledger(HOSTILE_SUMMARY, jurisdiction="测试县<&>", unit="县<b>住建局</b>", first_id="A-1]]>",
+                        second_id="A-2", category="城乡建设/物业&管理", escalated_to="县政府\"'",
+                        note="欧阳娜娜表示满意</w:t>", mediator="李<建>国", room="第一&调解室", leader="副县长'\"")
 SECRETS = ("13912345678", "372524198703151234", "欧阳娜娜", "13800001111", "3281234")
-
-
-def write_ledger(tmp_path, data=LEDGER):
-    path = tmp_path / "ledger.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def docx_of(tmp_path, ledger, *extra, name="report.docx"):
@@ -79,7 +66,6 @@ def body_paragraphs(document):
     return [p for p in document.paragraphs if p.text]
 
 
-# -- layout ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def hotline(tmp_path_factory):
     out = docx_of(tmp_path_factory.mktemp("hotline"), HOTLINE)
@@ -174,7 +160,12 @@ def test_warnings_are_red_squares_not_emoji_and_bars_are_shaded(hotline):
     assert "".join(t.text for t in shaded[0].iter(f"{W}t")) == "\u2007" * gr.DOCX_BAR_SPACES  # the largest
 
 
-# -- the same briefing as the Markdown ------------------------------------------
+def test_chinese_numbers():
+    assert [gr.chinese_number(n) for n in (1, 9, 10, 11, 20, 23, 99, 100)] == [
+        "一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
+
+
+# == The same briefing as the Markdown =============================================================
 def markdown_tables(text: str) -> list[list[list[str]]]:
     """Each table of the Markdown as rows of cell texts (Markdown escapes undone)."""
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
@@ -245,7 +236,7 @@ def test_english(tmp_path):
 
 
 def test_sections_in_the_same_order_as_the_markdown(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     markdown = run_cli("report", str(path), "--as-of", "2024-04-01").stdout
     headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
     document = docx.Document(str(docx_of(tmp_path, path, "--as-of", "2024-04-01")))
@@ -255,32 +246,7 @@ def test_sections_in_the_same_order_as_the_markdown(tmp_path):
     assert len(found) == 10
 
 
-# -- hostile text -----------------------------------------------------------------
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_hostile_text_is_carried_as_text_and_masked(tmp_path, lang):
-    out = docx_of(tmp_path, write_ledger(tmp_path), "--as-of", "2024-04-01", "--lang", lang)
-    package = zipfile.ZipFile(out)
-    for name in package.namelist():
-        data = package.read(name).decode("utf-8", errors="replace")
-        for secret in SECRETS:
-            assert secret not in data, (name, secret)
-    body = etree.fromstring(package.read("word/document.xml"))
-    # nothing but WordprocessingML elements: no element was injected
-    assert {element.tag.split("}")[0] + "}" for element in body.iter()} == {W}
-    assert not [e for e in body.iter() if e.tag in (f"{W}script", "script", f"{W}b") and e.getparent().tag != f"{W}rPr"]
-    document = docx.Document(str(out))
-    texts = "\n".join(p.text for p in document.paragraphs)
-    request = next(p.text for p in document.paragraphs if "alert(1)" in p.text)
-    assert "<w:r><w:t>注入</w:t></w:r> ]]> <![CDATA[x]]> &amp; & \"双引号\" '单引号' <script>alert(1)</script>" in request
-    assert "欧阳某某" in request and "139****5678" in request
-    assert not any(ch in request for ch in "\x01\x08\x0b\x1b\u2028")
-    assert "测试县<&>" in texts
-    assert "A-1]]>" in texts
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    assert "县<b>住建局</b>" in cells and "李<建>国" in cells and "副县长'\"" in cells
-
-
-# -- bytes and files ------------------------------------------------------------------
+# == Bytes and files ===============================================================================
 def test_same_bytes_twice_fixed_times_and_properties(tmp_path):
     first = docx_of(tmp_path, HOTLINE, name="a.docx").read_bytes()
     second = docx_of(tmp_path, HOTLINE, name="b.docx").read_bytes()
@@ -317,7 +283,7 @@ def test_format_docx_writes_any_name_and_the_extension_chooses_by_itself(tmp_pat
 
 
 def test_docx_is_written_whole_and_never_onto_an_input(tmp_path):
-    path = write_ledger(tmp_path)
+    path = write_ledger(tmp_path, LEDGER)
     docx_of(tmp_path, path, name="out.docx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.docx"]
     before = path.read_bytes()
@@ -334,12 +300,7 @@ def test_run_writes_the_docx_and_prints_the_table(tmp_path):
     assert out.read_bytes() == docx_of(tmp_path, HOTLINE).read_bytes()
 
 
-def test_chinese_numbers():
-    assert [gr.chinese_number(n) for n in (1, 9, 10, 11, 20, 23, 99, 100)] == [
-        "一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
-
-
-# -- LibreOffice ----------------------------------------------------------------------
+# == LibreOffice converts it to PDF ================================================================
 LIBREOFFICE_MISSING = next((f"{tool} not found: install LibreOffice and poppler-utils "
                             "(apt-get install libreoffice-writer poppler-utils fonts-noto-cjk fonts-liberation) to run this test"
                             for tool in ("soffice", "pdfinfo", "pdftotext") if shutil.which(tool) is None), None)
@@ -364,3 +325,28 @@ def test_libreoffice_converts_it_to_pdf(tmp_path):
     # measured with LibreOffice 7.4 and the fonts of tests/fonts.conf; a page more or less
     # would mean a layout change (line spacing, table widths) worth a look
     assert pages == 8  # 7 before the 红榜, 黑榜 and in-type rankings were added
+
+
+# == Hostile input: text is carried as text, and masked ============================================
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hostile_text_is_carried_as_text_and_masked(tmp_path, lang):
+    out = docx_of(tmp_path, write_ledger(tmp_path, LEDGER), "--as-of", "2024-04-01", "--lang", lang)
+    package = zipfile.ZipFile(out)
+    for name in package.namelist():
+        data = package.read(name).decode("utf-8", errors="replace")
+        for secret in SECRETS:
+            assert secret not in data, (name, secret)
+    body = etree.fromstring(package.read("word/document.xml"))
+    # nothing but WordprocessingML elements: no element was injected
+    assert {element.tag.split("}")[0] + "}" for element in body.iter()} == {W}
+    assert not [e for e in body.iter() if e.tag in (f"{W}script", "script", f"{W}b") and e.getparent().tag != f"{W}rPr"]
+    document = docx.Document(str(out))
+    texts = "\n".join(p.text for p in document.paragraphs)
+    request = next(p.text for p in document.paragraphs if "alert(1)" in p.text)
+    assert "<w:r><w:t>注入</w:t></w:r> ]]> <![CDATA[x]]> &amp; & \"双引号\" '单引号' <script>alert(1)</script>" in request
+    assert "欧阳某某" in request and "139****5678" in request
+    assert not any(ch in request for ch in "\x01\x08\x0b\x1b\u2028")
+    assert "测试县<&>" in texts
+    assert "A-1]]>" in texts
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "县<b>住建局</b>" in cells and "李<建>国" in cells and "副县长'\"" in cells

@@ -1,4 +1,9 @@
-"""Masking: unit tests with exact outputs, the labelled snippet set, and end to end."""
+"""Masking: every rule of what is personal, one stage that all user text passes through.
+
+The labelled snippet sets and their floors, the rules one at a time with exact
+outputs, the README's masked example; then hostile input: a ledger full of
+personal data, of which nothing may reach any output.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ import grassroots_report as gr
 
 from conftest import run_cli
 
+
+# == The labelled snippet sets and their floors (issue 12) =========================================
 SNIPPETS = Path(__file__).parent / "data" / "pii_snippets.yaml"
 # written after the rules were fixed, and measured once before any change (README)
 HELD_OUT = Path(__file__).parent / "data" / "pii_heldout.yaml"
@@ -71,7 +78,6 @@ def _positions(text: str, part: str) -> list[int]:
     return out
 
 
-# -- the labelled set ----------------------------------------------------------------
 def test_the_labelled_set_is_as_large_as_the_issue_asks():
     snippets = load_snippets()
     assert len(snippets) >= 200
@@ -115,7 +121,7 @@ if __name__ == "__main__":  # the figures for the README: python tests/test_mask
         print(*miss, sep=" | ")
 
 
-# -- rules, one at a time --------------------------------------------------------------
+# == Rules, one at a time ==========================================================================
 @pytest.mark.parametrize("text,masked", [
     # names: by a surname and a cue on either side, in the seeds' style
     ("来电人王建国反映，邻居张秀英家装修噪音大", "来电人王某某反映，邻居张某某家装修噪音大"),
@@ -174,6 +180,33 @@ def test_mask_text_exact(text, masked):
     assert gr.mask_text(text) == masked
 
 
+@pytest.mark.parametrize("name,masked", [
+    ("张伟", "张某"), ("冯小刚", "冯某某"), ("欧阳娜娜", "欧阳某某"), ("欧阳", "欧某"),
+    ("司马相如", "司马某某"), ("诸葛亮", "诸葛某"), ("王", "王某某"), ("John Smith", "J***"),
+])
+def test_mask_name(name, masked):
+    assert gr.mask_name(name) == masked
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("13912345678", "139****5678"),
+    ("电话13912345678。", "电话139****5678。"),
+    ("号码 139-1234-5678 打不通", "号码 139****5678 打不通"),
+    ("+86 13912345678", "+86 139****5678"),
+    ("身份证372524198703151234", "身份证372524********1234"),
+    ("身份证37252419870315123X号", "身份证372524********123X号"),
+    ("旧证 372524870315123", "旧证 372524*****5123"),
+    ("座机0635-3281234", "座机0635-****234"), ("8613912345678", "86139****5678"),
+    ("工单 DA-2024-03-0001 金额 46 万元", "工单 DA-2024-03-0001 金额 46 万元"),
+])
+def test_mask_text(text, masked):
+    assert gr.mask_text(text) == masked
+
+
+def test_mask_text_masks_the_requesters_own_name():
+    assert gr.mask_text("张伟来电反映", ["张伟"]) == "张某来电反映"
+
+
 def test_names_the_ledger_gives_are_masked_wherever_they_appear():
     assert gr.mask_text("据悉建国和王建国都不在家", ["王建国"]) == "据悉建国和王某某都不在家"
     assert gr.ledger_names({"requester": {"name": "王建国"}, "extra": {"联系人": "李娜", "紧急联系人姓名": "赵四",
@@ -205,7 +238,22 @@ def test_spans_say_what_they_found():
         ("name", 3, 6, "王某某"), ("phone", 9, 20, "138****5678")]
 
 
-# -- end to end: nothing personal reaches any output ------------------------------------------
+# == The README's masked example ===================================================================
+def test_the_readme_example_is_what_report_prints(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### A masked featured case", 1)[1]
+    case = example.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = example.split("```markdown\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "case.yaml"
+    path.write_text("version: 1\njurisdiction: 东阿县\ncases:\n" + case, encoding="utf-8")
+    result = run_cli("report", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert shown in result.stdout
+    for secret in ("王建国", "张秀英", "欧阳明辉", "5341", "19870315", "3单元501室", "鲁N3K825", "2612345"):
+        assert secret not in result.stdout
+
+
+# == Hostile input: nothing personal reaches any output ============================================
 SECRETS = ("王建国", "张秀英", "欧阳明辉", "李娜", "13812345678", "138 5341 2290", "2612345",
            "372524198703159246", "372524 19870315 105X", "6222 0252 6018 1590 832", "wjg@example.com",
            "鲁N3K825", "3单元501室", "赵海峰")
@@ -262,17 +310,3 @@ def test_a_problem_quoting_a_phone_is_masked_on_stderr(tmp_path):
     assert result.stdout == ""
     assert "138****5678" in result.stderr
     assert "13812345678" not in result.stderr
-
-
-def test_the_readme_example_is_what_report_prints(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("### A masked featured case", 1)[1]
-    case = example.split("```yaml\n", 1)[1].split("```", 1)[0]
-    shown = example.split("```markdown\n", 1)[1].split("```", 1)[0]
-    path = tmp_path / "case.yaml"
-    path.write_text("version: 1\njurisdiction: 东阿县\ncases:\n" + case, encoding="utf-8")
-    result = run_cli("report", str(path))
-    assert result.exit_code == 0, result.stderr
-    assert shown in result.stdout
-    for secret in ("王建国", "张秀英", "欧阳明辉", "5341", "19870315", "3单元501室", "鲁N3K825", "2612345"):
-        assert secret not in result.stdout

@@ -1,13 +1,23 @@
-"""The period grammar of --period and its comparisons (环比, 同比, 累计)."""
+"""Periods: --period and its comparisons (环比, 同比, 累计), and the workdays_cn calendar.
+
+The period grammar and its comparison windows, deadlines by the State Council's
+holiday schedule, and a differential test: each window of a period equals its
+cases cut out into a file of their own.  The period goldens are in test_report.py.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import random
 
 import pytest
 
+from conftest import run_cli
 from grassroots_report import (PeriodError, month_bounds, parse_period, previous_period, year_ago_period,
                                year_to_date_period)
 
+
+# == The period grammar of --period and its comparisons ============================================
 D = dt.date
 
 
@@ -85,3 +95,238 @@ def test_a_week_a_year_earlier():
 
 def test_month_bounds_of_december_with_a_late_start_day():
     assert month_bounds(2024, 12, 26) == (D(2024, 11, 26), D(2024, 12, 25))
+
+
+# == calendar: workdays_cn: deadlines by the State Council's holiday schedule ======================
+LEDGER = """\
+version: 1
+jurisdiction: 东阿县
+policy:
+  calendar: workdays_cn
+  resolve_days: {{default: {days}}}
+{extra}cases:
+  - id: A1
+    received: '{received}'
+    kind: complaint
+    category: 城乡建设
+    unit: 铜城街道
+    status: open
+"""
+
+
+def deadline(tmp_path, received: str, days: int, extra: str = "") -> tuple[str, list[str]]:
+    path = tmp_path / "cn.yaml"
+    path.write_text(LEDGER.format(received=received, days=days, extra=extra), encoding="utf-8")
+    result = run_cli("summary", str(path), "--format", "json", "--as-of", "2032-01-01 00:00", "--lang", "en")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    return summary["overdue"][0]["deadline"], summary["warnings"]
+
+
+@pytest.mark.parametrize("received, days, expected", [
+    # 2024 Spring Festival: off 10-17 Feb, make-up Sundays 4 Feb and 18 Feb
+    ("2024-02-02 09:00", 1, "2024-02-04"),   # Fri + 1 working day = the make-up Sunday
+    ("2024-02-08 09:00", 1, "2024-02-09"),
+    ("2024-02-09 09:00", 1, "2024-02-18"),   # the holiday week and its weekend skipped: the make-up Sunday
+    ("2024-02-09 09:00", 2, "2024-02-19"),
+    # 2025 National Day: off 1-8 Oct, make-up 28 Sep (Sun) and 11 Oct (Sat)
+    ("2025-09-26 09:00", 1, "2025-09-28"),
+    ("2025-09-30 09:00", 1, "2025-10-09"),
+    ("2025-09-30 09:00", 2, "2025-10-10"),
+    ("2025-09-30 09:00", 3, "2025-10-11"),  # the make-up Saturday counts
+])
+def test_deadlines_follow_the_state_council_schedule(tmp_path, received, days, expected):
+    found, warnings = deadline(tmp_path, received, days)
+    assert found == f"{expected}T23:59:59+08:00"
+    assert warnings == []
+
+
+def test_the_files_own_lists_add_to_the_schedule(tmp_path):
+    extra = "  holidays: ['2024-02-19']\n"
+    path = tmp_path / "own.yaml"
+    path.write_text(LEDGER.format(received="2024-02-09 09:00", days=2, extra="").replace(
+        "  resolve_days:", extra + "  resolve_days:"), encoding="utf-8")
+    result = run_cli("summary", str(path), "--format", "json", "--as-of", "2030-01-01 00:00")
+    assert json.loads(result.stdout)["overdue"][0]["deadline"] == "2024-02-20T23:59:59+08:00"
+
+
+def test_a_year_the_schedule_does_not_cover_gets_a_warning(tmp_path):
+    found, warnings = deadline(tmp_path, "2031-03-03 09:00", 1)
+    assert found == "2031-03-04T23:59:59+08:00"
+    assert warnings == [{"file": str(tmp_path / "cn.yaml"), "line": 1, "column": 1, "path": "policy.calendar",
+                         "message": "the State Council schedule does not cover 2031: deadlines in it count "
+                                    "Monday to Friday (add policy.holidays and makeup_workdays)"}]
+
+
+# == Differential test of --period: each window equals its cases cut out into their own file =======
+# For random long ledgers, the figures of `summary --period P` and of each of its comparisons
+# must equal `summary --as-of END` of a file holding just the cases received in that window,
+# with every event after END removed by this test (independently of the tool's own rule), END
+# being the window's as-of.
+
+UNITS = ("铜城街道", "新城街道", "县人社局")
+CATEGORIES = ("城乡建设/物业管理", "劳动保障/欠薪", "市场监管")
+KINDS = ("complaint", "consultation", "help", "dispute")
+START = dt.datetime(2023, 1, 1)
+SPAN_DAYS = 456  # 15 months: 2023-01-01 .. 2024-03-31
+
+
+def random_cases(rng: random.Random, n: int) -> list[dict]:
+    cases = []
+    for i in range(n):
+        received = START + dt.timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+        case = {"id": f"C{i:04d}", "received": received, "kind": rng.choice(KINDS),
+                "category": rng.choice(CATEGORIES), "unit": rng.choice(UNITS),
+                "status": rng.choice(("open", "resolved", "resolved", "resolved", "withdrawn"))}
+        if rng.random() < 0.7:
+            case["dispatched"] = received + dt.timedelta(minutes=rng.randrange(1, 600))
+        if case["status"] == "resolved":
+            case["resolved"] = received + dt.timedelta(hours=rng.randrange(1, 24 * 40))
+            visits = []
+            at = case["resolved"]
+            for _ in range(rng.randrange(3)):
+                at = at + dt.timedelta(hours=rng.randrange(1, 24 * 10))
+                visits.append({"at": at, "satisfaction": rng.choice(("satisfied", "basically_satisfied",
+                                                                     "dissatisfied", "unreachable")),
+                               "solved": rng.random() < 0.6})
+            if visits:
+                case["visits"] = visits
+        if rng.random() < 0.15:
+            case["escalated"] = {"at": received + dt.timedelta(hours=rng.randrange(1, 24 * 20)), "to": "县政府"}
+        if rng.random() < 0.2:
+            case["returns"] = rng.randrange(1, 3)
+        cases.append(case)
+    return cases
+
+
+def text(value) -> str:
+    return f"'{value:%Y-%m-%d %H:%M}'" if isinstance(value, dt.datetime) else str(value)
+
+
+def ledger_text(cases: list[dict], month_start_day: int) -> str:
+    lines = ["version: 1", "jurisdiction: 东阿县", "policy:", f"  month_start_day: {month_start_day}",
+             "  rank_min_cases: 1", "cases:"]
+    if not cases:
+        lines[-1] = "cases: []"
+    for case in cases:
+        first = True
+        for key, value in case.items():
+            lead = "  - " if first else "    "
+            first = False
+            if key == "visits":
+                lines.append(f"{lead}visits:")
+                for v in value:
+                    lines.append(f"      - {{at: {text(v['at'])}, satisfaction: {v['satisfaction']}, "
+                                 f"solved: {str(v['solved']).lower()}}}")
+            elif key == "escalated":
+                lines.append(f"{lead}escalated: {{at: {text(value['at'])}, to: {value['to']}}}")
+            else:
+                lines.append(f"{lead}{key}: {text(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def cut_out(cases: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+    """The cases received in [start, end], as they stood at the end of `end`."""
+    as_of = dt.datetime.combine(end, dt.time(23, 59, 59))
+    out = []
+    for case in cases:
+        if not start <= case["received"].date() <= end:
+            continue
+        case = dict(case)
+        if case.get("resolved") and case["resolved"] > as_of:
+            case["status"] = "open"
+            del case["resolved"]
+        if case.get("dispatched") and case["dispatched"] > as_of:
+            del case["dispatched"]
+        if case.get("escalated") and case["escalated"]["at"] > as_of:
+            del case["escalated"]
+        if case.get("visits"):
+            kept = [v for v in case["visits"] if v["at"] <= as_of]
+            if kept:
+                case["visits"] = kept
+            else:
+                del case["visits"]
+        out.append(case)
+    return out
+
+
+def summary_json(tmp_path, name: str, body: str, *args: str) -> dict:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    result = run_cli("summary", str(path), "--format", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+PERIOD_KEYS = ("carried_over", "carried_over_resolved", "carried_over_overdue")
+
+
+def figures(block: dict) -> dict:
+    """Totals and groups, without the figures only a period has."""
+    totals = {k: v for k, v in block["totals"].items() if k not in PERIOD_KEYS}
+    groups = {g: [{k: v for k, v in e.items() if k not in PERIOD_KEYS} for e in entries]
+              for g, entries in block["groups"].items()}
+    return {"totals": totals, "groups": groups}
+
+
+@pytest.mark.parametrize("seed, period, month_start_day", [
+    (1, "2024-02", 1), (2, "2024-03", 19), (3, "2024-Q1", 1), (4, "2024-Q1", 19), (5, "2023-W40", 1),
+    (6, "2024-01-10..2024-02-20", 1), (7, "2023-H2", 1), (8, "2024-02", 26),
+])
+def test_each_window_equals_its_cases_cut_out(tmp_path, seed, period, month_start_day):
+    rng = random.Random(seed)
+    cases = random_cases(rng, 160)
+    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, month_start_day), "--period", period)
+    main = parse_period(period, month_start_day)
+    windows = {"main": main, "previous": previous_period(main, month_start_day),
+               "year_ago": year_ago_period(main, month_start_day),
+               "year_to_date": year_to_date_period(main, month_start_day)}
+    for name, window in windows.items():
+        block = whole if name == "main" else whole["compare"][name]
+        if window is None:
+            assert block is None
+            continue
+        cut = cut_out(cases, window.start, window.end)
+        if not cut:
+            assert block is None, name  # a comparison with no case received is null
+            continue
+        assert block["period"] == {"start": window.start.isoformat(), "end": window.end.isoformat()}
+        alone = summary_json(tmp_path, f"{name}.yaml", ledger_text(cut, month_start_day),
+                             "--as-of", f"{window.end.isoformat()} 23:59:59")
+        assert figures(block) == figures(alone), name
+        assert block["as_of"] == alone["as_of"]
+
+
+def test_carried_over_cases(tmp_path):
+    rng = random.Random(11)
+    cases = random_cases(rng, 200)
+    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, 1), "--period", "2024-02")
+    start, as_of = dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 29, 23, 59, 59)
+    carried = [c for c in cases if c["received"] < start and c["status"] != "withdrawn"
+               and not (c.get("resolved") and c["resolved"] < start)]
+    resolved = [c for c in carried if c.get("resolved") and c["resolved"] <= as_of]
+    totals = whole["totals"]
+    assert totals["carried_over"] == len(carried) > 0
+    assert totals["carried_over_resolved"] == len(resolved) > 0
+    # the overdue ones: open at as-of and past a deadline of 3 days (1 for consultation, 15 for dispute)
+    days = {"consultation": 1, "dispute": 15}
+    overdue = [c for c in carried if c not in resolved
+               and dt.datetime.combine(c["received"].date() + dt.timedelta(days=days.get(c["kind"], 3)),
+                                       dt.time(23, 59, 59)) < as_of]
+    assert totals["carried_over_overdue"] == len(overdue)
+
+
+def test_a_period_with_no_cases(tmp_path):
+    # March 2025 is after every case: nothing received, the rates null, the older cases carried over
+    cases = random_cases(random.Random(3), 40)
+    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, 1), "--period", "2025-03")
+    totals = whole["totals"]
+    assert (totals["received"], totals["completion_rate"], totals["score"]) == (0, None, None)
+    start = dt.datetime(2025, 3, 1)
+    carried = [c for c in cases if c["status"] != "withdrawn" and not (c.get("resolved") and c["resolved"] < start)]
+    assert totals["carried_over"] == len(carried) == 9  # the open ones: every resolution came earlier
+    assert whole["compare"]["previous"] is None
+    assert whole["compare"]["year_to_date"] is None  # no case received from 2025-01-01 either
+    march_2024 = sum(1 for c in cases if (c["received"].year, c["received"].month) == (2024, 3))
+    assert whole["compare"]["year_ago"]["totals"]["received"] == march_2024 > 0
+    assert whole["groups"]["unit"] == []

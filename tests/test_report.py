@@ -1,78 +1,169 @@
-"""The Markdown briefing: redaction, Markdown safety, determinism, output files."""
+"""Report: the Markdown briefing, the text helpers it renders with, and the goldens.
+
+Sections, provenance, determinism and its output file; display widths, Markdown
+escapes and bars; the golden table and report of every example, byte for byte;
+then hostile input: text that would break the Markdown or leak personal data.
+The Word document is test_docx.py; masking itself is test_masking.py.
+"""
 from __future__ import annotations
 
-import json
+import os
 
 import pytest
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
 
+
+# == The Markdown briefing =========================================================================
 HOSTILE_SUMMARY = ("欧阳娜娜来电（13912345678，身份证 372524198703151234）反映：| 表格 | 断裂 `代码` "
                    "<script>alert(1)</script> [点我](http://evil.example) **粗体** _斜体_\n第二行 # 标题")
-
-LEDGER = {
-    "version": 1,
-    "jurisdiction": "测试县|<b>",
-    "period": {"start": "2024-03-01", "end": "2024-03-31"},
-    "units": [{"name": "铜城街道"}, {"name": "县|住建局"}],
-    "cases": [
-        {"id": "A-1", "received": "2024-03-04 09:00", "kind": "complaint", "category": "城乡建设/物业|管理",
-         "unit": "铜城街道", "summary": HOSTILE_SUMMARY, "location": "阿胶街 8 号，电话 0635-3281234",
-         "requester": {"name": "欧阳娜娜", "phone": "13912345678", "id_number": "372524198703151234"},
-         "dispatched": "2024-03-04 09:30", "status": "resolved", "resolved": "2024-03-05 10:00",
-         "featured": True, "escalated": {"at": "2024-03-04 10:00", "to": "县政府`x`", "reason": "电话13800001111"},
-         "visits": [{"at": "2024-03-06 10:00", "satisfaction": "satisfied", "solved": True,
-                     "note": "欧阳娜娜表示满意|<i>"}],
-         "mediation": {"outcome": "agreement", "mediator": "李[建]国", "room": "第一|调解室", "amount": 2000}},
-        {"id": "A-2`|", "received": "2024-03-10 09:00", "kind": "dispute", "category": "矛盾纠纷",
-         "unit": "县|住建局", "status": "open", "backlog": {"since": "2021-01-01", "leader": "副县长|<x>"}},
-    ],
-}
+# Markdown's own syntax (table bars, backticks, brackets, HTML) in every field the report shows
+LEDGER = hostile_ledger(HOSTILE_SUMMARY, jurisdiction="测试县|<b>", unit="县|住建局", first_id="A-1",
+                        second_id="A-2`|", category="城乡建设/物业|管理", escalated_to="县政府`x`",
+                        note="欧阳娜娜表示满意|<i>", mediator="李[建]国", room="第一|调解室", leader="副县长|<x>")
 
 
-def write_ledger(tmp_path, data=LEDGER):
-    path = tmp_path / "ledger.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-# -- masking --------------------------------------------------------------------
-@pytest.mark.parametrize("name,masked", [
-    ("张伟", "张某"), ("冯小刚", "冯某某"), ("欧阳娜娜", "欧阳某某"), ("欧阳", "欧某"),
-    ("司马相如", "司马某某"), ("诸葛亮", "诸葛某"), ("王", "王某某"), ("John Smith", "J***"),
-])
-def test_mask_name(name, masked):
-    assert gr.mask_name(name) == masked
-
-
-@pytest.mark.parametrize("text,masked", [
-    ("13912345678", "139****5678"),
-    ("电话13912345678。", "电话139****5678。"),
-    ("号码 139-1234-5678 打不通", "号码 139****5678 打不通"),
-    ("+86 13912345678", "+86 139****5678"),
-    ("身份证372524198703151234", "身份证372524********1234"),
-    ("身份证37252419870315123X号", "身份证372524********123X号"),
-    ("旧证 372524870315123", "旧证 372524*****5123"),
-    ("座机0635-3281234", "座机0635-****234"), ("8613912345678", "86139****5678"),
-    ("工单 DA-2024-03-0001 金额 46 万元", "工单 DA-2024-03-0001 金额 46 万元"),
-])
-def test_mask_text(text, masked):
-    assert gr.mask_text(text) == masked
-
-
-def test_mask_text_masks_the_requesters_own_name():
-    assert gr.mask_text("张伟来电反映", ["张伟"]) == "张某来电反映"
-
-
-# -- the report ------------------------------------------------------------------
 def report_of(tmp_path, *extra):
-    result = run_cli("report", str(write_ledger(tmp_path)), "--as-of", "2024-04-01", *extra)
+    result = run_cli("report", str(write_ledger(tmp_path, LEDGER)), "--as-of", "2024-04-01", *extra)
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
 
+def test_report_is_deterministic(tmp_path):
+    assert report_of(tmp_path) == report_of(tmp_path)
+
+
+def test_report_has_provenance(tmp_path):
+    import hashlib
+    path = write_ledger(tmp_path, LEDGER)
+    text = run_cli("report", str(path)).stdout
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in text
+    assert f"grassroots-report {gr.__version__}" in text
+
+
+def test_report_sections_for_mediation_backlog_escalation(tmp_path):
+    text = report_of(tmp_path)
+    for heading in ("总体情况", "单位排名", "诉求分类", "受理渠道", "超期工单", "矛盾纠纷调解", "信访积案化解",
+                    "提级办理", "典型案例"):
+        assert heading in text, heading
+    assert "副县长" in text
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_example_reports_parse_with_equal_cells(example):
+    text = run_cli("report", str(example)).stdout
+    md = MarkdownIt("commonmark").enable("table")
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert rows
+    html = md.render(text)
+    assert html.count("<table>") >= 4
+
+
+# -- the output file, and `run` --------------------------------------------------------------------
+def test_output_file_is_written_whole(tmp_path):
+    path = write_ledger(tmp_path, LEDGER)
+    out = tmp_path / "out.md"
+    result = run_cli("report", str(path), "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8") == run_cli("report", str(path)).stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.md"]
+
+
+def test_output_onto_an_input_is_refused(tmp_path):
+    path = write_ledger(tmp_path, LEDGER)
+    before = path.read_bytes()
+    result = run_cli("report", str(path), "-o", str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_run_prints_table_then_report(tmp_path):
+    path = write_ledger(tmp_path, LEDGER)
+    result = run_cli("run", str(path), "--as-of", "2024-04-01")
+    assert result.exit_code == 0
+    table, _, report = result.stdout.partition("\n\n# ")
+    assert table.startswith("单位")
+    assert report.startswith("测试县")
+
+
+# == Rendering text: display widths, Markdown escapes, bars ========================================
+def test_display_width_counts_cjk_as_two():
+    assert gr.display_width("铜城街道") == 8
+    assert gr.display_width("abc") == 3
+    assert gr.display_width("—") == 1
+    assert gr.pad("县局", 6, right=True) == "  县局"
+
+
+def test_md_escape_makes_user_text_inert():
+    assert gr.md_escape("a|b") == "a\\|b"
+    assert gr.md_escape("<script>") == "\\<script\\>"
+    assert gr.md_escape("[x](http://e)") == "\\[x\\](http://e)"
+    assert gr.md_escape("line1\nline2") == "line1 line2"
+    assert gr.md_escape("`code` *b* _i_") == "\\`code\\` \\*b\\* \\_i\\_"
+
+
+def test_bar_scales_to_the_largest():
+    assert gr.bar(10, 10) == "█" * gr.BAR_WIDTH
+    assert gr.bar(0, 10) == ""
+    assert gr.bar(1, 160) == "▏"
+
+
+# == Goldens: the table and the report of every example, in both languages =========================
+# Compared byte for byte.  Regenerate on purpose only:
+#     UPDATE_GOLDEN=1 python -m pytest tests/test_report.py -k golden
+
+GOLDEN = ROOT / "tests" / "golden"
+OUTPUTS = {
+    "table.txt": ("summary",),
+    "report.md": ("report",),
+}
+CASES = [(example, lang, suffix) for example in EXAMPLES for lang in ("zh", "en") for suffix in OUTPUTS]
+# the 15-month example also briefs one month with its comparisons (--period)
+PERIOD_EXAMPLE = ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"
+PERIOD_OUTPUTS = {
+    "2024-03.table.txt": ("summary", "--period", "2024-03"),
+    "2024-03.report.md": ("report", "--period", "2024-03"),
+    "2024-03.json": ("summary", "--period", "2024-03", "--format", "json"),
+}
+PERIOD_CASES = [(lang, suffix) for lang in ("zh", "en") for suffix in PERIOD_OUTPUTS]
+
+
+@pytest.mark.parametrize("example,lang,suffix", CASES,
+                         ids=[f"{e.stem}-{lang}-{s}" for e, lang, s in CASES])
+def test_golden(example, lang, suffix):
+    # the path is given relative to the repository so the provenance line is stable
+    os.chdir(ROOT)
+    result = run_cli(*OUTPUTS[suffix], str(example.relative_to(ROOT)), "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    golden = GOLDEN / f"{example.stem}.{lang}.{suffix}"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(result.stdout.encode("utf-8"))
+    assert result.stdout.encode("utf-8") == golden.read_bytes()
+
+
+@pytest.mark.parametrize("lang,suffix", PERIOD_CASES, ids=[f"{lang}-{s}" for lang, s in PERIOD_CASES])
+def test_period_golden(lang, suffix):
+    os.chdir(ROOT)
+    result = run_cli(*PERIOD_OUTPUTS[suffix], str(PERIOD_EXAMPLE.relative_to(ROOT)), "--lang", lang)
+    assert result.exit_code == 0, result.stderr
+    golden = GOLDEN / f"{PERIOD_EXAMPLE.stem}.{lang}.{suffix}"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_bytes(result.stdout.encode("utf-8"))
+    assert result.stdout.encode("utf-8") == golden.read_bytes()
+
+
+def test_every_example_has_goldens():
+    assert len(EXAMPLES) >= 3
+    for example, lang, suffix in CASES:
+        assert (GOLDEN / f"{example.stem}.{lang}.{suffix}").is_file()
+
+
+# == Hostile input: user text cannot break the Markdown, nor show personal data ====================
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_report_never_shows_personal_data(tmp_path, lang):
     text = report_of(tmp_path, "--lang", lang)
@@ -112,61 +203,3 @@ def test_report_user_text_cannot_break_tables_or_inject_markup(tmp_path, lang):
     assert "<code>" not in html.split("SHA-256")[-1].replace("<code>" + "", "", 0) or True
     # the featured summary survives as visible text
     assert "alert(1)" in html
-
-
-def test_report_is_deterministic(tmp_path):
-    assert report_of(tmp_path) == report_of(tmp_path)
-
-
-def test_report_has_provenance(tmp_path):
-    import hashlib
-    path = write_ledger(tmp_path)
-    text = run_cli("report", str(path)).stdout
-    assert hashlib.sha256(path.read_bytes()).hexdigest() in text
-    assert f"grassroots-report {gr.__version__}" in text
-
-
-def test_report_sections_for_mediation_backlog_escalation(tmp_path):
-    text = report_of(tmp_path)
-    for heading in ("总体情况", "单位排名", "诉求分类", "受理渠道", "超期工单", "矛盾纠纷调解", "信访积案化解",
-                    "提级办理", "典型案例"):
-        assert heading in text, heading
-    assert "副县长" in text
-
-
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
-def test_example_reports_parse_with_equal_cells(example):
-    text = run_cli("report", str(example)).stdout
-    md = MarkdownIt("commonmark").enable("table")
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-    assert rows
-    html = md.render(text)
-    assert html.count("<table>") >= 4
-
-
-def test_output_file_is_written_whole(tmp_path):
-    path = write_ledger(tmp_path)
-    out = tmp_path / "out.md"
-    result = run_cli("report", str(path), "-o", str(out))
-    assert result.exit_code == 0
-    assert result.stdout == ""
-    assert out.read_text(encoding="utf-8") == run_cli("report", str(path)).stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.md"]
-
-
-def test_output_onto_an_input_is_refused(tmp_path):
-    path = write_ledger(tmp_path)
-    before = path.read_bytes()
-    result = run_cli("report", str(path), "-o", str(path))
-    assert result.exit_code == 2
-    assert str(path) in result.stderr
-    assert path.read_bytes() == before
-
-
-def test_run_prints_table_then_report(tmp_path):
-    path = write_ledger(tmp_path)
-    result = run_cli("run", str(path), "--as-of", "2024-04-01")
-    assert result.exit_code == 0
-    table, _, report = result.stdout.partition("\n\n# ")
-    assert table.startswith("单位")
-    assert report.startswith("测试县")

@@ -1,8 +1,11 @@
-"""Roll-up of several jurisdictions, partial summaries, `merge`, `report --from-partials` and --jobs.
+"""Partials: the roll-up of several jurisdictions, partial summaries, `merge`,
+`report --from-partials` and --jobs.
 
 The promise under test: merging the partials of some files gives the bytes
 one run over the same files gives, whatever the number of processes; and
-each county's figures in a roll-up are its own run's.
+each county's figures in a roll-up are its own run's.  The six county ledgers
+are written by tests/counties.py.  Last, hostile input: partials that are
+foreign, corrupt, given twice or made unlike.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ import counties
 import grassroots_report as gr
 from conftest import ROOT, run_cli
 
+
+# == The roll-up of several jurisdictions ==========================================================
 OUTPUTS = [("summary", "--format", "json"), ("summary",), ("summary", "--by", "jurisdiction", "--format", "csv"),
            ("summary", "--by", "category", "--format", "tsv"), ("report",)]
 
@@ -49,7 +54,7 @@ def merged(command: tuple[str, ...], paths: list[str]) -> str:
     return ok("merge", *paths, *command[1:])
 
 
-# -- the roll-up ---------------------------------------------------------------------
+# -- each county is its own run --------------------------------------------------------------------
 def test_each_county_in_the_roll_up_is_its_own_run(six):
     roll = json.loads(ok("summary", *six, "--format", "json", "--jobs", "1"))
     entries = {e["name"]: e for e in roll["groups"]["jurisdiction"]}
@@ -91,6 +96,7 @@ def test_the_roll_up_names_the_whole_and_takes_a_title(six):
     assert "区县排名" not in ok("report", six[0])
 
 
+# -- the judging rules -----------------------------------------------------------------------------
 def test_policy_file_sets_the_judging_rules(six, tmp_path):
     policy = tmp_path / "city.yaml"
     policy.write_text("policy:\n  targets: {completion_rate: 0.99}\n  rank_min_cases: 1000\n", encoding="utf-8")
@@ -131,7 +137,58 @@ def test_different_judging_rules_are_a_warning(tmp_path, six):
     assert "`policy`" not in run_cli("summary", *six).stderr
 
 
-# -- partials --------------------------------------------------------------------------
+# -- the same unit name in two jurisdictions -------------------------------------------------------
+def _same_names(tmp_path: Path) -> list[str]:
+    paths = []
+    for name, prefix, resolved in (("东阿县", "A", "'2024-03-02 09:00'"), ("阳谷县", "B", None)):
+        cases = []
+        for i in range(4):
+            status = f"status: resolved, resolved: {resolved}" if resolved else "status: open"
+            cases.append(f"  - {{id: {prefix}{i}, received: '2024-03-01 09:00', unit: 县住建局, category: 城乡建设,"
+                         f" kind: complaint, {status}}}")
+        cases.append(f"  - {{id: {prefix}9, received: '2024-02-01 09:00', unit: {name}信访局, category: 信访事项,"
+                     f" kind: petition, status: open}}")
+        path = tmp_path / f"{prefix}.yaml"
+        path.write_text(f"version: 1\njurisdiction: {name}\nas_of: '2024-04-01 09:00'\npolicy: {{rank_min_cases: 1}}\n"
+                        "units:\n  - {name: 县住建局, type: department}\n"
+                        f"  - {{name: {name}信访局, type: department}}\ncases:\n" + "\n".join(cases) + "\n",
+                        encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_a_unit_name_in_two_jurisdictions_is_two_units(tmp_path):
+    files = _same_names(tmp_path)
+    roll = json.loads(ok("summary", *files, "--format", "json", "--jobs", "1"))
+    units = {e["name"]: e for e in roll["groups"]["unit"]}
+    assert set(units) == {"县住建局（东阿县）", "县住建局（阳谷县）", "东阿县信访局", "阳谷县信访局"}
+    assert units["县住建局（东阿县）"]["resolved"] == 4 and units["县住建局（阳谷县）"]["open"] == 4
+    assert units["县住建局（阳谷县）"]["type"] == "department"
+    overdue_units = {e["unit"] for e in roll["overdue"]}
+    assert "县住建局（阳谷县）" in overdue_units and "县住建局" not in overdue_units
+    english = json.loads(ok("summary", *files, "--format", "json", "--lang", "en"))
+    assert "县住建局 (东阿县)" in {e["name"] for e in english["groups"]["unit"]}
+    # a county alone keeps the plain name
+    alone = json.loads(ok("summary", files[0], "--format", "json"))["groups"]["unit"]
+    assert sorted(e["name"] for e in alone) == sorted(["县住建局", "东阿县信访局"])
+
+
+@pytest.mark.parametrize("extra", [(), ("--period", "2024-03")])
+def test_qualified_units_merge_and_split_alike(tmp_path, extra):
+    files = _same_names(tmp_path)
+    one = ok("summary", *files, "--format", "json", *extra, "--jobs", "1")
+    assert ok("summary", *files, "--format", "json", *extra, "--jobs", "2") == one
+    paths = partials(files, tmp_path, *extra)
+    assert ok("merge", *paths, "--format", "json") == one
+    if extra:
+        period = json.loads(one)
+        carried = {e["name"]: e["carried_over"] for e in period["groups"]["unit"]}
+        # the units with cases in the period; the petitions of February are carried over in the totals
+        assert carried == {"县住建局（东阿县）": 0, "县住建局（阳谷县）": 0}
+        assert period["totals"]["carried_over"] == 2
+
+
+# == Partial summaries and `merge` =================================================================
 @pytest.mark.parametrize("command", OUTPUTS, ids=lambda c: " ".join(c))
 def test_merged_partials_are_one_run(six, tmp_path, command):
     paths = partials(six, tmp_path)
@@ -170,15 +227,6 @@ def test_xargs_map_step_then_merge(six, tmp_path):
     assert result.stdout.decode("utf-8") == ok("summary", *six, "--format", "json")
 
 
-def test_the_same_partial_twice_is_refused(six, tmp_path):
-    paths = partials(six[:2], tmp_path)
-    result = run_cli("merge", paths[0], paths[1], paths[0])
-    assert result.exit_code == 1 and result.stdout == ""
-    assert "相同的案件编号" in result.stderr and paths[0] in result.stderr
-    result = run_cli("report", "--from-partials", paths[0], paths[0], "-o", str(tmp_path / "r.md"))
-    assert result.exit_code == 1 and not (tmp_path / "r.md").exists()
-
-
 def test_a_partial_holds_no_personal_data(six, tmp_path):
     [path] = partials(six[:1], tmp_path)
     state = json.dumps(json.loads(Path(path).read_text(encoding="ascii")), ensure_ascii=False)
@@ -190,50 +238,6 @@ def test_a_partial_holds_no_personal_data(six, tmp_path):
     assert names and not [n for n in names if f'"{n}"' in state]
 
 
-def _spoil(path: str, how: str) -> None:
-    data = Path(path).read_bytes()
-    if how == "flip":
-        at = data.index(b'"received"')
-        data = data[:at] + data[at:].replace(b"1", b"2", 1)
-    elif how == "cut":
-        data = data[: len(data) // 2]
-    elif how == "version":
-        data = data.replace(b'"version":1,', b'"version":99,', 1)
-    elif how == "foreign":
-        data = b'{"hello": "world"}\n'
-    elif how == "empty":
-        data = b""
-    Path(path).write_bytes(data)
-
-
-@pytest.mark.parametrize("how,words", [("flip", "校验值不符"), ("cut", "校验值不符"), ("version", "版本 99"),
-                                       ("foreign", "不是 grassroots-report 的分片汇总"),
-                                       ("empty", "不是 grassroots-report 的分片汇总")])
-def test_a_foreign_or_corrupt_partial_is_refused_whole(six, tmp_path, how, words):
-    paths = partials(six[:2], tmp_path)
-    _spoil(paths[1], how)
-    for args in (("merge", *paths), ("report", "--from-partials", *paths)):
-        result = run_cli(*args)
-        assert result.exit_code == 1 and result.stdout == ""
-        assert paths[1] in result.stderr and words in result.stderr
-        assert "Traceback" not in result.stderr
-    # a ledger given as a partial
-    result = run_cli("merge", six[0])
-    assert result.exit_code == 1 and "不是 grassroots-report 的分片汇总" in result.stderr
-
-
-def test_partials_made_unlike_are_refused(six, tmp_path):
-    plain = partials(six[:1], tmp_path)
-    (tmp_path / "p").mkdir()
-    period = partials(six[1:2], tmp_path / "p", "--period", "2024-03")
-    result = run_cli("merge", *plain, *period)
-    assert result.exit_code == 1 and "--period" in result.stderr
-    result = run_cli("merge", *plain, "--lang", "en")
-    assert result.exit_code == 1 and "--lang zh" in result.stderr
-    result = run_cli("report", "--from-partials", *plain, "--period", "2024-03")
-    assert result.exit_code == 2
-
-
 def test_a_partial_is_not_written_for_a_ledger_with_problems(tmp_path, six):
     bad = tmp_path / "bad.yaml"
     bad.write_text(Path(six[0]).read_text(encoding="utf-8").replace("status: resolved", "status: done", 1),
@@ -242,7 +246,7 @@ def test_a_partial_is_not_written_for_a_ledger_with_problems(tmp_path, six):
     assert result.exit_code == 1 and result.stdout == ""
 
 
-# -- --jobs -----------------------------------------------------------------------------
+# == --jobs ========================================================================================
 @pytest.mark.parametrize("command", OUTPUTS + [("summary", "--format", "partial"),
                                                ("summary", "--format", "json", "--period", "2024-02"),
                                                ("report", "--period", "2024-03", "--lang", "en")],
@@ -283,40 +287,7 @@ def test_jobs_do_run_in_processes(six):
     assert state.cases == gr.analyse(sources, gr.Options(needs="report")).cases > 400
 
 
-# -- the examples and the README's batch script ------------------------------------------
-def test_the_county_examples_are_the_fixture(tmp_path):
-    written = counties.write_counties(tmp_path)
-    examples = sorted((ROOT / "examples" / "counties").glob("*.yaml"))
-    assert [p.name for p in examples] == [p.name for p in written]
-    for example, fresh in zip(examples, written):
-        assert example.read_bytes() == fresh.read_bytes(), "regenerate: python tests/counties.py examples/counties"
-
-
-def test_the_readme_batch_script_runs(tmp_path, monkeypatch):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### A province on a batch engine", 1)[1]
-    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    tool_dir = Path(sys.executable).parent
-    if not (tool_dir / "grassroots-report").exists():
-        pytest.fail("the installed grassroots-report is needed beside the Python running the tests")
-    env = {**gr.os.environ, "PATH": f"{tool_dir}{gr.os.pathsep}{gr.os.environ.get('PATH', '')}"}
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr.decode()
-    monkeypatch.chdir(tmp_path)  # the files by the names the script gave them
-    files = [f"examples/counties/{p.name}" for p in sorted((ROOT / "examples" / "counties").glob("*.yaml"))]
-    assert result.stdout.decode("utf-8") == ok("summary", *files, "--by", "jurisdiction", "--jobs", "1")
-    assert (tmp_path / "province.docx").read_bytes() == _docx(files, tmp_path)
-
-
-def _docx(files: list[str], tmp_path: Path) -> bytes:
-    out = tmp_path / "one-run.docx"
-    ok("report", *files, "--title", "聊城市2024年一季度基层治理工作情况通报", "-o", str(out))
-    return out.read_bytes()
-
-
-# -- --jobs on one big file ---------------------------------------------------------------
+# -- one big file, split at case boundaries --------------------------------------------------------
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
     """A 3,000-case ledger with a warning near each end (a resolution after as-of)."""
@@ -389,52 +360,88 @@ def test_a_file_laid_out_otherwise_is_not_split(tmp_path):
     assert gr.case_windows(late, 2) is None
 
 
-# -- the same unit name in two jurisdictions ----------------------------------------------------
-def _same_names(tmp_path: Path) -> list[str]:
-    paths = []
-    for name, prefix, resolved in (("东阿县", "A", "'2024-03-02 09:00'"), ("阳谷县", "B", None)):
-        cases = []
-        for i in range(4):
-            status = f"status: resolved, resolved: {resolved}" if resolved else "status: open"
-            cases.append(f"  - {{id: {prefix}{i}, received: '2024-03-01 09:00', unit: 县住建局, category: 城乡建设,"
-                         f" kind: complaint, {status}}}")
-        cases.append(f"  - {{id: {prefix}9, received: '2024-02-01 09:00', unit: {name}信访局, category: 信访事项,"
-                     f" kind: petition, status: open}}")
-        path = tmp_path / f"{prefix}.yaml"
-        path.write_text(f"version: 1\njurisdiction: {name}\nas_of: '2024-04-01 09:00'\npolicy: {{rank_min_cases: 1}}\n"
-                        "units:\n  - {name: 县住建局, type: department}\n"
-                        f"  - {{name: {name}信访局, type: department}}\ncases:\n" + "\n".join(cases) + "\n",
-                        encoding="utf-8")
-        paths.append(str(path))
-    return paths
+# == The county examples and the README's batch script =============================================
+def test_the_county_examples_are_the_fixture(tmp_path):
+    written = counties.write_counties(tmp_path)
+    examples = sorted((ROOT / "examples" / "counties").glob("*.yaml"))
+    assert [p.name for p in examples] == [p.name for p in written]
+    for example, fresh in zip(examples, written):
+        assert example.read_bytes() == fresh.read_bytes(), "regenerate: python tests/counties.py examples/counties"
 
 
-def test_a_unit_name_in_two_jurisdictions_is_two_units(tmp_path):
-    files = _same_names(tmp_path)
-    roll = json.loads(ok("summary", *files, "--format", "json", "--jobs", "1"))
-    units = {e["name"]: e for e in roll["groups"]["unit"]}
-    assert set(units) == {"县住建局（东阿县）", "县住建局（阳谷县）", "东阿县信访局", "阳谷县信访局"}
-    assert units["县住建局（东阿县）"]["resolved"] == 4 and units["县住建局（阳谷县）"]["open"] == 4
-    assert units["县住建局（阳谷县）"]["type"] == "department"
-    overdue_units = {e["unit"] for e in roll["overdue"]}
-    assert "县住建局（阳谷县）" in overdue_units and "县住建局" not in overdue_units
-    english = json.loads(ok("summary", *files, "--format", "json", "--lang", "en"))
-    assert "县住建局 (东阿县)" in {e["name"] for e in english["groups"]["unit"]}
-    # a county alone keeps the plain name
-    alone = json.loads(ok("summary", files[0], "--format", "json"))["groups"]["unit"]
-    assert sorted(e["name"] for e in alone) == sorted(["县住建局", "东阿县信访局"])
+def test_the_readme_batch_script_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A province on a batch engine", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    tool_dir = Path(sys.executable).parent
+    if not (tool_dir / "grassroots-report").exists():
+        pytest.fail("the installed grassroots-report is needed beside the Python running the tests")
+    env = {**gr.os.environ, "PATH": f"{tool_dir}{gr.os.pathsep}{gr.os.environ.get('PATH', '')}"}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    monkeypatch.chdir(tmp_path)  # the files by the names the script gave them
+    files = [f"examples/counties/{p.name}" for p in sorted((ROOT / "examples" / "counties").glob("*.yaml"))]
+    assert result.stdout.decode("utf-8") == ok("summary", *files, "--by", "jurisdiction", "--jobs", "1")
+    assert (tmp_path / "province.docx").read_bytes() == _docx(files, tmp_path)
 
 
-@pytest.mark.parametrize("extra", [(), ("--period", "2024-03")])
-def test_qualified_units_merge_and_split_alike(tmp_path, extra):
-    files = _same_names(tmp_path)
-    one = ok("summary", *files, "--format", "json", *extra, "--jobs", "1")
-    assert ok("summary", *files, "--format", "json", *extra, "--jobs", "2") == one
-    paths = partials(files, tmp_path, *extra)
-    assert ok("merge", *paths, "--format", "json") == one
-    if extra:
-        period = json.loads(one)
-        carried = {e["name"]: e["carried_over"] for e in period["groups"]["unit"]}
-        # the units with cases in the period; the petitions of February are carried over in the totals
-        assert carried == {"县住建局（东阿县）": 0, "县住建局（阳谷县）": 0}
-        assert period["totals"]["carried_over"] == 2
+def _docx(files: list[str], tmp_path: Path) -> bytes:
+    out = tmp_path / "one-run.docx"
+    ok("report", *files, "--title", "聊城市2024年一季度基层治理工作情况通报", "-o", str(out))
+    return out.read_bytes()
+
+
+# == Hostile input: partials that are foreign, corrupt, given twice or made unlike =================
+def _spoil(path: str, how: str) -> None:
+    data = Path(path).read_bytes()
+    if how == "flip":
+        at = data.index(b'"received"')
+        data = data[:at] + data[at:].replace(b"1", b"2", 1)
+    elif how == "cut":
+        data = data[: len(data) // 2]
+    elif how == "version":
+        data = data.replace(b'"version":1,', b'"version":99,', 1)
+    elif how == "foreign":
+        data = b'{"hello": "world"}\n'
+    elif how == "empty":
+        data = b""
+    Path(path).write_bytes(data)
+
+
+@pytest.mark.parametrize("how,words", [("flip", "校验值不符"), ("cut", "校验值不符"), ("version", "版本 99"),
+                                       ("foreign", "不是 grassroots-report 的分片汇总"),
+                                       ("empty", "不是 grassroots-report 的分片汇总")])
+def test_a_foreign_or_corrupt_partial_is_refused_whole(six, tmp_path, how, words):
+    paths = partials(six[:2], tmp_path)
+    _spoil(paths[1], how)
+    for args in (("merge", *paths), ("report", "--from-partials", *paths)):
+        result = run_cli(*args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert paths[1] in result.stderr and words in result.stderr
+        assert "Traceback" not in result.stderr
+    # a ledger given as a partial
+    result = run_cli("merge", six[0])
+    assert result.exit_code == 1 and "不是 grassroots-report 的分片汇总" in result.stderr
+
+
+def test_the_same_partial_twice_is_refused(six, tmp_path):
+    paths = partials(six[:2], tmp_path)
+    result = run_cli("merge", paths[0], paths[1], paths[0])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "相同的案件编号" in result.stderr and paths[0] in result.stderr
+    result = run_cli("report", "--from-partials", paths[0], paths[0], "-o", str(tmp_path / "r.md"))
+    assert result.exit_code == 1 and not (tmp_path / "r.md").exists()
+
+
+def test_partials_made_unlike_are_refused(six, tmp_path):
+    plain = partials(six[:1], tmp_path)
+    (tmp_path / "p").mkdir()
+    period = partials(six[1:2], tmp_path / "p", "--period", "2024-03")
+    result = run_cli("merge", *plain, *period)
+    assert result.exit_code == 1 and "--period" in result.stderr
+    result = run_cli("merge", *plain, "--lang", "en")
+    assert result.exit_code == 1 and "--lang zh" in result.stderr
+    result = run_cli("report", "--from-partials", *plain, "--period", "2024-03")
+    assert result.exit_code == 2
