@@ -2554,7 +2554,7 @@ def load_schema() -> dict[str, Any]:
 # INFO: jsonschema costs ~80 µs a case, more than reading the YAML.  Valid cases
 # (nearly all) are confirmed by a predicate compiled once from the same
 # schema.yaml; jsonschema runs only on a case that fails it, for the located
-# messages.  tests/test_fast_path.py holds the two to the same verdicts.
+# messages.  tests/test_checking.py holds the two to the same verdicts.
 _ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$schema", "$id", "$defs", "$comment"})
 
 
@@ -6646,7 +6646,7 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 # before any of it is used.  Integer arrays are zlib-compressed little-endian
 # int64, in base64.
 PARTIAL_FORMAT = "grassroots-report partial summary"
-PARTIAL_VERSION = 1
+PARTIAL_VERSION = 2  # 2: listed cases as typed fields (round three)
 MAX_PARTIAL_BYTES = 1 << 33  # the unpacked size of one array, and of one file
 
 

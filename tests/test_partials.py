@@ -402,7 +402,7 @@ def _spoil(path: str, how: str) -> None:
     elif how == "cut":
         data = data[: len(data) // 2]
     elif how == "version":
-        data = data.replace(b'"version":1,', b'"version":99,', 1)
+        data = data.replace(b'"version":%d,' % gr.PARTIAL_VERSION, b'"version":99,', 1)
     elif how == "foreign":
         data = b'{"hello": "world"}\n'
     elif how == "empty":
