@@ -4742,16 +4742,16 @@ class RowBuilder:
         self.source_tz = import_map.timezone or ledger_tz
         self.date1904 = date1904
         self.lang = lang
-        # per rule, once: where its value goes, how a cell becomes it, and the
-        # position of its one column when it is a plain column (the common case)
-        self.plan = [(rule, *rule.field.partition(".")[::2], IMPORT_FIELDS.get(rule.field, "text"),
-                      self.index[rule.columns[0]] if rule.how == "column" else None)
-                     for rule in import_map.rules]
         self.same_zone = self.source_tz == ledger_tz
         self.converters: dict[str, Callable[[FieldRule, str, Any, str, str], Any]] = {
             "time": self._time, "date": self._time, "enum": self._enum, "bool": self._enum,
             "category": self._split_category, "int": self._int, "number": self._number, "list": self._list,
             "text": self._text}
+        # per rule, once: where its value goes (field, nested head and key) and how a row gives it
+        self.plan = [(rule.field, *rule.field.partition(".")[::2], self._cell_function(rule))
+                     for rule in import_map.rules]
+        heads = {"visits" if head == "visit" else head for _field, head, _rest, _cell in self.plan}
+        self.order = tuple(k for k in CASE_FIELD_ORDER if k in heads or k == "status")
 
     def cell(self, row: list[Any], column: str) -> Any:
         position = self.index[column]
@@ -4768,12 +4768,8 @@ class RowBuilder:
         case: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
-        width = len(row)
-        for rule, head, rest, kind, position in self.plan:
-            if position is None:
-                value = self._value(rule, row, kind)
-            else:
-                value = self._plain(rule, kind, row[position] if position < width else None)
+        for field, head, rest, cell in self.plan:
+            value = cell(row)
             if value is None:
                 continue
             if head == "extra":
@@ -4781,26 +4777,43 @@ class RowBuilder:
             elif rest:
                 nested.setdefault(head, {})[rest] = value
             else:
-                case[rule.field] = value
+                case[field] = value
         return self._assemble(case, nested, extra)
 
-    def _plain(self, rule: FieldRule, kind: str, raw: Any) -> Any:
-        """A plain column's cell (the hot path of an import: text and times in line)."""
-        cls = raw.__class__
-        if cls is str:
-            raw = raw.strip()
-            if raw and not unicodedata.is_normalized("NFC", raw):
-                raw = unicodedata.normalize("NFC", raw)
-            if not raw:
-                return rule.default
-            if kind == "text" and rule.values is None and rule.split is None:
-                return raw
-        elif raw is None:
-            return rule.default
-        elif cls is dt.datetime and kind == "time" and self.same_zone and rule.values is None \
-                and MIN_YEAR <= raw.year <= MAX_YEAR and raw.tzinfo is None:
-            return f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d} {raw.hour:02d}:{raw.minute:02d}:{raw.second:02d}"
-        return self._convert_checked(rule, kind, raw, rule.columns[0])
+    def _cell_function(self, rule: FieldRule) -> Callable[[list[Any]], Any]:
+        """How a row gives a rule's value, made once per rule (INFO: the hot path of an import:
+        a plain column's text and times are read in line, with one call a cell)."""
+        kind = IMPORT_FIELDS.get(rule.field, "text")
+        if rule.how == "value":
+            value = rule.value
+            return lambda _row: value
+        if rule.how != "column":
+            return functools.partial(self._value, rule, kind=kind)
+        position, column, default, convert = self.index[rule.columns[0]], rule.columns[0], rule.default, \
+            self._convert_checked
+        plain_text = kind == "text" and rule.values is None and rule.split is None
+        plain_time = kind == "time" and rule.values is None and self.same_zone
+        is_normalized, normalize, datetime = unicodedata.is_normalized, unicodedata.normalize, dt.datetime
+
+        def cell(row: list[Any]) -> Any:
+            raw = row[position] if position < len(row) else None
+            cls = raw.__class__
+            if cls is str:
+                raw = raw.strip()
+                if not raw:
+                    return default
+                if not raw.isascii() and not is_normalized("NFC", raw):
+                    raw = normalize("NFC", raw)
+                if plain_text:
+                    return raw
+            elif raw is None:
+                return default
+            elif plain_time and cls is datetime and raw.tzinfo is None and not raw.microsecond \
+                    and MIN_YEAR <= raw.year <= MAX_YEAR:
+                return raw.isoformat(" ")
+            return convert(rule, kind, raw, column)
+
+        return cell
 
     def _assemble(self, case: dict[str, Any], nested: dict[str, dict[str, Any]], extra: dict[str, Any]
                   ) -> dict[str, Any]:
@@ -4821,7 +4834,7 @@ class RowBuilder:
                 column = rule.columns[0] if rule.columns else ""
                 raise CellError(column, msg("import_missing", self.lang, field=required,
                                             column=column or required))
-        return {k: case[k] for k in CASE_FIELD_ORDER if k in case}
+        return {k: case[k] for k in self.order if k in case}
 
     def _value(self, rule: FieldRule, row: list[Any], kind: str) -> Any:
         if rule.how == "value":
@@ -4830,8 +4843,9 @@ class RowBuilder:
             raw = next((v for v in (self.cell(row, c) for c in rule.columns) if v is not None), None)
             column = rule.columns[0]
         elif rule.how == "join":
-            parts = [self.cell(row, c) for c in rule.columns]
-            present = [_cell_str(p) for p in parts if p is not None and _cell_str(p)]
+            texts = (p if p.__class__ is str else _cell_str(p) for p in (self.cell(row, c) for c in rule.columns)
+                     if p is not None)
+            present = [text for text in texts if text]
             column = rule.columns[0]
             if not present:
                 raw = None
@@ -4933,7 +4947,9 @@ _ENUM_WORDS = frozenset(KINDS + CHANNELS + STATUSES + OUTCOMES + (
 
 def yaml_quoted(text: str) -> str:
     """Text as a double-quoted YAML scalar (JSON's escapes, which YAML reads the same)."""
-    if _NEEDS_ESCAPE_RE.search(text) is None:
+    # INFO: every unsafe character is one str.isprintable() refuses, so printable text
+    # without a quote or a backslash needs no escape, found without the long class
+    if (text.isprintable() and '"' not in text and "\\" not in text) or _NEEDS_ESCAPE_RE.search(text) is None:
         return '"' + text + '"'
     return _YAML_UNSAFE_RE.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
 
@@ -4994,17 +5010,26 @@ def yaml_block(value: Any, indent: int) -> list[str]:
 
 
 def case_yaml(case: dict[str, Any]) -> str:
-    """One case as the lines of an item of `cases:` (ids always quoted text)."""
+    """One case as the lines of an item of `cases:` (ids always quoted text).
+
+    INFO: the hot path of `import`: text, the commonest value, and a nested
+    mapping of scalars (requester, the visit, extra) are written in line.
+    """
     lines = []
     prefix = "  - "
+    quoted, scalar = yaml_quoted, yaml_scalar
     for key, value in case.items():
-        if key == "id":
-            lines.append(f"{prefix}id: {yaml_quoted(str(value))}")
+        cls = value.__class__
+        if cls is str:
+            lines.append(f"{prefix}{key}: {quoted(value) if key == 'id' or value not in _ENUM_WORDS else value}")
+        elif cls is dict and all(v.__class__ in (str, int, float, bool) for v in value.values()):
+            lines.append(f"{prefix}{key}:")
+            lines += [f"      {yaml_key(k)}: {scalar(v)}" for k, v in value.items()]
         elif isinstance(value, (dict, list)):
             lines.append(f"{prefix}{yaml_key(key)}:")
             lines.extend(yaml_block(value, 6))
         else:
-            lines.append(f"{prefix}{key}: {yaml_scalar(value)}")
+            lines.append(f"{prefix}{key}: {scalar(str(value) if key == 'id' else value)}")
         prefix = "    "
     return "\n".join(lines) + "\n"
 
