@@ -54,12 +54,13 @@ earlier sections it uses (a section never uses a later one).
     Loading YAML                events -> a Header and CaseItems, located  <- Opening
     Checking the schema         schema.yaml, its compiled fast path, the errors' words
     Checking headers, policies and cases
-                                Policy, Ledger, FileRules, CaseChecker, --policy FILE
+                                Policy, Ledger, FileRules, CaseChecker
     Masking                     everything personal: the rules, callers, and the
                                 one masking stage, mask_analysis  <- Data model
     Importing exports           the import map; rows -> cases -> ledger text,
                                 rejects, `map` guesses  <- Loading, Checking, Masking
-    Computing the figures       a case's bits, the metrics, score, ranking, bursts
+    Computing the figures of a group
+                                a case's bits, the metrics, score, ranking, bursts
     Counting                    Tally, the windows of a period, RunState
     The end of the run          finish_run: the Summary, judged and ordered
     Partial summaries           a RunState as JSON and back; merge  <- Counting, Masking
@@ -70,15 +71,13 @@ earlier sections it uses (a section never uses a later one).
                                 GB/T 9704 layout of the same blocks (REPORT_RENDERERS)
     Writing output              stdout, and -o written whole or not at all
     The example ledger          `grassroots-report example`
-    Command line                the click commands: gather inputs, call the pipeline,
+    Command line                the click commands: gather inputs (exports, --policy FILE),
                                 render, write; main() turns outcomes into exit codes
 """
 
 
 # =============================================================================
 # Imports
-
-
 # =============================================================================
 from __future__ import annotations
 
@@ -120,8 +119,6 @@ import click
 
 # =============================================================================
 # Constants and exit codes
-
-
 # =============================================================================
 # yaml and jsonschema are imported where they are first needed, so that
 # `--help` stays fast (jsonschema alone takes longer to import than --help
@@ -180,6 +177,12 @@ METRIC_KEYS = (
 LOWER_IS_BETTER = frozenset({"return_rate", "repeat_rate"})
 MAX_REPEAT_CALLERS = 20
 
+# The policy keys that judge rather than time: the roll-up takes them from the
+# first file (or --policy); every other key (time zone, calendar, holidays,
+# deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
+# Each is also the name of its Policy field.
+JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
+                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
@@ -193,8 +196,6 @@ SECONDS_PER_DAY = 86_400
 
 # =============================================================================
 # Words: labels and messages
-
-
 # =============================================================================
 # Display labels: one table, keyed by the names of the contract.
 LABELS: dict[str, tuple[str, str]] = {
@@ -736,8 +737,6 @@ def msg(message_id: str, lang: str, **fields: Any) -> str:
 
 # =============================================================================
 # Text: safety, widths, numerals, CSV cells, the message writer
-
-
 # =============================================================================
 # INFO: every character a terminal may act on or hide: C0 and C1 controls
 # (escape sequences start with ESC or U+009B), the format characters (Cf:
@@ -874,8 +873,6 @@ def say(text: str) -> None:
 
 # =============================================================================
 # Errors
-
-
 # =============================================================================
 class ToolError(click.ClickException):
     """An error the user can fix; carries its exit code and prints itself plainly."""
@@ -926,8 +923,6 @@ def io_error(name: str, message_id: str, error: OSError | None = None, **fields:
 
 # =============================================================================
 # Data model
-
-
 # =============================================================================
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -1326,8 +1321,6 @@ class ListedCases:
 
 # =============================================================================
 # Times and calendars
-
-
 # =============================================================================
 _TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
                       r"(Z|[+-][0-9]{2}:[0-9]{2})?)?\Z")
@@ -1489,15 +1482,12 @@ class Calendar:
 
 # =============================================================================
 # Periods
-
-
 # =============================================================================
 # INFO: a briefing is for a period (`--period 2024-03`) beside the period
 # before it (环比), the same period a year earlier (同比) and the year to date
 # (累计).  Many assessments run their months from the 19th to the 18th
 # (`policy.month_start_day: 19`): then 2024-03 is 2024-02-19..2024-03-18, and
 # quarters, halves and years are made of such months.
-PERIOD_KINDS = ("year", "half", "quarter", "month", "week", "range")
 _PERIOD_FORMS = (
     ("year", re.compile(r"([0-9]{4})\Z")),
     ("half", re.compile(r"([0-9]{4})-H([12])\Z")),
@@ -1623,8 +1613,6 @@ PERIOD_LABELS = {"year": "p_year", "quarter": "p_quarter", "month": "p_month", "
 
 # =============================================================================
 # Opening input files
-
-
 # =============================================================================
 def open_sources(files: Iterable[str], encoding: str | None = None) -> list[Source]:
     """Turn FILE arguments into sources; a missing or unreadable file is a usage error.
@@ -1878,8 +1866,6 @@ def _looks_like_gbk(raw: bytes) -> bool:
 
 # =============================================================================
 # Loading YAML
-
-
 # =============================================================================
 # INFO: PyYAML resolves plain scalars by YAML 1.1 (9:30 -> 570, NO -> False,
 # 010000 -> 4096, 2023-02-14 -> a date).  We never let it: we read the event
@@ -2522,8 +2508,6 @@ def locate(events: list[Any], base: tuple[Any, ...]) -> dict[tuple[Any, ...], Ma
 
 # =============================================================================
 # Checking the schema
-
-
 # =============================================================================
 SCHEMA_FILE_NAMES = ("schema.yaml", "grassroots_report_schema.yaml")
 
@@ -2945,8 +2929,6 @@ def _nearest_marks(located: dict[tuple[Any, ...], Marks], path: tuple[Any, ...])
 
 # =============================================================================
 # Checking headers, policies and cases
-
-
 # =============================================================================
 def _fraction(value: Any) -> Fraction:
     """An exact fraction of a YAML number (0.9 is nine tenths, not a binary float)."""
@@ -3523,36 +3505,8 @@ class CaseChecker:
                        hint=_did_you_mean(category, choices, self.lang))
 
 
-# -- --policy FILE ------------------------------------------------------------
-def load_policy_file(path: str, lang: str) -> Policy:
-    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
-    sources = open_sources([path])
-    source = sources[0]
-    reader = FileReader(source, lang, None)
-    items = list(reader.items())
-    problems = list(reader.problems)
-    header = items[0] if items and isinstance(items[0], Header) else None
-    if header is not None and not problems:
-        data = header.data if isinstance(header.data, dict) else {}
-        wrapped = set(data) == {"policy"}
-        policy = data["policy"] if wrapped else data
-        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
-                      header.events)
-        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
-        if not problems and isinstance(policy, dict):
-            timing = [key for key in policy if key not in JUDGING_KEYS]
-            if timing:
-                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
-            return build_policy(policy)
-    if not problems:
-        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
-    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
-
-
 # =============================================================================
 # Masking
-
-
 # =============================================================================
 # INFO: the one place that decides what is personal.  mask_analysis() takes
 # the finished Analysis and returns one in which every piece of user text has
@@ -3571,8 +3525,6 @@ def load_policy_file(path: str, lang: str) -> Policy:
 #   the name rules guess from context, and 王庄村 or 张家口 is written with
 #   the same characters as a name, so they never run on an identifier;
 # - requester: the name by mask_name, the phone and ID number by mask_digits.
-PII_KINDS = ("name", "phone", "id", "email", "card", "plate", "address")
-
 
 @dataclasses.dataclass(frozen=True)
 class PiiSpan:
@@ -3580,7 +3532,7 @@ class PiiSpan:
 
     start: int
     end: int
-    kind: str  # one of PII_KINDS
+    kind: str  # name, phone, id, email, card, plate or address
     replacement: str
 
 
@@ -4103,8 +4055,6 @@ def mask_analysis(analysis: Analysis) -> Analysis:
 
 # =============================================================================
 # Importing exports: tables and the map
-
-
 # =============================================================================
 # INFO: an export (.xlsx, .xls, .csv, .tsv) becomes ledger text, which is then
 # read by the YAML loader like any case file: so an imported case cannot be
@@ -4311,6 +4261,23 @@ class ImportResult:
                    where=self.skipped_where, duplicate=self.skipped_duplicate)
 
 
+def _cell_str(value: Any) -> str:
+    """A cell as text, the way a clerk reads it (whole numbers without '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
 # -- the map ------------------------------------------------------------------
 def _yaml12_loader() -> Any:
     """A safe loader that types plain scalars by YAML 1.2 (so `N:` and `是:` stay text)."""
@@ -4487,8 +4454,6 @@ class _MapCheck:
 
 # =============================================================================
 # Importing exports: rows into a ledger
-
-
 # =============================================================================
 @dataclasses.dataclass
 class ExportSheet:
@@ -4497,23 +4462,6 @@ class ExportSheet:
     name: str | None  # the sheet's name; None for a text file
     rows: Iterator[tuple[int, list[Any]]]
     date1904: bool = False
-
-
-def _cell_str(value: Any) -> str:
-    """A cell as text, the way a clerk reads it (whole numbers without '.0')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def column_letters(index: int) -> str:
@@ -5291,8 +5239,6 @@ def _map_field_lines(field: str, fields: dict[str, Any], distinct: dict[str, dic
 
 # =============================================================================
 # Computing the figures of a group
-
-
 # =============================================================================
 # The base counters every metric is derived from.
 BASE_KEYS = (
@@ -5631,8 +5577,6 @@ def unit_names(keys: Iterable[str], jurisdictions: int, lang: str) -> dict[str, 
 
 # =============================================================================
 # Counting: the tally of a stream of cases
-
-
 # =============================================================================
 def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
     """What the report prints of a typical case, with the names it gives (to mask its text by)."""
@@ -6233,12 +6177,6 @@ def window_as_of(name: str, end: int, option_as_of: int | None, ledger_as_of: in
     return end
 
 
-# The policy keys that judge rather than time: the roll-up takes them from the
-# first file (or --policy); every other key (time zone, calendar, holidays,
-# deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
-# Each is also the name of its Policy field.
-JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
-                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
 HEADER_FACT_KEYS = ("title", "period", "as_of", "policy")
 
 
@@ -6336,8 +6274,6 @@ class RunState:
 
 # =============================================================================
 # The end of the run: the Summary
-
-
 # =============================================================================
 def run_warnings(state: RunState) -> _Collector:
     """Every file's warnings in file order, each file's header differences first (as they were met)."""
@@ -6648,8 +6584,6 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 
 # =============================================================================
 # Partial summaries
-
-
 # =============================================================================
 # INFO: `summary --format partial` writes the RunState of its files: every
 # count by bits, the durations as exact histograms (so medians stay exact),
@@ -7087,8 +7021,6 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 
 # =============================================================================
 # The pipeline
-
-
 # =============================================================================
 # INFO: one way through, for every command and test: `count` reads, checks and
 # counts the sources into a RunState (in one process, or in several whose
@@ -7177,26 +7109,30 @@ class _Reading:
         return late if not self.hints else {}
 
     def _read(self, reader: FileReader, hint: tuple[dict[str, Any], list[Any]] | None) -> FileFacts | None:
-        facts: FileFacts | None = None
-        rules = FileRules(None, None)
+        items = reader.items()
+        header = next(items, None)  # the header comes first, cases or not
+        if not isinstance(header, Header):
+            return None
+        if hint:
+            header.events = hint[1]
+        facts, rules = self._begin_file(reader.source, header)
+        assert self.checker is not None and self.state is not None
+        # INFO: the loop every case passes through: its names bound once
+        check, add, problems, warnings = self.checker.check, self.state.add, self.problems, facts.warnings
         counting = self.options.needs != "check"
-        for item in reader.items():
-            if isinstance(item, Header):
-                if hint:
-                    item.events = hint[1]
-                facts, rules = self._begin_file(reader.source, item)
-                continue
-            assert self.checker is not None and self.state is not None and facts is not None
-            result = self.checker.check(item, rules)
+        cases = 0
+        for item in items:
+            result = check(item, rules)
             if reader.refused_at:
                 result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
             if result.problems:
-                self.problems.extend(result.problems)
+                problems.extend(result.problems)
             if result.warnings:
-                facts.warnings.extend(result.warnings)
-            self.cases += 1
-            if not self.problems.count and counting:
-                self.state.add(item.data, result)
+                warnings.extend(result.warnings)
+            cases += 1
+            if counting and not problems.count:
+                add(item.data, result)
+        self.cases += cases
         return facts
 
     def _begin_file(self, source: Source, header: Header) -> tuple[FileFacts, FileRules]:
@@ -7407,9 +7343,23 @@ def _joined_facts(runs: list[FileFacts], shifts: list[int], header_lines: int, d
 
 # =============================================================================
 # Rendering the summary: values, table, CSV, JSON
-
-
 # =============================================================================
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
+
+
+def md_escape(text: str) -> str:
+    """User text made inert in Markdown: no markup, no HTML, no table breaks."""
+    text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
+    text = terminal_safe(text)  # controls and bidi shown escaped, as on a terminal
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_row(cells: list[str], escaped_first: bool = False) -> str:
+    """A Markdown table row; every cell escaped (the first may be pre-escaped)."""
+    out = []
+    for i, cell in enumerate(cells):
+        out.append(cell if (escaped_first and i == 0) else md_escape(cell))
+    return "| " + " | ".join(out) + " |"
 
 
 def json_value(key: str, value: Any) -> Any:
@@ -7645,28 +7595,7 @@ SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
 
 # =============================================================================
 # The report
-
-
 # =============================================================================
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
-
-
-def md_escape(text: str) -> str:
-    """User text made inert in Markdown: no markup, no HTML, no table breaks."""
-    text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
-    text = terminal_safe(text)  # controls and bidi shown escaped, as on a terminal
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_row(cells: list[str], escaped_first: bool = False) -> str:
-    """A Markdown table row; every cell escaped (the first may be pre-escaped)."""
-    out = []
-    for i, cell in enumerate(cells):
-        out.append(cell if (escaped_first and i == 0) else md_escape(cell))
-    return "| " + " | ".join(out) + " |"
-
-
-# -- the report's blocks and sections ---------------------------------------------------------------
 BAR_WIDTH = 20
 
 
@@ -8257,8 +8186,6 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
 
 # =============================================================================
 # The report as a Word document (GB/T 9704-2012 党政机关公文格式)
-
-
 # =============================================================================
 # INFO: python-docx gives the package (parts, relationships, styles, the
 # footer); the body is built with lxml directly under it: a year's overdue
@@ -8657,8 +8584,6 @@ REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
 
 # =============================================================================
 # Writing output
-
-
 # =============================================================================
 # -- the standard streams -----------------------------------------------------
 class _StreamState:
@@ -8869,8 +8794,6 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
 
 # =============================================================================
 # The example ledger
-
-
 # =============================================================================
 EXAMPLE_LEDGER = """\
 # grassroots-report case file, format version 1 (see `grassroots-report schema`)
@@ -8987,8 +8910,6 @@ cases:
 
 # =============================================================================
 # Command line
-
-
 # =============================================================================
 
 
@@ -9008,6 +8929,32 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
     warnings = [dataclasses.replace(w, message=prefix + w.message) for w in analysis.warnings]
     return (listing(analysis.problems, analysis.problem_count, ("n_problems", "n_problems_1")),
             listing(warnings, analysis.warning_count, ("n_warnings", "n_warnings_1")))
+
+
+# -- --policy FILE: an input of its own -------------------------------------------
+def load_policy_file(path: str, lang: str) -> Policy:
+    """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
+    sources = open_sources([path])
+    source = sources[0]
+    reader = FileReader(source, lang, None)
+    items = list(reader.items())
+    problems = list(reader.problems)
+    header = items[0] if items and isinstance(items[0], Header) else None
+    if header is not None and not problems:
+        data = header.data if isinstance(header.data, dict) else {}
+        wrapped = set(data) == {"policy"}
+        policy = data["policy"] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
+                      header.events)
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
+        if not problems and isinstance(policy, dict):
+            timing = [key for key in policy if key not in JUDGING_KEYS]
+            if timing:
+                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
+            return build_policy(policy)
+    if not problems:
+        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
 
 
 # -- inputs -------------------------------------------------------------------
