@@ -71,8 +71,9 @@ earlier sections it uses (a section never uses a later one).
                                 GB/T 9704 layout of the same blocks (REPORT_RENDERERS)
     Writing output              stdout, and -o written whole or not at all
     The example ledger          `grassroots-report example`
-    Command line                the click commands: gather inputs (exports, --policy FILE),
-                                render, write; main() turns outcomes into exit codes
+    Command line                the click commands: gather the inputs (exports, --policy FILE),
+                                call the pipeline, render, write; main() turns outcomes into
+                                exit codes
 """
 
 
