@@ -2274,13 +2274,17 @@ class _Builder:
     the read before it is entered.
     """
 
-    __slots__ = ("reader", "nxt", "recorded", "record")
+    __slots__ = ("reader", "nxt", "recorded", "record", "scalar_event", "alias_event", "mapping_start",
+                 "mapping_end", "sequence_start", "sequence_end", "marked_error")
 
     def __init__(self, reader: FileReader, nxt: Callable[[], Any], recorded: list[Any]) -> None:
         self.reader = reader
         self.nxt = nxt
         self.recorded = recorded
         self.record = recorded.append
+        # INFO: the event classes as slots, so that each method binds the ones it uses as locals
+        (self.scalar_event, self.alias_event, self.mapping_start, self.mapping_end, self.sequence_start,
+         self.sequence_end, self.marked_error) = yaml_events()
 
     def restart(self, recorded: list[Any]) -> None:
         """Record into a new list (for the next case)."""
@@ -2292,11 +2296,10 @@ class _Builder:
 
         `depth` is the number of collections around the node.
         """
-        events = yaml_events()
-        scalar_event = events.scalar
-        alias_event = events.alias
-        mapping_start = events.mapping_start
-        sequence_start = events.sequence_start
+        scalar_event = self.scalar_event
+        alias_event = self.alias_event
+        mapping_start = self.mapping_start
+        sequence_start = self.sequence_start
         cls = ev.__class__
         if cls is scalar_event:
             if ev.anchor or (ev.tag and ev.tag != "!"):
@@ -2324,11 +2327,10 @@ class _Builder:
         raise _Stop  # pragma: no cover - the parser sends nothing else inside a node
 
     def _mapping(self, path: tuple[Any, ...], depth: int) -> dict[str, Any]:
-        events = yaml_events()
-        scalar_event = events.scalar
-        alias_event = events.alias
-        mapping_end = events.mapping_end
-        marked_error = events.marked_error
+        scalar_event = self.scalar_event
+        alias_event = self.alias_event
+        mapping_end = self.mapping_end
+        marked_error = self.marked_error
         nxt, record = self.nxt, self.record
         start = len(self.recorded)
         mapping: dict[str, Any] = {}
@@ -2378,8 +2380,7 @@ class _Builder:
             raise
 
     def _sequence(self, path: tuple[Any, ...], depth: int) -> list[Any]:
-        events = yaml_events()
-        scalar_event, sequence_end, marked_error = events.scalar, events.sequence_end, events.marked_error
+        scalar_event, sequence_end, marked_error = self.scalar_event, self.sequence_end, self.marked_error
         nxt, record = self.nxt, self.record
         items: list[Any] = []
         try:
@@ -2407,12 +2408,11 @@ class _Builder:
 
     def _first_key_line(self, start: int, key: str) -> int:
         """The line of the first `key` of the mapping whose events start at recorded[start]."""
-        events = yaml_events()
-        scalar_event = events.scalar
-        mapping_start = events.mapping_start
-        mapping_end = events.mapping_end
-        sequence_start = events.sequence_start
-        sequence_end = events.sequence_end
+        scalar_event = self.scalar_event
+        mapping_start = self.mapping_start
+        mapping_end = self.mapping_end
+        sequence_start = self.sequence_start
+        sequence_end = self.sequence_end
         depth = 0
         expect_key = True
         for ev in self.recorded[start:]:
