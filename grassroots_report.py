@@ -95,6 +95,7 @@ import difflib
 import errno
 import functools
 import hashlib
+import html
 import io
 import itertools
 import json
@@ -583,7 +584,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period_form": ("`{raw}` 不是统计期：请写成 2024、2024-H1、2024-Q1、2024-03、2024-W10 或 2024-03-01..2024-03-15",
                     "`{raw}` is not a period: write 2024, 2024-H1, 2024-Q1, 2024-03, 2024-W10 or 2024-03-01..2024-03-15"),
     "period_reversed": ("`{raw}` 的开始日期晚于结束日期", "`{raw}` starts after it ends"),
-    "period_year": ("`{raw}` 的年份不在 1900–2199 之间", "the year of `{raw}` is not in 1900-2199"),
+    "period_year": ("`{raw}` 超出了可统计的年份：统计期应在 1900 年 1 月 1 日到 2199 年 12 月 31 日之间",
+                    "`{raw}` is past the years this tool briefs: a period lies within 1900-01-01 to 2199-12-31"),
     "w_calendar_year": ("国务院节假日安排未包含 {year} 年：该年的期限按周一至周五计算（可在 policy.holidays 和 makeup_workdays 里补上）",
                         "the State Council schedule does not cover {year}: deadlines in it count Monday to Friday (add policy.holidays and makeup_workdays)"),
     "w_header_differs": ("`{key}` 与第一个文件不同；以第一个文件为准", "`{key}` differs from the first file's; the first file's applies"),
@@ -611,6 +613,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "each file keeps in its own policy"),
     "policy_file_empty": ("不是策略文件：应是 policy 的键值映射（targets、weights……）",
                           "not a policy file: it must be a mapping of policy keys (targets, weights, ...)"),
+    "partial_invalid": ("分片汇总的内容不符合格式（{key}：{problem}）：请重新生成，未输出任何结果",
+                        "the partial's contents are not what this tool writes ({key}: {problem}): make it again; "
+                        "nothing was written"),
     "partial_too_many": ("合并后{what}超过 {limit} 个", "more than {limit} {what} once merged"),
     "w_as_of_differs": ("`as_of` 与第一个文件不同：本文件的案件按它自己的 as_of 截取，超期件按第一个文件的 as_of 统计（要统一时点请用 --as-of）",
                         "`as_of` differs from the first file's: this file's cases are taken as they stood at its own "
@@ -626,7 +631,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "`ledger` must be the ledger's header (version, jurisdiction, policy ...), without cases"),
     "map_sheet": ("`sheet` 写工作表名称，或从 1 开始的序号", "`sheet` is a sheet's name or its number from 1"),
     "map_positive": ("应是从 1 开始的行号", "must be a row number from 1"),
-    "map_encoding": ("不认识的编码 `{raw}`：可写 utf-8、gbk 或 gb18030", "unknown encoding `{raw}`: use utf-8, gbk or gb18030"),
+    "map_row_number": ("应是 1 到 {limit} 之间的行号", "must be a row number from 1 to {limit}"),
+    "map_formats_many": ("`date_formats` 最多写 {limit} 个格式", "`date_formats` holds at most {limit} formats"),
+    "map_format_bad": ("`{raw}` 不是能用的 strptime 格式（{reason}）：格式写法见 Python 的 strptime，如 '%m/%d/%Y %I:%M:%S %p'",
+                       "`{raw}` is not a strptime format this tool can use ({reason}): see Python's strptime, e.g. "
+                       "'%m/%d/%Y %I:%M:%S %p'"),
+    "export_header_past_end": ("映射写的表头行 {row} 在表格末尾之后（表格只有 {rows} 行）：请核对 source.header_row",
+                               "the map's header row {row} is past the end of the sheet (it has {rows} rows): check "
+                               "source.header_row"),
+    "map_encoding": ("不能用来读取文字的编码 `{raw}`：可写 utf-8、gbk 或 gb18030",
+                     "`{raw}` is no encoding that reads text: use utf-8, gbk or gb18030"),
     "map_delimiter": ("分隔符应是一个字符，如 \",\" 或 \"\\t\"", "the delimiter is one character, e.g. \",\" or \"\\t\""),
     "map_formats": ("`date_formats` 是 strptime 格式的列表，如 ['%m/%d/%Y %I:%M:%S %p']",
                     "`date_formats` is a list of strptime formats, e.g. ['%m/%d/%Y %I:%M:%S %p']"),
@@ -645,6 +659,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export_unreadable": ("无法读取这个表格文件：{reason}", "cannot read this spreadsheet: {reason}"),
     "export_gbk": ("文件不是 UTF-8 编码，看起来是 GBK/GB18030（中文 Excel 导出）：请在映射的 source 下加 `encoding: gbk`",
                    "the file is not UTF-8; it looks like GBK/GB18030 (a Chinese Excel export): add `encoding: gbk` under source in the map"),
+    "export_too_big": ("表格解压后超过 {limit}，超出本工具能读的大小：请按月份或单位拆开后分别导入",
+                       "the spreadsheet inflates past {limit}, more than this tool reads: split it (by month or "
+                       "unit) and import the parts"),
+    "export_too_many_cells": ("工作表 `{sheet}` 的单元格占 {rows} 行 × {columns} 列（{cells} 格），超过 {limit} 格：请删除远处多余的单元格（如 {corner}），或把表格拆开",
+                              "sheet `{sheet}` spans {rows} rows by {columns} columns ({cells} cells), more than "
+                              "{limit}: delete the stray cells far out (such as {corner}), or split the sheet"),
+    "export_cell_too_long": ("这里开始的单元格超过 {limit} 个字符：多半是引号没有闭合（\"），请检查这一行",
+                             "a cell starting here runs past {limit} characters: most likely a quote (\") is never "
+                             "closed; check this line"),
+    "export_sheet_missing": ("表格文件里缺少这个工作表的内容（文件不完整或已损坏）：请从平台重新导出",
+                             "the workbook lacks this sheet's contents (the file is incomplete or damaged): export it "
+                             "again from the platform"),
     "export_empty": ("导出文件里没有数据", "the export holds no rows"),
     "export_no_header": ("没有一行包含映射里的所有列；最接近的是这一行，缺少：{missing}（请核对列名，或写明 source.header_row）",
                          "no row holds every column the map names; the closest is this one, which lacks: {missing} (check the names, or set source.header_row)"),
@@ -706,6 +732,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "standard input is closed, so `-` cannot be read: redirect a file (`- < ledger.yaml`) or name the file"),
     # files: opening inputs, writing outputs, and why the system said no
     "file_missing": ("文件不存在", "no such file"),
+    "worker_died": ("读取这个文件的进程意外终止（退出码 {code}），其余进程已停止，未输出任何结果：请不带 --jobs 重试，或检查系统内存",
+                    "the process reading this file died (exit code {code}); the others were stopped and nothing "
+                    "was written: run again without --jobs, or check the machine's memory"),
     "file_is_dir": ("是目录，不是文件", "is a directory, not a file"),
     "file_denied": ("无权读取", "permission denied"),
     "file_unreadable": ("无法读取：{reason}", "cannot read: {reason}"),
@@ -851,6 +880,20 @@ def csv_text(rows: Iterable[Sequence[Any]], delimiter: str = ",", line_end: str 
     for row in rows:
         writer.writerow([spreadsheet_cell(value, delimiter) for value in row])
     return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why `name` cannot decode a file to text (a message id), or None when it can."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return "encoding_unknown"
+    try:
+        # INFO: 'undefined' refuses every byte; rot13, base64 and zlib are no text encodings
+        usable = getattr(info, "_is_text_encoding", True) and codecs.decode(b"", name) == ""
+    except (UnicodeError, TypeError, ValueError, LookupError):
+        usable = False
+    return None if usable else "encoding_not_text"
 
 
 def chinese_number(n: int) -> str:
@@ -1535,11 +1578,13 @@ def parse_period(text: str, start_day: int = 1) -> Period:
         try:
             if kind == "range":
                 start, end = (dt.date.fromisoformat(g) for g in match.groups())
+                if not (MIN_YEAR <= start.year and end.year <= MAX_YEAR):
+                    raise PeriodError("period_year")
                 if start > end:
                     raise PeriodError("period_reversed")
                 return Period("range", start, end)
             year = int(match.group(1))
-            if not MIN_YEAR < year < MAX_YEAR:
+            if not MIN_YEAR <= year <= MAX_YEAR:
                 raise PeriodError("period_year")
             number = int(match.group(2)) if kind != "year" else 0
             if kind == "week":
@@ -4070,6 +4115,8 @@ HEADER_SEARCH_ROWS = 50  # title rows above the header: the header is looked for
 MAX_GUESSED_VALUES = 60  # distinct values `map` lists for one enum column
 MAX_PRINTED_REJECTS = MAX_PRINTED_PROBLEMS
 MAX_MAP_BYTES = 16 << 20  # an import map is a page of YAML
+MAX_SHEET_ROWS = 1_048_576  # a spreadsheet's rows (Excel's own limit): the furthest `header_row` can be
+MAX_DATE_FORMATS = 20  # each unreadable time is tried against every format
 
 # Ledger fields an import map can fill, and how a cell becomes each.
 IMPORT_FIELDS: dict[str, str] = {
@@ -4290,7 +4337,7 @@ def _yaml12_loader() -> Any:
     Loader.yaml_implicit_resolvers = {}
     for tag, pattern, first in (
             ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-            ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+            ("tag:yaml.org,2002:int", r"^[-+]?[0-9]{1,30}$", "-+0123456789"),  # longer stays text
             ("tag:yaml.org,2002:float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$",
              "-+.0123456789"),
             ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])):
@@ -4365,27 +4412,37 @@ class _MapCheck:
         sheet, header_row = source.get("sheet"), source.get("header_row")
         if sheet is not None and not (isinstance(sheet, str) or (_is_integer(sheet) and sheet >= 1)):
             raise self.fail("source.sheet", "map_sheet")
-        if header_row is not None and not (_is_integer(header_row) and header_row >= 1):
-            raise self.fail("source.header_row", "map_positive")
+        if header_row is not None and not (_is_integer(header_row) and 1 <= header_row <= MAX_SHEET_ROWS):
+            raise self.fail("source.header_row", "map_row_number", limit=f"{MAX_SHEET_ROWS:,}")
         delimiter = source.get("delimiter")
         if delimiter is not None and not (isinstance(delimiter, str) and len(delimiter) == 1):
             raise self.fail("source.delimiter", "map_delimiter")
-        formats = source.get("date_formats") or []
-        if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
-            raise self.fail("source.date_formats", "map_formats")
+        formats = self.date_formats(source.get("date_formats") or [])
         return {"sheet": sheet, "header_row": header_row, "encoding": self.encoding(source.get("encoding")),
                 "delimiter": delimiter, "timezone": self.timezone(source.get("timezone")),
-                "date_formats": tuple(formats), "skip_rows_where": self.skip(source.get("skip_rows_where") or {})}
+                "date_formats": formats, "skip_rows_where": self.skip(source.get("skip_rows_where") or {})}
 
     def encoding(self, encoding: Any) -> str | None:
         if encoding is None:
             return None
-        try:
-            "".encode(str(encoding))
-            b"".decode(str(encoding))
-        except LookupError:
-            raise self.fail("source.encoding", "map_encoding", raw=encoding) from None
-        return str(encoding) if encoding else None
+        if not isinstance(encoding, str) or encoding_problem(encoding) is not None:
+            raise self.fail("source.encoding", "map_encoding", raw=terminal_safe(str(encoding)[:60]))
+        return encoding or None
+
+    def date_formats(self, formats: Any) -> tuple[str, ...]:
+        """strptime formats, each one that strptime can use, at most MAX_DATE_FORMATS."""
+        if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
+            raise self.fail("source.date_formats", "map_formats")
+        if len(formats) > MAX_DATE_FORMATS:
+            raise self.fail("source.date_formats", "map_formats_many", limit=MAX_DATE_FORMATS)
+        for i, pattern in enumerate(formats):
+            try:
+                dt.datetime.strptime("", pattern)
+            except ValueError as error:
+                if "does not match" not in str(error):  # a bad directive, a stray %
+                    raise self.fail(f"source.date_formats[{i}]", "map_format_bad", raw=terminal_safe(pattern[:60]),
+                                    reason=terminal_safe(str(error)[:120])) from None
+        return tuple(formats)
 
     def timezone(self, timezone: Any) -> str | None:
         if timezone is None:
@@ -4476,7 +4533,13 @@ def column_letters(index: int) -> str:
 
 
 def open_export(path: str, import_map: ImportMap, lang: str) -> list[ExportSheet]:
-    """The sheets of an export (one for a text file); unreadable files are usage errors."""
+    """The sheets of an export (one for a text file), each read lazily; what cannot be read is refused here.
+
+    INFO: python-calamine holds a sheet whole, as one block of rows x columns,
+    and aborts the process when that block or the XML behind it is too large.
+    So a workbook is measured before the reader sees it (_check_xlsx), and
+    anything the reader raises while rows are read becomes "cannot read".
+    """
     suffix = Path(path).suffix.lower()
     open_input(path)[0].close()
     if suffix in (".csv", ".tsv"):
@@ -4485,20 +4548,130 @@ def open_export(path: str, import_map: ImportMap, lang: str) -> list[ExportSheet
         raise UsageIOError(msg("export_suffix", lang, path=path))
     from python_calamine import CalamineError, CalamineWorkbook  # noqa: PLC0415 - see Imports
 
+    if suffix == ".xlsx":
+        _check_xlsx(path, lang)
     try:
         workbook = CalamineWorkbook.from_path(path)
+        names = list(workbook.sheet_names)
     except (CalamineError, OSError, ValueError) as error:
-        raise ImportMapError(f"{path}: " + msg("export_unreadable", lang, reason=str(error))) from None
+        raise _unreadable(path, error, lang) from None
     date1904 = _xlsx_date1904(path) if suffix == ".xlsx" else False
-    sheets = []
-    for name in workbook.sheet_names:
+    return [ExportSheet(name, _sheet_rows(workbook, name, path, lang), date1904) for name in names]
+
+
+def _unreadable(path: str, error: Exception, lang: str) -> ImportMapError:
+    """"cannot read EXPORT: why", in the reader's words (the first line of them); a missing sheet in ours."""
+    if type(error).__name__ == "WorksheetNotFound":
+        return ImportMapError(f"{path}: " + msg("export_sheet_missing", lang))
+    reason = terminal_safe(str(error).strip().splitlines()[0][:200]) if str(error).strip() else type(error).__name__
+    return ImportMapError(f"{path}: " + msg("export_unreadable", lang, reason=reason))
+
+
+def _sheet_rows(workbook: Any, name: str, path: str, lang: str) -> Iterator[tuple[int, list[Any]]]:
+    """One sheet's rows with the numbers a spreadsheet shows, loaded when first asked for."""
+    from python_calamine import CalamineError  # noqa: PLC0415 - see Imports
+
+    try:
         sheet = workbook.get_sheet_by_name(name)
         first_row = sheet.start[0] if sheet.start else 0
         first_col = sheet.start[1] if sheet.start else 0
-        rows = ((first_row + number + 1, [None] * first_col + list(row))
-                for number, row in enumerate(sheet.iter_rows()))
-        sheets.append(ExportSheet(name, rows, date1904))
-    return sheets
+        for number, row in enumerate(sheet.iter_rows()):
+            yield first_row + number + 1, [None] * first_col + list(row)
+    except (CalamineError, OSError, ValueError) as error:
+        raise _unreadable(f"{path}:{name}", error, lang) from None
+
+
+MAX_EXPORT_INFLATED = 1 << 30  # the XML of a workbook, inflated
+MAX_SHEET_CELLS = 20_000_000  # rows x columns a sheet's cells span: the block the reader allocates
+_WIDE_CELL_RE = re.compile(rb'<c r="([A-Z]{2,3})')  # a cell past column Z
+_ROW_RE = re.compile(rb'<row r="([0-9]{1,7})"')
+_DEEP_CELL_RE = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{7})"')  # a cell past row 999,999
+
+
+def _check_xlsx(path: str, lang: str) -> None:
+    """Refuse an .xlsx whose parts inflate past MAX_EXPORT_INFLATED or whose sheets' cells span more than
+    MAX_SHEET_CELLS, measured on the parts themselves (a zip's declared sizes can lie)."""
+    import zipfile  # noqa: PLC0415 - only for xlsx
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheet_names = _xlsx_sheet_names(archive)
+            inflated = 0
+            for info in archive.infolist():
+                if info.file_size > MAX_EXPORT_INFLATED - inflated:
+                    raise _too_big(path, lang)
+                if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
+                    size, rows, columns = _measure_part(archive, info, MAX_EXPORT_INFLATED - inflated)
+                    if size is None:
+                        raise _too_big(path, lang)
+                    inflated += size
+                    if rows * columns > MAX_SHEET_CELLS:
+                        sheet = sheet_names.get(info.filename, info.filename)
+                        raise ImportMapError(f"{path}:{sheet}: " + msg(
+                            "export_too_many_cells", lang, sheet=sheet, rows=f"{rows:,}", columns=f"{columns:,}",
+                            cells=f"{rows * columns:,}", limit=f"{MAX_SHEET_CELLS:,}",
+                            corner=f"{column_letters(columns - 1)}{rows}"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError, ValueError) as error:
+        raise _unreadable(path, error, lang) from None
+
+
+def _too_big(path: str, lang: str) -> ImportMapError:
+    return ImportMapError(f"{path}: " + msg("export_too_big", lang, limit=f"{MAX_EXPORT_INFLATED >> 20} MiB"))
+
+
+def _measure_part(archive: Any, info: Any, room: int) -> tuple[int | None, int, int]:
+    """A part's inflated size (None past `room`), and for a sheet the last row and column its cells reach."""
+    size = rows = columns = 0
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(STREAM_CHUNK_BYTES):
+            size += len(chunk)
+            if size > room:
+                return None, 0, 0
+            data = tail + chunk
+            rows, columns = _cell_extent(data, rows, columns)
+            tail = data[-64:]
+    return size, rows, columns
+
+
+def _cell_extent(data: bytes, rows: int, columns: int) -> tuple[int, int]:
+    """The furthest row and column that the row and cell references in `data` reach.
+
+    INFO: each search runs in C; a column past Z or a row past 999,999 is
+    rare, so only those are collected one by one.
+    """
+    if b"<c " in data:
+        columns = max(columns, 26)
+        if _WIDE_CELL_RE.search(data):
+            for letters in set(_WIDE_CELL_RE.findall(data)):
+                number = 0
+                for letter in letters:
+                    number = number * 26 + letter - 64
+                columns = max(columns, number)
+    found = _ROW_RE.findall(data)
+    if found:
+        rows = max(rows, max(map(int, found)))
+    if _DEEP_CELL_RE.search(data):
+        rows = max(rows, max(map(int, _DEEP_CELL_RE.findall(data))))
+    return rows, columns
+
+
+def _xlsx_sheet_names(archive: Any) -> dict[str, str]:
+    """Each worksheet part's sheet name, from workbook.xml and its relationships (for messages)."""
+    try:
+        workbook = archive.read("xl/workbook.xml")[:1 << 20].decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels")[:1 << 20].decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {m.group(1): m.group(2) for m in re.finditer(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
+    targets.update({m.group(2): m.group(1) for m in re.finditer(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    names = {}
+    for match in re.finditer(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+        target = targets.get(match.group(2), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        names[part] = html.unescape(match.group(1))
+    return names
 
 
 def _xlsx_date1904(path: str) -> bool:
@@ -4513,28 +4686,67 @@ def _xlsx_date1904(path: str) -> bool:
     return re.search(rb'date1904="(?:1|true)"', workbook) is not None
 
 
+MAX_CELL_CHARS = 1 << 20  # one cell of a text export: a long complaint fits; a quote never closed does not
+
+
 def _text_rows(path: str, import_map: ImportMap, suffix: str, lang: str) -> Iterator[tuple[int, list[Any]]]:
-    raw = Path(path).read_bytes()
+    """The rows of a CSV or TSV export, read and decoded in pieces, with their line numbers."""
     encoding = import_map.encoding or "utf-8-sig"
+    delimiter = import_map.delimiter or ("\t" if suffix == ".tsv" else _sniff_delimiter(path, encoding))
+    csv.field_size_limit(MAX_CELL_CHARS)  # INFO: the csv module's own bound, 128 KiB unless set
+    handle, _info = open_input(path)
+    stream = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
+    number = 0
     try:
-        text = raw.decode(encoding)
+        for number, row in enumerate(reader, 1):
+            yield number, row  # the row a spreadsheet shows (a cell may hold line breaks)
     except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        if import_map.encoding is None and _looks_like_gbk(raw):
-            raise ImportMapError(f"{path}:{line}:1: " + msg("export_gbk", lang)) from None
-        raise ImportMapError(f"{path}:{line}:1: " + msg("encoding_other", lang, encoding=encoding,
-                                                         reason=str(error))) from None
-    delimiter = import_map.delimiter
-    if delimiter is None:
-        if suffix == ".tsv":
-            delimiter = "\t"
-        else:
+        raise _text_decode_error(path, import_map, error, lang) from None
+    except csv.Error as error:
+        line = number + 1  # the row whose cell would not end
+        raise ImportMapError(f"{path}:{line}:1: " + msg("export_cell_too_long", lang, limit=f"{MAX_CELL_CHARS:,}")
+                             if "field larger" in str(error) else
+                             f"{path}:{line}:1: " + msg("export_unreadable", lang, reason=terminal_safe(str(error))))
+    finally:
+        stream.close()
+
+
+def _sniff_delimiter(path: str, encoding: str) -> str:
+    """The delimiter of a text export, guessed from its first 64 KiB (a comma when in doubt)."""
+    handle, _info = open_input(path)
+    with handle:
+        head = handle.read(65536)
+    text = head.decode(encoding, errors="ignore")
+    try:
+        return csv.Sniffer().sniff(text, delimiters=",\t;|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _text_decode_error(path: str, import_map: ImportMap, error: UnicodeDecodeError, lang: str) -> ImportMapError:
+    """Bytes that are not the export's encoding: the line they are on, and GBK named when they look like it."""
+    encoding = import_map.encoding or "utf-8-sig"
+    line = 1
+    bad = None
+    handle, _info = open_input(path)
+    with handle:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        sample = b""
+        while chunk := handle.read(STREAM_CHUNK_BYTES):
+            if len(sample) < 65536:
+                sample += chunk[:65536]
             try:
-                delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|").delimiter
-            except csv.Error:
-                delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return ((number, row) for number, row in enumerate(reader, 1))
+                decoder.decode(chunk)
+            except UnicodeDecodeError as found:
+                bad = found
+                line += chunk.count(b"\n", 0, max(found.start, 0))
+                break
+            line += chunk.count(b"\n")
+    reason = str(bad or error)
+    if import_map.encoding is None and _looks_like_gbk(sample):
+        return ImportMapError(f"{path}:{line}:1: " + msg("export_gbk", lang))
+    return ImportMapError(f"{path}:{line}:1: " + msg("encoding_other", lang, encoding=encoding, reason=reason))
 
 
 def find_header(sheets: list[ExportSheet], import_map: ImportMap, path: str, lang: str
@@ -4542,40 +4754,33 @@ def find_header(sheets: list[ExportSheet], import_map: ImportMap, path: str, lan
     """The sheet and header row: the given ones, else the first row holding every mapped column.
 
     Returns the sheet, the header's row number, its names, and the rows read
-    while looking (those below the header are data).
+    while looking that lie below the header (none: the data follows in sheet.rows).
     """
     wanted = import_map.columns()
-    if import_map.sheet is not None:
-        chosen = _pick_sheet(sheets, import_map.sheet, path, lang)
-        candidates = [chosen]
-    else:
-        candidates = sheets
+    candidates = [_pick_sheet(sheets, import_map.sheet, path, lang)] if import_map.sheet is not None else sheets
     best: tuple[int, str, int, list[str]] | None = None  # (found, sheet, row, missing)
+    last = 0  # the last row seen
     for sheet in candidates:
-        seen: list[tuple[int, list[Any]]] = []
-        for number, row in sheet.rows:
-            seen.append((number, row))
+        for count, (number, row) in enumerate(sheet.rows, start=1):
+            last = number
+            if import_map.header_row is not None and number < import_map.header_row:
+                continue
             names = [_cell_str(c) for c in row]
-            if import_map.header_row is not None:
-                if number < import_map.header_row:
-                    continue
-                if number > import_map.header_row:
-                    break
             present = set(names)
             missing = [c for c in wanted if c not in present]
             if not missing:
-                later = [r for r in seen if r[0] > number]
-                return sheet, number, names, later
+                return sheet, number, names, []
             if best is None or len(wanted) - len(missing) > best[0]:
                 best = (len(wanted) - len(missing), sheet.name or "", number, missing)
-            if len(seen) >= HEADER_SEARCH_ROWS and import_map.header_row is None:
+            if import_map.header_row is not None or count >= HEADER_SEARCH_ROWS:
                 break
+    if best is None and import_map.header_row is not None and last:
+        raise ImportMapError(f"{path}: " + msg("export_header_past_end", lang, row=import_map.header_row, rows=last))
     if best is None:
         raise ImportMapError(f"{path}: " + msg("export_empty", lang))
     _found, sheet_name, number, missing = best
     where = f"{path}:{sheet_name}!A{number}" if sheet_name else f"{path}:{number}:1"
-    raise ImportMapError(f"{where}: " + msg("export_no_header", lang, missing="、".join(missing) if lang == "zh"
-                                              else ", ".join(missing)))
+    raise ImportMapError(f"{where}: " + msg("export_no_header", lang, missing=label("sep", lang).join(missing)))
 
 
 def _pick_sheet(sheets: list[ExportSheet], sheet: str | int, path: str, lang: str) -> ExportSheet:
@@ -6164,8 +6369,15 @@ def period_bounds(period_text: str, start_day: int, tz: int) -> list[tuple[str, 
     periods: list[tuple[str, Period | None]] = [
         ("period", main), ("previous", previous_period(main, start_day)),
         ("year_ago", year_ago_period(main, start_day)), ("year_to_date", year_to_date_period(main, start_day))]
-    return [(name, period, parse_time(period.start.isoformat(), tz), parse_time(period.end.isoformat(), tz, True))
+    # INFO: a comparison may reach past the years a ledger can hold (the year before
+    # 1900): it holds no case then, and its seconds are counted from the day numbers
+    return [(name, period, _day_second(period.start, tz), _day_second(period.end, tz) + SECONDS_PER_DAY - 1)
             for name, period in periods if period is not None]
+
+
+def _day_second(day: dt.date, tz: int) -> int:
+    """The first second of a local day, in epoch seconds."""
+    return (day.toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY - tz
 
 
 def window_as_of(name: str, end: int, option_as_of: int | None, ledger_as_of: int | None) -> int:
@@ -6608,12 +6820,169 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 PARTIAL_FORMAT = "grassroots-report partial summary"
 PARTIAL_VERSION = 2  # 2: listed cases as typed fields (round three)
 MAX_PARTIAL_BYTES = 1 << 33  # the unpacked size of one array, and of one file
+MAX_PARTIAL_CASES = 1 << 40  # cases a partial may count: far past any province, far below overflow
+EARLIEST_SECOND = (dt.date(MIN_YEAR, 1, 1).toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY - 14 * 3600
+LATEST_SECOND = (dt.date(MAX_YEAR, 12, 31).toordinal() - EPOCH_ORDINAL + 1) * SECONDS_PER_DAY + 14 * 3600
 
 
 class PartialError(ToolError):
     """A partial that cannot be used: foreign, corrupt, or not mergeable with the others."""
 
     exit_code = EXIT_INVALID
+
+
+# INFO: a partial's digest shows it was not cut, not that its contents make
+# sense: a partial is checked against this schema (types, ranges, sizes)
+# before anything is built from it, and its first header as a ledger's header.
+_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_PARTIAL_CASES}
+_TEXT = {"type": "string", "maxLength": 4096}
+_PACKED = {"type": "string", "maxLength": MAX_PARTIAL_BYTES // 2}
+_NAME_OR_NULL = {"type": ["string", "null"], "maxLength": 4096}
+_GROUP_MAP = {"type": "object", "maxProperties": MAX_GROUPS * 4}
+_TALLY_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "required": ["counts", "durations", "names", "majors", "open", "dissatisfied", "category_cases", "featured",
+                 "backlog", "escalations", "mediation_by", "agreement_amount", "latest", "callers", "profiles",
+                 "closures", "instant_visits", "visits_before_resolved", "uncovered_years"],
+    "properties": {
+        "counts": {"type": "array", "minItems": len(GROUPINGS), "maxItems": len(GROUPINGS),
+                   "items": {**_GROUP_MAP, "additionalProperties": {
+                       "type": "array", "maxItems": 1 << len(BIT), "items": {
+                           "type": "array", "minItems": 2, "maxItems": 2,
+                           "prefixItems": [{"type": "integer", "minimum": 0, "maximum": (1 << len(BIT)) - 1},
+                                           {"type": "integer", "minimum": 1, "maximum": MAX_PARTIAL_CASES}]}}}},
+        "durations": {"type": "array", "minItems": len(GROUPINGS), "maxItems": len(GROUPINGS),
+                      "items": {**_GROUP_MAP, "additionalProperties": {
+                          "type": "array", "minItems": 2, "maxItems": 2, "items": _PACKED}}},
+        "names": {"type": "array", "maxItems": MAX_GROUPS * 8, "items": _TEXT},
+        "majors": {**_GROUP_MAP, "additionalProperties": _TEXT},
+        "open": {"type": "object", "additionalProperties": False,
+                 "required": ["names", "deadlines", "response_deadlines", "ids"],
+                 "properties": {"names": _PACKED, "deadlines": _PACKED, "response_deadlines": _PACKED,
+                                "ids": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": _TEXT}}},
+        "dissatisfied": {"type": "object", "additionalProperties": False, "required": ["names", "ids"],
+                         "properties": {"names": _PACKED,
+                                        "ids": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": _TEXT}}},
+        "category_cases": {"type": "array", "maxItems": MAX_GROUPS * 8, "items": {
+            "type": "array", "prefixItems": [_TEXT, _COUNT], "minItems": 2, "maxItems": 2}},
+        "featured": {"type": "array", "maxItems": MAX_ITEMS, "items": {
+            "type": "array", "minItems": len(FeaturedCase._fields), "maxItems": len(FeaturedCase._fields),
+            "prefixItems": [_TEXT, _TEXT, _TEXT, _NAME_OR_NULL, {"type": ["string", "null"]},
+                            {"type": ["string", "null"]}, _TEXT, _NAME_OR_NULL, {"enum": list(STATUSES)},
+                            {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
+                             "items": {"type": "integer", "minimum": 0, "maximum": 1 << 62}},
+                            {"enum": [*OUTCOMES, None]},
+                            {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
+                             "prefixItems": [{"enum": ["satisfied", "basically_satisfied", "dissatisfied"]},
+                                             {"type": ["string", "null"]}]},
+                            {"type": "array", "maxItems": 0}]}},
+        "backlog": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": {
+            "type": "array", "minItems": 6, "maxItems": 6,
+            "prefixItems": [_TEXT, _TEXT, _TEXT, _NAME_OR_NULL, {"enum": list(STATUSES)},
+                            {"enum": ["high", "medium", "low", None]}]}},
+        "escalations": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": {
+            "type": "array", "minItems": 6, "maxItems": 6,
+            "prefixItems": [_TEXT, _TEXT, _TEXT, _TEXT, {"type": ["string", "null"]}, {"enum": list(STATUSES)}]}},
+        "mediation_by": {"type": "array", "maxItems": MAX_GROUPS * 8, "items": {
+            "type": "array", "minItems": 4, "maxItems": 4,
+            "prefixItems": [{"enum": ["mediator", "room", "method"]}, _TEXT, {"enum": list(OUTCOMES)},
+                            {**_COUNT, "minimum": 1}]}},
+        "agreement_amount": {"type": ["string", "null"], "pattern": r"^[0-9]{1,20}(\.[0-9]{1,12})?$"},
+        "latest": {"type": ["integer", "null"], "minimum": EARLIEST_SECOND, "maximum": LATEST_SECOND},
+        "callers": {"type": "object", "additionalProperties": False,
+                    "required": ["keys", "received", "profiles", "answers", "masks"],
+                    "properties": {"keys": _PACKED, "received": _PACKED, "profiles": _PACKED, "answers": _PACKED,
+                                   "masks": {"type": "object", "maxProperties": MAX_PARTIAL_CASES,
+                                             "propertyNames": {"pattern": r"^-?[0-9]{1,20}$"},
+                                             "additionalProperties": {"type": "string", "maxLength": 64}}}},
+        "profiles": {"type": "array", "maxItems": MAX_GROUPS * 64, "items": {
+            "type": "array", "minItems": len(GROUPINGS), "maxItems": len(GROUPINGS), "items": _TEXT}},
+        "closures": {**_GROUP_MAP, "additionalProperties": _PACKED},
+        "instant_visits": {**_GROUP_MAP, "additionalProperties": _COUNT},
+        "visits_before_resolved": {**_GROUP_MAP, "additionalProperties": _COUNT},
+        "uncovered_years": {"type": "array", "maxItems": MAX_YEAR - MIN_YEAR + 1,
+                            "items": {"type": "integer", "minimum": 1, "maximum": 9999}},
+    },
+}
+_WARNING_SCHEMA = {"type": "array", "minItems": 5, "maxItems": 5,
+                   "prefixItems": [_TEXT, _COUNT, _COUNT, _TEXT, {"type": "string", "maxLength": 65536}]}
+PARTIAL_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "required": ["options", "start_day", "first", "files", "cases", "ids", "tally", "windows", "carried"],
+    "properties": {
+        "options": {"type": "object", "additionalProperties": False, "required": ["lang", "period", "as_of"],
+                    "properties": {"lang": {"enum": ["zh", "en"]},
+                                   "period": {"type": ["string", "null"], "maxLength": 32},
+                                   "as_of": {"type": ["string", "null"], "maxLength": 32}}},
+        "start_day": {"type": "integer", "minimum": 1, "maximum": 28},
+        "first": {"type": "object"},
+        "files": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["name", "sha256", "jurisdiction", "header", "units", "categories", "warnings",
+                         "warning_count"],
+            "properties": {
+                "name": _TEXT, "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"}, "jurisdiction": _TEXT,
+                "header": {"type": "object", "propertyNames": {"enum": list(HEADER_FACT_KEYS)},
+                           "additionalProperties": {"type": "array", "minItems": 3, "maxItems": 3,
+                                                    "prefixItems": [{}, _COUNT, _COUNT]}},
+                "units": {"type": "array", "maxItems": MAX_ITEMS, "items": {
+                    "type": "object", "additionalProperties": False, "required": ["name"],
+                    "properties": {"name": _TEXT, "type": _TEXT}}},
+                "categories": {"type": "array", "maxItems": MAX_ITEMS, "items": {
+                    "type": "object", "additionalProperties": False, "required": ["name"],
+                    "properties": {"name": _TEXT, "lead": _TEXT}}},
+                "warnings": {"type": "array", "maxItems": MAX_KEPT_WARNINGS, "items": _WARNING_SCHEMA},
+                "warning_count": _COUNT}}},
+        "cases": _COUNT,
+        "ids": _PACKED,
+        "tally": {"anyOf": [{"type": "null"}, _TALLY_SCHEMA]},
+        "windows": {"type": "array", "maxItems": len(COMPARISONS) + 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "start", "end", "tally"],
+            "properties": {"name": {"enum": ["period", *COMPARISONS]},
+                           "start": {"type": "integer", "minimum": EARLIEST_SECOND - SECONDS_PER_DAY * 800,
+                                     "maximum": LATEST_SECOND},
+                           "end": {"type": "integer", "minimum": EARLIEST_SECOND - SECONDS_PER_DAY * 800,
+                                   "maximum": LATEST_SECOND},
+                           "tally": _TALLY_SCHEMA}}},
+        "carried": {"anyOf": [{"type": "null"}, {"type": "array", "minItems": len(GROUPINGS),
+                                                 "maxItems": len(GROUPINGS), "items": {
+            **_GROUP_MAP, "additionalProperties": {"type": "array", "minItems": 3, "maxItems": 3, "items": _COUNT}}}]},
+    },
+}
+
+
+def check_partial_state(state: Any, where: str, lang: str) -> None:
+    """Refuse, naming the partial and the key, a state that is not what `summary --format partial` writes."""
+    import jsonschema  # noqa: PLC0415 - slow to import, see Imports
+
+    if _json_depth(state) > MAX_DEPTH:
+        raise PartialError(f"{where}: " + msg("partial_invalid", lang, key="-", problem=msg("too_deep", lang,
+                                                                                           depth=MAX_DEPTH)))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PARTIAL_SCHEMA).iter_errors(state))
+    if error is not None:
+        raise PartialError(f"{where}: " + msg("partial_invalid", lang, key=format_path(error.absolute_path) or "-",
+                                              problem=terminal_safe(error.message[:200])))
+    first = state["first"]
+    if first:
+        validators = Validators()
+        header = {**first, "cases": []}
+        if not validators.header_is_valid(header):
+            found = next(iter(validators.header.iter_errors(header)))
+            raise PartialError(f"{where}: " + msg("partial_invalid", lang,
+                                                  key=format_path(("first", *found.absolute_path)),
+                                                  problem=terminal_safe(found.message[:200])))
+
+
+def _json_depth(value: Any) -> int:
+    """How deeply JSON containers nest in `value` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def pack_ints(values: Iterable[int]) -> str:
@@ -6623,11 +6992,12 @@ def pack_ints(values: Iterable[int]) -> str:
     return base64.b64encode(zlib.compress(data.tobytes(), 1)).decode("ascii")
 
 
-def unpack_ints(text: Any) -> array.array:
+def unpack_ints(text: Any, most: int) -> array.array:
+    """The integers packed by pack_ints: at most `most` of them, or ValueError (no inflating past that)."""
     if not isinstance(text, str):
         raise ValueError("not packed integers")
     inflater = zlib.decompressobj()
-    raw = inflater.decompress(base64.b64decode(text, validate=True), MAX_PARTIAL_BYTES)
+    raw = inflater.decompress(base64.b64decode(text, validate=True), min(8 * most, MAX_PARTIAL_BYTES))
     if inflater.unconsumed_tail or not inflater.eof or len(raw) % 8:
         raise ValueError("packed integers cut short or too long")
     data = array.array("q")
@@ -6643,8 +7013,7 @@ def _histogram(values: array.array) -> list[str]:
     return [pack_ints(v for v, _n in counted), pack_ints(n for _v, n in counted)]
 
 
-def _from_histogram(part: Any) -> array.array:
-    values, counts = unpack_ints(part[0]), unpack_ints(part[1])
+def _from_histogram(values: array.array, counts: array.array) -> array.array:
     if len(values) != len(counts) or any(n <= 0 for n in counts):
         raise ValueError("bad histogram")
     return array.array("q", itertools.chain.from_iterable(map(itertools.repeat, values, counts)))
@@ -6731,22 +7100,29 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
     }
 
 
-def absorb_tally(tally: Tally, part: dict[str, Any]) -> None:
-    """Add one partial's tally to `tally` (made by Tally(...) for merging: caller_masks set)."""
+def absorb_tally(tally: Tally, part: dict[str, Any], cases: int) -> None:
+    """Add one partial's tally to `tally` (made by Tally(...) for merging: caller_masks set).
+
+    `cases`: how many cases the partial read; no grouping may count more (a
+    forged histogram cannot make memory grow past what its cases need).
+    """
     assert tally.caller_masks is not None
     number = [tally._number(str(name)) for name in part["names"]]
-    _absorb_counts(tally, part)
-    _absorb_open(tally, part, number)
+    _absorb_counts(tally, part, cases)
+    most = 5 * cases + 5  # no packed array of a tally holds more (the open cases' five groups)
+    _absorb_open(tally, part, number, most)
     _absorb_listed(tally, part)
-    _absorb_callers(tally, part)
-    _absorb_signals(tally, part)
+    _absorb_callers(tally, part, most)
+    _absorb_signals(tally, part, most)
 
 
-def _absorb_counts(tally: Tally, part: dict[str, Any]) -> None:
+def _absorb_counts(tally: Tally, part: dict[str, Any], cases: int) -> None:
     """The counts by bits and the durations of every group."""
     if len(part["counts"]) != len(GROUPINGS) or len(part["durations"]) != len(GROUPINGS):
         raise ValueError("groupings")
     for counts, part_counts in zip(tally.counts, part["counts"]):
+        if sum(n for pairs in part_counts.values() for _bits, n in pairs) > cases:
+            raise ValueError("counts past the cases")
         for name, pairs in part_counts.items():
             by_bits = counts.setdefault(name, {})
             for bits, n in pairs:
@@ -6754,8 +7130,11 @@ def _absorb_counts(tally: Tally, part: dict[str, Any]) -> None:
                     raise ValueError("counts")
                 by_bits[bits] = by_bits.get(bits, 0) + n
     for durations, part_durations in zip(tally.durations, part["durations"]):
-        for name, histogram in part_durations.items():
-            durations.setdefault(name, array.array("q")).extend(_from_histogram(histogram))
+        histograms = {name: (unpack_ints(h[0], cases), unpack_ints(h[1], cases)) for name, h in part_durations.items()}
+        if sum(sum(counts) for _values, counts in histograms.values()) > cases:
+            raise ValueError("durations past the cases")
+        for name, (values, counts) in histograms.items():
+            durations.setdefault(name, array.array("q")).extend(_from_histogram(values, counts))
     for category, major in part["majors"].items():
         tally.majors.setdefault(str(category), str(major))
     latest = part["latest"]
@@ -6764,11 +7143,11 @@ def _absorb_counts(tally: Tally, part: dict[str, Any]) -> None:
     tally.partial_uncovered.update(int(year) for year in part["uncovered_years"])
 
 
-def _absorb_open(tally: Tally, part: dict[str, Any], number: list[int]) -> None:
+def _absorb_open(tally: Tally, part: dict[str, Any], number: list[int], most: int) -> None:
     """The open and the dissatisfied cases, their groups renumbered as this tally numbers them."""
     open_part = part["open"]
-    open_names = unpack_ints(open_part["names"])
-    deadlines, responses = unpack_ints(open_part["deadlines"]), unpack_ints(open_part["response_deadlines"])
+    open_names = unpack_ints(open_part["names"], most)
+    deadlines, responses = unpack_ints(open_part["deadlines"], most), unpack_ints(open_part["response_deadlines"], most)
     if not (len(open_names) == 5 * len(deadlines) == 5 * len(responses) == 5 * len(open_part["ids"])):
         raise ValueError("open cases")
     tally.open_names.extend(number[n] for n in open_names)
@@ -6777,7 +7156,7 @@ def _absorb_open(tally: Tally, part: dict[str, Any], number: list[int]) -> None:
     for case_id in open_part["ids"]:
         tally.open_ids.append(str(case_id))
     dissatisfied = part["dissatisfied"]
-    dissatisfied_names = unpack_ints(dissatisfied["names"])
+    dissatisfied_names = unpack_ints(dissatisfied["names"], most)
     if len(dissatisfied_names) != 2 * len(dissatisfied["ids"]):
         raise ValueError("dissatisfied cases")
     tally.dissatisfied_names.extend(number[n] for n in dissatisfied_names)
@@ -6798,13 +7177,13 @@ def _absorb_listed(tally: Tally, part: dict[str, Any]) -> None:
         tally.agreement_amount = (tally.agreement_amount or Decimal(0)) + Decimal(part["agreement_amount"])
 
 
-def _absorb_callers(tally: Tally, part: dict[str, Any]) -> None:
+def _absorb_callers(tally: Tally, part: dict[str, Any], most: int) -> None:
     """The cases with a caller, by the caller's digest, and each digest's mask."""
     assert tally.caller_masks is not None
     callers = part["callers"]
     profile = [tally._profile(tuple(str(n) for n in p)) for p in part["profiles"]]
-    keys, received = unpack_ints(callers["keys"]), unpack_ints(callers["received"])
-    profiles, answers = unpack_ints(callers["profiles"]), unpack_ints(callers["answers"])
+    keys, received = unpack_ints(callers["keys"], most), unpack_ints(callers["received"], most)
+    profiles, answers = unpack_ints(callers["profiles"], most), unpack_ints(callers["answers"], most)
     if not len(keys) == len(received) == len(profiles) == len(answers):
         raise ValueError("callers")
     tally.caller_keys.extend(keys)
@@ -6816,10 +7195,10 @@ def _absorb_callers(tally: Tally, part: dict[str, Any]) -> None:
         raise ValueError("caller masks")
 
 
-def _absorb_signals(tally: Tally, part: dict[str, Any]) -> None:
+def _absorb_signals(tally: Tally, part: dict[str, Any], most: int) -> None:
     """The resolution times of bulk closures, and the counts of instant and early follow-ups."""
     for unit, times in part["closures"].items():
-        tally.closures.setdefault(unit, array.array("q")).extend(unpack_ints(times))
+        tally.closures.setdefault(unit, array.array("q")).extend(unpack_ints(times, most))
     tally.instant_visits.update({str(k): int(n) for k, n in part["instant_visits"].items()})
     tally.visits_before_resolved.update({str(k): int(n) for k, n in part["visits_before_resolved"].items()})
 
@@ -6888,10 +7267,9 @@ def parse_partial(raw: bytes, path: str, lang: str) -> dict[str, Any]:
         raise refuse("partial_corrupt")
     try:
         state = json.loads(body)
-        if not isinstance(state, dict):
-            raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):
         raise refuse("partial_corrupt") from None
+    check_partial_state(state, where, lang)
     return state
 
 
@@ -6942,7 +7320,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
         tally.caller_masks = {}
     seen = MergedIds()
     for position, (path, part) in enumerate(parts):
-        duplicate = seen.add(unpack_ints(part["ids"]))
+        duplicate = seen.add(unpack_ints(part["ids"], int(part["cases"])))
         if duplicate is not None:
             raise PartialError(msg("partial_duplicates", lang, path=terminal_safe(path),
                                    first=terminal_safe(_first_holder(parts[:position + 1], duplicate))))
@@ -6958,7 +7336,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
         state.cases += int(part["cases"])
         if part["windows"]:
             for window, window_part in zip(state.windows, part["windows"]):
-                absorb_tally(window.tally, window_part["tally"])
+                absorb_tally(window.tally, window_part["tally"], int(part["cases"]))
             assert state.carried is not None
             for counts, part_counts in zip(state.carried.counts, part["carried"]):
                 for name, row in part_counts.items():
@@ -6966,7 +7344,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
                     for i in range(3):
                         mine[i] += int(row[i])
         else:
-            absorb_tally(state.tally, part["tally"])
+            absorb_tally(state.tally, part["tally"], int(part["cases"]))
     for grouping in ("unit", "category"):
         g = GROUPINGS.index(grouping)
         if any(len(t.counts[g]) > MAX_GROUPS for t in state.tallies()):
@@ -7015,7 +7393,7 @@ class MergedIds:
 def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
     """The first of these partials that holds a case id (by its digest)."""
     for path, part in parts:
-        if digest in unpack_ints(part["ids"]):
+        if digest in unpack_ints(part["ids"], int(part["cases"])):
             return path
     return parts[-1][0]
 
@@ -7210,11 +7588,59 @@ def _worker_start() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-def _partial_of_source(job: tuple[Source, Options, int]) -> bytes | None:
-    """One file's partial summary, or None when it has a problem."""
+def _worker(job: tuple[Source, Options, int], writer: Any) -> None:
+    """A worker process: one file's partial summary through the pipe, or nothing when the file has a problem
+    (the one-process run then words it)."""
+    _worker_start()
     source, options, start_day = job
-    state = read_sources([source], options, start_day).state
-    return None if state is None else render_partial(state).encode("ascii")
+    try:
+        state = read_sources([source], options, start_day).state
+        writer.send_bytes(b"" if state is None else render_partial(state).encode("ascii"))
+    except Exception:  # noqa: BLE001 - whatever stops a worker, the one-process run meets and says it
+        writer.send_bytes(b"")
+    finally:
+        writer.close()
+
+
+def _run_workers(jobs: int, tasks: list[tuple[Source, Options, int]], meanwhile: Callable[[], Any] | None
+                 ) -> tuple[list[bytes], Any]:
+    """Each task's partial (b"": a problem), in order, from at most `jobs` processes at once, and what
+    `meanwhile` gives, run while they work.  A worker that dies is a usage error naming its file; every
+    worker is ended whatever ends this (a signal included)."""
+    import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
+    from multiprocessing.connection import wait  # noqa: PLC0415
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    results: list[bytes] = [b""] * len(tasks)
+    queue = list(enumerate(tasks))
+    running: dict[Any, tuple[int, Any]] = {}  # the pipe a worker writes into -> (its task, the process)
+    extra = None
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                index, task = queue.pop(0)
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(target=_worker, args=(task, writer), daemon=True)
+                process.start()
+                writer.close()
+                running[reader] = (index, process)
+            if meanwhile is not None:
+                extra, meanwhile = meanwhile(), None
+            for reader in wait(list(running)):
+                index, process = running.pop(reader)
+                try:
+                    results[index] = reader.recv_bytes()
+                except EOFError:  # the worker died before it could say anything
+                    process.join()
+                    raise io_error(tasks[index][0].name, "worker_died", code=process.exitcode) from None
+                finally:
+                    reader.close()
+                process.join()
+    finally:
+        for _index, process in running.values():
+            process.terminate()
+            process.join()
+    return results, extra
 
 
 def count_in_parallel(sources: list[Source], options: Options, jobs: int,
@@ -7226,17 +7652,11 @@ def count_in_parallel(sources: list[Source], options: Options, jobs: int,
     (Source.window): `whole` gives the file's SHA-256 (computed while the
     processes read), and `join` makes the file's facts of the runs' facts.
     """
-    import multiprocessing  # noqa: PLC0415 - only a parallel run needs it
-
     start_day = _first_start_day(sources[0], options)
     if start_day is None:
         return None
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(min(jobs, len(sources)), initializer=_worker_start) as pool:
-        pending = pool.map_async(_partial_of_source, [(source, options, start_day) for source in sources], chunksize=1)
-        digest = whole() if whole is not None else None
-        texts = pending.get()
-    if any(text is None for text in texts):
+    texts, digest = _run_workers(jobs, [(source, options, start_day) for source in sources], whole)
+    if not all(texts):
         return None
     parts = [(source.name, parse_partial(text, source.name, options.lang)) for source, text in zip(sources, texts)]
     first = parts[0][1]["first"]
@@ -9043,17 +9463,9 @@ def _on_signal(signum: int, _frame: Any) -> None:
 # -- options and commands -----------------------------------------------------
 def check_encoding(encoding: str) -> None:
     """An --encoding NAME that Python knows and that decodes bytes to text, else a usage error."""
-    try:
-        info = codecs.lookup(encoding)
-    except LookupError:
-        raise click.BadParameter(both("encoding_unknown", name=repr(encoding)), param_hint="--encoding") from None
-    try:
-        # INFO: 'undefined' refuses every byte; rot13, base64 and zlib are no text encodings
-        usable = getattr(info, "_is_text_encoding", True) and codecs.decode(b"", encoding) == ""
-    except (UnicodeError, TypeError, ValueError):
-        usable = False
-    if not usable:
-        raise click.BadParameter(both("encoding_not_text", name=repr(encoding)), param_hint="--encoding")
+    problem = encoding_problem(encoding)
+    if problem is not None:
+        raise click.BadParameter(both(problem, name=repr(encoding)), param_hint="--encoding")
 
 
 def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:

@@ -222,3 +222,70 @@ def write_nyc_csv(path: Path) -> Path:
     writer.writerows(NYC_ROWS)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
+
+
+# -- hostile workbooks, written part by part -----------------------------------------
+XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="工单明细" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'),
+    "xl/sharedStrings.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        '<si><t>工单编号</t></si></sst>'),
+}
+GOOD_CELLS = ('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+              '<row r="2"><c r="A2" t="inlineStr"><is><t>DZ1</t></is></c></row>')
+ONE_COLUMN_MAP = """\
+import: 1
+ledger: {version: 1, jurisdiction: 东阿县}
+fields:
+  id: 工单编号
+  received: {value: "2024-03-01"}
+  kind: {value: complaint}
+  category: {value: 城乡建设}
+  unit: {value: 铜城街道}
+"""
+
+
+def sheet_xml(cells: str = GOOD_CELLS, dimension: str = "A1:A2") -> str:
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="{dimension}"/><sheetData>{cells}</sheetData></worksheet>')
+
+
+def write_raw_xlsx(path: Path, sheet: str | bytes | None = None, **parts: str) -> Path:
+    """A one-sheet workbook written part by part: `sheet` None leaves the sheet's part out."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in {**XLSX_PARTS, **parts}.items():
+            archive.writestr(name, text)
+        if sheet is not None:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path

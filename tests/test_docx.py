@@ -350,3 +350,18 @@ def test_hostile_text_is_carried_as_text_and_masked(tmp_path, lang):
     assert "A-1]]>" in texts
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "县<b>住建局</b>" in cells and "李<建>国" in cells and "副县长'\"" in cells
+
+
+# == Hostile input, round three: controls in the title ------------------------------------
+@pytest.mark.parametrize("title", [None, "通报\x01\x08\x0b\x1b[31m标题\u202e\ufffe"])
+def test_controls_in_the_jurisdiction_or_the_title_reach_the_document_escaped(tmp_path, title):
+    ledger = tmp_path / "l.yaml"
+    ledger.write_text('version: 1\njurisdiction: "东阿\\u001b[31m县\\u0007\\u0000\\uffff"\nas_of: 2024-04-01\n'
+                      "cases: []\n", encoding="utf-8")
+    out = tmp_path / "r.docx"
+    result = run_cli("report", str(ledger), "-o", str(out), *(["--title", title] if title else []))
+    assert result.exit_code == 0 and "Traceback" not in result.stderr, result.stderr
+    with zipfile.ZipFile(out) as package:
+        text = package.read("word/document.xml").decode("utf-8") + package.read("docProps/core.xml").decode("utf-8")
+    assert not any(ch in text for ch in "\x00\x01\x07\x08\x0b\x1b\u202e\ufffe\uffff")
+    assert "\\x1b" in text

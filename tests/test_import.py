@@ -11,7 +11,7 @@ import yaml
 
 import exports
 import grassroots_report as g
-from conftest import run_cli
+from conftest import run_cli, run_subprocess
 
 COUNTS_ZH = "读取 13 行 = 写入 5 个案件 + 拒收 5 行 + 跳过 3 行（空行 1，按规则跳过 1，重复 1）"
 
@@ -253,3 +253,149 @@ def test_times_in_another_zone_carry_their_offset():
                                   "中文／全角", "open", "true", "null", "12", "- x", "# not a comment", "a: b"])
 def test_written_text_reads_back_the_same(text):
     assert yaml.safe_load(f"v: {g.yaml_scalar(text)}\n") == {"v": text}
+
+
+# == Hostile input, round three: hostile exports and maps -------------------------------
+# Each is built in the test run; each must end with a located message and exit 1, no
+# traceback and no abort of the process (the spreadsheet reader aborts on some).
+@pytest.fixture
+def one_column_map(tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text(exports.ONE_COLUMN_MAP, encoding="utf-8")
+    return path
+
+
+def refused(result, *words: str) -> None:
+    assert result.exit_code == 1, (result.exit_code, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+@pytest.mark.parametrize("how, words", [
+    ("truncated", ["工单明细: 无法读取这个表格文件：", "syntax error"]),
+    ("shared string", ["工单明细: 无法读取这个表格文件：", "shared strings"]),
+    ("missing sheet", ["工单明细: 表格文件里缺少这个工作表的内容"]),
+])
+def test_a_spreadsheet_the_reader_cannot_read_is_refused_in_our_words(tmp_path, one_column_map, how, words):
+    sheet = {"truncated": exports.sheet_xml()[:-60],
+             "shared string": exports.sheet_xml('<row r="1"><c r="A1" t="s"><v>99</v></c></row>'),
+             "missing sheet": None}[how]
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", sheet)
+    for command in (["import", str(export), "--map", str(one_column_map)],
+                    ["summary", str(export), "--map", str(one_column_map)]):
+        refused(run_cli(*command), str(export), *words)
+
+
+def test_one_stray_cell_in_the_far_corner_is_refused_before_the_reader_allocates(tmp_path, one_column_map):
+    corner = exports.GOOD_CELLS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(corner, "A1:XFD1048576"))
+    refused(run_cli("import", str(export), "--map", str(one_column_map), "--lang", "en"),
+            f"{export}:工单明细: sheet `工单明细` spans 1,048,576 rows by 16,384 columns", "(such as XFD1048576)")
+
+
+def test_a_stray_cell_is_refused_in_a_real_process_which_does_not_abort(tmp_path, one_column_map):
+    corner = exports.GOOD_CELLS + '<row r="50000"><c r="ZZZ50000"><v>1</v></c></row>'
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(corner))
+    done = run_subprocess("import", str(export), "--map", str(one_column_map), timeout=60)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert "50,000 行 × 18,278 列" in done.stderr.decode()
+
+
+def test_a_declared_dimension_alone_is_no_reason_to_refuse(tmp_path, one_column_map):
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(dimension="A1:XFD1048576"))
+    result = run_cli("import", str(export), "--map", str(one_column_map))
+    assert result.exit_code == 0 and "写入 1 个案件" in result.stderr
+
+
+def test_a_sheet_that_inflates_past_the_limit_is_refused_while_it_inflates(tmp_path, one_column_map, monkeypatch):
+    # INFO: the limit is 1 GiB; lowered here so that the test writes megabytes, not a gigabyte
+    monkeypatch.setattr(g, "MAX_EXPORT_INFLATED", 4 << 20)
+    padding = " " * (5 << 20)  # whitespace between cells: valid XML, inflating 5 MiB from a few kB
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(exports.GOOD_CELLS + padding))
+    assert export.stat().st_size < 64 << 10
+    refused(run_cli("import", str(export), "--map", str(one_column_map)), "表格解压后超过 4 MiB")
+
+
+def test_a_part_that_declares_more_than_the_limit_is_refused_before_it_inflates(tmp_path, one_column_map,
+                                                                                 monkeypatch):
+    monkeypatch.setattr(g, "MAX_EXPORT_INFLATED", 1 << 20)
+    export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(),
+                                    **{"xl/media/huge.bin": "x" * (2 << 20)})
+    refused(run_cli("import", str(export), "--map", str(one_column_map)), "表格解压后超过 1 MiB")
+
+
+def _csv_export(tmp_path, *rows: str) -> object:
+    path = tmp_path / "工单.csv"
+    path.write_text("工单编号,诉求内容\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_an_honest_200000_character_cell_is_imported(tmp_path):
+    long = "噪音扰民" * 50_000
+    export = _csv_export(tmp_path, f"DZ1,{long}\n")
+    map_path = tmp_path / "map.yaml"
+    map_path.write_text(exports.ONE_COLUMN_MAP + "  summary: 诉求内容\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--map", str(map_path))
+    assert result.exit_code == 0, result.stderr
+    assert cases_of(result.stdout)[0]["summary"] == long
+
+
+def test_a_quote_never_closed_is_located_at_its_row(tmp_path, one_column_map):
+    export = _csv_export(tmp_path, "DZ1,正常\n", 'DZ2,"没有结束的引号\n' + "填充\n" * 400_000)
+    refused(run_cli("import", str(export), "--map", str(one_column_map)),
+            f"{export}:3:1: 这里开始的单元格超过 1,048,576 个字符：多半是引号没有闭合")
+
+
+@pytest.mark.parametrize("source, where, words", [
+    ("encoding: undefined", "source.encoding", "不能用来读取文字的编码 `undefined`"),
+    ("encoding: rot13", "source.encoding", "不能用来读取文字的编码 `rot13`"),
+    ("header_row: " + "9" * 5000, "source.header_row", "应是 1 到 1,048,576 之间的行号"),
+    ("date_formats: ['%Q']", "source.date_formats[0]", "`%Q` 不是能用的 strptime 格式"),
+    ("date_formats: ['%Y-%m-%d', '%']", "source.date_formats[1]", "`%` 不是能用的 strptime 格式"),
+    ("date_formats: [" + ", ".join(["'%Y%m%d'"] * 10_000) + "]", "source.date_formats", "最多写 20 个格式"),
+])
+def test_map_values_a_reader_cannot_use_are_refused_at_their_key(tmp_path, source, where, words):
+    map_path = tmp_path / "map.yaml"
+    map_path.write_text(exports.ONE_COLUMN_MAP + f"source:\n  {source}\n", encoding="utf-8")
+    export = _csv_export(tmp_path, "DZ1,x\n")
+    refused(run_cli("import", str(export), "--map", str(map_path)), f"{map_path}: {where}: ", words)
+
+
+def test_a_header_row_past_the_end_says_so(tmp_path):
+    map_path = tmp_path / "map.yaml"
+    map_path.write_text(exports.ONE_COLUMN_MAP + "source:\n  header_row: 40\n", encoding="utf-8")
+    export = _csv_export(tmp_path, "DZ1,x\n", "DZ2,y\n")
+    refused(run_cli("import", str(export), "--map", str(map_path)), "映射写的表头行 40 在表格末尾之后（表格只有 3 行）")
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\tfoo", "\rbar"]
+
+
+def test_no_csv_or_tsv_the_tool_writes_starts_a_cell_with_a_formula(tmp_path):
+    units = "".join(f"  - {{name: {json.dumps(name)}}}\n" for name in FORMULAS)
+    cases = "".join(f"  - {{id: 'C{i}', received: '2024-03-01 09:00', kind: complaint, category: {json.dumps(name.replace('/', ''))}, "
+                    f"unit: {json.dumps(name)}, status: open}}\n" for i, name in enumerate(FORMULAS))
+    ledger = tmp_path / "l.yaml"
+    ledger.write_text(f"version: 1\njurisdiction: '=cmd|\" /C calc\"!A0'\nunits:\n{units}cases:\n{cases}",
+                      encoding="utf-8")
+    written = []
+    for fmt in ("csv", "tsv"):
+        for by in ("unit", "category"):
+            result = run_cli("summary", str(ledger), "--format", fmt, "--by", by)
+            assert result.exit_code == 0, result.stderr
+            written.append((fmt, result.stdout))
+    export = _csv_export(tmp_path, *(f"{json.dumps(name)},x\n" for name in FORMULAS))
+    map_path = tmp_path / "map.yaml"
+    map_path.write_text(exports.ONE_COLUMN_MAP.replace("{value: \"2024-03-01\"}", "诉求内容"), encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    run_cli("import", str(export), "--map", str(map_path), "--rejects", str(rejects))
+    written.append(("csv", rejects.read_bytes().decode("utf-8-sig")))
+    checked = 0
+    for fmt, text in written:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter="\t" if fmt == "tsv" else ","):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (fmt, cell)
+                assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit() or cell == "-", cell
+                checked += cell.startswith("'")
+    assert checked >= 3 * len(FORMULAS)

@@ -445,3 +445,105 @@ def test_partials_made_unlike_are_refused(six, tmp_path):
     assert result.exit_code == 1 and "--lang zh" in result.stderr
     result = run_cli("report", "--from-partials", *plain, "--period", "2024-03")
     assert result.exit_code == 2
+
+
+# == Hostile input, round three: forged partials, a memory cap, a worker killed ----------
+def forge(path: str, change) -> str:
+    """The partial with its state changed by `change` and its digest made again to fit."""
+    import hashlib
+
+    head, _, rest = Path(path).read_bytes().partition(b"\n")
+    state = json.loads(rest[len(b'"state":'):-2])
+    change(state)
+    body = json.dumps(state, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    body = body.replace(b'"@DEEP@"', b"[" * 5000 + b"]" * 5000)  # deeper than json.dumps itself can write
+    envelope = json.loads(head + b'"state":null}')
+    text = (f'{{"format":{json.dumps(envelope["format"])},"version":{envelope["version"]},'
+            f'"tool":{json.dumps(envelope["tool"])},"sha256":"{hashlib.sha256(body).hexdigest()}",\n"state":')
+    forged = Path(path).with_suffix(".forged")
+    forged.write_bytes(text.encode("ascii") + body + b"}\n")
+    return str(forged)
+
+
+def _histogram_of_a_trillion(state):
+    counts = state["tally"]["durations"][0]
+    name = next(iter(counts))
+    counts[name] = [gr.pack_ints([3600]), gr.pack_ints([10 ** 12])]
+
+
+FORGERIES = {
+    "negative cases": (lambda s: s.update(cases=-5), "cases"),
+    "1e30 cases": (lambda s: s.update(cases=10 ** 30), "cases"),
+    "language fr": (lambda s: s["options"].update(lang="fr"), "options.lang"),
+    "start day 99": (lambda s: s.update(start_day=99), "start_day"),
+    "NaN amount": (lambda s: s["tally"].update(agreement_amount="NaN"), "tally.agreement_amount"),
+    "huge amount": (lambda s: s["tally"].update(agreement_amount="1e999999"), "tally.agreement_amount"),
+    "huge latest": (lambda s: s["tally"].update(latest=10 ** 40), "tally.latest"),
+    "a refused policy": (lambda s: s["first"].setdefault("policy", {}).update(timezone="+25:00"),
+                         "first.policy.timezone"),
+    "deep nesting": (lambda s: s["first"].update(extra_key="@DEEP@"), None),
+    "negative count": (lambda s: s["tally"]["counts"][0].update(x=[[1, -4]]), "tally.counts[0].x[0][1]"),
+    "a trillion durations": (_histogram_of_a_trillion, None),
+}
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_a_forged_partial_with_its_digest_made_again_is_refused_by_its_contents(six, tmp_path, how):
+    change, key = FORGERIES[how]
+    forged = forge(partials(six[:1], tmp_path)[0], change)
+    for args in (("merge", forged), ("report", "--from-partials", forged)):
+        done = subprocess.run([sys.executable, str(ROOT / "grassroots_report.py"), *args], capture_output=True,
+                              timeout=60, preexec_fn=_memory_cap(1 << 31))
+        stderr = done.stderr.decode()
+        assert done.returncode == 1 and done.stdout == b"" and "Traceback" not in stderr, (done.returncode, stderr)
+        assert forged in stderr
+        if key is not None:
+            assert f"分片汇总的内容不符合格式（{key}：" in stderr, stderr
+        else:
+            assert "分片汇总已损坏或被改动" in stderr, stderr
+
+
+def _memory_cap(limit: int):
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return cap
+
+
+def test_merge_and_report_from_partials_run_under_a_memory_cap(six, tmp_path):
+    # INFO: a batch scheduler's `ulimit -v`: a partial is read in pieces, never with its 8 GiB limit as one buffer
+    paths = partials(six[:2], tmp_path)
+    for args in (("merge", *paths), ("report", "--from-partials", *paths)):
+        done = subprocess.run([sys.executable, str(ROOT / "grassroots_report.py"), *args], capture_output=True,
+                              timeout=60, preexec_fn=_memory_cap(1 << 30))
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout
+
+
+def test_a_worker_killed_ends_the_run_naming_its_file_and_leaves_no_worker(six, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    real = gr._worker
+
+    def dies(job, writer):
+        if job[0].name == six[1]:
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(job, writer)
+
+    monkeypatch.setattr(gr, "_worker", dies)
+    before = set(_children())
+    output = tmp_path / "out.md"
+    result = run_cli("report", *six[:3], "--jobs", "2", "-o", str(output))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"{six[1]}: 读取这个文件的进程意外终止（退出码 -9），其余进程已停止，未输出任何结果")
+    assert not output.exists()
+    assert set(_children()) <= before
+
+
+def _children() -> list[int]:
+    import os
+
+    path = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []

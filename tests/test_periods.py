@@ -12,7 +12,9 @@ import random
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
+
+EXAMPLE_LEDGER = ROOT / "examples" / "hotline-2024-03.yaml"
 from grassroots_report import (PeriodError, month_bounds, parse_period, previous_period, year_ago_period,
                                year_to_date_period)
 
@@ -330,3 +332,23 @@ def test_a_period_with_no_cases(tmp_path):
     march_2024 = sum(1 for c in cases if (c["received"].year, c["received"].month) == (2024, 3))
     assert whole["compare"]["year_ago"]["totals"]["received"] == march_2024 > 0
     assert whole["groups"]["unit"] == []
+
+
+# == Hostile input, round three: the bounds of a period ---------------------------------
+@pytest.mark.parametrize("period", ["0001-01-01..9999-12-31", "1899-12-31..2024-03-31", "2024-01-01..2200-01-01",
+                                    "1899", "2200-Q1"])
+def test_a_period_past_the_years_a_ledger_holds_states_the_real_bounds(period):
+    result = run_cli("summary", str(EXAMPLE_LEDGER), "--period", period)
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert "统计期应在 1900 年 1 月 1 日到 2199 年 12 月 31 日之间" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["1900-01-01..2199-12-31", "1900", "1900-01", "1900-W01", "2199-Q4", "2199-12",
+                                    "2199-W52"])
+def test_the_first_and_last_years_can_be_briefed_and_their_comparisons_stay_empty(period):
+    result = run_cli("summary", str(EXAMPLE_LEDGER), "--period", period, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["period"]["start"][:4] in ("1899", "1900", "2199")
+    # the comparison that reaches past 1900 (or holds no case) is null, never an error
+    assert None in (document["compare"]["previous"], document["compare"]["year_ago"])
