@@ -4581,7 +4581,7 @@ def _sheet_rows(workbook: Any, name: str, path: str, lang: str) -> Iterator[tupl
         raise _unreadable(f"{path}:{name}", error, lang) from None
 
 
-MAX_EXPORT_INFLATED = 1 << 30  # the XML of a workbook, inflated
+MAX_EXPORT_INFLATED = 512 << 20  # the XML of a workbook, inflated: the reader holds a sheet's XML whole
 MAX_SHEET_CELLS = 20_000_000  # rows x columns a sheet's cells span: the block the reader allocates
 _WIDE_CELL_RE = re.compile(rb'<c r="([A-Z]{2,3})')  # a cell past column Z
 _ROW_RE = re.compile(rb'<row r="([0-9]{1,7})"')
@@ -4642,7 +4642,8 @@ def _cell_extent(data: bytes, rows: int, columns: int) -> tuple[int, int]:
     rare, so only those are collected one by one.
     """
     if b"<c " in data:
-        columns = max(columns, 26)
+        if columns < 26 and _beyond_column(columns).search(data):  # a one-letter column past the furthest yet
+            columns = max(letter - 64 for letter in range(65 + columns, 91) if b'<c r="' + bytes((letter,)) in data)
         if _WIDE_CELL_RE.search(data):
             for letters in set(_WIDE_CELL_RE.findall(data)):
                 number = 0
@@ -4655,6 +4656,12 @@ def _cell_extent(data: bytes, rows: int, columns: int) -> tuple[int, int]:
     if _DEEP_CELL_RE.search(data):
         rows = max(rows, max(map(int, _DEEP_CELL_RE.findall(data))))
     return rows, columns
+
+
+@functools.lru_cache(maxsize=32)
+def _beyond_column(columns: int) -> re.Pattern[bytes]:
+    """A cell in a one-letter column past the first `columns` (A..Z)."""
+    return re.compile(rb'<c r="[' + bytes((65 + columns,)) + rb'-Z][0-9]')
 
 
 def _xlsx_sheet_names(archive: Any) -> dict[str, str]:

@@ -309,7 +309,7 @@ def test_a_declared_dimension_alone_is_no_reason_to_refuse(tmp_path, one_column_
 
 
 def test_a_sheet_that_inflates_past_the_limit_is_refused_while_it_inflates(tmp_path, one_column_map, monkeypatch):
-    # INFO: the limit is 1 GiB; lowered here so that the test writes megabytes, not a gigabyte
+    # INFO: the limit is 512 MiB; lowered here so that the test writes megabytes, not hundreds
     monkeypatch.setattr(g, "MAX_EXPORT_INFLATED", 4 << 20)
     padding = " " * (5 << 20)  # whitespace between cells: valid XML, inflating 5 MiB from a few kB
     export = exports.write_raw_xlsx(tmp_path / "工单.xlsx", exports.sheet_xml(exports.GOOD_CELLS + padding))
