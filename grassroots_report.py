@@ -3645,7 +3645,8 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 _ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]?[0-9Xx])?)" + _END)
 _CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
 # INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
-_MOBILE_RE = re.compile(r"(?:(?<![0-9])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8})(?![0-9])")
+_MOBILE_RE = re.compile(r"(?:(?<![0-9.])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8}|1[3-9][0-9]\.[0-9]{4}\.[0-9]{4})"
+                         r"(?![0-9]|\.[0-9])")
 _LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ \-\u2010-\u2015]))[ \-\u2010-\u2015]?"
                           r"([0-9]{7,8})(?![0-9])|(?<![0-9])(0[0-9]{2,3})[\-\u2010-\u2015]?([0-9]{7,8})(?![0-9])")
 # a bare 7-8 digit number is a phone only right after a word that says so
@@ -3662,7 +3663,8 @@ _PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂�
 _NUM = r"[0-9一二三四五六七八九十]+"
 _HOUSE_RE = re.compile(
     r"(?:(?<=号)|(?<=[区园苑城厦寓村舍院府庭湾座居]))"  # after a street number or an estate's name
-    r"((?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
+    r"((?:[A-Za-z]|" + _NUM + r")(?:号楼|栋|幢|座)[0-9]{3,4}(?![0-9])(?:室|号|户)?"  # B座1103
+    r"|(?:" + _NUM + r"(?:号楼|号院|栋|幢|座|号)[-之]?)?"
     r"(?:" + _NUM + r"(?:单元|层|楼)[-之]?)*"
     r"(?:[0-9]{1,3}-[0-9]{1,4}(?:-[0-9]{1,4})?(?![0-9])(?:室|号|户)?|" + _NUM + r"(?:单元|室)(?:[0-9]+(?:室|户|号)?|[东西中](?:户|室|门))?))")
 _ROOM_RE = re.compile(r"(?<![0-9])([0-9]{3,4}室)")
@@ -3671,33 +3673,40 @@ _VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
 # the row or its lane (五组17号, 北数第三排东头, 西头第二户, 三组西胡同第二家, 前街88号),
 # after the village; in a town, by its place along a road (建设路东首路北第三家)
 _NTH = r"第" + _NUM + r"[户家排]"
+# where in the village: a group, a row, a lane, an end or side, counted from a side, beside a landmark
+_POSITION = (r"(?:" + _NUM + r"[组排]|[东西南北前后中]{1,2}(?:街|排|头|首|边|胡同|巷)|[东西南北]数"
+             r"|[\u4e00-\u9fff]{2}(?=[东西南北][边头首]))")
 _RURAL_HOUSE_RE = re.compile(
-    r"(?<=[村屯庄寨堡营])(?![村屯庄寨堡营])("
-    r"(?:" + _NUM + r"组)?(?:" + _NUM + r"号"
-    r"|[东西南北前后中]{0,2}(?:胡同|排|头|边|首)?(?:[东西南北]数)?" + _NTH + r"(?:[东西]头|第?" + _NUM + r"[户家])?)"
+    r"(?<=[村屯庄寨堡营院])(?![村屯庄寨堡营])("
+    r"(?:" + _NUM + r"组)?" + _NUM + r"号"
+    r"|" + _POSITION + r"{1,4}?(?:" + _NTH + r"|" + _NUM + r"号)(?:[东西]头|第?" + _NUM + r"[户家])?"
+    r"|" + _NTH + r"(?:[东西]头|第?" + _NUM + r"[户家])?"
     r"|" + _NUM + r"组[东西南北][头边首]" + _NTH + r"?"
     r"|(?:[东西南北前后中\u4e00-\u9fff]{1,3}?[街巷]" + _NUM + r"号))")
-_ROAD_HOUSE_RE = re.compile(r"(?<=[路街道])([东西南北]首路[东西南北]" + _NTH + r")")
+_ROAD_HOUSE_RE = re.compile(r"(?<=[路街道巷])([东西南北]首路[东西南北]" + _NTH
+                            + r"|[0-9]+号院[0-9]+(?:号楼|栋|幢)[0-9]{1,4}(?:室|号)?)")
 _FLAT_RE = re.compile(r"(?<![0-9])([0-9]{1,3}(?:栋|幢|号楼)(?:[0-9]{1,2}|[东西中])单元(?:[0-9]{1,2}(?:楼|层))?"
                       r"(?:[0-9]{1,4}(?:室|号|户)?|[东西中](?:户|室|门))"
                       r"|[0-9]{1,3}(?:栋|幢|号楼)[0-9]{1,3}(?:楼|层)[A-Za-z东西南北中][户室])")
 # other numbers that name a person: messaging ids, travel documents, a home's position, a phone
 # read out in Chinese numerals; each after the word that says what it is
-_ID_GAP = r"[）)]?(?:号码|号|ID|id|用户)?(?:为|是)?[:：（( ]*(?:ID|id|号码|号|No\.?)?[:： ]*"
-_WECHAT_RE = re.compile(r"(?:微信|WeChat|wechat|[Ww][Xx]|[Vv][Xx]|[Vv]信|威信)(?:码)?" + _ID_GAP
+_ID_GAP = r"[）)]?[，,]?(?:号码|号|ID|id|用户)?(?:为|是)?[:：（( ]*(?:ID|id|号码|号|No\.?)?[:： ]*"
+_WECHAT_RE = re.compile(r"(?:微信|WeChat|wechat|[Ww][Xx]|[Vv][Xx]|[Vv]信|威信|(?<![A-Za-z])[Vv](?=[:：]))(?:码)?" + _ID_GAP
                         + r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
-_QQ_RE = re.compile(r"(?:QQ|qq|扣扣)" + _ID_GAP + r"([1-9][0-9]{4,11})(?![0-9])")
-_PASSPORT_RE = re.compile(r"(?:护照|[Pp]assport)[^。；;，,\n]{0,12}?(?<![0-9A-Za-z])([EeGgDdSsPp][A-Za-z]?[0-9]{7,8})"
+_QQ_RE = re.compile(r"(?:QQ|qq|扣扣|(?<![A-Za-z])Q(?=号))" + _ID_GAP + r"([1-9][0-9]{4,11})(?![0-9])")
+_PASSPORT_RE = re.compile(r"(?:护照|(?i:passport))[^。；;，,\n]{0,12}?(?<![0-9A-Za-z])([EeGgDdSsPpCc][A-Za-z]?[0-9]{7,8})"
                           r"(?![0-9A-Za-z])")
 # a permit's number after its name, or before it with the name close behind: C12345678（港澳通行证）
-_PERMIT_RE = re.compile(r"通行证[^。\n]{0,12}?(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8})(?![0-9A-Za-z])"
+_PERMIT_RE = re.compile(r"(?:通行证|回乡证|台胞证)[^。\n]{0,12}?(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8}|[0-9]{8})(?![0-9A-Za-z])"
                         r"|(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8})(?=[）)]?[（( ]?[^，。,;；]{0,6}通行证)")
-_DEGREES = r"[0-9]{1,3}(?:\.[0-9]+)?(?:°|度)?(?:[0-9]{1,2}(?:\.[0-9]+)?[′'])?(?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
+_DEGREES = r"[0-9]{1,3}(?:\.[0-9]+)?\s?(?:°|度)?(?:[0-9]{1,2}(?:\.[0-9]+)?[′'])?(?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
+_DMS = r"[0-9]{1,3}°[0-9]{1,2}(?:\.[0-9]+)?[′'](?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
 _GPS_RE = re.compile(
     r"(?:北纬|南纬|纬度)\s*" + _DEGREES + r"\s*[，,、 ]?\s*(?:东经|西经|经度)\s*" + _DEGREES
     + r"|(?:东经|西经|经度)\s*" + _DEGREES + r"\s*[，,、 ]?\s*(?:北纬|南纬|纬度)\s*" + _DEGREES
     + r"|(?<![A-Za-z0-9])[NS]\s?[0-9]{1,2}\.[0-9]{2,}°?\s*[，, ]?\s*[EW]\s?[0-9]{2,3}\.[0-9]{2,}°?"
-    r"|(?<![0-9.])[0-9]{1,2}\.[0-9]{2,}°?\s?[NS]\s*[，, ]\s*[0-9]{2,3}\.[0-9]{2,}°?\s?[EW](?![A-Za-z])"
+    + r"|(?<![A-Za-z0-9])[NS]\s?" + _DMS + r"\s*[，, ]?\s*[EW]\s?" + _DMS
+    + r"|(?<![0-9.])[0-9]{1,2}\.[0-9]{2,}°?\s?[NS]\s*[，, ]\s*[0-9]{2,3}\.[0-9]{2,}°?\s?[EW](?![A-Za-z])"
     r"|(?<![A-Za-z])lat(?:itude)?\s*[:：=]?\s*[0-9]{1,2}\.[0-9]{2,}\s*[，, ]\s*(?:lng|lon|long|longitude)\s*[:：=]?\s*"
     r"[0-9]{2,3}\.[0-9]{2,}"
     r"|(?<![0-9.])[0-9]{2,3}\.[0-9]{3,}\s*[，,]\s*[0-9]{2,3}\.[0-9]{3,}(?![0-9])")
@@ -3706,7 +3715,8 @@ _SPOKEN_DIGITS = "零〇一二三四五六七八九幺"
 _SPOKEN_MOBILE_RE = re.compile(r"(?<![" + _SPOKEN_DIGITS + r"十两])(一[三四五六七八九][" + _SPOKEN_DIGITS + r"]{9})(?!["
                                + _SPOKEN_DIGITS + r"十两])")
 # words before a number that make it a work order's or a case's, not a person's ID number
-_RECORD_NUMBER_CUES = ("编号", "单号", "工单", "案号", "流水号", "档案号", "受理号", "文号")
+_RECORD_NUMBER_CUES = ("编号", "单号", "工单", "案号", "流水号", "档案号", "受理号", "文号", "注册号", "执照", "信用代码",
+                       "快递", "运单", "订单", "回执", "票号", "合同号", "批次")
 _ID_CUES = ("身份证", "证件", "公民身份", "身份号")
 
 SURNAMES = frozenset("""
@@ -3724,7 +3734,7 @@ SURNAMES = frozenset("""
 # leaves out because they are also everyday words (于, 和, 平, 明 …) or rare; a name the
 # statistical detector marks must start with one of these or SURNAMES
 RARE_SURNAMES = frozenset("""
-赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯笪年爱阳佟言福付肖覃冼郄眭庹揭邸亓仝苟粟代降过户银展初刚原麦母隋买郇荣邝谌麻仉钟""".strip()) - SURNAMES
+赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯笪年爱阳佟言福付肖覃冼郄眭庹揭邸亓仝苟粟代降过户银展初刚原麦母隋买郇荣邝谌麻仉钟门""".strip()) - SURNAMES
 COMPOUND_SURNAMES = frozenset("""
 欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
 独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
@@ -3740,7 +3750,8 @@ gu mao hao gong shao wan qian wen kang niu ge xing an qi yi qiao wu pang ni zhua
 yin geng guan lan jiao yu zuo liu gan zhu bao ning shang fu shu ruan ke ji mei tong ling bi shan ji pei huo
 tu miao gu sheng qu weng ran luo lu you xin jin guan chai meng pu fang qu rao jie xiang mai chu dou qi
 jing fei bu leng yan xi wei mi bai zong qu gui tong min gou bian ji chou luan kou sang lang zhen cong
-zhong rong ou yang sima shangguan zhuge dongfang huangfu mu lian he hong cen cha xun di tai wu ai
+zhong rong ou yang sima shangguan zhuge dongfang huangfu mu lian he hong cen cha xun di tai wu ai lyu lv
+ouyang situ ximen linghu murong gongsun xiahou zhangsun yuchi
 """.split())
 _PINYIN_SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo"
@@ -3751,7 +3762,7 @@ _AFTER_DOTTED_NAME = frozenset("还已于的在和与并等称说是系将被把
 # never inside a name written with a dot (阿不都, 吐尔地 and 买买提 are): where its first part starts
 _BEFORE_DOTTED_NAME = frozenset("的了在是与及等称说讲也已还就又将被把因对向从给让请要想认诉投举拨打致确每没无未均仍却"
                                 "并即则其该此这那们人员个年月日时分号名内外里间处到为由经陪同送找见")
-_DOTTED_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,8}[·•・][\u4e00-\u9fff]{2,6}")
+_DOTTED_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,8}[·•・.．][\u4e00-\u9fff]{2,6}")
 # INFO: Tibetan, Mongolian and Uyghur names written without a dot (才让东珠, 其其格, 热依汗古丽) have no
 # surname and are often missed by the model: these parts, common in such names and rare in other Chinese
 # text, mark one (joined with the characters beside them that are no function words)
@@ -3774,7 +3785,7 @@ GIVEN_CHARS = frozenset(
     "巍崇高坚毅威雄豪贤能厚道直诚信捷聪悟觉澈莹碧绿紫彤赤银铜铁锡琼瑛琅璇璞琨璋珂珏琰瑗璟玫瑰芸芷芹苗若茜茹荷莎菲萌蔚蓓蕊蕙馨"
     "香淑贞娴雅彦昶旻曦暄霄航舟澜洪瀚沛泓润涵淳渊程启迪拓进创业盛茂繁久恒骏驰腾跃逸扬勋功绩伦纲纪法章"
     "典范森柱栋梁桥亭轩庭堂乾坤川河江湖泉溪池岁年冰霜露霏晗颜晔蒙萧桐楠枝叶果实叔仲季伯孟甫卿臣君秉承继绍宗祖先显照鲁齐豫冀"
-    "陕湘粤闽浙苏皖赣鄂黔滇藏疆京沪津渝丰富裕巧妙灵奇异翰墨书画诗词歌赋琴棋笛箫韵"
+    "陕湘粤闽浙苏皖赣鄂黔滇藏疆京沪津渝丰富裕巧妙灵奇异翰墨书画诗词歌赋琴棋笛箫韵天溪"
 )
 # three-character words that look like names and are not (a flower, a pupil, a brand)
 _SHAPED_NOT_NAMES = frozenset("高中生 白玉兰 万家乐 金银花 黄金周 马兰花 常青树 江南春 高新区 方向盘 金融业".split())
@@ -3782,7 +3793,8 @@ _SHAPED_NOT_NAMES = frozenset("高中生 白玉兰 万家乐 金银花 黄金周
 _NAME_TAILS = ("明天", "今天", "昨天", "前天", "后天", "上午", "下午", "中午", "晚上", "名下", "本人", "家中", "家里")
 # what follows a marked "name" that makes it part of a place or an organisation (李楼村, 刘集司法所, 雷锋志愿服务队)
 _PLACE_AFTER = frozenset("村庄屯寨堡营镇乡县区市省街路巷湾沟集铺苑")
-_ORG_AFTER = ("司法所", "派出所", "志愿", "服务队", "纪念", "故居", "墓", "祠", "文化", "广场", "公园", "大道", "路", "街",
+_ORG_AFTER = ("司法所", "派出所", "志愿", "服务队", "纪念", "故居", "祖居", "旧居", "故里", "故园", "墓", "祠", "专卖",
+              "干部学院", "学院", "文化", "广场", "公园", "大道", "路", "街",
               "巷", "中学", "小学", "医院", "超市", "公司", "集团", "合作社", "学校", "精神", "式")
 # Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
 RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴", "孙子", "孙女", "外孙", "侄子", "女婿", "儿媳",
@@ -3799,11 +3811,12 @@ LEFT_CUES = tuple(sorted(set("""
 记录人 书记员 承办人 经办人 审核人 签收人 收件人 收款人 领款人 见证人 担保人 借款人 出借人 介绍人 委托人
 法定代表人 户名 甲方 乙方 户主为 网格长 村医 护林员 保洁员 站长 所长 局长 镇长 乡长 村长 副镇长 副县长 主持人
 干部 包村干部 驻村干部 独居老人 低保户 五保户 困难户 贫困户 管家 物业管家 班组长 工长 店员 教师 村干部
+被走访人 走访对象 被帮扶人 帮扶对象 被调查人 被询问人 询问对象 签名 签字人
 """.split() + list(RELATIVES) + list(WEAK_LEFT_CUES)
     # 其父亲陈长贵, 其弟缪国平: "其" and a relative, the longest first
     + ["其" + r for r in RELATIVES] + ["其" + c for c in "子女妻夫父母兄弟姐妹"]), key=len, reverse=True))
 HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大姐", "大哥", "师傅", "老师", "奶奶",
-              "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶")
+              "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶", "大夫")
 # a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
 _SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
                                    "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
@@ -3833,7 +3846,8 @@ NOT_NAMES = frozenset("""
 """.split())
 _HONORIFIC_WORDS = frozenset(HONORIFICS) | frozenset(("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长",
                                                       "院长", "校长", "村长", "组长", "老板", "会计", "律师", "医生",
-                                                      "警官", "法官", "总", "大爷", "大娘", "老太", "老师傅"))
+                                                      "警官", "法官", "总", "大爷", "大娘", "老太", "老师傅",
+                                                      "姐", "哥", "叔", "姨", "婶", "嫂", "伯", "爷", "奶", "工"))
 # Characters that are not part of a given name: function words, verbs that
 # follow a name, 某 (already masked).
 _NOT_GIVEN = frozenset("某的了在是和与及等称说讲也都已还就又再将被把因对向从自给让请要想认诉投举拨打致确每者"
@@ -3845,7 +3859,7 @@ _AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说�
 _ROLE_NOUNS = frozenset("代表 委员 小组 家属 亲属 本人 家人 一方 多人 集体 联名 群众 双方 方面".split())
 _PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
 # INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
-_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州记")
+_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州记道")
 _NOT_IN_MINORITY_NAME = _NOT_GIVEN | _AFTER_NAME | _PLACE_ENDS | frozenset("系员长本由经为陪一")
 # INFO: the lookahead on the first characters lets re skip most positions
 # without trying each of the alternatives there.
@@ -3938,7 +3952,8 @@ def _between_cues(text: str, at: int) -> tuple[int, int] | None:
     for given in (2, 1):
         end = at + surname + given
         part = text[at + surname:end]
-        usual = text[at] in SURNAMES or all(c in GIVEN_CHARS for c in part)  # a rare surname: usual given chars
+        usual = (text[at] in SURNAMES or all(c in GIVEN_CHARS for c in part)) \
+            and not text.startswith(_SURNAME_IS_ENOUGH, at + surname)  # 来电人李女士称: no name
         if surname and usual and len(part) == given and all(_is_cjk(c) and c != "某" for c in part) \
                 and text[at:end] not in NOT_NAMES and text[at:end] not in _ROLE_NOUNS \
                 and _RIGHT_CUE_RE.match(text, end) and not _RIGHT_CUE_RE.match(text, end - 1):
@@ -4170,6 +4185,8 @@ def detected_names(text: str) -> list[tuple[int, int]]:
     for number, (start, end, tag) in enumerate(words):
         if tag == "PER":
             name_start = before if before is not None else start  # 热依汗 + 古丽: a long name read in two
+            if name_start == start and _surname_before(text, start, words[number - 1] if number else None):
+                name_start -= 1  # 那 + 秀芝: a rare surname the model read as a word of its own
             end = _name_end(text, name_start, _third_character(text, name_start, end, words[number + 1:]))
             if _plausible_detected(text, name_start, end):
                 spans.append((name_start, end))
@@ -4193,11 +4210,13 @@ def _name_end(text: str, start: int, end: int) -> int:
         return _name_end(text, start, end - len(tail))
     if any(d in span for d in "·•・"):
         return end
-    if span[:2] in COMPOUND_SURNAMES:
+    if span[:2] in COMPOUND_SURNAMES or (len(span) == 4 and span[1] in SURNAMES and span[2] in GIVEN_CHARS
+                                         and span[3] in GIVEN_CHARS):  # 刘孙若溪: both parents' surnames
         return min(end, start + 4)
     return min(end, start + 3) if span[0] in SURNAMES else end
 
 
+_CAPITAL_DIGITS = frozenset("壹贰叁肆伍陆柒捌玖拾佰仟萬億圆")  # 大写 amounts
 # a word of contact or state the model may read into the name before it (厍国梁系, 傅跃进称)
 _CUE_AFTER_SHAPED = frozenset("系称说")
 # what the model tags a word it does not know as a person; never a place, time, number or mark
@@ -4215,6 +4234,14 @@ def _shaped_like_a_name(text: str, start: int, end: int, tag: str) -> bool:
     surname = _surname_at(text, start, rare=True)
     return len(word) == surname + 2 and surname > 0 and all(c in GIVEN_CHARS for c in word[surname:]) \
         and word[:2] not in NOT_NAMES
+
+
+def _surname_before(text: str, start: int, word: tuple[int, int, str] | None) -> bool:
+    """Whether the one-character word before a name the model marks, which does not start with a surname,
+    is its surname (那 of 那秀芝), not a preposition or conjunction."""
+    return word is not None and word[1] == start and word[1] - word[0] == 1 and not _surname_at(text, start) \
+        and _surname_at(text, start - 1, rare=True) == 1 and text[start - 1] not in _JOINERS \
+        and text[start - 1] not in "在向对把被给让由经为从于将请叫"
 
 
 def _third_character(text: str, start: int, end: int, after: Sequence[tuple[int, int, str]]) -> int:
@@ -4235,8 +4262,8 @@ def _third_character(text: str, start: int, end: int, after: Sequence[tuple[int,
 def _plausible_detected(text: str, start: int, end: int) -> bool:
     """Whether a span the model marks as a person can be a name here."""
     span = text[start:end]
-    if "某" in span or not all(_is_cjk(c) or c in "·•・" for c in span):
-        return False
+    if "某" in span or not all(_is_cjk(c) or c in "·•・.．" for c in span) or any(c in _CAPITAL_DIGITS for c in span[1:]):
+        return False  # 陆仟贰佰: an amount in capitals
     surname = _surname_at(text, start, rare=True)
     given = span[surname:]
     if not surname and len(span) < 3:  # a minority or foreign name has three characters or more
@@ -4276,7 +4303,7 @@ def _dotted_names(text: str) -> list[tuple[int, int]]:
     found = []
     for match in _DOTTED_NAME_RE.finditer(text):
         start, end = match.span()
-        dot = max(text.rfind(d, start, end) for d in "·•・")
+        dot = max(text.rfind(d, start, end) for d in "·•・.．")
         cues = [m.end() for m in _LEFT_CUE_RE.finditer(text, start, dot)]  # 申请人吾买尔江·艾山
         start = max([start, *cues, *(i + 1 for i in range(start, dot) if text[i] in _BEFORE_DOTTED_NAME)])
         cut = next((i for i in range(dot + 2, end) if text[i] in _AFTER_DOTTED_NAME), end)
@@ -4371,7 +4398,7 @@ def find_numbers(text: str) -> list[PiiSpan]:
             spans.append(PiiSpan(m.start(1), m.end(1), "id", mask_digits(digits, 6, 4)))
     for m in _CARD_RE.finditer(folded):
         digits = _SEPARATOR_RE.sub("", m.group(1))
-        if 16 <= len(digits) <= 19 and _luhn(digits):
+        if 16 <= len(digits) <= 19 and _luhn(digits) and not _record_cue(folded, m.start(1)):
             spans.append(PiiSpan(m.start(1), m.end(1), "card", mask_digits(digits, 4, 4)))
     for m in _MOBILE_RE.finditer(folded):
         spans.append(PiiSpan(m.start(1), m.end(1), "phone", mask_digits(m.group(1), 3, 4)))
@@ -4398,6 +4425,11 @@ def _in_fraction(folded: str, start: int, end: int, at: int) -> bool:
     """Whether the digit at `at` of a GPS position (folded[start:end]) is below a degree: minutes, seconds or
     decimals, which place a home; the whole degrees place only a county."""
     return any(m.start() <= at - start < m.end() for m in _GPS_FRACTION_RE.finditer(folded[start:end]))
+
+
+def _record_cue(folded: str, at: int) -> bool:
+    """Whether a word just before `at` says the number there is a record's (工单编号, 注册号 …)."""
+    return any(cue in folded[max(0, at - 8):at] for cue in _RECORD_NUMBER_CUES)
 
 
 def _record_number(folded: str, at: int, digits: str) -> bool:
