@@ -3640,13 +3640,16 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _D = r"(?<![0-9A-Za-z])"  # no digit or letter just before
 _END = r"(?![0-9A-Za-z])"  # nor just after
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+[@#][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|cn|net|org|edu|gov|[A-Za-z]{2})"
+                       r"(?:\.[A-Za-z]{2})?(?![A-Za-z])")
 # 18 digits (the last may be X) or 15, with spaces or dashes between groups
 _ID_RE = re.compile(_D + r"([1-8][0-9](?:[ -]?[0-9]){13}(?:(?:[ -]?[0-9]){2}[ -]?[0-9Xx])?)" + _END)
 _CARD_RE = re.compile(_D + r"([3-6][0-9]{3}(?:[ -]?[0-9]){12,15})" + _END)
 # INFO: a +86 / 0086 prefix and any spaces or dashes are kept; the number is masked
-_MOBILE_RE = re.compile(r"(?:(?<![0-9.])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8}|1[3-9][0-9]\.[0-9]{4}\.[0-9]{4})"
+_MOBILE_RE = re.compile(r"(?:(?<![0-9.])|(?<=86))(1[3-9][0-9](?:[ -]?[0-9]){8}|1[3-9][0-9]\.[0-9]{4}\.[0-9]{4}"
+                         r"|1[3-9][0-9][（(][0-9]{4}[）)][0-9]{4})"
                          r"(?![0-9]|\.[0-9])")
+_ABROAD_PHONE_RE = re.compile(r"\+(?!86)[0-9]{1,3}[ -]?([0-9](?:[ -]?[0-9]){6,11})(?![0-9])")
 _LANDLINE_RE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)|0[0-9]{2,3}(?=[ \-\u2010-\u2015]))[ \-\u2010-\u2015]?"
                           r"([0-9]{7,8})(?![0-9])|(?<![0-9])(0[0-9]{2,3})[\-\u2010-\u2015]?([0-9]{7,8})(?![0-9])")
 # a bare 7-8 digit number is a phone only right after a word that says so
@@ -3655,7 +3658,7 @@ _SEPARATOR_RE = re.compile(r"[ -]")
 _NOT_DIGIT_RE = re.compile(r"[^0-9]")
 _NOT_ID_CHAR_RE = re.compile(r"[^0-9Xx]")  # an ID number's last character may be X
 _LATIN_RE = re.compile(r"[A-Za-z]")
-_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 83,
                         50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 _PLATE_RE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z])"
                        r"[·•・ -]?([A-HJ-NP-Za-hj-np-z0-9]{4,5}[A-HJ-NP-Za-hj-np-z0-9挂学警])(?![0-9A-Za-z])")
@@ -3672,10 +3675,10 @@ _VILLAGE_HOUSE_RE = re.compile(r"(?<=村)([0-9]+号)(?![楼院])")
 # INFO: a rural household is written by its group and number, its row, its place in
 # the row or its lane (五组17号, 北数第三排东头, 西头第二户, 三组西胡同第二家, 前街88号),
 # after the village; in a town, by its place along a road (建设路东首路北第三家)
-_NTH = r"第" + _NUM + r"[户家排]"
+_NTH = r"第" + _NUM + r"[户家排间]"
 # where in the village: a group, a row, a lane, an end or side, counted from a side, beside a landmark
-_POSITION = (r"(?:" + _NUM + r"[组排]|[东西南北前后中]{1,2}(?:街|排|头|首|边|胡同|巷)|[东西南北]数"
-             r"|[\u4e00-\u9fff]{2}(?=[东西南北][边头首]))")
+_POSITION = (r"(?:" + _NUM + r"[组排]|[东西南北前后中]{1,2}(?:街|排|头|首|边|侧|胡同|巷)?|[东西南北]数|往[东西南北]"
+             r"|" + _NTH + r"(?=第)|[\u4e00-\u9fff]{1,3}(?=[东西南北][边头首侧]|往[东西南北]))")
 _RURAL_HOUSE_RE = re.compile(
     r"(?<=[村屯庄寨堡营院])(?![村屯庄寨堡营])("
     r"(?:" + _NUM + r"组)?" + _NUM + r"号"
@@ -3684,20 +3687,23 @@ _RURAL_HOUSE_RE = re.compile(
     r"|" + _NUM + r"组[东西南北][头边首]" + _NTH + r"?"
     r"|(?:[东西南北前后中\u4e00-\u9fff]{1,3}?[街巷]" + _NUM + r"号))")
 _ROAD_HOUSE_RE = re.compile(r"(?<=[路街道巷])([东西南北]首路[东西南北]" + _NTH
-                            + r"|[0-9]+号院[0-9]+(?:号楼|栋|幢)[0-9]{1,4}(?:室|号)?)")
+                            + r"|[0-9]+号院[0-9]+(?:号楼|栋|幢)[0-9]{1,4}(?:室|号)?)"
+                            r"|(?<=[0-9]号)((?:里院|院)?[0-9]+楼(?:[东西南北]数)?" + _NTH + r")")
 _FLAT_RE = re.compile(r"(?<![0-9])([0-9]{1,3}(?:栋|幢|号楼)(?:[0-9]{1,2}|[东西中])单元(?:[0-9]{1,2}(?:楼|层))?"
                       r"(?:[0-9]{1,4}(?:室|号|户)?|[东西中](?:户|室|门))"
                       r"|[0-9]{1,3}(?:栋|幢|号楼)[0-9]{1,3}(?:楼|层)[A-Za-z东西南北中][户室])")
 # other numbers that name a person: messaging ids, travel documents, a home's position, a phone
 # read out in Chinese numerals; each after the word that says what it is
 _ID_GAP = r"[）)]?[，,]?(?:号码|号|ID|id|用户)?(?:为|是)?[:：（( ]*(?:ID|id|号码|号|No\.?)?[:： ]*"
-_WECHAT_RE = re.compile(r"(?:微信|WeChat|wechat|[Ww][Xx]|[Vv][Xx]|[Vv]信|威信|(?<![A-Za-z])[Vv](?=[:：]))(?:码)?" + _ID_GAP
+_WECHAT_RE = re.compile(r"(?:微信|薇信|WeChat|wechat|[Ww][Xx]|[Vv][Xx]|[Vv]信|威信|(?<![A-Za-z])[Vv](?=[:：]))(?:码)?"
+                        r"(?:找我|联系|加我)?" + _ID_GAP
                         + r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
-_QQ_RE = re.compile(r"(?:QQ|qq|扣扣|(?<![A-Za-z])Q(?=号))" + _ID_GAP + r"([1-9][0-9]{4,11})(?![0-9])")
-_PASSPORT_RE = re.compile(r"(?:护照|(?i:passport))[^。；;，,\n]{0,12}?(?<![0-9A-Za-z])([EeGgDdSsPpCc][A-Za-z]?[0-9]{7,8})"
+_QQ_RE = re.compile(r"(?:QQ|qq|扣扣|企鹅号|(?<![A-Za-z])Q(?=号))" + _ID_GAP + r"([1-9][0-9]{4,11})(?![0-9])")
+_PASSPORT_RE = re.compile(r"(?:护照|(?i:passport))[^。；;，,\n]{0,12}?(?<![0-9A-Za-z])([A-Za-z]{1,2}[0-9]{7,8}|[0-9]{2} ?[0-9]{7})"
                           r"(?![0-9A-Za-z])")
 # a permit's number after its name, or before it with the name close behind: C12345678（港澳通行证）
-_PERMIT_RE = re.compile(r"(?:通行证|回乡证|台胞证)[^。\n]{0,12}?(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8}|[0-9]{8})(?![0-9A-Za-z])"
+_PERMIT_RE = re.compile(r"(?:通行证|回乡证|台胞证|居留身份证|居留证)[^。\n]{0,12}?(?<![0-9A-Za-z])"
+                        r"([CcLlHhMmTt][A-Za-z]?[0-9]{7,8}|9[0-9]{17}|[0-9]{8})(?![0-9A-Za-z])"
                         r"|(?<![0-9A-Za-z])([CcLlHhMmTt][0-9]{8})(?=[）)]?[（( ]?[^，。,;；]{0,6}通行证)")
 _DEGREES = r"[0-9]{1,3}(?:\.[0-9]+)?\s?(?:°|度)?(?:[0-9]{1,2}(?:\.[0-9]+)?[′'])?(?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
 _DMS = r"[0-9]{1,3}°[0-9]{1,2}(?:\.[0-9]+)?[′'](?:[0-9]{1,2}(?:\.[0-9]+)?[″\"])?"
@@ -3706,6 +3712,9 @@ _GPS_RE = re.compile(
     + r"|(?:东经|西经|经度)\s*" + _DEGREES + r"\s*[，,、 ]?\s*(?:北纬|南纬|纬度)\s*" + _DEGREES
     + r"|(?<![A-Za-z0-9])[NS]\s?[0-9]{1,2}\.[0-9]{2,}°?\s*[，, ]?\s*[EW]\s?[0-9]{2,3}\.[0-9]{2,}°?"
     + r"|(?<![A-Za-z0-9])[NS]\s?" + _DMS + r"\s*[，, ]?\s*[EW]\s?" + _DMS
+    + r"|(?<![A-Za-z0-9])[EW]\s?[0-9]{2,3}\.[0-9]{2,}°?\s*[，, ]?\s*[NS]\s?[0-9]{1,2}\.[0-9]{2,}°?"
+    + r"|(?<![0-9.])[0-9]{1,2}°[0-9]{1,2}(?:\.[0-9]+)?[′'](?:[0-9]{1,2}[″\"])?\s?[NS]\s*[，, ]\s*"
+      r"[0-9]{2,3}°[0-9]{1,2}(?:\.[0-9]+)?[′'](?:[0-9]{1,2}[″\"])?\s?[EW]"
     + r"|(?<![0-9.])[0-9]{1,2}\.[0-9]{2,}°?\s?[NS]\s*[，, ]\s*[0-9]{2,3}\.[0-9]{2,}°?\s?[EW](?![A-Za-z])"
     r"|(?<![A-Za-z])lat(?:itude)?\s*[:：=]?\s*[0-9]{1,2}\.[0-9]{2,}\s*[，, ]\s*(?:lng|lon|long|longitude)\s*[:：=]?\s*"
     r"[0-9]{2,3}\.[0-9]{2,}"
@@ -3716,8 +3725,10 @@ _SPOKEN_MOBILE_RE = re.compile(r"(?<![" + _SPOKEN_DIGITS + r"十两])(一[三四
                                + _SPOKEN_DIGITS + r"十两])")
 # words before a number that make it a work order's or a case's, not a person's ID number
 _RECORD_NUMBER_CUES = ("编号", "单号", "工单", "案号", "流水号", "档案号", "受理号", "文号", "注册号", "执照", "信用代码",
-                       "快递", "运单", "订单", "回执", "票号", "合同号", "批次")
+                       "快递", "运单", "订单", "回执", "票号", "合同号", "批次", "电费户号", "水费户号", "燃气户号", "缴费户号",
+                       "权证", "发票")
 _ID_CUES = ("身份证", "证件", "公民身份", "身份号")
+_RECORD_CUE_RE = re.compile("(?:" + "|".join(_RECORD_NUMBER_CUES) + r")(?:号码|号)?(?:为|是)?[:： ]*$")
 
 SURNAMES = frozenset("""
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董
@@ -3734,7 +3745,7 @@ SURNAMES = frozenset("""
 # leaves out because they are also everyday words (于, 和, 平, 明 …) or rare; a name the
 # statistical detector marks must start with one of these or SURNAMES
 RARE_SURNAMES = frozenset("""
-赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯笪年爱阳佟言福付肖覃冼郄眭庹揭邸亓仝苟粟代降过户银展初刚原麦母隋买郇荣邝谌麻仉钟门""".strip()) - SURNAMES
+赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏墨哈谯笪年爱阳佟言福付肖覃冼郄眭庹揭邸亓仝苟粟代降过户银展初刚原麦母隋买郇荣邝谌麻仉钟门衣战修由位隽矫綦""".strip()) - SURNAMES
 COMPOUND_SURNAMES = frozenset("""
 欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 西门 南宫
 独孤 澹台 公冶 申屠 太史 闻人 赫连 万俟 钟离 呼延 单于 百里 东郭 南门 羊舌 微生 梁丘 左丘
@@ -3751,13 +3762,17 @@ yin geng guan lan jiao yu zuo liu gan zhu bao ning shang fu shu ruan ke ji mei t
 tu miao gu sheng qu weng ran luo lu you xin jin guan chai meng pu fang qu rao jie xiang mai chu dou qi
 jing fei bu leng yan xi wei mi bai zong qu gui tong min gou bian ji chou luan kou sang lang zhen cong
 zhong rong ou yang sima shangguan zhuge dongfang huangfu mu lian he hong cen cha xun di tai wu ai lyu lv
+chi mou jiao zhan xiu yi sui ju gong luan mou qu lou
 ouyang situ ximen linghu murong gongsun xiahou zhangsun yuchi
 """.split())
 _PINYIN_SYLLABLE = (r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
                     r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo"
                     r"|ue|ui|ve|a|o|e|i|u|v)")
 _PINYIN_GIVEN_RE = re.compile(f"(?:{_PINYIN_SYLLABLE}){{1,2}}")
-_PINYIN_NAME_RE = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{0,7}|[A-Z]{2,8})[ ]([A-Z][a-z]{1,11}|[A-Z]{2,12})(?![A-Za-z])")
+_PINYIN_NAME_RE = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{0,7}|[A-Z]{2,8}|[a-z]{2,6}),? ([A-Z][a-z]{1,11}|[A-Z]{2,12}|[a-z]{4,12})"
+                             r"(?![A-Za-z])")
+# Korean names, as registrations write them (Kim Minho, Park Jiyeon)
+KOREAN_SURNAMES = frozenset("kim lee park choi jung jeong kang cho yoon jang lim han shin seo kwon hwang ahn song".split())
 _AFTER_DOTTED_NAME = frozenset("还已于的在和与并等称说是系将被把向从对同跟归领到来去也送第办多二一首再本表反家之夫妻父母子女儿")
 # never inside a name written with a dot (阿不都, 吐尔地 and 买买提 are): where its first part starts
 _BEFORE_DOTTED_NAME = frozenset("的了在是与及等称说讲也已还就又将被把因对向从给让请要想认诉投举拨打致确每没无未均仍却"
@@ -3794,6 +3809,8 @@ _NAME_TAILS = ("明天", "今天", "昨天", "前天", "后天", "上午", "下�
 # what follows a marked "name" that makes it part of a place or an organisation (李楼村, 刘集司法所, 雷锋志愿服务队)
 _PLACE_AFTER = frozenset("村庄屯寨堡营镇乡县区市省街路巷湾沟集铺苑")
 _ORG_AFTER = ("司法所", "派出所", "志愿", "服务队", "纪念", "故居", "祖居", "旧居", "故里", "故园", "墓", "祠", "专卖",
+              "事迹", "陈列", "寓所", "塑像", "雕像", "铜像", "麻辣烫", "火锅", "烧烤", "饭店", "酒家", "餐馆", "面馆",
+              "熏肉", "十三香", "药店", "诊所", "汽修", "岛",
               "干部学院", "学院", "文化", "广场", "公园", "大道", "路", "街",
               "巷", "中学", "小学", "医院", "超市", "公司", "集团", "合作社", "学校", "精神", "式")
 # Words before a name (来电人王建国, 邻居张秀英) and after it (李娜称, 王建国反映).
@@ -3801,7 +3818,8 @@ RELATIVES = ("父亲", "母亲", "儿子", "女儿", "妻子", "丈夫", "老伴
              "哥哥", "姐姐", "弟弟", "妹妹", "邻居", "家属", "代理人", "监护人", "子女", "家人", "亲属")
 # verbs a name may follow (补偿房永华, 联系上了蒋文斌) as may a thing (赔偿金计算, 支付宝): the name after
 # one of these is taken only when its given name is of GIVEN_CHARS
-WEAK_LEFT_CUES = frozenset("赔偿 补偿 支付 归还 返还 退还 交给 转交 转给 送达 联系上了 约谈 找到".split())
+WEAK_LEFT_CUES = frozenset("赔偿 补偿 支付 归还 返还 退还 交给 转交 转给 送达 联系上了 约谈 找到 陪同 协助 帮助 带领 安排 "
+                           "关于".split())
 LEFT_CUES = tuple(sorted(set("""
 来电人 诉求人 当事人 申请人 被申请人 投诉人 被投诉人 举报人 被举报人 反映人 信访人 上访人 来访人 来信人
 求助人 咨询人 报警人 联系人 代理人 监护人 继承人 受害人 被害人 行为人 责任人 负责人 承包人 承租人 出租人
@@ -3819,7 +3837,8 @@ HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "大�
               "爷爷", "叔叔", "阿婆", "婆婆", "老人", "老汉", "同学", "小姐", "同志", "大叔", "大婶", "大夫")
 # a surname and a title is as anonymous as a surname and 先生 (王书记, 李经理)
 _SURNAME_IS_ENOUGH = HONORIFICS + ("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长", "院长",
-                                   "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总")
+                                   "校长", "村长", "组长", "老板", "会计", "律师", "医生", "警官", "法官", "总",
+                                   "镇长", "县长", "乡长", "区长", "市长", "厂长", "处长", "部长", "社长", "行长")
 RIGHT_CUES = tuple(sorted(list(RELATIVES[:17]) + """
 反映 称 表示 来电 来访 诉称 投诉 举报 说 提出 认为 要求 希望 同意 承认 签字 声称 介绍 告知 拒绝
 求助 致电 拨打 报警 前来 到场 一家 家属 夫妇 夫妻 之子 之女 之妻 等人 双方 兄弟 姐妹 系 家住 住在
@@ -3844,7 +3863,7 @@ NOT_NAMES = frozenset("""
 通知 边境 向前 古代 易于 文明 国家 广大 东边 利用 越来越 师傅 那些 空调 相关 查看 后来 红色 益处 公开 山东 谷物
 车辆 全部 秋季 宁可 农村 别人 容易 终于 居民 步行 都是 满意 福利 年度 言论 商铺 有关 法律 海边 归还
 """.split())
-_HONORIFIC_WORDS = frozenset(HONORIFICS) | frozenset(("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长",
+_HONORIFIC_WORDS = frozenset(_SURNAME_IS_ENOUGH) | frozenset(("书记", "主任", "经理", "局长", "所长", "站长", "队长", "科长",
                                                       "院长", "校长", "村长", "组长", "老板", "会计", "律师", "医生",
                                                       "警官", "法官", "总", "大爷", "大娘", "老太", "老师傅",
                                                       "姐", "哥", "叔", "姨", "婶", "嫂", "伯", "爷", "奶", "工"))
@@ -3859,12 +3878,12 @@ _AFTER_NAME = frozenset("的了在于与和及同跟向对把被将因为称说�
 _ROLE_NOUNS = frozenset("代表 委员 小组 家属 亲属 本人 家人 一方 多人 集体 联名 群众 双方 方面".split())
 _PARTIES = frozenset("女方 男方 对方 双方 甲方 乙方 一方 各方 校方 院方 警方 官方 资方 劳方 买方 卖方".split())
 # INFO: a name never ends in these: 王庄村, 张家口, 李家庄, 德州市 are places.
-_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州记道")
+_PLACE_ENDS = frozenset("村庄屯寨堡营镇乡县区市省局所站院委会办部厅处队社司厂校店场馆街路巷口湾沟集铺苑组州记道岛")
 _NOT_IN_MINORITY_NAME = _NOT_GIVEN | _AFTER_NAME | _PLACE_ENDS | frozenset("系员长本由经为陪一")
 # INFO: the lookahead on the first characters lets re skip most positions
 # without trying each of the alternatives there.
 _LEFT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in LEFT_CUES})) + "])(?:"
-                          + "|".join(LEFT_CUES) + ")[:：\\s]*")
+                          + "|".join(LEFT_CUES) + ")(?:[（(][^）)]{1,4}[）)])?[:：\\s]*")
 # besides the words: 郭丽丽于3月8日, 梁晓燕的邻居
 _RIGHT_CUE_RE = re.compile("(?=[" + "".join(sorted({c[0] for c in RIGHT_CUES})) + "于的])(?:" + "|".join(RIGHT_CUES)
                            + "|于(?=[0-9０-９])|的(?=" + "|".join(RELATIVES) + "))")
@@ -4032,6 +4051,9 @@ def find_names(text: str, known: Iterable[str] = (), detect: bool = False,
     return sorted(found.items())
 
 
+# a household's members listed by their relation, then a space or a colon (家庭成员：妻 宫秀芹、子 衣鹏程)
+_KIN_LABEL_RE = re.compile(r"(?:^|(?<=[，,、；;：:\s（(]))(?:妻|夫|子|女|父|母|兄|弟|姐|妹|孙|儿|媳|婿)[ \u3000：:]+")
+_SPEAKER_RE = re.compile(r"(?:^|(?<=[）)】\]\n]))\s*([\u4e00-\u9fff]{2,4})[:：](?![0-9])")
 _QUOTED_RE = re.compile(r"(?<=[“\"「『（(])([\u4e00-\u9fff]{2,4})(?=[”\"」』）)])")
 
 
@@ -4044,6 +4066,15 @@ def _cued_names(text: str) -> list[tuple[int, int]]:
         if surname and len(word) - surname in (1, 2) and all(c in GIVEN_CHARS for c in word[surname:]) \
                 and word not in NOT_NAMES and word[-1] not in _PLACE_ENDS:
             found.append(match.span(1))
+    for match in _SPEAKER_RE.finditer(text):
+        at = match.start(1)
+        surname = _surname_at(text, at, rare=True)
+        if surname and all(c in GIVEN_CHARS for c in text[at + surname:match.end(1)]):
+            found.append(match.span(1))
+    for match in _KIN_LABEL_RE.finditer(text):
+        name = _name_forwards(text, match.end())
+        if name:
+            found.append(name)
     for match in _LEFT_CUE_RE.finditer(text):
         name = _name_forwards(text, match.end()) or _between_cues(text, match.end())
         weak = text[match.start():match.end()].rstrip(":： \t\n") in WEAK_LEFT_CUES
@@ -4336,12 +4367,21 @@ def _minority_names(text: str) -> list[tuple[int, int]]:
 
 
 def _pinyin_names(text: str) -> list[tuple[int, int]]:
-    """Names in pinyin (Wang Fang, CHEN Jie): a pinyin surname, then a given name of one or two syllables; or
-    the given name first, as an English text writes it (Xiaodong Han)."""
-    return [m.span() for m in _PINYIN_NAME_RE.finditer(text) if m.group().lower() not in ("hong kong", "xi an")
-            and ((m.group(1).lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(m.group(2).lower()))
-            or (m.group(2).lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(m.group(1).lower())
-                and len(m.group(1)) > 2))]
+    """Names in pinyin (Wang Fang, CHEN Jie, JIAO, RUIXUE, mou tingting): a pinyin surname, then a given name of
+    one or two syllables; or the given name first, as an English text writes it (Xiaodong Han); and Korean
+    names as registrations write them (Kim Minho)."""
+    return [m.span() for m in _PINYIN_NAME_RE.finditer(text) if _pinyin_name(m.group(1), m.group(2))]
+
+
+def _pinyin_name(first: str, second: str) -> bool:
+    if f"{first} {second}".lower() in ("hong kong", "xi an") or first.islower() != second.islower():
+        return False
+    if first.lower() in KOREAN_SURNAMES and second[:1].isupper() and len(second) >= 3:
+        return True
+    if first.lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(second.lower()):
+        return True
+    return second.lower() in PINYIN_SURNAMES and _PINYIN_GIVEN_RE.fullmatch(first.lower()) is not None \
+        and len(first) > 2 and not first.islower()
 
 
 def mask_name(name: str) -> str:
@@ -4390,8 +4430,11 @@ def find_numbers(text: str) -> list[PiiSpan]:
     folded = text.translate(_FOLD)
     spans: list[PiiSpan] = []
     for m in _EMAIL_RE.finditer(folded):
-        local, _, domain = m.group().partition("@")
-        spans.append(PiiSpan(m.start(), m.end(), "email", local[0] + "***@" + domain))
+        at = max(m.group().find("@"), m.group().find("#"))  # jiao_88#163.com: # written for @
+        if m.group()[at] == "#" and not re.search(r"#(?:163|126|qq|sina|sohu|yeah|foxmail|gmail|hotmail|outlook|139)\.",
+                                                  m.group()):
+            continue
+        spans.append(PiiSpan(m.start(), m.end(), "email", m.group()[0] + "***@" + m.group()[at + 1:]))
     for m in _ID_RE.finditer(folded):
         digits = _SEPARATOR_RE.sub("", m.group(1))
         if _is_id_number(digits.upper()) and not _record_number(folded, m.start(1), digits):
@@ -4404,7 +4447,10 @@ def find_numbers(text: str) -> list[PiiSpan]:
         spans.append(PiiSpan(m.start(1), m.end(1), "phone", mask_digits(m.group(1), 3, 4)))
     for m in _LANDLINE_RE.finditer(folded):
         number = 2 if m.group(2) else 4  # the area code and separators stay
-        spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
+        if not _record_cue(folded, m.start()):
+            spans.append(PiiSpan(m.start(number), m.end(number), "phone", "****" + m.group(number)[-3:]))
+    for m in _ABROAD_PHONE_RE.finditer(folded):  # +852 6123 4478: the country code stays
+        spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + _NOT_DIGIT_RE.sub("", m.group(1))[-3:]))
     for m in _CUED_PHONE_RE.finditer(folded):
         spans.append(PiiSpan(m.start(1), m.end(1), "phone", "****" + m.group(1)[-3:]))
     for regex, kind in ((_WECHAT_RE, "wechat"), (_QQ_RE, "qq"), (_PASSPORT_RE, "passport"), (_PERMIT_RE, "permit")):
@@ -4428,8 +4474,8 @@ def _in_fraction(folded: str, start: int, end: int, at: int) -> bool:
 
 
 def _record_cue(folded: str, at: int) -> bool:
-    """Whether a word just before `at` says the number there is a record's (工单编号, 注册号 …)."""
-    return any(cue in folded[max(0, at - 8):at] for cue in _RECORD_NUMBER_CUES)
+    """Whether the word just before `at` says the number there is a record's (工单编号：, 注册号 …)."""
+    return bool(_RECORD_CUE_RE.search(folded, max(0, at - 16), at))
 
 
 def _record_number(folded: str, at: int, digits: str) -> bool:
@@ -4438,8 +4484,7 @@ def _record_number(folded: str, at: int, digits: str) -> bool:
     before = folded[max(0, at - 8):at]
     if any(cue in before for cue in _ID_CUES):
         return False
-    return any(cue in before for cue in _RECORD_NUMBER_CUES) or (len(digits) == 18
-                                                                 and not _id_check_digit_ok(digits.upper()))
+    return _record_cue(folded, at) or (len(digits) == 18 and not _id_check_digit_ok(digits.upper()))
 
 
 def _id_check_digit_ok(digits: str) -> bool:
@@ -4448,10 +4493,18 @@ def _id_check_digit_ok(digits: str) -> bool:
     return "10X98765432"[total % 11] == digits[17]
 
 
+# INFO: text scanned with OCR, or typed with a space between characters (当 事 人 ： 滕 建 国), is
+# read with those spaces taken out, and what is found masked in the text as written
+_SPACED_RE = re.compile(r"(?:[\u3400-\u9fff0-9０-９][ \u3000]){3,}[\u3400-\u9fff0-9０-９]")
+_SPACED_CHAR = re.compile(r"[\u3400-\u9fff0-9０-９：:A-Za-z]")
+
+
 def find_pii(text: str, known_names: Iterable[str] = (), detect: bool = False,
              known_digests: frozenset[int] = frozenset(), places: frozenset[str] = frozenset()) -> list[PiiSpan]:
     """Every piece of personal data in free text, without overlaps, in order (`detect`: the statistical
     name detector too, for the text a briefing prints)."""
+    if _SPACED_RE.search(text):
+        return _despaced_pii(text, known_names, detect, known_digests, places)
     spans = find_numbers(text)
     folded = text.translate(_FOLD)
     for m in _PLATE_RE.finditer(folded):
@@ -4459,12 +4512,24 @@ def find_pii(text: str, known_names: Iterable[str] = (), detect: bool = False,
         spans.append(PiiSpan(m.start(), m.end(), "plate", m.group(1) + "·" + "*" * (len(tail) - 1) + tail[-1]))
     for regex in (_HOUSE_RE, _ROOM_RE, _VILLAGE_HOUSE_RE, _RURAL_HOUSE_RE, _ROAD_HOUSE_RE, _FLAT_RE):
         for m in regex.finditer(folded):
-            if m.group(1):
-                spans.append(PiiSpan(m.start(1), m.end(1), "address", "***"))
+            group = next((g for g in range(1, (m.re.groups or 0) + 1) if m.group(g)), None)
+            if group:
+                spans.append(PiiSpan(m.start(group), m.end(group), "address", "***"))
     for start, end in find_names(text, known_names, detect, known_digests, places):
         if "某" not in text[start:end]:
             spans.append(PiiSpan(start, end, "name", mask_name(text[start:end])))
     return _without_overlaps(spans)
+
+
+def _despaced_pii(text: str, known_names: Iterable[str], detect: bool, known_digests: frozenset[int],
+                  places: frozenset[str]) -> list[PiiSpan]:
+    """find_pii on `text` read without the spaces between its characters, the spans put back on `text`."""
+    where = [i for i, c in enumerate(text)
+             if not (c in " \u3000" and 0 < i < len(text) - 1 and _SPACED_CHAR.match(text[i - 1])
+                     and _SPACED_CHAR.match(text[i + 1]))]
+    read = "".join(text[i] for i in where)
+    return [dataclasses.replace(span, start=where[span.start], end=where[span.end - 1] + 1)
+            for span in find_pii(read, known_names, detect, known_digests, places)]
 
 
 def _without_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
