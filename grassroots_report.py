@@ -183,12 +183,16 @@ MAX_REPEAT_CALLERS = 20
 # first file (or --policy); every other key (time zone, calendar, holidays,
 # deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
 # Each is also the name of its Policy field.
-JUDGING_KEYS = ("targets", "weights", "basically_satisfied_weight", "rank_min_cases", "penalty_per_overdue",
-                "honour_roll", "month_start_day", "repeat_days", "bulk_closure_cases", "bulk_closure_minutes",
-                "mask_staff")
+JUDGING_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
+                "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
+                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff")
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
+# INFO: the score as offices publish it (考核评分): points per rate (SPEC, round three).  A file that
+# writes `weights` and no `score` keeps the weighted formula of round one.
+DEFAULT_SCORE_POINTS = {"completion_rate": 20, "on_time_rate": 30, "satisfaction_rate": 40, "response_rate": 10}
+DEFAULT_TIERS = (("A", 90), ("B", 80), ("C", 70))  # a score at least the bound; below the last: the next letter
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # INFO: years a ledger can mean; anything else is a typo, and refusing it keeps
@@ -296,7 +300,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_jurisdictions_intro": ("本次汇总 {n} 个区县，各区县期限按其自身规则计算，按同一考核规则排名。",
                               "{n} jurisdictions are summarised; each one's deadlines follow its own rules, and all "
                               "are ranked by the same judging rules."),
-    "r_jurisdictions_unranked": ("案件不足 {n} 件、不参与排名的区县", "Jurisdictions with fewer than {n} cases (not ranked)"),
+    "r_jurisdictions_unranked": ("有效案件（不含撤回）不足 {n} 件或无综合得分、不参与排名的区县",
+                                 "Jurisdictions with fewer than {n} cases (withdrawn ones not counted) or no score: not ranked"),
     "r_categories": ("诉求分类", "Categories"),
     "r_channels": ("受理渠道", "Channels"),
     "r_overdue": ("超期工单（红色预警）", "Overdue cases (red warning)"),
@@ -329,8 +334,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_changes": ("分类变化", "Categories: change"),
     "r_rising": ("上升最快的分类", "Fastest-rising categories"),
     "r_type_ranking": ("{type}类单位内排名", "Ranking among {type} units"),
-    "r_red": ("红榜", "Honour roll"),
-    "r_black": ("黑榜", "Bottom of the table"),
+    "r_red": ("红榜（综合得分居前，各项指标均达到目标且无超期件）",
+              "Honour roll (the best scores among the units that meet every target and have no overdue case)"),
+    "r_black": ("黑榜（综合得分居后）", "Bottom of the table (the lowest scores)"),
+    "r_tiers": ("按综合得分评定等次：{counts}。", "Tiers by score: {counts}."),
+    "r_tier_count": ("{tier}类 {n} 个", "{n} in tier {tier}"),
+    "r_tier_moves": ("较上期，{moves}。", "Against the previous period, {moves}."),
+    "r_tier_up": ("{unit}由{before}类升至{after}类", "{unit} rose from {before} to {after}"),
+    "r_tier_down": ("{unit}由{before}类降至{after}类", "{unit} fell from {before} to {after}"),
+    "r_tier_same": ("各单位等次均未变化", "no unit changed tier"),
+    "tier": ("等次", "Tier"),
     "r_below_target": ("{metric}低于目标 {target} 的单位 {n} 个：{names}。",
                        "{n} units below the {metric} target of {target}: {names}."),
     "r_below_none": ("各单位{metric}均达到目标 {target}。", "every unit meets the {metric} target of {target}."),
@@ -379,7 +392,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_row": ("行号", "row"),
     "r_at": ("时间", "At"),
     "r_none": ("本期无。", "None this period."),
-    "r_unranked": ("案件不足 {n} 件、不参与排名的单位", "Units with fewer than {n} cases (not ranked)"),
+    "r_unranked": ("有效案件（不含撤回）不足 {n} 件或无综合得分、不参与排名的单位",
+                   "Units with fewer than {n} cases (withdrawn ones not counted) or no score: not ranked"),
     "r_request": ("诉求", "Request"),
     "r_handling": ("办理", "Handling"),
     "r_visit": ("回访", "Follow-up"),
@@ -419,6 +433,12 @@ LABELS: dict[str, tuple[str, str]] = {
                                 ", plus {holidays} holidays and {makeup} make-up working days"),
     "r_rule_workdays": ("节假日 {holidays} 天、调休上班 {makeup} 天", "{holidays} holidays, {makeup} make-up working days"),
     "r_rule_weights": ("综合得分权重：{weights}", "score weights: {weights}"),
+    "r_rule_score": ("综合得分（百分制）：{rules}", "score (out of 100): {rules}"),
+    "r_rule_points": ("{metric} {points} 分", "{metric} {points} points"),
+    "r_rule_points_target": ("{metric} {points} 分（目标 {target}）", "{metric} {points} points (target {target})"),
+    "r_rule_points_deduct": ("{metric} {points} 分（目标 {target}，每低 1 个百分点扣 {per} 分）",
+                             "{metric} {points} points (target {target}, {per} off per percentage point short)"),
+    "r_rule_penalty_off": ("每件超期扣 {points} 分，从综合得分中减去", "{points} point(s) off the score per overdue or late case"),
     "r_rule_basically": ("“基本满意”按 {weight}", "'basically satisfied' counts {weight}"),
     "r_rule_penalty": ("每件超期扣 {points} 分", "{points} point(s) per overdue or late case"),
     # periods, titles and the summary table's legend
@@ -435,7 +455,8 @@ LABELS: dict[str, tuple[str, str]] = {
                        "{jurisdiction}: grassroots governance briefing, {period}"),
     "rollup_many": ("{first}等{n}地", "{first} and {more} more"),
     "t_legend_targets": ("目标：{targets}；! 表示未达目标", "Targets: {targets}; ! marks a missed target"),
-    "t_legend_unranked": ("案件少于 {least} 件的{whom}不参与排名（—）", "{whom} with fewer than {least} cases are not ranked (—)"),
+    "t_legend_unranked": ("有效案件（不含撤回）少于 {least} 件或无综合得分的{whom}不参与排名（—）",
+                          "{whom} with fewer than {least} cases (withdrawn ones not counted) or no score are not ranked (—)"),
     "t_units": ("单位", "units"),
     "t_jurisdictions": ("区县", "jurisdictions"),
     "t_categories": ("分类", "categories"),
@@ -1050,9 +1071,21 @@ class Source:
     window: CaseWindow | None = None
 
 
+class ScoreRule(NamedTuple):
+    """One rate's part of the score (policy.score): its points, and the target and deduction it is held to."""
+
+    rate: str
+    points: Fraction
+    target: Fraction | None = None  # its own, else policy.targets[rate]
+    per_point: Fraction | None = None  # points deducted per percentage point below the target
+
+
+DEFAULT_SCORE = tuple(ScoreRule(rate, Fraction(points)) for rate, points in DEFAULT_SCORE_POINTS.items())
+
+
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    """The rules in force: time limits, calendar, targets, weights."""
+    """The rules in force: time limits, calendar, targets, score (or weights)."""
 
     timezone: str = "+08:00"
     tz_seconds: int = 8 * 3600
@@ -1064,6 +1097,9 @@ class Policy:
     category_resolve_days: tuple[tuple[str, int], ...] = ()
     targets: tuple[tuple[str, Fraction], ...] = ()
     weights: tuple[tuple[str, Fraction], ...] = tuple(DEFAULT_WEIGHTS.items())
+    score: tuple[ScoreRule, ...] | None = DEFAULT_SCORE  # None: the weighted formula (`weights` without `score`)
+    subtract_penalty: bool = True  # penalty_points taken off the score (default: with `score`, not with `weights`)
+    tiers: tuple[tuple[str, Fraction], ...] = tuple((t, Fraction(b)) for t, b in DEFAULT_TIERS)
     basically_satisfied_weight: Fraction = Fraction(1)
     rank_min_cases: int = 10
     penalty_per_overdue: Fraction = Fraction(1)
@@ -1134,6 +1170,8 @@ class Entry:
     type: str | None = None  # units: the type the units list gives
     type_rank: int | None = None
     changes: Mapping[str, Change] = dataclasses.field(default_factory=dict)  # with --period: previous, year_ago
+    tier: str | None = None  # units and jurisdictions: A, B, C, D by policy.tiers (None without a score)
+    tier_previous: str | None = None  # with --period: the tier in the previous window
 
 
 class OverdueCase(NamedTuple):
@@ -3045,6 +3083,9 @@ def build_policy(data: Any) -> Policy:
     resolve_days.update(data.get("resolve_days") or {})
     weights = data.get("weights")
     bulk = data.get("bulk_closure") or {}
+    targets = {k: _fraction(v) for k, v in (data.get("targets") or {}).items()}
+    score = score_rules(data.get("score"), isinstance(weights, dict), targets)
+    tiers = data.get("tiers")
     return Policy(
         timezone=tz_text,
         tz_seconds=tz_seconds,
@@ -3057,6 +3098,10 @@ def build_policy(data: Any) -> Policy:
         targets=tuple((k, _fraction(v)) for k, v in (data.get("targets") or {}).items()),
         weights=tuple((k, _fraction(v)) for k, v in weights.items()) if isinstance(weights, dict)
         else tuple(DEFAULT_WEIGHTS.items()),
+        score=score,
+        subtract_penalty=bool(data.get("subtract_penalty", score is not None)),
+        tiers=tuple(sorted(((t, _fraction(b)) for t, b in tiers.items()), key=lambda tb: -tb[1]))
+        if isinstance(tiers, dict) and tiers else Policy.tiers,
         basically_satisfied_weight=_fraction(data.get("basically_satisfied_weight", 1)),
         rank_min_cases=int(data.get("rank_min_cases", 10)),
         penalty_per_overdue=_fraction(data.get("penalty_per_overdue", 1)),
@@ -3069,6 +3114,21 @@ def build_policy(data: Any) -> Policy:
         known_names=tuple(nfc(n).strip() for n in data.get("known_names") or ()),
         mask_staff=bool(data.get("mask_staff", False)),
     )
+
+
+def score_rules(score: Any, has_weights: bool, targets: Mapping[str, Fraction]) -> tuple[ScoreRule, ...] | None:
+    """policy.score as rules; the default when a file gives neither `score` nor `weights`; None (the weighted
+    formula) when it gives `weights` only.  A rate without its own target takes policy.targets'."""
+    if not isinstance(score, dict):
+        return None if has_weights else tuple(r._replace(target=targets.get(r.rate)) for r in DEFAULT_SCORE)
+    rules = []
+    for rate, rule in score.items():
+        rule = rule if isinstance(rule, dict) else {}
+        target = rule.get("target")
+        rules.append(ScoreRule(rate, _fraction(rule.get("points", 0)),
+                               _fraction(target) if target is not None else targets.get(rate),
+                               _fraction(rule["per_point"]) if rule.get("per_point") is not None else None))
+    return tuple(rules)
 
 
 @dataclasses.dataclass
@@ -6404,16 +6464,62 @@ def compute_metrics(base: dict[str, int], durations: Iterable[array.array], poli
         elif key in base:
             metrics[key] = base[key]
     metrics["median_hours_to_resolve"] = median_hours(durations)
-    metrics["score"] = composite_score(rates, dict(policy.weights))
-    metrics["penalty_points"] = policy.penalty_per_overdue * (base["overdue"] + base["late"])
+    metrics["penalty_points"] = penalty = policy.penalty_per_overdue * (base["overdue"] + base["late"])
+    metrics["score"] = unit_score(rates, penalty, policy)
     return metrics
 
 
-def composite_score(rates: dict[str, Fraction | None], weights: dict[str, Fraction]) -> Decimal | None:
-    """100 x sum(w x rate) / sum(w) over the weighted rates that are not null."""
+def unit_score(rates: Mapping[str, Fraction | None], penalty: Fraction, policy: Policy) -> Decimal | None:
+    """综合得分: by policy.score (points per rate) or the weights of round one, then the penalty taken off
+    when policy.subtract_penalty, floored at 0; one decimal, half up; None when no rate of it has a value."""
+    earned = points_score(rates, policy.score) if policy.score is not None else weighted_score(rates, policy.weights)
+    if earned is None:
+        return None
+    if policy.subtract_penalty:
+        earned = max(Fraction(0), earned - penalty)
+    return round_half_up(earned, 1)
+
+
+def points_score(rates: Mapping[str, Fraction | None], rules: Sequence[ScoreRule]) -> Fraction | None:
+    """100 x the points earned / the points of the rates that have a value (SPEC, round three).
+
+    A rate at or above its target earns its points; below it, its points less per_point for each
+    percentage point short (not below 0), or without per_point its points x rate / target; without a
+    target, points x rate.  INFO: for a rate where lower is better (return_rate, repeat_rate) its target
+    is a maximum, so "at or above" reads "at or below" and the shortfall is rate - target.
+    """
+    earned = Fraction(0)
+    possible = Fraction(0)
+    for rule in rules:
+        rate = rates.get(rule.rate)
+        if rate is None:
+            continue
+        possible += rule.points
+        earned += earned_points(rule, rate)
+    return None if not possible else 100 * earned / possible
+
+
+def earned_points(rule: ScoreRule, rate: Fraction) -> Fraction:
+    """What one rate earns of its rule's points."""
+    lower = rule.rate in LOWER_IS_BETTER
+    if rule.target is None:
+        return rule.points * ((1 - rate) if lower else rate)
+    short = (rate - rule.target) if lower else (rule.target - rate)
+    if short <= 0:
+        return rule.points
+    if rule.per_point is not None:
+        return max(Fraction(0), rule.points - rule.per_point * short * 100)
+    if lower:
+        return rule.points * (1 - rate) / (1 - rule.target) if rule.target < 1 else Fraction(0)
+    return rule.points * rate / rule.target if rule.target else rule.points
+
+
+def weighted_score(rates: Mapping[str, Fraction | None], weights: Sequence[tuple[str, Fraction]]) -> Fraction | None:
+    """The score of round one (`weights` without `score`): 100 x sum(w x rate) / sum(w) over the weighted
+    rates that are not null."""
     total = Fraction(0)
     weight_sum = Fraction(0)
-    for key, weight in weights.items():
+    for key, weight in weights:
         rate = rates.get(key)
         if rate is None:
             continue
@@ -6421,7 +6527,7 @@ def composite_score(rates: dict[str, Fraction | None], weights: dict[str, Fracti
         weight_sum += weight
     if not weight_sum:
         return None
-    return round_half_up(100 * total / weight_sum, 1)
+    return 100 * total / weight_sum
 
 
 def target_missed(key: str, value: Any, targets: dict[str, Fraction]) -> bool:
@@ -6433,7 +6539,8 @@ def target_missed(key: str, value: Any, targets: dict[str, Fraction]) -> bool:
 
 
 def rank_units(entries: list[Entry], rank_min_cases: int, unit_types: Mapping[str, str] | None = None) -> list[Entry]:
-    """Units with enough cases first, by score (null last, ties by name), then the rest by name.
+    """Units with enough cases (received - withdrawn) and a score first, by score (ties by name), then the
+    rest by name: a unit without a score is listed, never ranked.
 
     Each entry also gets its `type` (from the units list) and `type_rank`,
     its rank among the ranked units of that type (镇街 against 镇街).
@@ -6443,9 +6550,11 @@ def rank_units(entries: list[Entry], rank_min_cases: int, unit_types: Mapping[st
     def active(entry: Entry) -> int:
         return entry.metrics["received"] - entry.metrics["withdrawn"]
 
-    ranked = [e for e in entries if active(e) >= rank_min_cases]
-    ranked.sort(key=lambda e: (e.metrics["score"] is None, -(e.metrics["score"] or 0), e.name))
-    rest = sorted((e for e in entries if active(e) < rank_min_cases), key=lambda e: e.name)
+    def rankable(entry: Entry) -> bool:
+        return active(entry) >= rank_min_cases and entry.metrics["score"] is not None
+
+    ranked = sorted((e for e in entries if rankable(e)), key=lambda e: (-e.metrics["score"], e.name))
+    rest = sorted((e for e in entries if not rankable(e)), key=lambda e: e.name)
     in_type: Counter[str] = Counter()
     out = []
     for position, entry in enumerate(ranked, start=1):
@@ -7383,11 +7492,26 @@ def change_of(current: Metrics, before: Metrics | None) -> Change:
 
 
 def honour_roll(units: Sequence[Entry], size: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """红榜 and 黑榜 as positions in `units`: the best `size` ranked units, and the worst as many (worst
-    first), never the same unit."""
+    """红榜 and 黑榜 as positions in `units` (SPEC, round three): the best `size` ranked units that miss no
+    target and have no overdue case (open or resolved late); the worst `size` ranked units (they all have a
+    score), worst first, never one on the 红榜."""
     ranked = [position for position, unit in enumerate(units) if unit.rank is not None]
-    size = min(size, len(ranked) // 2)  # both lists, never overlapping: with 3 units, one each
-    return tuple(ranked[:size]), tuple(ranked[::-1][:size])
+    best = tuple(p for p in ranked if not units[p].missed
+                 and not units[p].metrics["overdue"] and not units[p].metrics["late"])[:size]
+    worst = tuple(p for p in reversed(ranked) if p not in best)[:size]
+    return best, worst
+
+
+def tier_of(score: Decimal | None, tiers: Sequence[tuple[str, Fraction]]) -> str | None:
+    """A score's tier (policy.tiers, highest bound first): the first whose bound it reaches; below the last,
+    the letter after the last one (D after A, B, C); None without a score."""
+    if score is None or not tiers:
+        return None
+    for name, bound in tiers:
+        if score >= bound:
+            return name
+    last = tiers[-1][0]
+    return chr(ord(last) + 1) if len(last) == 1 and last.isalpha() and last < "Z" else last + "-"
 
 
 def missed_targets(metrics: Metrics, targets: Mapping[str, Fraction]) -> tuple[str, ...]:
@@ -7461,6 +7585,17 @@ def order_entries(grouping: str, entries: list[Entry], policy: Policy, unit_type
     return tuple(sorted(entries, key=lambda e: order.index(e.name)))
 
 
+def with_tiers(entry: Entry, policy: Policy) -> Entry:
+    """A ranked unit or jurisdiction with its tier, and with --period its tier by its score in the previous
+    window; one that is not ranked (too few cases, no score) is not graded either."""
+    if entry.rank is None:
+        return entry
+    previous = entry.changes.get("previous")
+    before = None if previous is None or previous.before is None else previous.before["score"]
+    return dataclasses.replace(entry, tier=tier_of(entry.metrics["score"], policy.tiers),
+                               tier_previous=tier_of(before, policy.tiers))
+
+
 def calendar_warnings(tally: Tally, first_file: str, lang: str) -> list[Problem]:
     """A warning for each year a workdays_cn deadline needed that the official schedule does not cover."""
     return [Problem(first_file, 1, 1, "policy.calendar", msg("w_calendar_year", lang, year=year))
@@ -7490,6 +7625,8 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
             entries = [dataclasses.replace(e, changes={name: change_of(e.metrics, before.get(e.name))
                                                        for name, before in befores.items()}) for e in entries]
         groups[grouping] = order_entries(grouping, entries, policy, unit_types)
+        if grouping in ("unit", "jurisdiction"):
+            groups[grouping] = tuple(with_tiers(e, policy) for e in groups[grouping])
     if view is not None:
         changes = {name: None if view.compare[name] is None else change_of(totals, view.compare[name].totals)
                    for name in ("previous", "year_ago")}
@@ -8697,6 +8834,10 @@ def summary_json(summary: Summary) -> dict[str, Any]:
                 item.update(rank=entry.rank, type=entry.type, type_rank=entry.type_rank)
             elif grouping == "jurisdiction":
                 item["rank"] = entry.rank
+            if grouping in ("unit", "jurisdiction"):
+                item["tier"] = entry.tier
+                if summary.compare is not None:
+                    item["tier_previous"] = entry.tier_previous
             item.update(metrics(entry.metrics))
             entries.append(item)
         groups[grouping] = entries
@@ -8984,12 +9125,28 @@ def _policy_text(policy: Policy, lang: str) -> str:
                                                           if policy.holidays or policy.makeup_workdays else ""))
     elif policy.calendar == "workdays":
         parts.append(label("r_rule_workdays", lang).format(**holidays))
-    parts.append(label("r_rule_weights", lang).format(
-        weights=listed(f"{label(k, lang)} {number(v)}" for k, v in policy.weights)))
+    if policy.score is not None:
+        parts.append(label("r_rule_score", lang).format(rules=listed(_score_rule_text(r, lang, number)
+                                                                     for r in policy.score)))
+    else:
+        parts.append(label("r_rule_weights", lang).format(
+            weights=listed(f"{label(k, lang)} {number(v)}" for k, v in policy.weights)))
     if policy.basically_satisfied_weight != 1:
         parts.append(label("r_rule_basically", lang).format(weight=number(policy.basically_satisfied_weight)))
-    parts.append(label("r_rule_penalty", lang).format(points=display_value("penalty_points", policy.penalty_per_overdue)))
+    penalty = "r_rule_penalty_off" if policy.subtract_penalty else "r_rule_penalty"
+    parts.append(label(penalty, lang).format(points=display_value("penalty_points", policy.penalty_per_overdue)))
     return label("sep_clause", lang).join(parts)
+
+
+def _score_rule_text(rule: ScoreRule, lang: str, number: Callable[[Fraction], str]) -> str:
+    """办结率 20 分（目标 95%，每低 1 个百分点扣 1 分）."""
+    fields = {"metric": label(rule.rate, lang), "points": number(rule.points)}
+    if rule.target is None:
+        return label("r_rule_points", lang).format(**fields)
+    target = ("≤ " if rule.rate in LOWER_IS_BETTER else "") + percent(rule.target)
+    if rule.per_point is None:
+        return label("r_rule_points_target", lang).format(target=target, **fields)
+    return label("r_rule_points_deduct", lang).format(target=target, per=number(rule.per_point), **fields)
 
 
 def _report_head(doc: _Doc, summary: Summary) -> None:
@@ -9133,7 +9290,8 @@ def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, 
     with_change = (summary.changes or {}).get("previous") is not None
 
     def row(entry: Entry, with_rank: bool) -> list[Inline]:
-        cells: list[Inline] = [entry.name] + [display_value(k, entry.metrics[k]) for k in keys]
+        cells: list[Inline] = [entry.name] + [display_value(k, entry.tier if k == "tier" else entry.metrics[k])
+                                              for k in keys]
         if with_change:
             cells.append(change_text("score", entry.changes["previous"].change["score"], doc.lang))
         return ([str(entry.rank)] if with_rank else []) + cells + ([warning(entry)] if warning else [])
@@ -9152,7 +9310,8 @@ def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, 
 
 def _report_ranking(doc: _Doc, summary: Summary) -> None:
     doc.section(doc.t("r_ranking"))
-    keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points")
+    keys = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate", "score", "penalty_points",
+            "tier")
 
     def warning(entry: Entry) -> Inline:
         overdue = entry.metrics["overdue"]
@@ -9181,6 +9340,7 @@ def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
             doc.table([doc.t("rank"), doc.t("unit")] + [doc.t(k) for k in keys],
                       [[str(units[i].rank), units[i].name] + [display_value(k, units[i].metrics[k]) for k in keys]
                        for i in members], numeric_from=2)
+    _report_tiers(doc, summary)
     targets = dict(summary.ledger.policy.targets)
     for key, members in report.below_targets:
         target = ("≤ " if key in LOWER_IS_BETTER else "") + percent(targets[key])
@@ -9189,6 +9349,22 @@ def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
                            names=doc.t("sep").join(units[i].name for i in members)))
         else:
             doc.para(doc.t("r_below_none", metric=doc.t(key), target=target))
+
+
+def _report_tiers(doc: _Doc, summary: Summary) -> None:
+    """等次: how many units in each tier, and with --period the units that moved (由B类升至A类)."""
+    units = [u for u in summary.groups["unit"] if u.tier is not None]
+    if not units:
+        return
+    order = [name for name, _bound in summary.ledger.policy.tiers]
+    order.append(tier_of(Decimal(-1), summary.ledger.policy.tiers) or "D")
+    counts = Counter(u.tier for u in units)
+    doc.para(doc.t("r_tiers", counts=doc.t("sep").join(doc.t("r_tier_count", tier=t, n=counts[t]) for t in order)))
+    if summary.compare is None:
+        return
+    moves = [doc.t("r_tier_up" if u.tier < u.tier_previous else "r_tier_down", unit=u.name, before=u.tier_previous,
+                   after=u.tier) for u in units if u.tier_previous is not None and u.tier != u.tier_previous]
+    doc.para(doc.t("r_tier_moves", moves=doc.t("sep").join(moves) if moves else doc.t("r_tier_same")))
 
 
 def _report_breakdowns(doc: _Doc, summary: Summary) -> None:

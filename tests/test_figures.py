@@ -592,29 +592,81 @@ def test_only_withdrawn_cases_have_every_rate_null():
 
 
 # -- score -----------------------------------------------------------------------------------------
-def test_score_reweights_over_the_rates_that_exist():
+ROUND_ONE_WEIGHTS = {"weights": {"response_rate": 0.1, "solved_rate": 0.5, "satisfaction_rate": 0.4}}
+
+
+def test_weights_reweight_over_the_rates_that_exist():
     # no visits: satisfaction_rate and solved_rate are null, only response_rate (0.1) weighs
     t = totals([
         case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00"),
         case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00"),
         case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00"),
         case(dispatched="2024-03-04 18:00", resolved="2024-03-05 10:00"),  # 8 h: late
-    ], as_of="2024-03-31 00:00")
+    ], ROUND_ONE_WEIGHTS, as_of="2024-03-31 00:00")
     assert t["response_rate"] == 0.75
     assert (t["satisfaction_rate"], t["solved_rate"]) == (None, None)
     assert t["score"] == 75.0  # 100 x 0.75
 
 
-def test_score_default_weights():
+def test_weights_of_round_one_keep_their_formula_and_subtract_no_penalty():
+    t = totals([
+        case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00",
+             visits=[visit("2024-03-06 09:00", "satisfied", solved=True)]),
+        case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00",
+             visits=[visit("2024-03-06 09:00", "dissatisfied", solved=False)]),
+        case(dispatched="2024-03-04 11:00"),  # open past its deadline: overdue, 1 penalty point
+    ], ROUND_ONE_WEIGHTS, as_of="2024-03-31 00:00")
+    # response 1.0, solved 0.5, satisfaction 0.5:
+    # 100 x (0.1 x 1 + 0.5 x 0.5 + 0.4 x 0.5) / (0.1 + 0.5 + 0.4) = 55.0, the penalty shown, not taken off
+    assert (t["score"], t["penalty_points"]) == (55.0, 1)
+
+
+def test_the_default_score_gives_points_per_rate_and_takes_the_penalty_off():
     t = totals([
         case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00",
              visits=[visit("2024-03-06 09:00", "satisfied", solved=True)]),
         case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00",
              visits=[visit("2024-03-06 09:00", "dissatisfied", solved=False)]),
     ], as_of="2024-03-31 00:00")
-    # response 1.0, solved 0.5, satisfaction 0.5:
-    # 100 x (0.1 x 1 + 0.5 x 0.5 + 0.4 x 0.5) / (0.1 + 0.5 + 0.4) = 55.0
-    assert t["score"] == 55.0
+    # completion 1 x 20 + on time 1 x 30 + satisfaction 0.5 x 40 + response 1 x 10 = 80 of 100
+    assert t["score"] == 80.0
+    late = totals([
+        case(dispatched="2024-03-04 11:00", resolved="2024-03-05 10:00",
+             visits=[visit("2024-03-06 09:00", "satisfied")]),
+        case(dispatched="2024-03-04 11:00"),  # overdue at as-of
+    ], as_of="2024-03-31 00:00")
+    # completion 0.5 x 20 + on time 0.5 x 30 (1 on time of 1 resolved + 1 overdue) + satisfaction 1 x 40
+    # + response 1 x 10 = 75; less the penalty of 1 point for the overdue case = 74.0
+    assert (late["on_time_rate"], late["penalty_points"], late["score"]) == (0.5, 1, 74.0)
+
+
+def test_a_score_with_targets_and_deductions_per_point_as_offices_publish_it():
+    policy = {"targets": {"satisfaction_rate": 0.8},
+              "score": {"completion_rate": {"points": 25, "target": 0.9, "per_point": 1},
+                        "satisfaction_rate": {"points": 75}}}
+    t = totals([
+        case(resolved="2024-03-05 10:00", visits=[visit("2024-03-06 09:00", "satisfied")]),
+        case(resolved="2024-03-05 10:00", visits=[visit("2024-03-06 09:00", "dissatisfied")]),
+        case(resolved="2024-03-05 10:00"),
+        case(status="withdrawn"), case(received="2024-03-20 09:00"),  # open, within its deadline at as-of
+    ], policy, as_of="2024-03-21 00:00")
+    assert (t["completion_rate"], t["satisfaction_rate"], t["penalty_points"]) == (0.75, 0.5, 0)
+    # completion 0.75, 15 points short of 0.9: 25 - 1 x 15 = 10; satisfaction below the policy's target
+    # 0.8 and no per_point: 75 x 0.5 / 0.8 = 46.875; 100 x 56.875 / 100 = 56.9
+    assert t["score"] == 56.9
+    floor = totals([case(resolved="2024-03-05 10:00"), case(), case(), case()],
+                   {"score": {"completion_rate": {"points": 10, "target": 1, "per_point": 2}}},
+                   as_of="2024-03-05 12:00")
+    assert (floor["completion_rate"], floor["score"]) == (0.25, 0.0)  # 10 - 2 x 75 floored at 0
+
+
+def test_a_score_of_a_rate_where_lower_is_better_holds_it_to_a_maximum():
+    policy = {"score": {"return_rate": {"points": 10, "target": 0.1, "per_point": 0.5},
+                        "completion_rate": {"points": 10}}}
+    t = totals([case(resolved="2024-03-05 10:00", returns=1)] + [case(resolved="2024-03-05 10:00")] * 4,
+               policy, as_of="2024-03-31 00:00")
+    # return_rate 0.2, 10 points above its maximum 0.1: 10 - 0.5 x 10 = 5; completion 1 x 10; 100 x 15 / 20
+    assert (t["return_rate"], t["score"]) == (0.2, 75.0)
 
 
 def test_score_custom_weights_with_return_rate():
@@ -665,16 +717,55 @@ def test_ranking():
         case(unit="Echo", resolved=done, visits=sat),                                  # 1 case: unranked
         case(unit="Delta", resolved=done, visits=dis), case(unit="Delta", status="withdrawn"),  # 1 active
     ], {"weights": {"satisfaction_rate": 1}, "rank_min_cases": 2}, as_of="2024-03-31 00:00")
-    # ranked by score (ties by name, null last), then the unranked by name with rank null
+    # ranked by score (ties by name), then by name with rank null the units with too few cases and those
+    # without a score
     assert [(e["name"], e["rank"], e["score"]) for e in out["groups"]["unit"]] == [
         ("Juliet", 1, 100.0),
         ("Kilo", 2, 100.0),
         ("Hotel", 3, 50.0),
-        ("India", 4, 0.0),   # a score of 0 still comes before a null score
-        ("Golf", 5, None),
+        ("India", 4, 0.0),   # a score of 0 is ranked
         ("Delta", None, 0.0),
         ("Echo", None, 100.0),
+        ("Golf", None, None),  # no score: listed, never ranked (nor on the 黑榜)
     ]
+
+
+@given(st.lists(st.tuples(st.integers(0, 100), st.booleans(), st.integers(0, 2), st.integers(0, 1)),
+                min_size=0, max_size=12), st.integers(0, 6))
+@settings(max_examples=300, deadline=None)
+def test_the_honour_roll_never_holds_a_unit_that_misses_a_target_or_has_an_overdue_case(units, size):
+    # (score, misses a target, overdue, late) per ranked unit, best first as rank_units orders them
+    entries = [gr.Entry(f"U{i}", {"score": Decimal(score), "overdue": overdue, "late": late},
+                        missed=("completion_rate",) if missed else (), rank=i + 1)
+               for i, (score, missed, overdue, late) in enumerate(sorted(units, key=lambda u: -u[0]))]
+    best, worst = gr.honour_roll(entries, size)
+    assert len(best) <= size and len(worst) <= size and not set(best) & set(worst)
+    for p in best:
+        assert not entries[p].missed and not entries[p].metrics["overdue"] and not entries[p].metrics["late"]
+    eligible = [p for p, e in enumerate(entries) if not e.missed and not e.metrics["overdue"] and not e.metrics["late"]]
+    assert list(best) == eligible[:size]  # the best of those that qualify, in rank order
+    assert list(worst) == [p for p in reversed(range(len(entries))) if p not in best][:size]
+
+
+def test_tiers_by_score_and_their_movement_from_the_previous_period():
+    sat, dis = [visit("2024-03-06 09:00", "satisfied")], [visit("2024-03-06 09:00", "dissatisfied")]
+    feb = [visit("2024-02-06 09:00", "satisfied")]
+    done = {"dispatched": "2024-03-04 10:30", "resolved": "2024-03-05 10:00"}
+    cases = [case(unit="甲", visits=sat, **done) for _ in range(2)]  # 20 + 30 + 40 + 10 = 100: A
+    cases += [case(unit="乙", visits=v, **done) for v in (sat, dis)]  # satisfaction 0.5: 80, B
+    cases += [case(unit="丙", visits=dis, **done) for _ in range(2)]  # satisfaction 0: 60, D
+    cases += [case(unit="乙", received="2024-02-05 09:00", dispatched="2024-02-05 09:30",
+                   resolved="2024-02-06 10:00", visits=feb) for _ in range(2)]  # 乙 in February: 100, A
+    cases += [case(unit="丁", status="withdrawn") for _ in range(2)]  # no score: not ranked, no tier
+    out = summarise(cases, {"rank_min_cases": 2}, "--period", "2024-03", as_of="2024-03-31 00:00")
+    tiers = {e["name"]: (e["score"], e["rank"], e["tier"], e["tier_previous"]) for e in out["groups"]["unit"]}
+    assert tiers == {"甲": (100.0, 1, "A", None), "乙": (80.0, 2, "B", "A"), "丙": (60.0, 3, "D", None),
+                     "丁": (None, None, None, None)}
+    plain = summarise(cases, {"rank_min_cases": 2, "tiers": {"A": 95, "B": 60}}, as_of="2024-03-31 00:00")
+    # February's cases counted too: 乙 has 3 satisfied of 4 (90); other bounds, below the last: C
+    assert {e["name"]: (e["score"], e["tier"]) for e in plain["groups"]["unit"]} == {
+        "甲": (100.0, "A"), "乙": (90.0, "B"), "丙": (60.0, "B"), "丁": (None, None)}
+    assert "tier_previous" not in plain["groups"]["unit"][0]
 
 
 def test_rank_min_cases_default_is_ten():

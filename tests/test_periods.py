@@ -266,7 +266,7 @@ PERIOD_KEYS = ("carried_over", "carried_over_resolved", "carried_over_overdue")
 def figures(block: dict) -> dict:
     """Totals and groups, without the figures only a period has."""
     totals = {k: v for k, v in block["totals"].items() if k not in PERIOD_KEYS}
-    groups = {g: [{k: v for k, v in e.items() if k not in PERIOD_KEYS} for e in entries]
+    groups = {g: [{k: v for k, v in e.items() if k not in PERIOD_KEYS and k != "tier_previous"} for e in entries]
               for g, entries in block["groups"].items()}
     return {"totals": totals, "groups": groups}
 
