@@ -230,7 +230,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "escalated": ("提级办理", "Escalated"),
     "returned": ("回退", "Returned"),
     "return_rate": ("回退率", "Return rate"),
-    "median_hours_to_resolve": ("办结时长中位数(小时)", "Median hours"),
+    "median_hours_to_resolve": ("办结时长中位数（小时）", "Median hours"),
     "direct": ("直办", "Direct"),
     "direct_rate": ("直办率", "Direct rate"),
     "carried_over": ("上期结转", "Carried over"),
@@ -286,21 +286,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "workdays": ("工作日", "working days"),
     "workdays_cn": ("工作日（按国务院节假日安排）", "working days (State Council holiday schedule)"),
     # report sections and phrases
-    "r_jurisdiction": ("统计区域", "Jurisdiction"),
-    "r_period": ("统计周期", "Period"),
-    "r_as_of": ("统计截止", "As of"),
     "r_policy": ("办理规则", "Rules in force"),
-    "r_source": ("数据来源", "Source"),
     "r_overview": ("总体情况", "Overview"),
+    "r_opening": ("现将{jurisdiction}{when}有关情况通报如下（数据截至{as_of}）。",
+                  "This briefing reports on {jurisdiction}, {when} (figures as of {as_of})."),
+    "r_notes": ("统计说明", "How the figures are counted"),
+    "r_note_counting": ("受理件数含撤回件；办结率、按期办结率、满意率等各项比率以及参与排名所需的{n}件有效案件，均不含撤回件。",
+                        "Cases received include withdrawn ones; every rate, and the {n} cases a unit needs to be "
+                        "ranked, leave withdrawn cases out."),
+    "b_name": ("{issuer}工作通报", "{issuer} briefing"),
+    "b_number": ("第{number}期", "No. {number}"),
+    "b_total": ("（总第{total}期）", " (issue {total} in all)"),
+    "b_cc": ("抄送：{names}。", "Copies to: {names}."),
+    "b_printed": ("{date}印发", "issued {date}"),
     "r_ranking": ("单位排名", "Ranking of units"),
-    "r_rollup_rules": ("各区县的交办、办结时限和日历按其自身文件的规则，考核规则统一；以下为第一个文件 {first} 的规则：",
-                       "each jurisdiction's dispatch and resolution limits and calendar are its own file's; the judging "
-                       "rules are one; these are the first file's ({first}): "),
+    "r_rollup_rules": ("各区县的交办、办结时限和日历按其自身台账的规则，考核规则统一；以下为第一个台账的规则：",
+                       "each jurisdiction's dispatch and resolution limits and calendar are its own ledger's; the "
+                       "judging rules are one; these are the first ledger's: "),
     "r_jurisdictions": ("区县排名", "Ranking of jurisdictions"),
-    "r_jurisdictions_intro": ("本次汇总 {n} 个区县，各区县期限按其自身规则计算，按同一考核规则排名。",
+    "r_jurisdictions_intro": ("本次汇总{n}个区县，各区县期限按其自身规则计算，按同一考核规则排名。",
                               "{n} jurisdictions are summarised; each one's deadlines follow its own rules, and all "
                               "are ranked by the same judging rules."),
-    "r_jurisdictions_unranked": ("有效案件（不含撤回）不足 {n} 件或无综合得分、不参与排名的区县",
+    "r_jurisdictions_unranked": ("有效案件（不含撤回）不足{n}件或无综合得分、不参与排名的区县",
                                  "Jurisdictions with fewer than {n} cases (withdrawn ones not counted) or no score: not ranked"),
     "r_categories": ("诉求分类", "Categories"),
     "r_channels": ("受理渠道", "Channels"),
@@ -338,16 +345,23 @@ LABELS: dict[str, tuple[str, str]] = {
               "Honour roll (the best scores among the units that meet every target and have no overdue case)"),
     "r_black": ("黑榜（综合得分居后）", "Bottom of the table (the lowest scores)"),
     "r_tiers": ("按综合得分评定等次：{counts}。", "Tiers by score: {counts}."),
-    "r_tier_count": ("{tier}类 {n} 个", "{n} in tier {tier}"),
+    "r_tier_count": ("{tier}类{n}个", "{n} in tier {tier}"),
     "r_tier_moves": ("较上期，{moves}。", "Against the previous period, {moves}."),
     "r_tier_up": ("{unit}由{before}类升至{after}类", "{unit} rose from {before} to {after}"),
     "r_tier_down": ("{unit}由{before}类降至{after}类", "{unit} fell from {before} to {after}"),
     "r_tier_same": ("各单位等次均未变化", "no unit changed tier"),
     "tier": ("等次", "Tier"),
-    "r_below_target": ("{metric}低于目标 {target} 的单位 {n} 个：{names}。",
+    "r_below_target": ("{metric}低于目标{target}的单位{n}个：{names}。",
                        "{n} units below the {metric} target of {target}: {names}."),
-    "r_below_none": ("各单位{metric}均达到目标 {target}。", "every unit meets the {metric} target of {target}."),
+    "r_below_none": ("各单位{metric}均达到目标{target}。", "every unit meets the {metric} target of {target}."),
     "pp": ("个百分点", "pp"),
+    "c_up_count": ("增长{value}%", "up {value}%"),
+    "c_down_count": ("下降{value}%", "down {value}%"),
+    "c_up_rate": ("上升{value}个百分点", "up {value} pp"),
+    "c_down_rate": ("下降{value}个百分点", "down {value} pp"),
+    "c_up_points": ("上升{value}分", "up {value} points"),
+    "c_down_points": ("下降{value}分", "down {value} points"),
+    "c_same": ("持平", "unchanged"),
     "points": ("分", "points"),
     "previous_month": ("上月", "previous month"),
     "previous_quarter": ("上季度", "previous quarter"),
@@ -392,15 +406,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_row": ("行号", "row"),
     "r_at": ("时间", "At"),
     "r_none": ("本期无。", "None this period."),
-    "r_unranked": ("有效案件（不含撤回）不足 {n} 件或无综合得分、不参与排名的单位",
+    "r_unranked": ("有效案件（不含撤回）不足{n}件或无综合得分、不参与排名的单位",
                    "Units with fewer than {n} cases (withdrawn ones not counted) or no score: not ranked"),
     "r_request": ("诉求", "Request"),
     "r_handling": ("办理", "Handling"),
     "r_visit": ("回访", "Follow-up"),
     "r_lead": ("牵头部门", "Lead department"),
     "r_repeats": ("重复诉求", "Repeat requests"),
-    "r_repeats_text": ("本期重复诉求 {repeats} 件（同一诉求人 {days} 天内就同一大类再次反映），重复诉求率 {rate}；"
-                       "重复诉求的满意率 {satisfaction}。",
+    "r_repeats_text": ("本期重复诉求{repeats}件（同一诉求人{days}天内就同一大类再次反映），重复诉求率{rate}；"
+                       "重复诉求的满意率{satisfaction}。",
                        "Repeat requests (the same caller on the same major category within {days} days): {repeats}, "
                        "repeat rate {rate}; satisfaction of the repeat cases {satisfaction}."),
     "r_repeat_callers": ("重复诉求较多的诉求人", "Callers with the most repeats"),
@@ -414,33 +428,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "sep": ("、", ", "),
     "sep_clause": ("；", "; "),
     "sep_comma": ("，", ", "),
+    "sep_or": ("或", " or "),
     "sep_rates": ("，", "; "),
     "r_colon": ("：", ": "),
     "r_paren": ("（{text}）", " ({text})"),
     "r_sentence_gap": ("", " "),
     "r_full_stop": ("。", "."),
-    "r_span": ("{start} 至 {end}", "{start} to {end}"),
+    "r_span": ("{start}至{end}", "{start} to {end}"),
     "natural_1": ("自然日", "calendar day"),
     "workdays_1": ("工作日", "working day"),
     # the rules line
     "r_rule_other_kinds": ("其他", "others"),
-    "r_rule_dispatch": ("交办时限 {hours} 小时", "dispatch within {hours} hours"),
+    "r_rule_dispatch": ("交办时限{hours}小时", "dispatch within {hours} hours"),
     "r_rule_resolve": ("办结时限：{limits}", "resolve within: {limits}"),
     "r_rule_category": ("分类时限：{limits}", "by category: {limits}"),
     "r_rule_workdays_cn": ("工作日按国务院节假日和调休安排",
                            "working days by the State Council's holidays and make-up workdays"),
-    "r_rule_workdays_cn_more": ("，另加节假日 {holidays} 天、调休上班 {makeup} 天",
+    "r_rule_workdays_cn_more": ("，另加节假日{holidays}天、调休上班{makeup}天",
                                 ", plus {holidays} holidays and {makeup} make-up working days"),
-    "r_rule_workdays": ("节假日 {holidays} 天、调休上班 {makeup} 天", "{holidays} holidays, {makeup} make-up working days"),
+    "r_rule_workdays": ("节假日{holidays}天、调休上班{makeup}天", "{holidays} holidays, {makeup} make-up working days"),
     "r_rule_weights": ("综合得分权重：{weights}", "score weights: {weights}"),
     "r_rule_score": ("综合得分（百分制）：{rules}", "score (out of 100): {rules}"),
-    "r_rule_points": ("{metric} {points} 分", "{metric} {points} points"),
-    "r_rule_points_target": ("{metric} {points} 分（目标 {target}）", "{metric} {points} points (target {target})"),
-    "r_rule_points_deduct": ("{metric} {points} 分（目标 {target}，每低 1 个百分点扣 {per} 分）",
+    "r_rule_points": ("{metric}{points}分", "{metric} {points} points"),
+    "r_rule_points_target": ("{metric}{points}分（目标{target}）", "{metric} {points} points (target {target})"),
+    "r_rule_points_deduct": ("{metric}{points}分（目标{target}，每低1个百分点扣{per}分）",
                              "{metric} {points} points (target {target}, {per} off per percentage point short)"),
-    "r_rule_penalty_off": ("每件超期扣 {points} 分，从综合得分中减去", "{points} point(s) off the score per overdue or late case"),
-    "r_rule_basically": ("“基本满意”按 {weight}", "'basically satisfied' counts {weight}"),
-    "r_rule_penalty": ("每件超期扣 {points} 分", "{points} point(s) per overdue or late case"),
+    "r_rule_penalty_off": ("每件超期扣{points}分，从综合得分中减去", "{points} point(s) off the score per overdue or late case"),
+    "r_rule_basically": ("“基本满意”按{weight}", "'basically satisfied' counts {weight}"),
+    "r_rule_penalty": ("每件超期扣{points}分", "{points} point(s) per overdue or late case"),
     # periods, titles and the summary table's legend
     "p_year": ("{year}年", "{year}"),
     "p_half_1": ("{year}年上半年", "{year} H1"),
@@ -449,9 +464,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "p_month": ("{year}年{number}月", "{month_name} {year}"),
     "p_week": ("{year}年第{number}周", "week {number} of {year}"),
     "t_title": ("{jurisdiction} 基层治理工作情况通报", "{jurisdiction}: grassroots governance briefing"),
-    "t_title_span": ("{jurisdiction} {start} 至 {end} 基层治理工作情况通报",
-                     "{jurisdiction}: grassroots governance briefing {start} to {end}"),
-    "t_title_period": ("{jurisdiction} {period}基层治理工作情况通报",
+    "t_title_span": ("{jurisdiction}{span}基层治理工作情况通报",
+                     "{jurisdiction}: grassroots governance briefing, {span}"),
+    "t_title_period": ("{jurisdiction}{period}基层治理工作情况通报",
                        "{jurisdiction}: grassroots governance briefing, {period}"),
     "rollup_many": ("{first}等{n}地", "{first} and {more} more"),
     "t_legend_targets": ("目标：{targets}；! 表示未达目标", "Targets: {targets}; ! marks a missed target"),
@@ -472,38 +487,47 @@ LABELS: dict[str, tuple[str, str]] = {
     "m_no_values": ("这一列没有值", "this column has no values"),
     "m_unmapped": ("未映射的列：需要时去掉 # 保留到 extra", "not mapped: uncomment to keep it in extra"),
     # the report's sentences
-    "r_overview_text": ("本期共受理 {received} 件（撤回 {withdrawn} 件），办结 {resolved} 件，办结率 {completion_rate}，"
-                        "按期办结率 {on_time_rate}，满意率 {satisfaction_rate}，解决率 {solved_rate}；"
-                        "超期未办结 {overdue} 件，超期办结 {late} 件。",
+    "r_overview_text": ("本期共受理{received}件（撤回{withdrawn}件），办结{resolved}件，办结率{completion_rate}，"
+                        "按期办结率{on_time_rate}，满意率{satisfaction_rate}，解决率{solved_rate}；"
+                        "超期未办结{overdue}件，超期办结{late}件。",
                         "{received} cases were received ({withdrawn} withdrawn) and {resolved} resolved: completion "
                         "{completion_rate}, on time {on_time_rate}, satisfaction {satisfaction_rate}, solved "
                         "{solved_rate}; {overdue} open past their deadline and {late} resolved late."),
     "r_targets_missed": ("未达目标：{names}。", "Targets missed: {names}."),
-    "r_period_text": ("本期受理 {received} 件{received_changes}，上期结转 {carried} 件（截至统计时已办结 {carried_resolved} 件，"
-                      "超期未办结 {carried_overdue} 件）。{rates}。",
-                      "{received} cases were received in the period{received_changes}, and {carried} were carried "
-                      "over from before it ({carried_resolved} resolved by as-of, {carried_overdue} open past their "
-                      "deadline). {rates}."),
-    "r_rate_before": ("（{word} {before}，{change}）", " ({word} {before}, {change})"),
-    "r_overdue_n": ("超期 {n} 件", "{n} overdue"),
+    "r_period_text": ("本期共受理{received}件（撤回{withdrawn}件）{changes}；上期结转{carried}件，截至统计时已办结"
+                      "{carried_resolved}件、超期未办结{carried_overdue}件。本期办结{resolved}件，{rates}；"
+                      "超期未办结{overdue}件，超期办结{late}件。",
+                      "{received} cases were received in the period ({withdrawn} withdrawn){changes}; {carried} were "
+                      "carried over from before it, {carried_resolved} of them resolved by as-of and "
+                      "{carried_overdue} open past their deadline. {resolved} were resolved: {rates}; {overdue} are "
+                      "open past their deadline and {late} were resolved late."),
+    "r_change_named": ("，{word}{change}", ", {change} {word}"),
+    "r_is": ("", " "),
+    "r_rate_against": ("，较{word}{change}", ", {change} on the {word}"),
+    "r_overdue_n": ("超期{n}件", "{n} overdue"),
     "r_named_change": ("{name}（{change}）", "{name} ({change})"),
-    "r_mediation_text": ("本期调解 {cases} 件，达成协议 {agreements} 件，调解成功率 {rate}（不含调解中的案件）",
+    "r_mediation_text": ("本期调解{cases}件，达成协议{agreements}件，调解成功率{rate}（不含调解中的案件）",
                          "{cases} mediations, {agreements} agreements: success rate {rate} (pending cases left out)"),
-    "r_mediation_amount": ("；协议金额合计 {amount} 元。", "; agreed amounts total {amount} yuan."),
-    "r_backlog_text": ("信访积案 {cases} 件，已化解 {cleared} 件，剩余 {remaining} 件，积案化解率 {rate}。",
+    "r_mediation_amount": ("；协议金额合计{amount}元。", "; agreed amounts total {amount} yuan."),
+    "r_backlog_text": ("信访积案{cases}件，已化解{cleared}件，剩余{remaining}件，积案化解率{rate}。",
                        "{cases} backlog cases, {cleared} cleared, {remaining} remaining: cleared rate {rate}."),
     "r_featured_of": ("（{category}，{unit}）", " ({category}, {unit})"),
+    "r_featured_headline": ("{unit}办理{subject}诉求", "{unit}: a request on {subject}"),
+    "r_ranked": ("综合排名", "Ranked units"),
+    "r_by_category": ("分类受理情况", "Requests by category"),
+    "r_repeats_by_unit": ("按承办单位", "By unit"),
+    "r_repeats_by_category": ("按诉求分类", "By category"),
     "r_featured_who": ("{name}，", ""),
-    "r_handled_resolved": ("{received} 受理，{resolved} 办结，用时 {hours} 小时",
+    "r_handled_resolved": ("{received}受理，{resolved}办结，用时{hours}小时",
                            "received {received}, resolved {resolved}, {hours} hours"),
-    "r_handled_open": ("{received} 受理，{status}", "received {received}, {status}"),
-    "s_bulk_closure": ("{unit} {start}–{end} 集中办结 {cases} 件（{minutes} 分钟内办结不少于 {threshold} 件），请核实办理过程。",
+    "r_handled_open": ("{received}受理，{status}", "received {received}, {status}"),
+    "s_bulk_closure": ("{unit} {start}–{end}集中办结{cases}件（{minutes}分钟内办结不少于{threshold}件），请核实办理过程。",
                        "{unit} resolved {cases} cases from {start} to {end} (at least {threshold} within {minutes} "
                        "minutes): please check how they were handled."),
-    "s_instant_visit": ("{unit}有 {cases} 件在办结后不到 {minutes} 分钟即记录满意回访，请核实回访是否实际进行。",
+    "s_instant_visit": ("{unit}有{cases}件在办结后不到{minutes}分钟即记录满意回访，请核实回访是否实际进行。",
                         "{unit}: a satisfied follow-up recorded less than {minutes} minutes after resolution, on "
                         "{cases} of its cases: please check that the follow-ups took place."),
-    "s_visit_before_resolved": ("{unit}有 {cases} 件的回访时间早于办结时间，请核对回访和办结时间。",
+    "s_visit_before_resolved": ("{unit}有{cases}件的回访时间早于办结时间，请核对回访和办结时间。",
                                 "{unit}: a follow-up dated before resolution, on {cases} of its cases: please "
                                 "check both times."),
 }
@@ -654,6 +678,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "policy_file_timing": ("--policy 只设考核规则（目标、权重、排名等）；`{key}` 是各文件自己的时限或日历，请写在各文件的 policy 里",
                            "--policy sets only the judging rules (targets, weights, ranking); `{key}` is a time rule "
                            "each file keeps in its own policy"),
+    "number_needs_briefing": ("--number 是通报的期号，需要版头：请在台账中写 briefing（至少 issuer），或用 --briefing 文件",
+                              "--number is the briefing's issue number and needs its frame: give the ledger a "
+                              "`briefing` (at least `issuer`), or --briefing FILE"),
+    "briefing_file_empty": ("不是通报版头文件：应是 briefing 的键值映射（issuer、number、to……）",
+                            "not a briefing file: it should be the mapping of `briefing` (issuer, number, to, ...)"),
     "policy_file_empty": ("不是策略文件：应是 policy 的键值映射（targets、weights……）",
                           "not a policy file: it must be a mapping of policy keys (targets, weights, ...)"),
     "partial_invalid": ("分片汇总的内容不符合格式（{key}：{problem}）：请重新生成，未输出任何结果",
@@ -1069,6 +1098,21 @@ class Source:
     refusal: tuple[int, int, str, dict[str, Any]] | None = None
     # --jobs on one big file: read only the header and one run of its cases
     window: CaseWindow | None = None
+    # a ledger imported from an export: the export's own SHA-256, and the map's name and SHA-256
+    origin: tuple[str, tuple[str, str]] | None = None
+
+
+class SourceRef(NamedTuple):
+    """An input as the JSON's `sources` and the documents' properties name it: for an export, the export's
+    own bytes and its map, never the ledger made in between."""
+
+    file: str
+    sha256: str
+    map: tuple[str, str] | None = None  # (file, sha256) of the import map
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "sha256": self.sha256,
+                **({"map": {"file": self.map[0], "sha256": self.map[1]}} if self.map else {})}
 
 
 class ScoreRule(NamedTuple):
@@ -1144,6 +1188,34 @@ class Ledger:
     policy: Policy
     categories: tuple[dict[str, Any], ...]  # {name, lead?, subcategories?} as written
     units: tuple[dict[str, Any], ...]  # {name, type?, parent?} as written
+    briefing: Briefing | None = None  # the 通报's frame (masthead, 主送, 落款, 版记), when given
+
+
+class Briefing(NamedTuple):
+    """The frame of a 通报 after GB/T 9704 (`briefing` in the ledger, or --briefing FILE)."""
+
+    issuer: str  # 发文机关: the 落款, and the default of the masthead's name and of the 印发机关
+    name: str  # the masthead (发文机关标志): {issuer}工作通报 unless given
+    number: int | None  # 第N期
+    total_number: int | None  # 总第M期
+    to: tuple[str, ...]  # 主送
+    cc: tuple[str, ...]  # 抄送
+    printed_by: str  # 印发机关
+    date: str | None  # 成文日期 and 印发日期 (YYYY-MM-DD); None: the as-of date
+
+    @classmethod
+    def of(cls, data: Any, number: int | None = None) -> Briefing | None:
+        """From the schema-valid mapping; `number` (--number) replaces its 期号, and moves 总期号 with it."""
+        if not isinstance(data, dict) or not isinstance(data.get("issuer"), str):
+            return None
+        issuer = data["issuer"]
+        own, total = data.get("number"), data.get("total_number")
+        if number is not None:
+            total = None if total is None else max(total + number - (own or number), 1)
+            own = number
+        return cls(issuer, data.get("name") or label("b_name", "zh").format(issuer=issuer), own, total,
+                   tuple(data.get("to") or ()), tuple(data.get("cc") or ()), data.get("printed_by") or issuer,
+                   data.get("date"))
 
 
 # -- the summary: what every output renders, computed once ---------------------------
@@ -1228,6 +1300,7 @@ class FeaturedCase(NamedTuple):
     hours: Fraction | None  # hours to resolve, when resolved
     outcome: str | None  # the mediation's outcome
     visit: tuple[str, str | None] | None  # the last answered follow-up: satisfaction and note
+    headline: str | None = None  # `featured` given as a text: the case's heading in 典型案例
     names: tuple[str, ...] = ()  # names the case itself gives, to mask its text by; () once masked
 
 
@@ -1312,7 +1385,7 @@ class Summary:
     dissatisfied: Sequence[DissatisfiedCase]
     warnings: tuple[Problem, ...]
     warning_count: int
-    sources: tuple[tuple[str, str], ...]  # (name, sha256)
+    sources: tuple[SourceRef, ...]  # each input file: its name and SHA-256 (an export's, and its map's)
     report: ReportParts
     repeat_callers: tuple[RepeatCaller, ...] = ()
     signals: tuple[Signal, ...] = ()
@@ -1363,6 +1436,8 @@ class Options:
     policy: Policy | None = None  # --policy FILE: the roll-up's targets, weights and ranking rules
     title: str | None = None  # --title: the title of the whole
     known_names: tuple[str, ...] = ()  # --names FILE: the office's list of local people, masked wherever printed
+    briefing: dict[str, Any] | None = None  # --briefing FILE: the 通报's frame, instead of the first file's
+    number: int | None = None  # --number N: the 期号
 
 
 @dataclasses.dataclass
@@ -1725,7 +1800,7 @@ def year_to_date_period(period: Period, start_day: int = 1) -> Period | None:
 def period_label(period: Period, lang: str) -> str:
     """2024年3月, 2024年第一季度 … / March 2024, 2024 Q1 …; a range as its days."""
     if period.kind == "range":
-        return label("r_span", lang).format(start=period.start.isoformat(), end=period.end.isoformat())
+        return day_span_text(period.start.isoformat(), period.end.isoformat(), lang)
     key = ("p_half_1", "p_half_2")[period.number - 1] if period.kind == "half" else PERIOD_LABELS[period.kind]
     month_name = dt.date(period.year, period.number, 1).strftime("%B") if period.kind == "month" else ""
     return label(key, lang).format(year=period.year, number=period.number, cn=chinese_number(period.number),
@@ -1733,6 +1808,22 @@ def period_label(period: Period, lang: str) -> str:
 
 
 PERIOD_LABELS = {"year": "p_year", "quarter": "p_quarter", "month": "p_month", "week": "p_week"}
+
+
+def day_text(day: str, lang: str, year: bool = True) -> str:
+    """A date as a document writes it: 2024年4月2日 (no leading zeros), 2 April 2024."""
+    date = dt.date.fromisoformat(day)
+    if lang == "zh":
+        return (f"{date.year}年" if year else "") + f"{date.month}月{date.day}日"
+    return f"{date.day} {date.strftime('%B')}" + (f" {date.year}" if year else "")
+
+
+def day_span_text(start: str, end: str, lang: str) -> str:
+    """2024年3月1日至3月31日 (the year once when both days share it), 1 March to 31 March 2024."""
+    same_year = start[:4] == end[:4]
+    if lang == "zh":
+        return f"{day_text(start, lang)}至{day_text(end, lang, not same_year)}"
+    return f"{day_text(start, lang, not same_year)} to {day_text(end, lang)}"
 
 
 # =============================================================================
@@ -2751,9 +2842,11 @@ class SchemaCompiler:
                 self._emit(target, v, body, known)
                 known = target.get("type", known)
         if "type" in schema:
-            if schema["type"] != known:
-                body.append(f"if not {_TYPE_EXPRESSIONS[schema['type']].format(v=v)}: return False")
-            known = schema["type"]
+            kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            if kinds != [known]:  # [boolean, string]: either
+                test = " or ".join(_TYPE_EXPRESSIONS[kind].format(v=v) for kind in kinds)
+                body.append(f"if not ({test}): return False")
+            known = kinds[0] if len(kinds) == 1 else None
         is_string = known == "string"
         if "const" in schema:
             body.append(f"if not _same({v}, {self._name('const_', [schema['const']])}[0]): return False")
@@ -3008,7 +3101,8 @@ class _SchemaWords:
             self.add(path, pattern_message, raw=_raw(marks, value))  # a date written as a number: ask for the date
             return
         expected = error.validator_value
-        expected_name = _TYPE_NAMES.get(expected, (expected, expected))[0 if lang == "zh" else 1]
+        kinds = expected if isinstance(expected, list) else [expected]
+        expected_name = label("sep_or", lang).join(_TYPE_NAMES.get(k, (k, k))[0 if lang == "zh" else 1] for k in kinds)
         hint = ""
         if expected == "string" and marks is not None and marks.raw:
             hint = msg("hint_datetime", lang, raw=marks.raw) if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", marks.raw) \
@@ -3164,6 +3258,8 @@ def check_header(header: Header, validators: Validators, lang: str, base: tuple[
     policy = data.get("policy") or {}
     for key in ("holidays", "makeup_workdays"):
         dates += [(("policy", key, i), text, False) for i, text in enumerate(policy.get(key) or ())]
+    if isinstance(data.get("briefing"), dict) and "date" in data["briefing"]:
+        dates.append((("briefing", "date"), data["briefing"]["date"], False))
     parsed = {}
     for path, text, end in dates:
         try:
@@ -3223,6 +3319,7 @@ def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | Non
         policy=policy,
         categories=tuple(c for c in header.get("categories") or () if isinstance(c, dict)),
         units=tuple(u for u in header.get("units") or () if isinstance(u, dict)),
+        briefing=Briefing.of(header.get("briefing")),
     )
 
 
@@ -4746,7 +4843,8 @@ def known_in_print(featured: Iterable[FeaturedCase], escalations: Iterable[Escal
                    digests: Iterable[int]) -> frozenset[int]:
     """Of the names the run knows (`digests`: every requester, the office's list), those that may stand in the
     text the briefing prints: what the masking stage needs to keep, in memory bounded by that text."""
-    texts = [t for case in featured for t in (case.summary, case.visit[1] if case.visit else None) if t]
+    texts = [t for case in featured for t in (case.summary, case.visit[1] if case.visit else None, case.headline)
+             if t]
     texts += [e.reason for e in escalations if e.reason]
     wanted = {name_digest(text[start:start + length]) for text in texts for start in range(len(text))
               for length in range(2, _LONGEST_KNOWN + 1) if start + length <= len(text)}
@@ -4766,7 +4864,8 @@ def mask_featured(case: FeaturedCase, masking: Masking) -> FeaturedCase:
         id=mask_identifier(case.id), unit=mask_identifier(case.unit), category=mask_identifier(case.category),
         requester=mask_name(case.requester) if case.requester else case.requester,
         summary=_masked(case.summary, lambda t: masking.free(t, names)),
-        visit=(visit[0], _masked(visit[1], lambda t: masking.free(t, names))) if visit else visit, names=())
+        visit=(visit[0], _masked(visit[1], lambda t: masking.free(t, names))) if visit else visit,
+        headline=_masked(case.headline, lambda t: masking.free(t, names)), names=())
 
 
 def mask_listed(entry: OverdueCase | DissatisfiedCase | BacklogCase | EscalatedCase,
@@ -4867,7 +4966,8 @@ def mask_summary(summary: Summary) -> Summary:
         groups={grouping: tuple(map(_mask_entry, entries)) for grouping, entries in summary.groups.items()},
         overdue=_masked_listing(summary.overdue), dissatisfied=_masked_listing(summary.dissatisfied),
         warnings=tuple(map(mask_problem, summary.warnings)),
-        sources=tuple((mask_identifier(name), digest) for name, digest in summary.sources),
+        sources=tuple(SourceRef(mask_identifier(ref.file), ref.sha256,
+                                ref.map and (mask_identifier(ref.map[0]), ref.map[1])) for ref in summary.sources),
         report=_mask_report(summary.report, summary_masking(summary)),
         repeat_callers=tuple(c._replace(units=[mask_identifier(u) for u in c.units],
                                         categories=[mask_identifier(m) for m in c.categories])
@@ -5042,6 +5142,7 @@ class ImportMap:
     timezone: str | None = None
     date_formats: tuple[str, ...] = ()
     skip_rows_where: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    sha256: str = ""  # of the map file's bytes
 
     def columns(self) -> list[str]:
         """Every column the map names, in the order it names them."""
@@ -5087,9 +5188,9 @@ class ImportResult:
     def ledger_text(self) -> str:
         return self.ledger_bytes().decode("utf-8")
 
-    def source(self, index: int) -> Source:
-        """The ledger as a source, read like a spooled stream."""
-        return Source(self.export, index, None, self.spool)
+    def source(self, index: int, origin: tuple[str, tuple[str, str]] | None = None) -> Source:
+        """The ledger as a source, read like a spooled stream; `origin` the export's and the map's hashes."""
+        return Source(self.export, index, None, self.spool, origin=origin)
 
     @property
     def skipped(self) -> int:
@@ -5140,14 +5241,25 @@ def _yaml12_loader() -> Any:
 
 def load_import_map(path: str, lang: str) -> ImportMap:
     """Read and check an import map; any problem is an ImportMapError naming the key."""
-    return _MapCheck(path, lang).import_map(_map_yaml(path, lang))
+    data = read_input(path, MAX_MAP_BYTES)
+    import_map = _MapCheck(path, lang).import_map(_map_yaml(path, data, lang))
+    return dataclasses.replace(import_map, sha256=hashlib.sha256(data).hexdigest())
 
 
-def _map_yaml(path: str, lang: str) -> Any:
+def file_sha256(path: str) -> str:
+    """The SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _map_yaml(path: str, data: bytes, lang: str) -> Any:
     """The map file's YAML (plain scalars typed by YAML 1.2), or an ImportMapError at its syntax error."""
     yaml = _yaml()
     try:
-        text = read_input(path, MAX_MAP_BYTES).decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportMapError(f"{path}: " + msg("map_not_utf8", lang)) from None
     try:
@@ -6644,7 +6756,7 @@ def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
         Fraction(times["resolved"] - times["received"], 3600) if resolved else None,
         mediation["outcome"] if mediation else None,
         (answered[-1]["satisfaction"], answered[-1].get("note")) if answered else None,
-        tuple(ledger_names(data)))
+        data["featured"] if isinstance(data["featured"], str) else None, tuple(ledger_names(data)))
 
 
 class Tally:
@@ -7261,6 +7373,7 @@ class FileFacts:
     units: list[dict[str, Any]]  # {name, type?} of the file's units list
     categories: list[dict[str, Any]]  # {name, lead?}
     warnings: _Collector  # the file's warnings, but for how its header differs from the first file's
+    map: tuple[str, str] | None = None  # an export's import map: (file, sha256)
 
 
 def header_facts(header: Header, data: dict[str, Any]) -> dict[str, list[Any]]:
@@ -7403,6 +7516,10 @@ def rollup_ledger(state: RunState) -> Ledger:
         ledger = dataclasses.replace(ledger, jurisdiction=rollup_name(jurisdictions, options.lang), title=None)
     if options.title is not None:
         ledger = dataclasses.replace(ledger, title=options.title)
+    if options.briefing is not None or options.number is not None:
+        briefing = Briefing.of(options.briefing if options.briefing is not None else first.get("briefing"),
+                               options.number)
+        ledger = dataclasses.replace(ledger, briefing=briefing)
     return ledger
 
 
@@ -7418,7 +7535,7 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
     options = state.options
     ledger = rollup_ledger(state)
     warnings = run_warnings(state)
-    digests = tuple((f.name, f.sha256) for f in state.files)
+    digests = tuple(SourceRef(f.name, f.sha256, f.map) for f in state.files)
     shown = _name_units(state, options.lang)
     if state.windows:
         summary = _summarise_period(state, ledger, warnings, digests, {name: key for key, name in shown.items()})
@@ -7680,8 +7797,8 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
     if period is not None:
         return label("t_title_period", lang).format(jurisdiction=ledger.jurisdiction, period=period_label(period, lang))
     if ledger.period:
-        return label("t_title_span", lang).format(jurisdiction=ledger.jurisdiction, start=ledger.period[0],
-                                                  end=ledger.period[1])
+        return label("t_title_span", lang).format(jurisdiction=ledger.jurisdiction,
+                                                  span=day_span_text(ledger.period[0], ledger.period[1], lang))
     return label("t_title", lang).format(jurisdiction=ledger.jurisdiction)
 
 
@@ -7708,7 +7825,7 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 # before any of it is used.  Integer arrays are zlib-compressed little-endian
 # int64, in base64.
 PARTIAL_FORMAT = "grassroots-report partial summary"
-PARTIAL_VERSION = 2  # 2: listed cases as typed fields (round three)
+PARTIAL_VERSION = 3  # 2: listed cases as typed fields (round three); 3: a featured case's headline, sources' maps
 MAX_PARTIAL_BYTES = 1 << 33  # the unpacked size of one array, and of one file
 MAX_PARTIAL_CASES = 1 << 40  # cases a partial may count: far past any province, far below overflow
 EARLIEST_SECOND = (dt.date(MIN_YEAR, 1, 1).toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY - 14 * 3600
@@ -7764,6 +7881,7 @@ _TALLY_SCHEMA = {
                             {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
                              "prefixItems": [{"enum": ["satisfied", "basically_satisfied", "dissatisfied"]},
                                              {"type": ["string", "null"]}]},
+                            {"type": ["string", "null"]},
                             {"type": "array", "maxItems": 64, "items": _TEXT}]}},
         "backlog": {"type": "array", "maxItems": MAX_PARTIAL_CASES, "items": {
             "type": "array", "minItems": 6, "maxItems": 6,
@@ -7812,6 +7930,8 @@ PARTIAL_SCHEMA = {
                          "warning_count"],
             "properties": {
                 "name": _TEXT, "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"}, "jurisdiction": _TEXT,
+                "map": {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
+                        "prefixItems": [_TEXT, {"type": "string", "pattern": "^[0-9a-f]{64}$"}]},
                 "header": {"type": "object", "propertyNames": {"enum": list(HEADER_FACT_KEYS)},
                            "additionalProperties": {"type": "array", "minItems": 3, "maxItems": 3,
                                                     "prefixItems": [{}, _COUNT, _COUNT]}},
@@ -8113,7 +8233,8 @@ def state_partial(state: RunState, masked: bool = True) -> dict[str, Any]:
         "options": {"lang": options.lang, "period": options.period, "as_of": options.as_of},
         "start_day": state.start_day,
         "first": state.first,
-        "files": [{"name": f.name, "sha256": f.sha256, "jurisdiction": f.jurisdiction, "header": f.header,
+        "files": [{"name": f.name, "sha256": f.sha256, "map": list(f.map) if f.map else None,
+                   "jurisdiction": f.jurisdiction, "header": f.header,
                    "units": f.units, "categories": f.categories,
                    "warnings": [_problem_json(w) for w in f.warnings.items], "warning_count": f.warnings.count}
                   for f in state.files],
@@ -8231,7 +8352,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
             state.files.append(FileFacts(str(f["name"]), str(f["sha256"]), str(f["jurisdiction"]),
                                          {str(k): list(v) for k, v in f["header"].items()},
                                          [dict(u) for u in f["units"]], [dict(c) for c in f["categories"]],
-                                         collector))
+                                         collector, (str(f["map"][0]), str(f["map"][1])) if f.get("map") else None))
         state.cases += int(part["cases"])
         if part["windows"]:
             for window, window_part in zip(state.windows, part["windows"]):
@@ -8388,6 +8509,8 @@ class _Reading:
             self.problems.extend(reader.problems)
             if facts is not None:
                 facts.sha256 = reader.sha256.hexdigest()
+                if source.origin is not None:  # an export: its own bytes and its map, not the ledger made of them
+                    facts.sha256, facts.map = source.origin
             if reader.late_header is not None and not hint:
                 late[source.index] = (reader.late_header, reader.header_events)
         return late if not self.hints else {}
@@ -8856,6 +8979,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
                      for w in summary.warnings],
         "compare": None,
+        "sources": [ref.as_json() for ref in summary.sources],
     }
     if summary.compare is not None:
         document["compare"] = {name: None if other is None else _comparison_json(other)
@@ -8965,7 +9089,10 @@ class Block:
 
     kind: "title", "heading" (number = section), "subheading" (number inside
     the section; spans = (heading text, rest)), "para", "item" (a list item),
-    "provenance" (the data-source line), "table".
+    "table"; and the frame of a 通报 (GB/T 9704), with a `briefing` only:
+    "masthead" (spans = name, 期号, issuer, date), "addressee" (主送),
+    "signature" (落款: spans = issuer, date), "colophon" (版记: spans = 抄送
+    line or "", 印发机关, 印发日期).
     """
 
     kind: str
@@ -8987,6 +9114,7 @@ class _Doc:
         self.lang = lang
         self.blocks: list[Block] = []
         self.sections = 0
+        self.labels = 0  # the （一）（二） inside the current section
 
     def t(self, key: str, **fields: Any) -> str:
         text = label(key, self.lang)
@@ -8998,21 +9126,18 @@ class _Doc:
     def section(self, text: str) -> None:
         """A numbered section heading: 一、二、… in Chinese, 1. 2. … in English."""
         self.sections += 1
+        self.labels = 0
         self.blocks.append(Block("heading", spans_of(text), number=self.sections))
 
-    def subheading(self, number: int, text: str, rest: str) -> None:
-        """A numbered heading inside a section: the text, then the rest (not bold in Markdown)."""
-        self.blocks.append(Block("subheading", (Span(text), Span(rest)), number=number))
+    def subheading(self, text: str, rest: str = "") -> None:
+        """A numbered heading inside a section, （一）（二）…: the text, then the rest (not bold in Markdown).
+        Every labelled sub-table has one."""
+        self.labels += 1
+        self.blocks.append(Block("subheading", (Span(text), Span(rest)), number=self.labels))
 
-    def field(self, name: str, value: Inline) -> None:
-        """A list item with a bold name: '辖区：东阿县'."""
-        self.blocks.append(Block("item", (Span(name, "bold"), Span("：" if self.lang == "zh" else ": "))
-                                 + spans_of(value)))
-
-    def provenance(self, name: str, value: Inline) -> None:
-        """The data source line (files and their hashes, the tool's version)."""
-        self.blocks.append(Block("provenance", (Span(name, "bold"), Span("：" if self.lang == "zh" else ": "))
-                                 + spans_of(value)))
+    def frame(self, kind: str, *texts: str) -> None:
+        """A part of the 通报's frame: masthead, addressee, signature or colophon (see Block)."""
+        self.blocks.append(Block(kind, tuple(Span(t) for t in texts)))
 
     def bullet(self, text: Inline) -> None:
         self.blocks.append(Block("item", spans_of(text)))
@@ -9049,18 +9174,30 @@ def markdown_text(blocks: Iterable[Block], lang: str) -> str:
     lines: list[str] = []
     previous = ""
     for block in blocks:
-        listed = block.kind in ("item", "provenance")
-        if lines and not (listed and previous in ("item", "provenance")):
+        listed = block.kind == "item"
+        if lines and not (listed and previous == "item"):
             lines.append("")
         previous = block.kind
-        if block.kind == "title":
+        texts = [md_escape(text) for text, _style in block.spans]
+        if block.kind == "masthead":  # 发文机关标志, 期号, issuer and date, the red rule
+            name, number, issuer, date = texts
+            lines += [f"**{name}**", ""] + ([number, ""] if number else []) + [f"{issuer}　　{date}", "", "---"]
+        elif block.kind == "addressee":
+            lines.append(texts[0])
+        elif block.kind == "signature":
+            lines += [f"{texts[0]}\\", texts[1]]
+        elif block.kind == "colophon":
+            cc, printed_by, date = texts
+            lines += ["---", ""] + ([cc, ""] if cc else []) + [f"{printed_by}　　{date}", "", "---"]
+        elif block.kind == "title":
             lines.append("# " + md_inline(block.spans))
         elif block.kind == "heading":
             number = (chinese_number(block.number) + "、") if lang == "zh" else f"{block.number}. "
             lines.append("## " + number + md_inline(block.spans))
         elif block.kind == "subheading":
             text, rest = block.spans
-            lines.append(f"**{block.number}. {md_inline([text])}**{md_inline([rest])}")
+            number = f"（{chinese_number(block.number)}）" if lang == "zh" else f"{block.number}. "
+            lines.append(f"**{number}{md_inline([text])}**{md_inline([rest])}")
         elif listed:
             lines.append("- " + md_inline(block.spans))
         elif block.kind == "table":
@@ -9089,13 +9226,25 @@ def report_doc(summary: Summary) -> _Doc:
     _report_escalated(doc, summary)
     _report_featured(doc, summary)
     _report_warnings(doc, summary)
+    _report_notes(doc, summary)
+    _report_close(doc, summary)
     return doc
 
 
 def render_report(summary: Summary) -> str:
-    """The Markdown briefing (通报): deterministic, redacted, safe to paste."""
+    """The Markdown briefing (通报): deterministic, redacted, safe to paste; where its figures came from in a
+    closing HTML comment, never in the body."""
     # a last guard: every piece was escaped for Markdown already
-    return terminal_safe_lines(markdown_text(report_doc(summary).blocks, summary.lang))
+    return terminal_safe_lines(markdown_text(report_doc(summary).blocks, summary.lang)
+                               + "\n<!-- " + provenance_text(summary) + " -->\n")
+
+
+def provenance_text(summary: Summary) -> str:
+    """The program and the sources (files, SHA-256, maps) as one line of JSON that can sit in an HTML comment
+    or a document property: no `--` and no `>` in it (both written as JSON escapes)."""
+    text = json.dumps({"generator": f"grassroots-report {__version__}",
+                       "sources": [ref.as_json() for ref in summary.sources]}, ensure_ascii=False)
+    return text.replace("--", "-\\u002d").replace(">", "\\u003e")
 
 
 def _policy_text(policy: Policy, lang: str) -> str:
@@ -9103,8 +9252,9 @@ def _policy_text(policy: Policy, lang: str) -> str:
     days = dict(policy.resolve_days)
     calendar = "workdays" if policy.calendar == "workdays_cn" else policy.calendar
 
-    def limit(n: int) -> str:  # '3 工作日', '1 working day', '3 working days'
-        return f"{n} {label(CALENDAR_UNITS[calendar][n == 1], lang)}"
+    def limit(n: int) -> str:  # '3个工作日', '1 working day', '3 working days'
+        unit = label(CALENDAR_UNITS[calendar][n == 1], lang)
+        return f"{n}个{unit}" if lang == "zh" else f"{n} {unit}"
 
     def listed(items: Iterable[str]) -> str:
         return label("sep", lang).join(items)
@@ -9112,13 +9262,14 @@ def _policy_text(policy: Policy, lang: str) -> str:
     def number(value: Fraction) -> str:
         return f"{Decimal(value.numerator) / Decimal(value.denominator):g}"
 
-    limits = listed(f"{label(kind if kind != 'default' else 'r_rule_other_kinds', lang)} {limit(n)}"
+    gap = "" if lang == "zh" else " "
+    limits = listed(f"{label(kind if kind != 'default' else 'r_rule_other_kinds', lang)}{gap}{limit(n)}"
                     for kind, n in days.items())
     parts = [label("r_rule_dispatch", lang).format(hours=policy.dispatch_hours),
              label("r_rule_resolve", lang).format(limits=limits)]
     if policy.category_resolve_days:
         parts.append(label("r_rule_category", lang).format(
-            limits=listed(f"{k} {limit(n)}" for k, n in policy.category_resolve_days)))
+            limits=listed(f"{k}{gap}{limit(n)}" for k, n in policy.category_resolve_days)))
     holidays = {"holidays": len(policy.holidays), "makeup": len(policy.makeup_workdays)}
     if policy.calendar == "workdays_cn":
         parts.append(label("r_rule_workdays_cn", lang) + (label("r_rule_workdays_cn_more", lang).format(**holidays)
@@ -9143,32 +9294,70 @@ def _score_rule_text(rule: ScoreRule, lang: str, number: Callable[[Fraction], st
     fields = {"metric": label(rule.rate, lang), "points": number(rule.points)}
     if rule.target is None:
         return label("r_rule_points", lang).format(**fields)
-    target = ("≤ " if rule.rate in LOWER_IS_BETTER else "") + percent(rule.target)
+    target = ("≤" if rule.rate in LOWER_IS_BETTER else "") + percent(rule.target)
     if rule.per_point is None:
         return label("r_rule_points_target", lang).format(target=target, **fields)
     return label("r_rule_points_deduct", lang).format(target=target, per=number(rule.per_point), **fields)
 
 
 def _report_head(doc: _Doc, summary: Summary) -> None:
+    """With a briefing the masthead first; the title, 主送, and the opening paragraph (what, when, as of)."""
     ledger = summary.ledger
+    briefing = ledger.briefing
+    if briefing is not None:
+        issue = ""
+        if briefing.number is not None:
+            issue = doc.t("b_number", number=briefing.number) + (
+                doc.t("b_total", total=briefing.total_number) if briefing.total_number is not None else "")
+        doc.frame("masthead", briefing.name, issue, briefing.issuer, day_text(briefing_date(summary), doc.lang))
     doc.title(summary.title)
-    items = [(doc.t("r_jurisdiction"), ledger.jurisdiction)]
-    if ledger.period:
-        items.append((doc.t("r_period"), doc.t("r_span", start=ledger.period[0], end=ledger.period[1])))
-    items.append((doc.t("r_as_of"), format_time_short(parse_iso(summary.as_of_text), ledger.policy.tz_seconds)
-                  + f" ({ledger.policy.timezone})"))
-    rules = _policy_text(ledger.policy, summary.lang)
-    jurisdictions = summary.groups["jurisdiction"]
-    if len(jurisdictions) > 1:  # a roll-up: each file's time rules are its own
-        rules = doc.t("r_rollup_rules", first=summary.sources[0][0] if summary.sources else "-") + rules
-    items.append((doc.t("r_policy"), rules))
-    sources: list[Span] = []
-    for number, (name, digest) in enumerate(summary.sources):
-        sources += [Span(doc.t("sep_clause") if number else ""), Span(f"{name} (SHA-256 "), Span(digest, "code"),
-                    Span(")")]
-    for name, value in items:
-        doc.field(name, value)
-    doc.provenance(doc.t("r_source"), sources + [Span(f"; grassroots-report {__version__}")])
+    if briefing is not None and briefing.to:
+        doc.frame("addressee", doc.t("sep_comma").join(briefing.to) + doc.t("r_colon").rstrip())
+    when = ""
+    if summary.period is not None:
+        when = period_label(summary.period, doc.lang)
+    elif ledger.period:
+        when = day_span_text(ledger.period[0], ledger.period[1], doc.lang)
+    doc.para(doc.t("r_opening", jurisdiction=ledger.jurisdiction, when=when, as_of=as_of_text(summary, doc.lang)))
+
+
+def briefing_date(summary: Summary) -> str:
+    """成文日期 and 印发日期: the briefing's date, else the day of the as-of time (YYYY-MM-DD)."""
+    briefing = summary.ledger.briefing
+    if briefing is not None and briefing.date:
+        return briefing.date
+    return format_time_short(parse_iso(summary.as_of_text), summary.ledger.policy.tz_seconds)[:10]
+
+
+def as_of_text(summary: Summary, lang: str) -> str:
+    """2024年3月31日23:59 (the zone added unless +08:00), 31 March 2024 23:59 (+08:00)."""
+    policy = summary.ledger.policy
+    moment = format_time_short(parse_iso(summary.as_of_text), policy.tz_seconds)
+    text = day_text(moment[:10], lang) + ("" if lang == "zh" else " ") + moment[11:]
+    if lang != "zh" or policy.timezone != "+08:00":
+        text += label("r_paren", lang).format(text=f"UTC{policy.timezone}")
+    return text
+
+
+def _report_notes(doc: _Doc, summary: Summary) -> None:
+    """统计说明, the last section: how the figures are counted, and the rules in force."""
+    doc.section(doc.t("r_notes"))
+    doc.para(doc.t("r_note_counting", n=summary.ledger.policy.rank_min_cases))
+    rules = _policy_text(summary.ledger.policy, summary.lang)
+    if len(summary.groups["jurisdiction"]) > 1:  # a roll-up: each file's time rules are its own
+        rules = doc.t("r_rollup_rules") + rules
+    doc.para(doc.t("r_policy") + doc.t("r_colon") + rules + doc.t("r_full_stop"))
+
+
+def _report_close(doc: _Doc, summary: Summary) -> None:
+    """With a briefing: the 落款 (issuer over the 成文日期), and the 版记 (抄送, 印发机关 and 印发日期)."""
+    briefing = summary.ledger.briefing
+    if briefing is None:
+        return
+    date = day_text(briefing_date(summary), doc.lang)
+    doc.frame("signature", briefing.issuer, date)
+    cc = doc.t("b_cc", names=doc.t("sep").join(briefing.cc)) if briefing.cc else ""
+    doc.frame("colophon", cc, briefing.printed_by, doc.t("b_printed", date=date))
 
 
 KPI_KEYS = ("completion_rate", "on_time_rate", "response_rate", "visit_rate", "satisfaction_rate",
@@ -9181,20 +9370,21 @@ SIGNAL_TEXTS = {"bulk_closure": "s_bulk_closure", "instant_visit": "s_instant_vi
 CALENDAR_UNITS = {"natural": ("natural", "natural_1"), "workdays": ("workdays", "workdays_1")}  # (plural, one)
 
 
-def signed(value: Decimal) -> str:
-    """'+1.20', '-3.00', '0.00'."""
-    return f"+{value}" if value > 0 else str(value)
+CHANGE_WORDS = {("count", True): "c_up_count", ("count", False): "c_down_count", ("rate", True): "c_up_rate",
+                ("rate", False): "c_down_rate", ("points", True): "c_up_points", ("points", False): "c_down_points"}
 
 
 def change_text(key: str, change: Fraction | Decimal | None, lang: str) -> str:
-    """A change as a briefing writes it: '+1.20 个百分点' (a rate), '+12.07%' (a count), '+2.5 分'."""
+    """A change as a 通报 writes it: 增长12.07% (a count), 下降2.07个百分点 (a rate), 上升2.5分 (a score),
+    持平 when it rounds to nothing; "—" when there is nothing to compare with."""
     if change is None:
         return "—"
-    if key in RATE_KEYS:
-        return f"{signed(round_half_up(Fraction(change) * 100, 2))} {label('pp', lang)}"
-    if key == "score":
-        return f"{signed(round_half_up(Fraction(change), 1))} {label('points', lang)}"
-    return f"{signed(round_half_up(Fraction(change) * 100, 2))}%"
+    kind, value = (("rate", round_half_up(Fraction(change) * 100, 2)) if key in RATE_KEYS else
+                   ("points", round_half_up(Fraction(change), 1)) if key == "score" else
+                   ("count", round_half_up(Fraction(change) * 100, 2)))
+    if not value:
+        return label("c_same", lang)
+    return label(CHANGE_WORDS[kind, value > 0], lang).format(value=abs(value))
 
 
 def _comparison_cells(summary: Summary, key: str, entry: Entry | None = None) -> list[str]:
@@ -9215,59 +9405,70 @@ def _comparison_cells(summary: Summary, key: str, entry: Entry | None = None) ->
     return cells
 
 
-def _report_period_overview(doc: _Doc, summary: Summary) -> None:
-    """With --period: the carried-over cases, the rates beside the previous period, and the KPI table."""
+def _report_overview(doc: _Doc, summary: Summary) -> None:
+    """总体情况: one paragraph and one table; with --period each figure beside the previous period, a year ago
+    and the year to date, every figure printed once."""
+    totals = summary.totals
+    doc.section(doc.t("r_overview"))
+    missed = []
+    if summary.missed_targets:
+        names = doc.t("sep").join(doc.t(k) for k in summary.missed_targets)
+        missed = [Span(doc.t("r_sentence_gap")), Span(doc.t("r_targets_missed", names=names), "bold")]
+    if summary.compare is None:
+        text = doc.t("r_overview_text", **{k: totals[k] for k in ("received", "withdrawn", "resolved", "overdue",
+                                                                  "late")},
+                     **{k: percent(totals[k]) for k in ("completion_rate", "on_time_rate", "satisfaction_rate",
+                                                         "solved_rate")})
+        doc.para([Span(text)] + missed)
+    else:
+        doc.para([Span(_period_overview_text(doc, summary))] + missed)
+    targets = dict(summary.ledger.policy.targets)
+
+    def target_cells(key: str) -> list[str]:
+        target = targets.get(key)
+        text = "—" if target is None else ("≤" if key in LOWER_IS_BETTER else "≥") + percent(target)
+        met = "—" if target is None or totals[key] is None else doc.t("r_no" if key in summary.missed_targets
+                                                                     else "r_yes")
+        return [text, met]
+
+    if summary.compare is None:
+        rows = [[doc.t(key), percent(totals[key])] + target_cells(key) for key in KPI_KEYS]
+        rows += [[doc.t(key), display_value(key, totals[key]), "—", "—"]
+                 for key in ("median_hours_to_resolve", "score", "penalty_points")]
+        doc.table([doc.t("r_metric"), doc.t("r_value"), doc.t("r_target"), doc.t("r_met")], rows)
+        return
+    header = [doc.t("r_metric"), doc.t("r_current"), doc.t("r_target"), doc.t("r_previous"),
+              doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change"), doc.t("r_year_to_date")]
+    rows = []
+    for key in ("received", "resolved", "overdue", "direct") + KPI_KEYS + ("direct_rate", "score"):
+        target, met = target_cells(key) if key in KPI_KEYS else ("—", "—")
+        if met == doc.t("r_no"):
+            target += doc.t("r_paren", text=met)
+        rows.append([doc.t(key), display_value(key, totals[key]), target] + _comparison_cells(summary, key))
+    doc.table(header, rows)
+
+
+def _period_overview_text(doc: _Doc, summary: Summary) -> str:
+    """With --period: received and its changes, the carried-over cases, then each headline rate against the
+    previous period, in the register of a 通报 (环比增长3.33%, 较上月下降2.07个百分点)."""
     totals = summary.totals
     changes = summary.changes or {}
     previous = changes.get("previous")
     word = doc.t(PREVIOUS_WORDS[summary.period.kind if summary.period else "range"])
+    received = "".join(doc.t("r_change_named", word=doc.t(word_key),
+                             change=change_text("received", changes[name].change["received"], doc.lang))
+                       for name, word_key in (("previous", "r_previous_change"), ("year_ago", "r_year_ago_change"))
+                       if changes.get(name) is not None)
     parts = []
     for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "solved_rate"):
-        value = percent(totals[key])
+        part = f"{doc.t(key)}{doc.t('r_is')}{percent(totals[key])}"
         if previous is not None and previous.before is not None and previous.before[key] is not None:
-            value += doc.t("r_rate_before", word=word, before=percent(previous.before[key]),
-                           change=change_text(key, previous.change[key], doc.lang))
-        parts.append(f"{doc.t(key)} {value}")
-    received = [f"{doc.t(word_key)} {change_text('received', changes[name].change['received'], doc.lang)}"
-                for name, word_key in (("previous", "r_previous_change"), ("year_ago", "r_year_ago_change"))
-                if changes.get(name) is not None]
-    doc.para(doc.t("r_period_text", received=totals["received"],
-                   received_changes=doc.t("r_paren", text=doc.t("sep_comma").join(received)) if received else "",
-                   carried=totals["carried_over"], carried_resolved=totals["carried_over_resolved"],
-                   carried_overdue=totals["carried_over_overdue"], rates=doc.t("sep_rates").join(parts)))
-    header = [doc.t("r_metric"), doc.t("r_current"), doc.t("r_previous"), doc.t("r_previous_change"),
-              doc.t("r_year_ago"), doc.t("r_year_ago_change"), doc.t("r_year_to_date")]
-    rows = [[doc.t(key), display_value(key, totals[key])] + _comparison_cells(summary, key)
-            for key in ("received", "resolved", "overdue", "direct") + KPI_KEYS + ("direct_rate", "score")]
-    doc.table(header, rows)
-
-
-def _report_overview(doc: _Doc, summary: Summary) -> None:
-    totals = summary.totals
-    doc.section(doc.t("r_overview"))
-    text = doc.t("r_overview_text", **{k: totals[k] for k in ("received", "withdrawn", "resolved", "overdue", "late")},
-                 **{k: percent(totals[k]) for k in ("completion_rate", "on_time_rate", "satisfaction_rate",
-                                                     "solved_rate")})
-    if summary.missed_targets:
-        names = doc.t("sep").join(doc.t(k) for k in summary.missed_targets)
-        doc.para([Span(text + doc.t("r_sentence_gap")), Span(doc.t("r_targets_missed", names=names), "bold")])
-    else:
-        doc.para(text)
-    if summary.compare is not None:
-        _report_period_overview(doc, summary)
-    targets = dict(summary.ledger.policy.targets)
-    rows = []
-    for key in KPI_KEYS:
-        target = targets.get(key)
-        target_text = "—" if target is None else ("≤ " if key in LOWER_IS_BETTER else "≥ ") + percent(target)
-        if target is None or totals[key] is None:
-            met = "—"
-        else:
-            met = doc.t("r_no") if key in summary.missed_targets else doc.t("r_yes")
-        rows.append([doc.t(key), percent(totals[key]), target_text, met])
-    for key in ("median_hours_to_resolve", "score", "penalty_points"):
-        rows.append([doc.t(key), display_value(key, totals[key]), "—", "—"])
-    doc.table([doc.t("r_metric"), doc.t("r_value"), doc.t("r_target"), doc.t("r_met")], rows)
+            part += doc.t("r_rate_against", word=word, change=change_text(key, previous.change[key], doc.lang))
+        parts.append(part)
+    return doc.t("r_period_text", received=totals["received"], withdrawn=totals["withdrawn"], changes=received,
+                 carried=totals["carried_over"], carried_resolved=totals["carried_over_resolved"],
+                 carried_overdue=totals["carried_over_overdue"], resolved=totals["resolved"],
+                 rates=doc.t("sep_clause").join(parts), overdue=totals["overdue"], late=totals["late"])
 
 
 def _report_jurisdictions(doc: _Doc, summary: Summary) -> None:
@@ -9302,9 +9503,10 @@ def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, 
     ranked = [e for e in entries if e.rank is not None]
     rest = [e for e in entries if e.rank is None]
     if ranked:
+        doc.subheading(doc.t("r_ranked"))
         doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
     if rest:
-        doc.para(Span(doc.t(unranked, n=summary.ledger.policy.rank_min_cases), "bold"))
+        doc.subheading(doc.t(unranked, n=summary.ledger.policy.rank_min_cases))
         doc.table(header, [row(e, False) for e in rest])
 
 
@@ -9330,20 +9532,20 @@ def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
     report = summary.report
     keys = ("score", "completion_rate", "satisfaction_rate")
     for unit_type, members in report.type_rankings:
-        doc.para(Span(doc.t("r_type_ranking", type=doc.t(unit_type)), "bold"))
+        doc.subheading(doc.t("r_type_ranking", type=doc.t(unit_type)))
         doc.table([doc.t("type_rank"), doc.t("unit")] + [doc.t(k) for k in keys],
                   [[str(units[i].type_rank), units[i].name] + [display_value(k, units[i].metrics[k]) for k in keys]
                    for i in members], numeric_from=2)
     for title, members in (("r_red", report.honour_roll), ("r_black", report.black_roll)):
         if members:
-            doc.para(Span(doc.t(title), "bold"))
+            doc.subheading(doc.t(title))
             doc.table([doc.t("rank"), doc.t("unit")] + [doc.t(k) for k in keys],
                       [[str(units[i].rank), units[i].name] + [display_value(k, units[i].metrics[k]) for k in keys]
                        for i in members], numeric_from=2)
     _report_tiers(doc, summary)
     targets = dict(summary.ledger.policy.targets)
     for key, members in report.below_targets:
-        target = ("≤ " if key in LOWER_IS_BETTER else "") + percent(targets[key])
+        target = ("≤" if key in LOWER_IS_BETTER else "") + percent(targets[key])
         if members:
             doc.para(doc.t("r_below_target", metric=doc.t(key), target=target, n=len(members),
                            names=doc.t("sep").join(units[i].name for i in members)))
@@ -9386,9 +9588,11 @@ def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
             rows.append([name] + lead + [str(metrics["received"]), percent(entry.share),
                                          percent(metrics["completion_rate"]), percent(metrics["satisfaction_rate"]),
                                          Span(bar(metrics["received"], largest), "bar")])
+        if grouping == "category" and summary.report.hot:
+            doc.subheading(doc.t("r_by_category"))
         doc.table(header, rows, numeric_from=len(header) - 5)
         if grouping == "category" and summary.report.hot:
-            doc.para(Span(doc.t("r_hot"), "bold"))
+            doc.subheading(doc.t("r_hot"))
             doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
                       [[hot.major, hot.minor, str(hot.cases)] for hot in summary.report.hot], numeric_from=2)
 
@@ -9408,7 +9612,7 @@ def _report_period_breakdowns(doc: _Doc, summary: Summary) -> None:
         doc.table(header, [[group_display_name(grouping, e.name, doc.lang), str(e.metrics["received"]),
                             percent(e.share)] + _comparison_cells(summary, "received", e)[:4] for e in entries])
         if grouping == "category" and summary.report.rising:
-            doc.para([Span(doc.t("r_rising"), "bold"), Span(doc.t("r_colon")),
+            doc.para([Span(doc.t("r_rising")), Span(doc.t("r_colon")),
                       Span(doc.t("sep").join(doc.t("r_named_change", name=entries[i].name,
                                                    change=change_text("received", change, doc.lang))
                                              for i, change in summary.report.rising))])
@@ -9476,8 +9680,11 @@ def _report_featured(doc: _Doc, summary: Summary) -> None:
         return
     doc.section(doc.t("r_featured"))
     colon = doc.t("r_colon")
-    for number, case in enumerate(featured, start=1):
-        doc.subheading(number, case.id, doc.t("r_featured_of", category=case.category, unit=case.unit))
+    for case in featured:
+        major, _, rest = case.category.partition("/")
+        subject = rest.partition("/")[0] or major  # the sub-category (小类), else the category
+        doc.subheading(case.headline or doc.t("r_featured_headline", unit=case.unit, subject=subject))
+        doc.bullet(f"{doc.t('r_id')}{colon}{case.id}" + doc.t("r_featured_of", category=case.category, unit=case.unit))
         if case.summary:
             who = doc.t("r_featured_who", name=case.requester) if case.requester else ""
             doc.bullet(f"{doc.t('r_request')}{colon}{who + case.summary}")
@@ -9504,14 +9711,15 @@ def _report_repeats(doc: _Doc, summary: Summary) -> None:
     doc.para(doc.t("r_repeats_text", repeats=totals["repeats"], days=summary.ledger.policy.repeat_days,
                    rate=percent(totals["repeat_rate"]),
                    satisfaction=percent(summary.report.repeat_satisfaction_rate)))
-    for grouping in ("unit", "category"):
+    for grouping, heading in (("unit", "r_repeats_by_unit"), ("category", "r_repeats_by_category")):
         entries = summary.groups[grouping]
+        doc.subheading(doc.t(heading))
         doc.table([doc.t(grouping), doc.t("repeats"), doc.t("repeat_rate")],
                   [[entries[i].name, str(entries[i].metrics["repeats"]), percent(entries[i].metrics["repeat_rate"])]
                    for i in summary.report.repeat_groups[grouping]])
     if summary.repeat_callers:
         sep = doc.t("sep")
-        doc.para(Span(doc.t("r_repeat_callers"), "bold"))
+        doc.subheading(doc.t("r_repeat_callers"))
         doc.table([doc.t("r_caller"), doc.t("r_units"), doc.t("r_categories_of"), doc.t("repeats"),
                    doc.t("r_caller_cases")],
                   [[c.caller, sep.join(c.units), sep.join(c.categories), str(c.repeats), str(c.cases)]
@@ -9582,13 +9790,19 @@ DOCX_FONTS = {  # role -> East-Asian font (the font GB/T 9704 names for it)
 DOCX_FONT_FALLBACKS = {"方正小标宋简体": "宋体", "仿宋_GB2312": "仿宋", "楷体": "楷体_GB2312"}
 DOCX_LATIN_FONT = "Times New Roman"
 DOCX_HALF_POINTS = {"title": 44, "body": 32, "heading": 32, "subheading": 32, "page": 28, "table": 24,
-                    "table_small": 21, "table_smaller": 18, "small": 21}
+                    "table_small": 21, "table_smaller": 18, "small": 21, "colophon": 28}
 DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 DOCX_PAGE_MM = (210, 297)  # A4
 DOCX_LINE_TWIPS = 560  # exactly 28 pt between body lines
 DOCX_RED = "FF0000"
 DOCX_BAR_FILL = "808080"
-DOCX_BAR_SPACES = 10  # figure spaces (half an em each) in the longest bar
+DOCX_BAR_EMS = 5  # the longest bar, in ems: its column is at least this wide
+DOCX_LINE_EMS = 28  # characters a body line holds
+DOCX_WHOLE_TABLE_ROWS = 8  # a table of up to this many rows is kept on one page
+DOCX_MASTHEAD_MM = 35  # the masthead's top below the top of the type area
+DOCX_RULE_RED = 12  # the red rule under the masthead, in eighths of a point (1.5 pt)
+DOCX_RULE_THICK, DOCX_RULE_THIN = 8, 6  # the 版记's rules: 0.35 mm and 0.25 mm, in eighths of a point
+DOCX_COLOPHON_WIDTH = 0.97  # of the type area (see _WordBody.colophon)
 DOCX_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 _NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _WORD_RE = re.compile(r"[^\s\u2e80-\u9fff\uff00-\uffef]+|[\u2e80-\u9fff\uff00-\uffef]")  # words, CJK one by one
@@ -9596,6 +9810,26 @@ _WORD_RE = re.compile(r"[^\s\u2e80-\u9fff\uff00-\uffef]+|[\u2e80-\u9fff\uff00-\u
 
 def _mm_twips(mm: float) -> int:
     return round(mm * 1440 / 25.4)
+
+
+def _ems(spans: Sequence[Span]) -> float:
+    """The width of a cell's text on one line, in ems: a CJK character one, a Latin one 0.55."""
+    if any(style == "bar" for _t, style in spans):
+        return DOCX_BAR_EMS
+    width = sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.55 for t, _s in spans for c in one_line(t))
+    return width + (1.5 if any(style == "warn" for _t, style in spans) else 0)
+
+
+UNBROKEN_EMS = 9  # a cell text up to this wide (an id, a unit's name, a status word) never breaks
+
+
+def _unbroken_ems(spans: Sequence[Span]) -> float:
+    """The narrowest a cell can be without breaking what must not break: all of a short text; of a long
+    one, its longest Latin word (ids, numbers) or a CJK character."""
+    whole = _ems(spans)
+    if whole <= UNBROKEN_EMS:
+        return whole
+    return max((_ems([Span(w)]) for t, _s in spans for w in _WORD_RE.findall(one_line(t))), default=1)
 
 
 @functools.cache
@@ -9622,15 +9856,16 @@ class _WordBody:
         self.properties: dict[tuple[Any, ...], Any] = {}
 
     def run_properties(self, parent: Any, role: str, size: str | None = None, bold: bool = False,
-                       color: str | None = None, fill: str | None = None) -> None:
+                       color: str | None = None, fill: str | None = None, scale: int | None = None,
+                       half_points: int | None = None) -> None:
         # INFO: most runs share a handful of property sets: each is built once and copied
-        key = (role, size, bold, color, fill)
+        key = (role, size, bold, color, fill, scale, half_points)
         if key not in self.properties:
-            self.properties[key] = self.new_run_properties(role, size, bold, color, fill)
+            self.properties[key] = self.new_run_properties(role, size, bold, color, fill, scale, half_points)
         parent.append(copy.deepcopy(self.properties[key]))
 
     def new_run_properties(self, role: str, size: str | None, bold: bool, color: str | None,
-                           fill: str | None) -> Any:
+                           fill: str | None, scale: int | None = None, half_points: int | None = None) -> Any:
         rpr = _lxml_etree().Element(f"{{{W_NS}}}rPr", nsmap={"w": W_NS})
         font = DOCX_FONTS[role]
         latin = font if role == "page" else DOCX_LATIN_FONT  # the page number's dashes are CJK-wide
@@ -9640,7 +9875,9 @@ class _WordBody:
             self.el(rpr, "bCs")
         if color:
             self.el(rpr, "color", val=color)
-        half_points = DOCX_HALF_POINTS[size or role]
+        if scale is not None:  # the width of the characters, in per cent (a bar's length)
+            self.el(rpr, "w", val=scale)
+        half_points = half_points or DOCX_HALF_POINTS[size or role]
         self.el(rpr, "sz", val=half_points)
         self.el(rpr, "szCs", val=half_points)
         if fill:
@@ -9648,17 +9885,24 @@ class _WordBody:
         return rpr
 
     def run(self, paragraph: Any, text: str, role: str, size: str | None = None, bold: bool = False,
-            color: str | None = None, fill: str | None = None) -> Any:
+            color: str | None = None, fill: str | None = None, scale: int | None = None,
+            half_points: int | None = None) -> Any:
         run = self.el(paragraph, "r")
-        self.run_properties(run, role, size, bold, color, fill)
+        self.run_properties(run, role, size, bold, color, fill, scale, half_points)
         t = self.el(run, "t")
         t.text = one_line(text)  # no character XML cannot carry is left (see the unsafe table)
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         return run
 
+    def tab(self, paragraph: Any, role: str, size: str | None = None) -> None:
+        """A tab character (to the paragraph's next tab stop), in the run properties of its role."""
+        run = self.el(paragraph, "r")
+        self.run_properties(run, role, size)
+        self.el(run, "tab")
+
     def paragraph(self, parent: Any = None, *, role: str = "body", size: str | None = None, align: str = "both",
                   indent: bool = True, line: int = DOCX_LINE_TWIPS, before: int = 0, after: int = 0,
-                  outline: int | None = None, keep_next: bool = False) -> Any:
+                  outline: int | None = None, keep_next: bool = False, left: int = 0, right: int = 0) -> Any:
         p = self.el(self.body if parent is None else parent, "p")
         ppr = self.el(p, "pPr")
         if keep_next:
@@ -9666,27 +9910,32 @@ class _WordBody:
         self.el(ppr, "spacing", before=before, after=after, line=line, lineRule="exact")
         if indent:  # two characters, as body text in an official document
             self.el(ppr, "ind", firstLineChars=200, firstLine=DOCX_HALF_POINTS[size or role] * 20)
+        elif left or right:
+            self.el(ppr, "ind", left=left, right=right)
         self.el(ppr, "jc", val=align)
         if outline is not None:
             self.el(ppr, "outlineLvl", val=outline)
         self.run_properties(ppr, role, size)  # the paragraph mark
         return p
 
-    def spans(self, p: Any, spans: Sequence[Span], role: str = "body", size: str | None = None) -> None:
+    def spans(self, p: Any, spans: Sequence[Span], role: str = "body", size: str | None = None,
+              bar_twips: int = 0) -> None:
         for text, style in spans:
             if style == "warn":  # a red square, then the text in red
                 self.run(p, "■ ", role, size, color=DOCX_RED)
                 self.run(p, text, role, size, color=DOCX_RED)
-            elif style == "bar":  # a shaded run of figure spaces, as long as the bar of block characters
+            elif style == "bar":  # a shaded run of figure spaces, its width scaled to the bar's length
                 eighths = 8 * text.count("█") + sum(i for i, c in enumerate("▏▎▍▌▋▊▉", 1) if c in text)
                 if eighths:
-                    self.run(p, "\u2007" * max(1, round(eighths * DOCX_BAR_SPACES / (8 * BAR_WIDTH))), role, size,
-                             fill=DOCX_BAR_FILL)
+                    self.run(p, "\u2007" * (2 * DOCX_BAR_EMS), role, size, fill=DOCX_BAR_FILL,
+                             scale=max(1, round(100 * eighths / (8 * BAR_WIDTH))))
             elif text:
                 self.run(p, text, role, size, bold=style == "bold")
 
-    def title(self, spans: Sequence[Span]) -> None:
-        p = self.paragraph(role="title", align="center", indent=False, line=720, after=DOCX_LINE_TWIPS)
+    def title(self, spans: Sequence[Span], framed: bool = False) -> None:
+        """标题 in 2号小标宋, centred; two lines below the red rule of a masthead."""
+        p = self.paragraph(role="title", align="center", indent=False, line=720, after=DOCX_LINE_TWIPS,
+                           before=2 * DOCX_LINE_TWIPS if framed else 0)
         self.spans(p, spans, "title")
 
     def heading(self, number: int, spans: Sequence[Span]) -> None:
@@ -9702,12 +9951,84 @@ class _WordBody:
     def para(self, spans: Sequence[Span], keep_next: bool = False) -> None:
         self.spans(self.paragraph(keep_next=keep_next), spans)
 
-    def provenance(self, spans: Sequence[Span]) -> None:
-        last = self.body[-1] if len(self.body) else None
-        if last is not None and last.tag == f"{{{W_NS}}}p" and last[0].find(f"{{{W_NS}}}keepNext") is None:
-            last[0].insert(0, last.makeelement(f"{{{W_NS}}}keepNext", {}))  # never a page of its own
-        p = self.paragraph(size="small", align="left", indent=False, line=320, before=DOCX_LINE_TWIPS // 2)
-        self.spans(p, spans, size="small")
+    def masthead(self, spans: Sequence[Span]) -> None:
+        """发文机关标志 in red 小标宋, as large as the type area allows (up to 15 mm a character), its top 35 mm
+        below the type area's; the 期号 two lines below; the issuer and the date; the red rule."""
+        name, number, issuer, date = (text for text, _style in spans)
+        half_points = int(min(_mm_twips(15) / 10, self.text_width * 0.95 / (max(_ems([Span(name)]), 1) * 10)))
+        p = self.paragraph(role="title", align="center", indent=False, line=half_points * 12,
+                           before=_mm_twips(DOCX_MASTHEAD_MM) - half_points * 12, after=DOCX_LINE_TWIPS)
+        self.run(p, name, "title", color=DOCX_RED, half_points=half_points)
+        if number:
+            self.spans(self.paragraph(align="center", indent=False), [Span(number)])
+        p = self.paragraph(align="left", indent=False)
+        ppr = p[0]
+        # pPr's children in the schema's order: the border and the tab stop come before the spacing
+        border = ppr.makeelement(f"{{{W_NS}}}pBdr", {})
+        ppr.insert(ppr.index(ppr.find(f"{{{W_NS}}}spacing")), border)
+        self.el(border, "bottom", val="single", sz=DOCX_RULE_RED, space=10, color=DOCX_RED)
+        tabs = ppr.makeelement(f"{{{W_NS}}}tabs", {})
+        ppr.insert(ppr.index(border) + 1, tabs)
+        self.el(tabs, "tab", val="right", pos=self.text_width)
+        self.run(p, issuer, "body")
+        self.tab(p, "body")
+        self.run(p, date, "body")
+
+    def addressee(self, spans: Sequence[Span]) -> None:
+        """主送: flush left under the title, ending with a full-width colon."""
+        self.spans(self.paragraph(align="left", indent=False), spans)
+
+    def signature(self, spans: Sequence[Span]) -> None:
+        """落款 without a seal: the issuer over the 成文日期, centred on it, the date 4 characters in from the
+        right; two lines below the body."""
+        issuer, date = (text for text, _style in spans)
+        em = DOCX_HALF_POINTS["body"] * 10
+        offset = (_ems([Span(date)]) - _ems([Span(issuer)])) / 2
+        p = self.paragraph(align="right", indent=False, before=DOCX_LINE_TWIPS * 2, keep_next=True,
+                           right=max(int((4 + offset) * em), 0))
+        self.run(p, issuer, "body")
+        self.run(self.paragraph(align="right", indent=False, right=4 * em), date, "body")
+
+    def colophon(self, spans: Sequence[Span]) -> None:
+        """版记 at the foot of the last page: 抄送, then 印发机关 and 印发日期, in 4号仿宋 between a thick rule,
+        thin ones, and a thick rule on the bottom edge of the type area (a table floating at the foot)."""
+        cc, printed_by, date = (text for text, _style in spans)
+        em = DOCX_HALF_POINTS["colophon"] * 10
+        # INFO: LibreOffice (7.4) floats a table only when it is narrower than about 97.5% of the type area;
+        # Word floats any.  The rules are 151 of the 156 mm, centred: the nearest both place at the foot.
+        width = int(self.text_width * DOCX_COLOPHON_WIDTH)
+        tbl = self.el(self.body, "tbl")
+        tblpr = self.el(tbl, "tblPr")
+        self.el(tblpr, "tblpPr", leftFromText=0, rightFromText=0, topFromText=0, bottomFromText=0,
+                vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom")
+        self.el(tblpr, "tblW", w=width, type="dxa")
+        borders = self.el(tblpr, "tblBorders")
+        for side, rule in (("top", DOCX_RULE_THICK), ("left", 0), ("bottom", DOCX_RULE_THICK), ("right", 0),
+                           ("insideH", DOCX_RULE_THIN), ("insideV", 0)):
+            if rule:
+                self.el(borders, side, val="single", sz=rule, space=0, color="000000")
+            else:
+                self.el(borders, side, val="nil")
+        self.el(tblpr, "tblLayout", type="fixed")
+        margins = self.el(tblpr, "tblCellMar")
+        self.el(margins, "left", w=0, type="dxa")
+        self.el(margins, "right", w=0, type="dxa")
+        self.el(self.el(tbl, "tblGrid"), "gridCol", w=width)
+        for left, right in ([(cc, "")] if cc else []) + [(printed_by, date)]:
+            tr = self.el(tbl, "tr")
+            self.el(self.el(tr, "trPr"), "cantSplit")
+            tc = self.el(tr, "tc")
+            self.el(self.el(tc, "tcPr"), "tcW", w=width, type="dxa")
+            p = self.paragraph(tc, size="colophon", align="left", indent=False, left=em, right=em)
+            ppr = p[0]
+            tabs = ppr.makeelement(f"{{{W_NS}}}tabs", {})
+            ppr.insert(ppr.index(ppr.find(f"{{{W_NS}}}spacing")), tabs)
+            self.el(tabs, "tab", val="right", pos=width - 2 * em)
+            self.run(p, left, "body", "colophon")
+            if right:
+                self.tab(p, "body", "colophon")
+                self.run(p, right, "body", "colophon")
+        self.paragraph(size="small", indent=False, line=20)  # a table is followed by a paragraph
 
     @staticmethod
     def numeric_columns(block: Block) -> list[bool]:
@@ -9716,48 +10037,53 @@ class _WordBody:
                                                      for _t, style in row[i])
                 for i in range(len(block.header))]
 
-    def column_layout(self, block: Block) -> tuple[str, list[int]]:
-        """(font size, twips per column): numbers never wrap, text columns share what is left.
+    def column_layout(self, block: Block, size: str) -> list[int] | None:
+        """See _column_layout: headers on one line where they are short and there is room, else broken."""
+        return self._column_layout(block, size, 4) or self._column_layout(block, size, 0)
 
-        12 pt (小四) when the numbers fit with room for the text, else 10.5 pt (五号), else
-        9 pt (小五); headers wrap only when the numbers need the room.
+    def _column_layout(self, block: Block, size: str, header_ems: float) -> list[int] | None:
+        """The twips of each column at `size`, or None when the table does not fit the type area there.
+
+        Content-sized: no number, id, unit name or status word breaks across lines (a cell of up to
+        UNBROKEN_EMS is one unbreakable word; longer text breaks between its words or CJK characters);
+        headers break between characters or words; the room left goes to the columns whose text wraps,
+        else to every column alike.
         """
-        def ems(spans: Sequence[Span]) -> float:  # an em a CJK character, 0.55 a Latin one
-            if any(style == "bar" for _t, style in spans):
-                return DOCX_BAR_SPACES / 2
-            width = sum(1 if unicodedata.east_asian_width(c) in "WF" else 0.55 for t, _s in spans for c in one_line(t))
-            return width + (1.5 if any(style == "warn" for _t, style in spans) else 0)
-
+        em = DOCX_HALF_POINTS[size] * 10  # twips
+        margin = 0.7  # the cell margins, in ems
         numeric = self.numeric_columns(block)
-        longest = [max((ems(row[i]) for row in block.rows), default=0) for i in range(len(block.header))]
-        heads = [ems(head) for head in block.header]
-        # a header breaks between words or CJK characters, never inside a word ("Satisfaction")
-        words = [max((ems([Span(w)]) * 1.1 for t, _s in head for w in _WORD_RE.findall(one_line(t))), default=0)
-                 for head in block.header]  # (headers are bold: a tenth wider)
-        # the largest size, then the longest header lines (in characters), that leave the text room
-        for size, cap in itertools.product(("table", "table_small", "table_smaller"), (8, 5, 4, 2)):
-            needs = [max(n, w, min(h, cap if is_number else max(cap, 4))) + 0.7  # + the cell margins
-                     for n, w, h, is_number in zip(longest, words, heads, numeric)]
-            em = DOCX_HALF_POINTS[size] * 10  # twips
-            fixed = sum(n for n, is_number in zip(needs, numeric) if is_number) * em
-            text_needs = [n * em for n, is_number in zip(needs, numeric) if not is_number]
-            if fixed + sum(min(n, 8 * em) for n in text_needs) <= self.text_width:
-                break
-        # text columns keep up to 3 characters and their header's longest word; beyond that
-        # they share what the numbers leave
-        text_words = [(w + 0.7) * em for w, is_number in zip(words, numeric) if not is_number]
-        floors = [max(min(n, 3 * em), w) for n, w in zip(text_needs, text_words)]
-        room = max(self.text_width - fixed - sum(floors), 0)
-        excess = sum(text_needs) - sum(floors)
-        scale = 1 if not excess else room / excess
-        text_widths = iter(int(f + (n - f) * scale) for f, n in zip(floors, text_needs))
-        widths = [int(n * em) if is_number else next(text_widths) for n, is_number in zip(needs, numeric)]
-        if sum(widths) < self.text_width:  # room to spare: every column a little wider
-            widths = [int(w * self.text_width / sum(widths)) for w in widths]
-        return size, widths
+        longest = [max((_ems(row[i]) for row in block.rows), default=0) for i in range(len(block.header))]
+        unbroken = [max((_unbroken_ems(row[i]) for row in block.rows), default=0) for i in range(len(block.header))]
+        heads = [max([_ems([Span(w)]) * 1.1 for t, _s in head for w in _WORD_RE.findall(one_line(t))]
+                     + [min(_ems(head) * 1.1, header_ems)], default=0)
+                 for head in block.header]  # a header's longest word, or all of it up to header_ems (bold: +10%)
+        floors = [(max(u if not n else lg, h, 1) + margin) * em
+                  for u, lg, h, n in zip(unbroken, longest, heads, numeric)]
+        if sum(floors) > self.text_width:
+            return None
+        needs = [max(lg + margin, f / em) * em for lg, f in zip(longest, floors)]
+        wanting = [n - f for n, f in zip(needs, floors)]
+        room = self.text_width - sum(floors)
+        if sum(wanting) > room:  # the wrapping columns share what is left, by how much more they want
+            widths = [f + room * w / sum(wanting) for f, w in zip(floors, wanting)]
+        else:  # everything on one line: the rest to every column, by its width
+            widths = [n * self.text_width / sum(needs) for n in needs]
+        return [int(w) for w in widths]
 
-    def table(self, block: Block) -> None:
-        size, widths = self.column_layout(block)
+    def table_size(self, blocks: Sequence[Block]) -> str:
+        """The one text size of every table: the largest at which each table fits."""
+        tables = [b for b in blocks if b.kind == "table"]
+        for size in ("table", "table_small", "table_smaller"):
+            if all(self.column_layout(b, size) is not None for b in tables):
+                return size
+        return "table_smaller"
+
+    def table(self, block: Block, size: str) -> None:
+        widths = self.column_layout(block, size)
+        if widths is None:  # wider than the page at the smallest size: the columns by their floors, scaled
+            floors = [max(_unbroken_ems(c[i]) for c in (block.header,) + block.rows) + 0.7
+                      for i in range(len(block.header))]
+            widths = [int(f * self.text_width / sum(floors)) for f in floors]
         numeric = self.numeric_columns(block)
         tbl = self.el(self.body, "tbl")
         tblpr = self.el(tbl, "tblPr")
@@ -9773,23 +10099,29 @@ class _WordBody:
         grid = self.el(tbl, "tblGrid")
         for width in widths:
             self.el(grid, "gridCol", w=width)
-        for number, row in enumerate((block.header,) + block.rows):
+        rows = (block.header,) + block.rows
+        # INFO: a table never starts with one row at a page's foot: the header holds on to the first rows
+        # (a short table keeps whole), and the last two rows hold together
+        held = len(rows) - 1 if len(rows) <= DOCX_WHOLE_TABLE_ROWS else 3
+        for number, row in enumerate(rows):
             tr = self.el(tbl, "tr")
             trpr = self.el(tr, "trPr")
             self.el(trpr, "cantSplit")
             if number == 0:  # repeated at the top of every page the table runs onto
                 self.el(trpr, "tblHeader")
+            keep = number < held or number == len(rows) - 2
             for column, cell in enumerate(row):
                 tc = self.el(tr, "tc")
                 tcpr = self.el(tc, "tcPr")
                 self.el(tcpr, "tcW", w=widths[column], type="dxa")
                 self.el(tcpr, "vAlign", val="center")
                 align = "center" if number == 0 else ("right" if numeric[column] else "left")
-                p = self.paragraph(tc, size=size, align=align, indent=False, line=DOCX_HALF_POINTS[size] * 15)
+                p = self.paragraph(tc, size=size, align=align, indent=False, line=DOCX_HALF_POINTS[size] * 15,
+                                   keep_next=keep)
                 if number == 0:
                     self.spans(p, [Span(t, "bold") for t, _s in cell], size=size)
                 else:
-                    self.spans(p, cell, size=size)
+                    self.spans(p, cell, size=size, bar_twips=widths[column] - 114)
         self.paragraph(size=size, indent=False, line=240)  # keeps the next table apart
 
 
@@ -9861,7 +10193,30 @@ def _docx_package(summary: Summary) -> Any:
     _w(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     _docx_page_numbers(section.footer._element, summary.lang)
     _docx_properties(document.core_properties, summary)
+    _docx_sources(package, summary)
     return document
+
+
+DOCX_CUSTOM_PROPERTIES = ("application/vnd.openxmlformats-officedocument.custom-properties+xml",
+                          "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties")
+
+
+def _docx_sources(package: Any, summary: Summary) -> None:
+    """Where the figures came from, as a custom document property `sources` (File > Properties > Custom):
+    the JSON of provenance_text(), which may be longer than a core property can hold."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    namespace = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    types = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    root = etree.Element(f"{{{namespace}}}Properties", nsmap={None: namespace, "vt": types})
+    item = etree.SubElement(root, f"{{{namespace}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+                            pid="2", name="sources")
+    etree.SubElement(item, f"{{{types}}}lpwstr").text = one_line(provenance_text(summary))
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    content_type, relationship = DOCX_CUSTOM_PROPERTIES
+    package.relate_to(Part(PackURI("/docProps/custom.xml"), content_type, blob, package), relationship)
 
 
 def _docx_page_numbers(footer: Any, lang: str) -> None:
@@ -9924,23 +10279,23 @@ def render_report_docx(summary: Summary) -> bytes:
     # INFO: built in a plain lxml tree, then parsed into python-docx's once: an element
     # made under python-docx's own classes costs ten times as much, and tables can be long
     words = _WordBody(etree.Element(f"{{{W_NS}}}body", nsmap={"w": W_NS}), summary.lang)
-    provenance = []
+    size = words.table_size(blocks)
+    framed = any(block.kind == "masthead" for block in blocks)
     for index, block in enumerate(blocks):
         if block.kind == "title":
-            words.title(block.spans)
+            words.title(block.spans, framed)
         elif block.kind == "heading":
             words.heading(block.number, block.spans)
         elif block.kind == "subheading":
             words.subheading(block.number, block.spans)
-        elif block.kind == "provenance":  # set small at the end, not at the top
-            provenance.append(block)
+        elif block.kind in ("masthead", "addressee", "signature", "colophon"):
+            getattr(words, block.kind)(block.spans)
         elif block.kind == "table":
-            words.table(block)
+            words.table(block, size)
         else:
             following = blocks[index + 1].kind if index + 1 < len(blocks) else ""
-            words.para(block.spans, keep_next=following == "table")
-    for block in provenance:
-        words.provenance(block.spans)
+            short = _ems(block.spans) <= DOCX_LINE_EMS  # a line that introduces a table stays with it
+            words.para(block.spans, keep_next=following == "table" and short)
     body = document.element.body
     words.body.append(etree.fromstring(etree.tostring(body[-1])))  # the section (page, margins, footer) last
     xml = etree.tostring(words.body)
@@ -10335,6 +10690,28 @@ def load_policy_file(path: str, lang: str) -> Policy:
     raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
 
 
+def load_briefing_file(path: str, lang: str) -> dict[str, Any]:
+    """--briefing FILE: the 通报's frame, a YAML file holding `briefing:` (or its keys at the top), checked
+    as the ledger's `briefing` is; a problem is a usage error at its line and column."""
+    source = open_sources([path])[0]
+    reader = FileReader(source, lang, None)
+    items = list(reader.items())
+    problems = list(reader.problems)
+    header = items[0] if items and isinstance(items[0], Header) else None
+    if header is not None and not problems:
+        data = header.data if isinstance(header.data, dict) else {}
+        wrapped = set(data) == {"briefing"}
+        briefing = data["briefing"] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "briefing": briefing},
+                      header.events)
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("briefing",))
+        if not problems and isinstance(briefing, dict) and briefing:
+            return briefing
+    if not problems:
+        problems = [Problem(source.name, 1, 1, "", msg("briefing_file_empty", lang))]
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+
+
 MAX_NAMES_BYTES = 16 << 20  # --names FILE: about a million names
 
 
@@ -10395,7 +10772,7 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
         result = import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
         say(result.counts_line(lang))
-        sources.append(result.source(index))
+        sources.append(result.source(index, (file_sha256(name), (map_path or "", import_map.sha256))))
     return sources
 
 
@@ -10559,11 +10936,27 @@ def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
                                 "written, with what was masked: for the person who signs it off.  It holds "
                                 "personal data unmasked: a file only, never stdout.")(command)
     command = click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")(command)
+    command = click.option("--number", type=click.IntRange(min=1), default=None, metavar="N",
+                           help="The issue number (第N期) of the briefing; 总第M期 moves with it.")(command)
+    command = click.option("--briefing", "briefing_path", metavar="BRIEFING.yaml", default=None,
+                           help="The frame of the 通报 (masthead, 主送, 落款, 版记): a YAML file holding only "
+                                "`briefing`, instead of the ledger's.")(command)
     command = click.option("--format", "fmt", type=click.Choice(list(REPORT_RENDERERS)), default=None,
                            help="markdown, or docx (a Word document, needs -o); "
                                 "default: chosen by the extension of -o (.docx), else markdown.")(command)
     return click.option("-o", "--output", metavar="OUT.md|OUT.docx", default=None,
                         help="Write the report here (whole or not at all) instead of stdout.")(command)
+
+
+def _framed(options: Options, briefing_path: str | None, number: int | None) -> Options:
+    """--briefing FILE and --number N, read before the run."""
+    briefing = load_briefing_file(briefing_path, options.lang or "zh") if briefing_path is not None else None
+    return dataclasses.replace(options, briefing=briefing, number=number)
+
+
+def _number_needs_briefing(options: Options, summary: Summary) -> None:
+    if options.number is not None and summary.ledger.briefing is None:
+        raise click.UsageError(msg("number_needs_briefing", summary.lang))
 
 
 def _fail_on_target(summary: Summary, fail: bool) -> None:
@@ -10698,8 +11091,9 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
 @click.pass_context
 def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
            encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
-           map_path: str | None, rejects_path: str | None, period: str | None, policy_path: str | None,
-           title: str | None, names_path: str | None, jobs: int | None, from_partials: bool) -> None:
+           briefing_path: str | None, number: int | None, map_path: str | None, rejects_path: str | None,
+           period: str | None, policy_path: str | None, title: str | None, names_path: str | None,
+           jobs: int | None, from_partials: bool) -> None:
     """Write the briefing (通报): Markdown to stdout or -o OUT.md, or a Word document to -o OUT.docx.
 
     The Word document is laid out as an official document (GB/T 9704: A4,
@@ -10721,14 +11115,16 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
                                           ("--rejects", rejects_path), ("--period", period)) if value is not None]
         if given:
             raise click.UsageError(msg("from_partials_option", lang, option=given[0]))
-        options = _rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
-                          policy_path, title, names_path)
+        options = _framed(_rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
+                                  policy_path, title, names_path), briefing_path, number)
         analysis = settle(conclude(merge_partials(files, options), wanted), options)
     else:
-        options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
-                          policy_path, title, names_path)
+        options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"),
+                                                      period=period), policy_path, title, names_path),
+                          briefing_path, number)
         analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), wanted)
     assert analysis.summary is not None
+    _number_needs_briefing(options, analysis.summary)
     text = write_report(analysis.summary, fmt, output, review_path, review, files)
     if output is None:
         emit(text)
@@ -10742,9 +11138,10 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
 @period_option
 @rollup_options
 def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None, map_path: str | None,
-        rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
-        names_path: str | None, jobs: int | None) -> None:
+        output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
+        briefing_path: str | None, number: int | None, map_path: str | None, rejects_path: str | None,
+        period: str | None, policy_path: str | None, title: str | None, names_path: str | None,
+        jobs: int | None) -> None:
     """The main job: check, print the summary table, then the report.
 
     The report goes into -o OUT.md (or OUT.docx, a Word document) when
@@ -10757,11 +11154,12 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
     fmt = report_format(fmt, output)
     review_target(review_path, lang)
     review: list[Snippet] = []
-    options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
-                      policy_path, title, names_path)
+    options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
+                              policy_path, title, names_path), briefing_path, number)
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(),
                           review if review_path is not None else None)
     assert analysis.summary is not None
+    _number_needs_briefing(options, analysis.summary)
     text = write_report(analysis.summary, fmt, output, review_path, review, files)
     emit(render_table(analysis.summary, "unit"))
     if output is None:

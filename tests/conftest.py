@@ -102,6 +102,14 @@ cases:
 VALID_LEDGER = HEADER + ONE_CASE
 
 
+def figures(json_text: str | bytes) -> dict:
+    """A JSON summary without its `sources` (the files' names and hashes): the figures, to compare two runs
+    that read the same cases from different files."""
+    data = json.loads(json_text)
+    data.pop("sources")
+    return data
+
+
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     """`text` (as UTF-8) or bytes, written as tmp_path/name."""
     path = tmp_path / name

@@ -96,8 +96,7 @@ def test_every_run_has_its_east_asian_font_and_size(hotline):
 def test_title_headings_and_body_fonts(hotline):
     _, document = hotline
     paragraphs = body_paragraphs(document)
-    title = paragraphs[0]
-    assert title.text == "东阿县12345政务服务便民热线2024年3月工单办理情况通报"
+    title = next(p for p in paragraphs if p.text == "东阿县12345政务服务便民热线2024年3月工单办理情况通报")
     assert title.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     assert {(east_asian_font(r), half_points(r)) for r in title._element.iter(f"{W}r")} == {("方正小标宋简体", 44)}
     headings = [p for p in paragraphs if p.text[:2] in ("一、", "二、", "三、")]
@@ -131,19 +130,71 @@ def test_tables_have_borders_a_bold_repeating_header_and_right_aligned_numbers(h
     header = kpi.rows[0]._tr
     assert header.find(f"{W}trPr/{W}tblHeader") is not None
     assert all(r.find(f"{W}rPr/{W}b") is not None for r in header.iter(f"{W}r"))
-    assert [c.text for c in kpi.rows[1].cells] == ["办结率", "94.30%", "≥ 95.00%", "未达标"]
+    assert [c.text for c in kpi.rows[1].cells] == ["办结率", "94.30%", "≥95.00%", "未达标"]
     assert [c.paragraphs[0].alignment for c in kpi.rows[1].cells] == [
         docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT] + [docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT] * 3
 
 
-def test_provenance_is_small_and_at_the_end(hotline):
+def test_provenance_is_in_the_document_properties_never_in_the_body(hotline):
     out, document = hotline
-    paragraphs = body_paragraphs(document)
-    last = paragraphs[-1]
     digest = hashlib.sha256(HOTLINE.read_bytes()).hexdigest()
-    assert last.text == f"数据来源：{HOTLINE} (SHA-256 {digest}); grassroots-report {gr.__version__}"
-    assert {half_points(r) for r in last._element.iter(f"{W}r")} == {21}
-    assert not any("SHA-256" in p.text for p in paragraphs[:-1])
+    body = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert digest not in body and "grassroots-report" not in body and "hotline-2024-03.yaml" not in body
+    custom = etree.fromstring(zipfile.ZipFile(out).read("docProps/custom.xml"))
+    provenance = json.loads(custom.find("{*}property[@name='sources']/{*}lpwstr").text)
+    assert provenance == {"generator": f"grassroots-report {gr.__version__}",
+                          "sources": [{"file": str(HOTLINE), "sha256": digest}]}
+
+
+def frame_texts(document):
+    """The body's paragraphs and the 版记 (a table floating at the foot), in order, as text."""
+    texts = []
+    for element in document.element.body:
+        if element.tag == f"{W}tbl" and element.find(f"{W}tblPr/{W}tblpPr") is not None:
+            texts += ["".join(t.text for t in p.iter(f"{W}t")) for p in element.iter(f"{W}p")]
+        elif element.tag == f"{W}p":
+            texts.append("".join(t.text or "" for t in element.iter(f"{W}t")))
+    return [t for t in texts if t]
+
+
+def test_the_frame_of_gb_t_9704_masthead_addressee_signature_and_colophon(hotline):
+    out, document = hotline
+    texts = frame_texts(document)
+    assert texts[:5] == ["东阿县12345热线工作通报", "第3期（总第74期）", "东阿县12345政务服务便民热线办公室2024年4月2日",
+                         "东阿县12345政务服务便民热线2024年3月工单办理情况通报", "各镇人民政府、街道办事处，县直有关部门："]
+    assert texts[-4:] == ["东阿县12345政务服务便民热线办公室", "2024年4月2日", "抄送：县委办公室、县政府办公室。",
+                          "东阿县12345政务服务便民热线办公室2024年4月2日印发"]  # one character in: by indents
+    body = document.element.body
+    masthead = next(p for p in body.iter(f"{W}p") if "".join(t.text for t in p.iter(f"{W}t")) == texts[0])
+    runs = list(masthead.iter(f"{W}r"))
+    assert {(east_asian_font(r), r.find(f"{W}rPr/{W}color").get(f"{W}val")) for r in runs} == {("方正小标宋简体", "FF0000")}
+    assert half_points(runs[0]) * 10 * len("东阿县热线工作通报") < _text_width()  # as large as the width allows
+    rule = next(p for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}pBdr/{W}bottom") is not None)
+    assert rule.find(f"{W}pPr/{W}pBdr/{W}bottom").get(f"{W}color") == "FF0000"  # the red rule under the masthead
+    colophon = next(t for t in body.iter(f"{W}tbl") if t.find(f"{W}tblPr/{W}tblpPr") is not None)
+    position = colophon.find(f"{W}tblPr/{W}tblpPr")
+    assert (position.get(f"{W}vertAnchor"), position.get(f"{W}tblpYSpec")) == ("margin", "bottom")  # the foot
+    borders = {b.tag.replace(W, ""): b.get(f"{W}sz") for b in colophon.find(f"{W}tblPr/{W}tblBorders")
+               if b.get(f"{W}val") == "single"}
+    assert borders == {"top": "8", "bottom": "8", "insideH": "6"}  # 0.35 mm rules outside, 0.25 mm between
+    assert list(body)[-3] is colophon  # the last thing on the last page
+
+
+def _text_width():
+    return gr._mm_twips(210 - 28 - 26)
+
+
+def test_without_a_briefing_no_frame(tmp_path):
+    plain = tmp_path / "plain.yaml"
+    text = HOTLINE.read_text(encoding="utf-8")
+    start = text.index("briefing:")
+    end = text.index("\n\n", start)
+    plain.write_text(text[:start] + text[end + 2:], encoding="utf-8")
+    document = docx.Document(str(docx_of(tmp_path, plain)))
+    texts = frame_texts(document)
+    assert texts[0] == "东阿县12345政务服务便民热线2024年3月工单办理情况通报"
+    assert not any("印发" in t or "抄送" in t or "热线工作通报" in t for t in texts)
+    assert not any(t.find(f"{W}tblPr/{W}tblpPr") is not None for t in document.element.body.iter(f"{W}tbl"))
 
 
 def test_warnings_are_red_squares_not_emoji_and_bars_are_shaded(hotline):
@@ -157,7 +208,14 @@ def test_warnings_are_red_squares_not_emoji_and_bars_are_shaded(hotline):
     assert {r.find(f"{W}rPr/{W}color").get(f"{W}val") for r in marks} == {"FF0000"}
     shaded = [r for r in document.element.body.iter(f"{W}r") if r.find(f"{W}rPr/{W}shd") is not None]
     assert len(shaded) == 15  # a bar for each of 10 categories and 5 channels
-    assert "".join(t.text for t in shaded[0].iter(f"{W}t")) == "\u2007" * gr.DOCX_BAR_SPACES  # the largest
+    # every bar the same run of figure spaces, its width scaled: proportional to the cases it stands for
+    assert {"".join(t.text for t in r.iter(f"{W}t")) for r in shaded} == {"\u2007" * 2 * gr.DOCX_BAR_EMS}
+    scales = [int(r.find(f"{W}rPr/{W}w").get(f"{W}val")) for r in shaded[:10]]
+    received = [int(row.cells[2].text) for row in document.tables[next(
+        i for i, t in enumerate(document.tables) if t.rows[0].cells[-1].text == "分布")].rows[1:]]
+    assert scales[0] == 100
+    # within the bar's own rounding (an eighth of a block, 1/160 of the longest)
+    assert all(abs(scale - 100 * n / received[0]) <= 1 for scale, n in zip(scales, received))
 
 
 def test_chinese_numbers():
@@ -199,7 +257,8 @@ def test_one_word_table_for_each_markdown_table_cell_for_cell(tmp_path, example,
     markdown = run_cli("report", str(example), "--lang", lang).stdout
     document = docx.Document(str(docx_of(tmp_path, example, "--lang", lang)))
     expected = [[[normalised_markdown_cell(c) for c in row] for row in table] for table in markdown_tables(markdown)]
-    found = [[[normalised_word_cell(c.text) for c in row.cells] for row in table.rows] for table in document.tables]
+    found = [[[normalised_word_cell(c.text) for c in row.cells] for row in table.rows] for table in document.tables
+             if table._tbl.find(f"{W}tblPr/{W}tblpPr") is None]  # but the 版记
     assert len(found) == len(expected) >= 5
     assert found == expected
 
@@ -210,9 +269,9 @@ def test_the_figures_of_the_json_summary(tmp_path, example):
     document = docx.Document(str(docx_of(tmp_path, example)))
     overview = next(p.text for p in document.paragraphs if p.text.startswith("本期共受理"))
     completion = f"{totals['completion_rate'] * 100:.2f}%"
-    assert f"本期共受理 {totals['received']} 件" in overview
-    assert f"办结率 {completion}" in overview
-    assert f"超期未办结 {totals['overdue']} 件" in overview
+    assert f"本期共受理{totals['received']}件" in overview
+    assert f"办结率{completion}" in overview
+    assert f"超期未办结{totals['overdue']}件" in overview
     assert document.tables[0].rows[1].cells[1].text == completion
 
 
@@ -222,16 +281,18 @@ def test_the_completion_rate_text_as_in_the_markdown(hotline):
     paragraph = next(line for line in markdown.splitlines() if line.startswith("本期共受理"))
     overview = next(p.text for p in document.paragraphs if p.text.startswith("本期共受理"))
     assert overview == paragraph.replace("**", "")
-    assert "办结率 94.30%" in overview
+    assert "办结率94.30%" in overview
 
 
 def test_english(tmp_path):
     document = docx.Document(str(docx_of(tmp_path, HOTLINE, "--lang", "en")))
     texts = [p.text for p in body_paragraphs(document)]
-    assert texts[1] == "Jurisdiction: 东阿县"
+    assert texts[1] == "No. 3 (issue 74 in all)"
+    assert texts[4] == "各镇人民政府、街道办事处, 县直有关部门:"
+    assert texts[5].startswith("This briefing reports on 东阿县, 1 March to 31 March 2024 (figures as of 1 April 2024")
     assert [t for t in texts if t.startswith(("1. ", "2. "))][:2] == ["1. Overview", "2. Ranking of units"]
     assert any("completion 94.30%" in text for text in texts)
-    assert texts[-1].startswith("Source: ")
+    assert texts[-2:] == ["东阿县12345政务服务便民热线办公室", "2 April 2024"]
     assert {east_asian_font(run) for run in all_runs(document)} == {"方正小标宋简体", "仿宋_GB2312", "黑体", "楷体", "宋体"}
 
 
@@ -243,7 +304,7 @@ def test_sections_in_the_same_order_as_the_markdown(tmp_path):
     levels = [(p.text, p._p.find(f"{W}pPr/{W}outlineLvl")) for p in document.paragraphs]
     found = [text for text, level in levels if level is not None and level.get(f"{W}val") == "0"]
     assert found == headings
-    assert len(found) == 10
+    assert len(found) == 11
 
 
 # == Bytes and files ===============================================================================
@@ -279,7 +340,7 @@ def test_format_docx_writes_any_name_and_the_extension_chooses_by_itself(tmp_pat
     assert named.read_bytes()[:2] == b"PK"
     markdown = tmp_path / "forced.docx"
     assert run_cli("report", str(HOTLINE), "--format", "markdown", "-o", str(markdown)).exit_code == 0
-    assert markdown.read_text(encoding="utf-8").startswith("# ")
+    assert markdown.read_text(encoding="utf-8").startswith("**东阿县12345热线工作通报**\n")
 
 
 def test_docx_is_written_whole_and_never_onto_an_input(tmp_path):
@@ -324,7 +385,14 @@ def test_libreoffice_converts_it_to_pdf(tmp_path):
     assert footers == [f"—{n}—" for n in range(1, pages + 1)]  # the PAGE field, on every page
     # measured with LibreOffice 7.4 and the fonts of tests/fonts.conf; a page more or less
     # would mean a layout change (line spacing, table widths) worth a look
-    assert pages == 8  # 7 before the 红榜, 黑榜 and in-type rankings were added
+    assert pages == 9  # 7 before the 红榜, 黑榜 and in-type rankings; 8 before the frame and 统计说明
+    last = "".join(text.split("\f")[pages - 1].split())
+    assert "抄送：县委办公室、县政府办公室。" in last and "2024年4月2日印发" in last  # the 版记 on the last page
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", str(pages), "-l", str(pages), str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    printed = [float(line.split('yMax="')[1].split('"')[0]) for line in boxes.splitlines() if "印发" in line]
+    foot = (297 - 35) * 72 / 25.4  # the bottom of the type area, in points
+    assert printed and foot - 12 < printed[-1] <= foot + 1  # at the foot of the page, not under the text
 
 
 # == Hostile input: text is carried as text, and masked ============================================

@@ -35,12 +35,82 @@ def test_report_is_deterministic(tmp_path):
     assert report_of(tmp_path) == report_of(tmp_path)
 
 
-def test_report_has_provenance(tmp_path):
+def test_provenance_only_in_a_closing_html_comment(tmp_path):
     import hashlib
+    import json
     path = write_ledger(tmp_path, LEDGER)
     text = run_cli("report", str(path)).stdout
-    assert hashlib.sha256(path.read_bytes()).hexdigest() in text
-    assert f"grassroots-report {gr.__version__}" in text
+    body, comment = text.rsplit("\n<!-- ", 1)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest not in body and "grassroots-report" not in body and str(path) not in body and "SHA-256" not in body
+    assert comment.endswith(" -->\n") and "--" not in comment[:-5]
+    assert json.loads(comment[:-5]) == {"generator": f"grassroots-report {gr.__version__}",
+                                        "sources": [{"file": str(path), "sha256": digest}]}
+
+
+# == The register and the frame of a 通报 (round three) ==============================================
+@pytest.mark.parametrize(("key", "change", "zh", "en"), [
+    ("received", 0.0333, "增长3.33%", "up 3.33%"),
+    ("received", -0.5, "下降50.00%", "down 50.00%"),
+    ("on_time_rate", -0.0207, "下降2.07个百分点", "down 2.07 pp"),
+    ("completion_rate", 0.0889, "上升8.89个百分点", "up 8.89 pp"),
+    ("score", 5, "上升5.0分", "up 5.0 points"),
+    ("received", 0, "持平", "unchanged"),
+    ("completion_rate", 0.00001, "持平", "unchanged"),  # rounds to nothing
+    ("received", None, "—", "—"),
+])
+def test_changes_in_the_register_of_a_briefing(key, change, zh, en):
+    from fractions import Fraction
+    value = None if change is None else Fraction(str(change))
+    assert (gr.change_text(key, value, "zh"), gr.change_text(key, value, "en")) == (zh, en)
+
+
+def test_a_period_report_in_the_register_and_each_figure_once():
+    text = run_cli("report", str(ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"), "--period", "2024-03").stdout
+    overview = text.split("## 一、总体情况\n\n", 1)[1].split("\n\n", 1)[0]
+    assert "环比增长3.33%，同比增长24.00%" in overview
+    assert "按期办结率72.00%，较上月下降2.07个百分点" in overview
+    assert "+" not in text.split("<!--")[0] and " 个百分点" not in text
+    assert text.count("\n| 办结率 | 88.89% |") == 1  # one table of the figures, not two
+    assert "(" not in text.split("<!--")[0]  # full-width brackets in Chinese text
+    assert text.startswith("# 东阿县2024年3月基层治理工作情况通报\n\n现将东阿县2024年3月有关情况通报如下（数据截至")
+
+
+def test_the_markdown_frame_masthead_addressee_signature_colophon():
+    text = run_cli("report", str(ROOT / "examples" / "hotline-2024-03.yaml")).stdout
+    assert text.startswith("**东阿县12345热线工作通报**\n\n第3期（总第74期）\n\n"
+                           "东阿县12345政务服务便民热线办公室　　2024年4月2日\n\n---\n\n# ")
+    assert "\n\n各镇人民政府、街道办事处，县直有关部门：\n\n现将东阿县" in text
+    assert text.split("\n<!-- ")[0].endswith(
+        "东阿县12345政务服务便民热线办公室\\\n2024年4月2日\n\n---\n\n抄送：县委办公室、县政府办公室。\n\n"
+        "东阿县12345政务服务便民热线办公室　　2024年4月2日印发\n\n---\n")
+
+
+def test_briefing_file_and_number_override_the_ledger(tmp_path):
+    frame = tmp_path / "frame.yaml"
+    frame.write_text("briefing:\n  issuer: 东阿县信访局\n  number: 5\n  total_number: 70\n  date: '2024-04-03'\n",
+                     encoding="utf-8")
+    text = run_cli("report", str(ROOT / "examples" / "hotline-2024-03.yaml"), "--briefing", str(frame),
+                   "--number", "6").stdout
+    assert text.startswith("**东阿县信访局工作通报**\n\n第6期（总第71期）\n\n东阿县信访局　　2024年4月3日\n")
+    assert "抄送" not in text and "东阿县信访局　　2024年4月3日印发" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("issuer: 东阿县信访局\nnumber: 0\n", encoding="utf-8")
+    result = run_cli("report", str(ROOT / "examples" / "hotline-2024-03.yaml"), "--briefing", str(bad))
+    assert result.exit_code == 2 and f"{bad}:2:" in result.stderr and result.stdout == ""
+    plain = run_cli("report", str(ROOT / "examples" / "mediation-2024-Q2.yaml"), "--number", "3")
+    assert plain.exit_code == 2 and "--number" in plain.stderr
+
+
+def test_a_featured_text_is_the_case_headline_never_its_id(tmp_path):
+    data = dict(LEDGER)
+    data["cases"] = [dict(c) for c in LEDGER["cases"]]
+    data["cases"][0]["featured"] = "欧阳娜娜反映的物业纠纷经三方调解化解"
+    text = run_cli("report", str(write_ledger(tmp_path, data)), "--as-of", "2024-04-01").stdout
+    featured = text.split("典型案例", 1)[1]
+    assert "**（一）欧阳某某反映的物业纠纷经三方调解化解**" in featured  # masked like any printed text
+    assert "欧阳娜娜" not in text
+    assert not any(line.startswith("**（") and "A-1" in line for line in featured.splitlines())
 
 
 def test_report_sections_for_mediation_backlog_escalation(tmp_path):
