@@ -112,6 +112,18 @@ def test_the_same_export_gives_the_same_bytes(tmp_path, mapfile):
     assert b'id: "DZ001"' in outputs[0]  # ids always quoted text
 
 
+def test_the_maps_ledger_header_may_carry_the_briefing(tmp_path):
+    export = make("xlsx", tmp_path)
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(exports.MAP.replace("  jurisdiction: 东阿县\n", "  jurisdiction: 东阿县\n"
+                                           "  briefing: {issuer: 东阿县12345热线办公室, number: 4}\n", 1),
+                       encoding="utf-8")
+    result = run_cli("report", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv"),
+                     "--as-of", "2024-04-01 09:00")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("**东阿县12345热线办公室工作通报**\n\n第4期\n\n东阿县12345热线办公室　　2024年4月1日\n")
+
+
 def test_summary_of_an_export_equals_summary_of_its_ledger(tmp_path, mapfile):
     export = make("xlsx", tmp_path)
     ledger, rejects = tmp_path / "ledger.yaml", tmp_path / "r.csv"
