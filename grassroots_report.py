@@ -2352,13 +2352,15 @@ class FileReader:
             text = msg("encoding_bad", self.lang, line=line, byte=raw[bad_at])
         self.problems.append(Problem(self.source.name, line, column, "", text, self.source.index))
 
-    def _document(self, nxt: Callable[[], Any]) -> Iterator[Header | CaseItem]:
+    def _root(self, nxt: Callable[[], Any]) -> Any:
+        """The start of the document's top mapping; None (the problem said) when the file is empty or its
+        top is a list or a single value."""
         yaml = _yaml()
         nxt()  # StreamStart
         first = nxt()
         if isinstance(first, yaml.StreamEndEvent):
             self._problem(None, "", "empty")
-            return
+            return None
         root = nxt()  # the event after DocumentStart
         if not isinstance(root, yaml.MappingStartEvent):
             if isinstance(root, yaml.ScalarEvent) and root.value == "" and root.implicit[0]:
@@ -2366,6 +2368,13 @@ class FileReader:
             else:
                 what = "what_list" if isinstance(root, yaml.SequenceStartEvent) else "what_value"
                 self._problem(root.start_mark, "", "not_mapping_top", what=label(what, self.lang))
+            return None
+        return root
+
+    def _document(self, nxt: Callable[[], Any]) -> Iterator[Header | CaseItem]:
+        yaml = _yaml()
+        root = self._root(nxt)
+        if root is None:
             return
         self._check_node(root, "")
         header: dict[str, Any] = {}
@@ -6909,29 +6918,7 @@ class Tally:
                 by_bits = counts[name] = {}
             by_bits[bits] = by_bits.get(bits, 0) + 1
         if status == "resolved":
-            resolved = times["resolved"]
-            closures = self.closures.get(names[0])
-            if closures is None:
-                closures = self.closures[names[0]] = array.array("i")
-            try:
-                closures.append(resolved - CLOSURE_BASE)
-            except OverflowError:  # beyond 1932-2068: 8 bytes from now on
-                closures = self.closures[names[0]] = array.array("q", closures)
-                closures.append(resolved - CLOSURE_BASE)
-            visit_times = check.visit_times
-            # the common case, every visit at least min_visit_minutes after resolution, costs one min()
-            if visit_times and min(visit_times) < resolved + self.min_visit_seconds:
-                self._check_visits(data["visits"], visit_times, names[0], resolved)
-            duration = resolved - received
-            for durations, name in zip(self.durations, names):
-                kept = durations.get(name)
-                if kept is None:
-                    kept = durations[name] = array.array("i")
-                try:
-                    kept.append(duration)
-                except OverflowError:  # more than 68 years: 8 bytes from now on
-                    kept = durations[name] = array.array("q", kept)
-                    kept.append(duration)
+            self._add_resolved(data, check, names, received)
         elif status == "open":
             self.open_names.extend((self._number(names[0]), self._number(category),
                                     self._number(names[2]), self._number(kind), self._number(names[4])))
@@ -6948,6 +6935,32 @@ class Tally:
             if requester and is_person_name(requester.get("name") or ""):
                 self.name_digests.append(name_digest(requester["name"]))
             self._add_listed(data, times, status)
+
+    def _add_resolved(self, data: dict[str, Any], check: CaseCheck, names: tuple[str, ...], received: int) -> None:
+        """A resolved case: its resolution time (bulk closures), its early follow-ups, its duration."""
+        resolved = check.times["resolved"]
+        closures = self.closures.get(names[0])
+        if closures is None:
+            closures = self.closures[names[0]] = array.array("i")
+        try:
+            closures.append(resolved - CLOSURE_BASE)
+        except OverflowError:  # beyond 1932-2068: 8 bytes from now on
+            closures = self.closures[names[0]] = array.array("q", closures)
+            closures.append(resolved - CLOSURE_BASE)
+        visit_times = check.visit_times
+        # the common case, every visit at least min_visit_minutes after resolution, costs one min()
+        if visit_times and min(visit_times) < resolved + self.min_visit_seconds:
+            self._check_visits(data["visits"], visit_times, names[0], resolved)
+        duration = resolved - received
+        for durations, name in zip(self.durations, names):
+            kept = durations.get(name)
+            if kept is None:
+                kept = durations[name] = array.array("i")
+            try:
+                kept.append(duration)
+            except OverflowError:  # more than 68 years: 8 bytes from now on
+                kept = durations[name] = array.array("q", kept)
+                kept.append(duration)
 
     def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, ...],
                     bits: int) -> None:
@@ -7104,7 +7117,6 @@ class Tally:
             index_mask = (1 << index_bits) - 1
             span_mask = (1 << span_bits) - 1
             group_shift = span_bits + index_bits
-            by_group = found.by_group
             satisfaction: Counter[str] = Counter()
             callers: dict[int, list[Any]] = {}  # caller key -> [repeats, cases, units, majors]
             for bucket in buckets:
@@ -7120,27 +7132,34 @@ class Tally:
                     if ((value >> index_bits) & span_mask) - ((before >> index_bits) & span_mask) > window:
                         continue
                     index, previous_index = value & index_mask, before & index_mask
-                    found.total += 1
-                    profile = profiles[profile_of[index]]
-                    for counter, name in zip(by_group, profile):
-                        counter[name] += 1
-                    answer = self.caller_answers[index]
-                    for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
-                        if answer & bit:
-                            satisfaction[key] += 1
-                    caller = callers.setdefault(keys[index], [0, 0, set(), set()])
-                    caller[0] += 1
                     # the case repeated is counted once, however many repeat it
-                    for chained in ((index,) if last_repeat == k - 1 else (previous_index, index)):
-                        unit, major = profiles[profile_of[chained]][:2]
-                        caller[1] += 1
-                        caller[2].add(unit)
-                        caller[3].add(major)
+                    self._count_repeat(found, satisfaction, callers, index,
+                                       (index,) if last_repeat == k - 1 else (previous_index, index))
                     last_repeat = k
             found.satisfaction_rate = satisfaction_rate(satisfaction, self.policy)
             found.callers = self._top_callers(callers)
         self._repeats = found
         return found
+
+    def _count_repeat(self, found: Repeats, satisfaction: Counter[str], callers: dict[int, list[Any]], index: int,
+                      cases: tuple[int, ...]) -> None:
+        """One repeat (the kept case `index`): its groups, its follow-up answer, and its caller's cases (`cases`:
+        the repeat, and the case it repeats when that was not counted already)."""
+        profiles, profile_of = self.profiles, self.caller_profiles
+        found.total += 1
+        for counter, name in zip(found.by_group, profiles[profile_of[index]]):
+            counter[name] += 1
+        answer = self.caller_answers[index]
+        for bit, key in ((1, "satisfaction_base"), (2, "satisfied"), (4, "basically_satisfied")):
+            if answer & bit:
+                satisfaction[key] += 1
+        caller = callers.setdefault(self.caller_keys[index], [0, 0, set(), set()])
+        caller[0] += 1
+        for chained in cases:
+            unit, major = profiles[profile_of[chained]][:2]
+            caller[1] += 1
+            caller[2].add(unit)
+            caller[3].add(major)
 
     def caller_texts(self, keys: Iterable[int]) -> dict[int, str]:
         """The caller (13812345678, ID370404…X) of each key, unmasked: for masking and digests only."""
@@ -10667,32 +10686,22 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
 # -- --policy FILE: an input of its own -------------------------------------------
 def load_policy_file(path: str, lang: str) -> Policy:
     """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
-    sources = open_sources([path])
-    source = sources[0]
-    reader = FileReader(source, lang, None)
-    items = list(reader.items())
-    problems = list(reader.problems)
-    header = items[0] if items and isinstance(items[0], Header) else None
-    if header is not None and not problems:
-        data = header.data if isinstance(header.data, dict) else {}
-        wrapped = set(data) == {"policy"}
-        policy = data["policy"] if wrapped else data
-        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "policy": policy},
-                      header.events)
-        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("policy",))
-        if not problems and isinstance(policy, dict):
-            timing = [key for key in policy if key not in JUDGING_KEYS and key != "known_names"]
-            if timing:
-                raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
-            return build_policy(policy)
-    if not problems:
-        problems = [Problem(source.name, 1, 1, "", msg("policy_file_empty", lang))]
-    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+    policy = _header_key_file(path, "policy", "policy_file_empty", lang)
+    timing = [key for key in policy if key not in JUDGING_KEYS and key != "known_names"]
+    if timing:
+        raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
+    return build_policy(policy)
 
 
 def load_briefing_file(path: str, lang: str) -> dict[str, Any]:
     """--briefing FILE: the 通报's frame, a YAML file holding `briefing:` (or its keys at the top), checked
-    as the ledger's `briefing` is; a problem is a usage error at its line and column."""
+    as the ledger's `briefing` is."""
+    return _header_key_file(path, "briefing", "briefing_file_empty", lang)
+
+
+def _header_key_file(path: str, key: str, empty: str, lang: str) -> dict[str, Any]:
+    """A YAML file holding one key of a ledger's header (`key:`, or its keys at the top), checked as the
+    ledger's own would be; a problem is a usage error at its line and column (`empty`: the file holds none)."""
     source = open_sources([path])[0]
     reader = FileReader(source, lang, None)
     items = list(reader.items())
@@ -10700,15 +10709,15 @@ def load_briefing_file(path: str, lang: str) -> dict[str, Any]:
     header = items[0] if items and isinstance(items[0], Header) else None
     if header is not None and not problems:
         data = header.data if isinstance(header.data, dict) else {}
-        wrapped = set(data) == {"briefing"}
-        briefing = data["briefing"] if wrapped else data
-        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], "briefing": briefing},
+        wrapped = set(data) == {key}
+        value = data[key] if wrapped else data
+        fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], key: value},
                       header.events)
-        problems = check_header(fake, Validators(), lang, base=() if wrapped else ("briefing",))
-        if not problems and isinstance(briefing, dict) and briefing:
-            return briefing
+        problems = check_header(fake, Validators(), lang, base=() if wrapped else (key,))
+        if not problems and isinstance(value, dict):
+            return value
     if not problems:
-        problems = [Problem(source.name, 1, 1, "", msg("briefing_file_empty", lang))]
+        problems = [Problem(source.name, 1, 1, "", msg(empty, lang))]
     raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
 
 
