@@ -3198,7 +3198,7 @@ def build_policy(data: Any) -> Policy:
         dispatch_hours=_fraction(data.get("dispatch_hours", 3)),
         resolve_days=tuple(resolve_days.items()),
         category_resolve_days=tuple((data.get("category_resolve_days") or {}).items()),
-        targets=tuple((k, _fraction(v)) for k, v in (data.get("targets") or {}).items()),
+        targets=tuple(targets.items()),
         weights=tuple((k, _fraction(v)) for k, v in weights.items()) if isinstance(weights, dict)
         else tuple(DEFAULT_WEIGHTS.items()),
         score=score,
@@ -9171,6 +9171,9 @@ class _Doc:
                                  numeric_from=numeric_from))
 
 
+FRAME_BLOCKS = ("masthead", "addressee", "signature", "colophon")  # the 通报's frame (GB/T 9704)
+
+
 def md_inline(spans: Sequence[Span]) -> str:
     """Spans as Markdown: every piece of text through md_escape."""
     out = []
@@ -9197,7 +9200,7 @@ def markdown_text(blocks: Iterable[Block], lang: str) -> str:
         if lines and not (listed and previous == "item"):
             lines.append("")
         previous = block.kind
-        texts = [md_escape(text) for text, _style in block.spans]
+        texts = [md_escape(text) for text, _style in block.spans] if block.kind in FRAME_BLOCKS else []
         if block.kind == "masthead":  # 发文机关标志, 期号, issuer and date, the red rule
             name, number, issuer, date = texts
             lines += [f"**{name}**", ""] + ([number, ""] if number else []) + [f"{issuer}　　{date}", "", "---"]
@@ -9308,12 +9311,17 @@ def _policy_text(policy: Policy, lang: str) -> str:
     return label("sep_clause", lang).join(parts)
 
 
+def target_text(key: str, target: Fraction, above: str = "") -> str:
+    """A target as printed: ≤5.00% for a rate where lower is better, else `above` (≥ in a table) and 95.00%."""
+    return ("≤" if key in LOWER_IS_BETTER else above) + percent(target)
+
+
 def _score_rule_text(rule: ScoreRule, lang: str, number: Callable[[Fraction], str]) -> str:
     """办结率 20 分（目标 95%，每低 1 个百分点扣 1 分）."""
     fields = {"metric": label(rule.rate, lang), "points": number(rule.points)}
     if rule.target is None:
         return label("r_rule_points", lang).format(**fields)
-    target = ("≤" if rule.rate in LOWER_IS_BETTER else "") + percent(rule.target)
+    target = target_text(rule.rate, rule.target)
     if rule.per_point is None:
         return label("r_rule_points_target", lang).format(target=target, **fields)
     return label("r_rule_points_deduct", lang).format(target=target, per=number(rule.per_point), **fields)
@@ -9445,7 +9453,7 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
 
     def target_cells(key: str) -> list[str]:
         target = targets.get(key)
-        text = "—" if target is None else ("≤" if key in LOWER_IS_BETTER else "≥") + percent(target)
+        text = "—" if target is None else target_text(key, target, "≥")
         met = "—" if target is None or totals[key] is None else doc.t("r_no" if key in summary.missed_targets
                                                                      else "r_yes")
         return [text, met]
@@ -9564,7 +9572,7 @@ def _report_types_and_rolls(doc: _Doc, summary: Summary) -> None:
     _report_tiers(doc, summary)
     targets = dict(summary.ledger.policy.targets)
     for key, members in report.below_targets:
-        target = ("≤" if key in LOWER_IS_BETTER else "") + percent(targets[key])
+        target = target_text(key, targets[key])
         if members:
             doc.para(doc.t("r_below_target", metric=doc.t(key), target=target, n=len(members),
                            names=doc.t("sep").join(units[i].name for i in members)))
@@ -9921,11 +9929,18 @@ class _WordBody:
 
     def paragraph(self, parent: Any = None, *, role: str = "body", size: str | None = None, align: str = "both",
                   indent: bool = True, line: int = DOCX_LINE_TWIPS, before: int = 0, after: int = 0,
-                  outline: int | None = None, keep_next: bool = False, left: int = 0, right: int = 0) -> Any:
+                  outline: int | None = None, keep_next: bool = False, left: int = 0, right: int = 0,
+                  rule: tuple[int, str] | None = None, tab_stop: int | None = None) -> Any:
+        """A paragraph; `rule`: a rule under it (size in eighths of a point, colour); `tab_stop`: a right tab
+        stop there (twips).  pPr's children go in the order the schema asks."""
         p = self.el(self.body if parent is None else parent, "p")
         ppr = self.el(p, "pPr")
         if keep_next:
             self.el(ppr, "keepNext")
+        if rule is not None:
+            self.el(self.el(ppr, "pBdr"), "bottom", val="single", sz=rule[0], space=10, color=rule[1])
+        if tab_stop is not None:
+            self.el(self.el(ppr, "tabs"), "tab", val="right", pos=tab_stop)
         self.el(ppr, "spacing", before=before, after=after, line=line, lineRule="exact")
         if indent:  # two characters, as body text in an official document
             self.el(ppr, "ind", firstLineChars=200, firstLine=DOCX_HALF_POINTS[size or role] * 20)
@@ -9980,15 +9995,7 @@ class _WordBody:
         self.run(p, name, "title", color=DOCX_RED, half_points=half_points)
         if number:
             self.spans(self.paragraph(align="center", indent=False), [Span(number)])
-        p = self.paragraph(align="left", indent=False)
-        ppr = p[0]
-        # pPr's children in the schema's order: the border and the tab stop come before the spacing
-        border = ppr.makeelement(f"{{{W_NS}}}pBdr", {})
-        ppr.insert(ppr.index(ppr.find(f"{{{W_NS}}}spacing")), border)
-        self.el(border, "bottom", val="single", sz=DOCX_RULE_RED, space=10, color=DOCX_RED)
-        tabs = ppr.makeelement(f"{{{W_NS}}}tabs", {})
-        ppr.insert(ppr.index(border) + 1, tabs)
-        self.el(tabs, "tab", val="right", pos=self.text_width)
+        p = self.paragraph(align="left", indent=False, rule=(DOCX_RULE_RED, DOCX_RED), tab_stop=self.text_width)
         self.run(p, issuer, "body")
         self.tab(p, "body")
         self.run(p, date, "body")
@@ -10038,11 +10045,8 @@ class _WordBody:
             self.el(self.el(tr, "trPr"), "cantSplit")
             tc = self.el(tr, "tc")
             self.el(self.el(tc, "tcPr"), "tcW", w=width, type="dxa")
-            p = self.paragraph(tc, size="colophon", align="left", indent=False, left=em, right=em)
-            ppr = p[0]
-            tabs = ppr.makeelement(f"{{{W_NS}}}tabs", {})
-            ppr.insert(ppr.index(ppr.find(f"{{{W_NS}}}spacing")), tabs)
-            self.el(tabs, "tab", val="right", pos=width - 2 * em)
+            p = self.paragraph(tc, size="colophon", align="left", indent=False, left=em, right=em,
+                               tab_stop=width - 2 * em)
             self.run(p, left, "body", "colophon")
             if right:
                 self.tab(p, "body", "colophon")
@@ -10307,7 +10311,7 @@ def render_report_docx(summary: Summary) -> bytes:
             words.heading(block.number, block.spans)
         elif block.kind == "subheading":
             words.subheading(block.number, block.spans)
-        elif block.kind in ("masthead", "addressee", "signature", "colophon"):
+        elif block.kind in FRAME_BLOCKS:
             getattr(words, block.kind)(block.spans)
         elif block.kind == "table":
             words.table(block, size)
