@@ -291,6 +291,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_opening": ("现将{jurisdiction}{when}有关情况通报如下（数据截至{as_of}）。",
                   "This briefing reports on {jurisdiction}, {when} (figures as of {as_of})."),
     "r_notes": ("统计说明", "How the figures are counted"),
+    "r_no_cases": ("本期无受理。", "No case was received in the period."),
     "r_note_counting": ("受理件数含撤回件；办结率、按期办结率、满意率等各项比率以及参与排名所需的{n}件有效案件，均不含撤回件。",
                         "Cases received include withdrawn ones; every rate, and the {n} cases a unit needs to be "
                         "ranked, leave withdrawn cases out."),
@@ -463,7 +464,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "p_quarter": ("{year}年第{cn}季度", "{year} Q{number}"),
     "p_month": ("{year}年{number}月", "{month_name} {year}"),
     "p_week": ("{year}年第{number}周", "week {number} of {year}"),
-    "t_title": ("{jurisdiction} 基层治理工作情况通报", "{jurisdiction}: grassroots governance briefing"),
+    "t_title": ("{jurisdiction}基层治理工作情况通报", "{jurisdiction}: grassroots governance briefing"),
     "t_title_span": ("{jurisdiction}{span}基层治理工作情况通报",
                      "{jurisdiction}: grassroots governance briefing, {span}"),
     "t_title_period": ("{jurisdiction}{period}基层治理工作情况通报",
@@ -681,6 +682,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "number_needs_briefing": ("--number 是通报的期号，需要版头：请在台账中写 briefing（至少 issuer），或用 --briefing 文件",
                               "--number is the briefing's issue number and needs its frame: give the ledger a "
                               "`briefing` (at least `issuer`), or --briefing FILE"),
+    "is_import_map": ("这是导入映射，不是台账：把它放在 --map 后面，和导出文件一起用（grassroots-report check 导出.xlsx --map 这个文件）",
+                      "this is an import map, not a ledger: give it after --map, with the export (grassroots-report "
+                      "check EXPORT.xlsx --map THIS-FILE)"),
+    "map_placeholder": ("映射里还是占位文字“{text}”：请改成实际的区县名称（它会成为通报的标题）后再导入",
+                        "the map still holds the placeholder `{text}`: write the real jurisdiction there (it "
+                        "becomes the briefing's title), then import again"),
+    "import_no_case": ("没有任何一行导入为案件，未生成台账：请按上面每行的拒收原因修改映射（常见：时间格式不在 "
+                       "date_formats 中、状态值没有对应），或检查导出文件",
+                       "no case could be imported, so no ledger was made: fix the map by the reasons above "
+                       "(often a time form missing from date_formats, or a status value not mapped), or check "
+                       "the export"),
+    "period_outside": ("--period {period}（{start} 至 {end}）不在台账的范围内（{span_start} 至 {span_end}）：请检查期间是否写错",
+                       "--period {period} ({start} to {end}) is outside the ledger ({span_start} to {span_end}): "
+                       "check the period for a typo"),
+    "w_period_empty": ("本期（{start} 至 {end}）没有受理的案件：通报的数字全为 0，请确认期间和台账是否对应",
+                       "no case was received in the period ({start} to {end}): every figure of the briefing is "
+                       "0; check that the period and the ledger match"),
     "briefing_file_empty": ("不是通报版头文件：应是 briefing 的键值映射（issuer、number、to……）",
                             "not a briefing file: it should be the mapping of `briefing` (issuer, number, to, ...)"),
     "policy_file_empty": ("不是策略文件：应是 policy 的键值映射（targets、weights……）",
@@ -1062,13 +1080,14 @@ class Problem:
     path: str
     message: str
     file_index: int = 0
+    cell: str = ""  # an imported case's: where in the export (EXPORT:SHEET!CELL), instead of FILE:LINE:COLUMN
 
     def sort_key(self) -> tuple[int, int, int, str]:
         return (self.file_index, self.line, self.column, self.path)
 
     def render(self) -> str:
         # a problem of the whole file (syntax, encoding) has no path: shown as "-"
-        return f"{self.file}:{self.line}:{self.column}: {self.path or '-'}: {self.message}"
+        return f"{self.cell or f'{self.file}:{self.line}:{self.column}'}: {self.path or '-'}: {self.message}"
 
 
 class CaseWindow(NamedTuple):
@@ -1100,6 +1119,8 @@ class Source:
     window: CaseWindow | None = None
     # a ledger imported from an export: the export's own SHA-256, and the map's name and SHA-256
     origin: tuple[str, tuple[str, str]] | None = None
+    # ... and where each of its problems stands in the export (ImportResult.locate), never the ledger's line
+    locate: Callable[[Problem], Problem] | None = dataclasses.field(default=None, compare=False)
 
 
 class SourceRef(NamedTuple):
@@ -2190,7 +2211,8 @@ class FileReader:
                  header_hint: dict[str, Any] | None = None) -> None:
         self.source = source
         self.lang = lang
-        self.encoding = encoding
+        # a ledger imported from an export is the UTF-8 text the import wrote, whatever --encoding says of the export
+        self.encoding = None if source.origin is not None else encoding
         self.header_hint = header_hint
         self.problems: list[Problem] = []
         self.sha256 = hashlib.sha256()
@@ -3248,6 +3270,9 @@ def check_header(header: Header, validators: Validators, lang: str, base: tuple[
     data = header.data
     located = locate(header.events, base) if header.events else {}
     located.setdefault((), Marks(1, 1))
+    if isinstance(data, dict) and "import" in data and "fields" in data and "cases" not in data:
+        # an import map given where a ledger goes: say so, not "version is missing"
+        return [problem_at(header.source, 1, 1, (), "is_import_map", lang)]
     problems = [] if validators.header_is_valid(data) else \
         schema_problems(validators.header.iter_errors(data), located, (), header.source, lang, validators)
     if problems:
@@ -4945,7 +4970,7 @@ def printed_snippets(summary: Summary) -> list[Snippet]:
 def mask_problem(problem: Problem) -> Problem:
     """A problem whose message (which may quote a bad value) and location are masked."""
     return dataclasses.replace(problem, file=mask_identifier(problem.file), path=mask_identifier(problem.path),
-                               message=mask_text(problem.message))
+                               message=mask_text(problem.message), cell=mask_identifier(problem.cell))
 
 
 def _mask_entry(entry: Entry) -> Entry:
@@ -5174,6 +5199,16 @@ class Reject:
     cells: tuple[str, ...]
 
 
+_CASE_INDEX = re.compile(r"cases\[(\d+)\]")
+
+
+def _field_of_path(path: str) -> str:
+    """'cases[3].visits[0].at' -> 'visit.at'; 'cases[3].resolved' -> 'resolved'."""
+    rest = re.sub(r"^cases\[\d+\]\.?", "", path)
+    rest = re.sub(r"^visits\[\d+\]", "visit", rest)
+    return re.sub(r"\[\d+\]", "", rest)
+
+
 @dataclasses.dataclass
 class ImportResult:
     """What an import made: the ledger (in a temporary file), the rejects and the counts."""
@@ -5187,6 +5222,19 @@ class ImportResult:
     skipped_blank: int = 0
     skipped_where: int = 0
     skipped_duplicate: int = 0
+    case_rows: array.array = dataclasses.field(default_factory=lambda: array.array("i"))  # each case's row
+    where: Callable[[int, str | None], tuple[str, int]] | None = None  # (row, column) -> its cell, its number
+    fields_to_columns: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def locate(self, problem: Problem) -> Problem:
+        """A problem of the imported ledger at the export's row and the column of its field: the clerk never
+        sees the ledger made in between.  A problem of its header (the map's `ledger:`) stays as it is."""
+        found = _CASE_INDEX.match(problem.path)
+        if found is None or self.where is None or int(found[1]) >= len(self.case_rows):
+            return problem
+        row = self.case_rows[int(found[1])]
+        cell, column = self.where(row, self.fields_to_columns.get(_field_of_path(problem.path)))
+        return dataclasses.replace(problem, file=self.export, line=row, column=column, cell=cell)
 
     def ledger_bytes(self) -> bytes:
         """The whole ledger written (for -o or standard output)."""
@@ -5199,7 +5247,7 @@ class ImportResult:
 
     def source(self, index: int, origin: tuple[str, tuple[str, str]] | None = None) -> Source:
         """The ledger as a source, read like a spooled stream; `origin` the export's and the map's hashes."""
-        return Source(self.export, index, None, self.spool, origin=origin)
+        return Source(self.export, index, None, self.spool, origin=origin, locate=self.locate)
 
     @property
     def skipped(self) -> int:
@@ -5248,11 +5296,32 @@ def _yaml12_loader() -> Any:
     return Loader
 
 
-def load_import_map(path: str, lang: str) -> ImportMap:
-    """Read and check an import map; any problem is an ImportMapError naming the key."""
+def load_import_map(path: str, lang: str, encoding: str | None = None) -> ImportMap:
+    """Read and check an import map; any problem is an ImportMapError naming the key (or its line).
+    `encoding` (--encoding) is the export's, instead of the map's `source.encoding`."""
     data = read_input(path, MAX_MAP_BYTES)
-    import_map = _MapCheck(path, lang).import_map(_map_yaml(path, data, lang))
-    return dataclasses.replace(import_map, sha256=hashlib.sha256(data).hexdigest())
+    yaml_data = _map_yaml(path, data, lang)
+    _refuse_placeholder(path, data, lang)
+    import_map = _MapCheck(path, lang).import_map(yaml_data)
+    return dataclasses.replace(import_map, sha256=hashlib.sha256(data).hexdigest(),
+                               encoding=encoding or import_map.encoding)
+
+
+MAP_PLACEHOLDERS = tuple(label("m_jurisdiction", lang) for lang in ("zh", "en"))  # what `map` asks to fill in
+
+
+def _refuse_placeholder(path: str, data: bytes, lang: str) -> None:
+    """A map still holding the placeholder `map` wrote (请填写区县名称) is refused at its line: it would
+    become the briefing's title."""
+    for number, line in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
+        value = line.split("#", 1)[0]
+        for placeholder in MAP_PLACEHOLDERS:
+            column = value.find(placeholder)
+            if column > 0 and value[column - 1] in "'\"":  # the scalar's quote
+                column -= 1
+            if column >= 0:
+                raise ImportMapError(terminal_safe(f"{path}:{number}:{column + 1}: ")
+                                     + msg("map_placeholder", lang, text=placeholder))
 
 
 def file_sha256(path: str) -> str:
@@ -5314,6 +5383,11 @@ class _MapCheck:
             raise self.fail("ledger", "map_ledger")
         source = self.source(data.get("source") or {})
         rules = self.fields(data.get("fields"))
+        policy = ledger.get("policy")
+        if source["timezone"] is not None and not (isinstance(policy, dict) and "timezone" in policy):
+            # the export's zone alone: the ledger's too (SPEC, round three), so no time lands outside the period
+            ledger = {**ledger, "policy": {**(policy if isinstance(policy, dict) else {}),
+                                           "timezone": source["timezone"]}}
         return ImportMap(self.path, ledger, rules, **source)
 
     def source(self, source: Any) -> dict[str, Any]:
@@ -5959,11 +6033,16 @@ class RowBuilder:
         return _time_text(moment, has_clock, offset, self.source_tz, self.ledger_tz)
 
     def _enum(self, rule: FieldRule, enum: str, _raw: Any, text: str, column: str) -> Any:
-        if text in IMPORT_ENUMS.get(enum, ()):
-            return text
-        known = KNOWN_VALUES.get(enum, {})
-        if text in known:
-            return known[text]
+        """A word of a closed list.  INFO: a map's `values` are authoritative for their column (SPEC, round
+        three): a word they do not name takes the default or is rejected, since a platform that starts
+        writing a new status is something the clerk must see; the built-in words fill only columns whose map
+        gives no `values`."""
+        if rule.values is None:
+            if text in IMPORT_ENUMS.get(enum, ()):
+                return text
+            known = KNOWN_VALUES.get(enum, {})
+            if text in known:
+                return known[text]
         if rule.default is not None:
             return rule.default
         raise CellError(column, msg("import_no_mapping", self.lang, raw=terminal_safe(text), column=column,
@@ -6143,15 +6222,20 @@ class _Importer:
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - the result owns it
         self.out = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
         self.out.write(header_text)
-        self.result = ImportResult(path, spool, header, [])
+        self.fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
+        self.result = ImportResult(path, spool, header, [], where=self.where, fields_to_columns=self.fields_to_columns)
         self.written: dict[str, tuple[bytes, int]] = {}  # id -> (digest of its case text, the row it came from)
         self.skip = [(self.builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
-        self.fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
+
+    def where(self, number: int, column: str | None) -> tuple[str, int]:
+        """A cell of the export as messages name it, EXPORT:SHEET!K11 or EXPORT:11:3, and its column number."""
+        position = self.builder.index.get(column, 0) if column else 0
+        if self.sheet.name is not None:
+            return f"{self.path}:{self.sheet.name}!{column_letters(position)}{number}", position + 1
+        return f"{self.path}:{number}:{position + 1}", position + 1
 
     def reject(self, number: int, column: str | None, reason: str, cells: list[Any]) -> None:
-        position = self.builder.index.get(column, 0) if column else 0
-        where = (f"{self.path}:{self.sheet.name}!{column_letters(position)}{number}" if self.sheet.name is not None
-                 else f"{self.path}:{number}:{position + 1}")
+        where = self.where(number, column)[0]
         self.result.rejects.append(Reject(where, number, reason, tuple(_cell_str(c) for c in cells)))
 
     def add(self, number: int, row: list[Any]) -> None:
@@ -6185,6 +6269,7 @@ class _Importer:
             self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
             return
         self.written[case_id] = (digest, number)
+        result.case_rows.append(number)
         if not result.written:
             self.out.write("cases:\n")
         self.out.write(text)
@@ -6235,13 +6320,6 @@ class ImportChecker:
         return min(found, key=Problem.sort_key) if found else None
 
 
-def _field_of_path(path: str) -> str:
-    """'cases[3].visits[0].at' -> 'visit.at'; 'cases[3].resolved' -> 'resolved'."""
-    rest = re.sub(r"^cases\[\d+\]\.?", "", path)
-    rest = re.sub(r"^visits\[\d+\]", "visit", rest)
-    return re.sub(r"\[\d+\]", "", rest)
-
-
 def render_rejects_csv(result: ImportResult, lang: str) -> str:
     """The rejected rows as CSV (UTF-8 with BOM, for Excel): their cells, row and reason."""
     width = len(result.header)
@@ -6263,26 +6341,70 @@ def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
 
 
 # -- guessing a map -----------------------------------------------------------
-def guess_map(path: str, lang: str) -> str:
-    """A starting map for an export, guessed from its header row, as commented YAML."""
-    sheet, header_number, header = _guess_header(path, lang)
+def guess_map(path: str, lang: str, encoding: str | None = None) -> str:
+    """A starting map for an export, guessed from its header row, as commented YAML: a text export's
+    encoding (`encoding`, else detected), and the time forms it needs beyond the ones always read."""
+    if Path(path).suffix.lower() in (".csv", ".tsv"):
+        encoding = encoding or detect_encoding(path)
+    sheet, header_number, header = _guess_header(path, lang, encoding)
     fields, used = _guess_fields(header)
     distinct: dict[str, dict[str, int]] = {c: {} for f, c in fields.items() if f in _ENUM_KEY and isinstance(c, str)}
     if isinstance(fields.get("category"), str):
         distinct[fields["category"]] = {}
     position = {name: i for i, name in reversed(list(enumerate(header)))}
+    times = [position[c] for f, c in fields.items() if IMPORT_FIELDS.get(f) in ("time", "date") and isinstance(c, str)]
+    formats: dict[str, None] = {}
     for _number, row in sheet.rows:
         for column, seen in distinct.items():
             i = position[column]
             value = _cell_str(row[i]) if i < len(row) else ""
             if value and (value in seen or len(seen) < MAX_GUESSED_VALUES):
                 seen[value] = seen.get(value, 0) + 1
-    return _map_text(path, sheet.name, header_number, header, fields, distinct, used, lang)
+        for i in times:
+            if i < len(row) and row[i].__class__ is str:
+                for pattern, form in GUESSED_TIME_FORMS:
+                    if form not in formats and pattern.fullmatch(row[i].strip()):
+                        formats[form] = None
+    return _map_text(path, sheet.name, header_number, header, fields, distinct, used, lang,
+                     MapSource(encoding, tuple(formats)))
 
 
-def _guess_header(path: str, lang: str) -> tuple[ExportSheet, int, list[str]]:
+# Time forms `map` recognises in a text cell and writes into `date_formats` (the usual forms need none).
+GUESSED_TIME_FORMS = (
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AaPp][Mm]"), "%m/%d/%Y %I:%M:%S %p"),  # US 311 open data
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} [AaPp][Mm]"), "%m/%d/%Y %I:%M %p"),
+)
+
+
+class MapSource(NamedTuple):
+    """What `map` writes under `source:` besides the sheet and the header row."""
+
+    encoding: str | None = None
+    date_formats: tuple[str, ...] = ()
+
+
+def detect_encoding(path: str) -> str:
+    """A text export's encoding, from its bytes: UTF-8 (a BOM or not), UTF-16 (by its BOM), else GB18030 (which
+    reads GBK and GB2312) when its bytes decode as that, else UTF-8 (the reader then names the bad line)."""
+    handle, _info = open_input(path)
+    with handle:
+        head = handle.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)  # a character cut at the end is fine
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "utf-8"
+
+
+def _guess_header(path: str, lang: str, encoding: str | None = None) -> tuple[ExportSheet, int, list[str]]:
     """The first row, within the first HEADER_SEARCH_ROWS of a sheet, with two column names `map` knows."""
-    for sheet in open_export(path, ImportMap(path, {}, ()), lang):
+    for sheet in open_export(path, ImportMap(path, {}, (), encoding=encoding), lang):
         for count, (number, row) in enumerate(sheet.rows, start=1):
             names = [_cell_str(c) for c in row]
             if sum(1 for n in names if _guess_field(n)) >= 2:
@@ -6318,7 +6440,7 @@ def _guess_field(name: str) -> str | None:
 
 
 def _map_text(path: str, sheet: str | None, header_number: int, header: list[str], fields: dict[str, Any],
-              distinct: dict[str, dict[str, int]], used: set[str], lang: str) -> str:
+              distinct: dict[str, dict[str, int]], used: set[str], lang: str, source: MapSource = MapSource()) -> str:
     """The guessed map as YAML, every guess and every gap said in a comment."""
     out = [label("m_head", lang).format(export=Path(path).name), "import: 1", "ledger:", "  version: 1",
            "  jurisdiction: " + yaml_scalar(label("m_jurisdiction", lang)) + label("m_jurisdiction_note", lang),
@@ -6326,6 +6448,10 @@ def _map_text(path: str, sheet: str | None, header_number: int, header: list[str
     if sheet is not None:
         out.append(f"  sheet: {yaml_scalar(sheet)}")
     out.append(f"  header_row: {header_number}")
+    if source.encoding is not None:
+        out.append(f"  encoding: {yaml_scalar(source.encoding)}")
+    if source.date_formats:
+        out.append("  date_formats: [" + ", ".join(yaml_scalar(f) for f in source.date_formats) + "]")
     if "工单编号" in header or "办件编号" in header:
         out.append("  skip_rows_where: {" + yaml_scalar(fields.get("id", "工单编号")) + ": [合计, 总计]}")
     out.append("fields:")
@@ -7430,6 +7556,7 @@ class RunState:
         self.windows: list[Window] = []
         self.carried: CarriedOver | None = None
         self.ids = IdSeen()  # the ids read, for the duplicate check of a merge
+        self.received_span: list[int] | None = None  # with --period: the earliest and latest case received
         if options.period is not None and options.needs != "check":
             for name, period, start, end in period_bounds(options.period, start_day, ledger.policy.tz_seconds):
                 self.windows.append(Window(name, period, Tally(ledger, report_lists=options.needs == "report"
@@ -7466,6 +7593,11 @@ class RunState:
             self.tally.add(*at_as_of(data, check, self.cut))
             return
         received = check.times["received"]
+        span = self.received_span
+        if span is None:
+            self.received_span = [received, received]
+        elif not span[0] <= received <= span[1]:
+            span[0], span[1] = min(span[0], received), max(span[1], received)
         for window in self.windows:
             if window.holds(received):
                 window.tally.add(*at_as_of(data, check, window.cut))
@@ -7557,10 +7689,28 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
     digests = tuple(SourceRef(f.name, f.sha256, f.map) for f in state.files)
     shown = _name_units(state, options.lang)
     if state.windows:
+        _period_in_ledger(state, ledger, warnings)
         summary = _summarise_period(state, ledger, warnings, digests, {name: key for key, name in shown.items()})
     else:
         summary = summarise(ledger, state.tally, options, warnings, digests)
     return dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count, summary=summary)
+
+
+def _period_in_ledger(state: RunState, ledger: Ledger, warnings: _Collector) -> None:
+    """--period wholly outside the ledger (its `period`, else the span of its cases received) is a usage
+    error naming the ledger's span; inside it with no case received, a warning (the briefing says 本期无受理)."""
+    main = state.windows[0]
+    tz = ledger.policy.tz_seconds
+    span = ledger.period_seconds or state.received_span
+    if span is None:  # no valid case and no period: nothing to compare with
+        return
+    days = {"start": main.period.start.isoformat(), "end": main.period.end.isoformat()}
+    if main.end < span[0] or main.start > span[1]:
+        raise UsageIOError(msg("period_outside", state.options.lang, period=terminal_safe(str(state.options.period)),
+                               span_start=format_time_short(span[0], tz)[:10],
+                               span_end=format_time_short(span[1], tz)[:10], **days))
+    if not main.tally.counts[0] and state.files:
+        warnings.extend([Problem(state.files[0].name, 1, 1, "", msg("w_period_empty", state.options.lang, **days))])
 
 
 def _name_units(state: RunState, lang: str) -> dict[str, str]:
@@ -7973,6 +8123,8 @@ PARTIAL_SCHEMA = {
                            "end": {"type": "integer", "minimum": EARLIEST_SECOND - SECONDS_PER_DAY * 800,
                                    "maximum": LATEST_SECOND},
                            "tally": _TALLY_SCHEMA}}},
+        "received_span": {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
+                          "items": {"type": "integer", "minimum": -LATEST_SECOND, "maximum": LATEST_SECOND}},
         "carried": {"anyOf": [{"type": "null"}, {"type": "array", "minItems": len(GROUPINGS),
                                                  "maxItems": len(GROUPINGS), "items": {
             **_GROUP_MAP, "additionalProperties": {"type": "array", "minItems": 3, "maxItems": 3, "items": _COUNT}}}]},
@@ -8263,6 +8415,7 @@ def state_partial(state: RunState, masked: bool = True) -> dict[str, Any]:
         "windows": [{"name": w.name, "start": w.start, "end": w.end, "tally": tally_partial(w.tally, masked)}
                     for w in state.windows],
         "carried": None if state.carried is None else [_sorted_dict(counts) for counts in state.carried.counts],
+        "received_span": state.received_span,
     }
 
 
@@ -8373,6 +8526,10 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
                                          [dict(u) for u in f["units"]], [dict(c) for c in f["categories"]],
                                          collector, (str(f["map"][0]), str(f["map"][1])) if f.get("map") else None))
         state.cases += int(part["cases"])
+        if part.get("received_span"):
+            first, last = (int(t) for t in part["received_span"])
+            span = state.received_span
+            state.received_span = [first, last] if span is None else [min(span[0], first), max(span[1], last)]
         if part["windows"]:
             for window, window_part in zip(state.windows, part["windows"]):
                 absorb_tally(window.tally, window_part["tally"], int(part["cases"]))
@@ -8545,12 +8702,16 @@ class _Reading:
         assert self.checker is not None and self.state is not None
         # INFO: the loop every case passes through: its names bound once
         check, add, problems, warnings = self.checker.check, self.state.add, self.problems, facts.warnings
+        locate = reader.source.locate
         counting = self.options.needs != "check"
         cases = 0
         for item in items:
             result = check(item, rules)
             if reader.refused_at:
                 result.problems = [p for p in result.problems if (p.line, p.column) not in reader.refused_at]
+            if (result.problems or result.warnings) and locate is not None:
+                result.problems = list(map(locate, result.problems))
+                result.warnings = list(map(locate, result.warnings))
             if result.problems:
                 problems.extend(result.problems)
             if result.warnings:
@@ -9437,6 +9598,8 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
     and the year to date, every figure printed once."""
     totals = summary.totals
     doc.section(doc.t("r_overview"))
+    if not totals["received"]:
+        doc.para(Span(doc.t("r_no_cases"), "bold"))
     missed = []
     if summary.missed_targets:
         names = doc.t("sep").join(doc.t(k) for k in summary.missed_targets)
@@ -9489,7 +9652,7 @@ def _period_overview_text(doc: _Doc, summary: Summary) -> str:
     parts = []
     for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "solved_rate"):
         part = f"{doc.t(key)}{doc.t('r_is')}{percent(totals[key])}"
-        if previous is not None and previous.before is not None and previous.before[key] is not None:
+        if previous is not None and previous.change[key] is not None:
             part += doc.t("r_rate_against", word=word, change=change_text(key, previous.change[key], doc.lang))
         parts.append(part)
     return doc.t("r_period_text", received=totals["received"], withdrawn=totals["withdrawn"], changes=received,
@@ -10498,8 +10661,11 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
-    """Write `text` (as UTF-8) or bytes (a Word file) to `path` whole or not at all (temporary file, then rename).
+def write_output(path: str, text: str | bytes, inputs: tuple[str, ...], written: str | None = None,
+                 **fields: Any) -> None:
+    """Write `text` (as UTF-8) or bytes (a Word file) to `path` whole or not at all (temporary file, then rename),
+    then say so on stderr by the message `written` (every command that writes a file says it the same way),
+    when it is a file (not a pipe, a device or our own standard output).
 
     A symbolic link is followed, never replaced: the regular file it names is
     replaced (keeping the link), a device, pipe or FIFO is written in place,
@@ -10508,7 +10674,12 @@ def write_output(path: str, text: str | bytes, inputs: tuple[str, ...]) -> None:
     """
     plan = plan_output(path)
     _refuse_onto_an_input(path, plan, inputs)
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    _write_planned(path, plan, text.encode("utf-8") if isinstance(text, str) else text, text)
+    if written is not None and plan.kind == "replace":  # a file, not a pipe or our standard output
+        say(msg(written, fields.pop("lang"), path=path, **fields))
+
+
+def _write_planned(path: str, plan: OutputPlan, data: bytes, text: str | bytes) -> None:
     if plan.kind == "stdout":
         if isinstance(text, str):
             emit(text)
@@ -10774,7 +10945,7 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
         raise UsageIOError(msg("export_needs_map", lang, path=terminal_safe(exports[0])))
     if rejects_path is not None and len(exports) != 1:
         raise click.BadParameter(both("rejects_one_export"), param_hint="--rejects")
-    import_map = load_import_map(map_path, lang) if map_path is not None and exports else None
+    import_map = load_import_map(map_path, lang, options.encoding) if map_path is not None and exports else None
     ledgers = iter(open_sources([name for name in files if not is_export(name)], options.encoding))
     sources = []
     for index, name in enumerate(files):
@@ -10800,8 +10971,10 @@ def _settle_rejects(result: ImportResult, rejects_path: str | None, inputs: tupl
         say(msg("import_rejected_nothing_written", lang, rejected=len(result.rejects)))
         raise InvalidDataError(terminal_safe(result.counts_line(lang)))
     if rejects_path is not None:
-        write_output(rejects_path, render_rejects_csv(result, lang), inputs)
-        say(msg("rejects_written", lang, path=rejects_path))
+        write_output(rejects_path, render_rejects_csv(result, lang), inputs, "rejects_written", lang=lang)
+    if not result.written:
+        say(msg("import_no_case", lang))
+        raise InvalidDataError(terminal_safe(result.counts_line(lang)))
 
 
 def settle(analysis: Analysis, options: Options) -> Analysis:
@@ -11028,10 +11201,10 @@ def write_report(summary: Summary, fmt: str, output: str | None, review_path: st
     """The briefing rendered (written to -o when given) and the review file written; the text rendered."""
     text = REPORT_RENDERERS[fmt](summary)
     if output is not None:
-        write_output(output, text, inputs)
+        write_output(output, text, inputs, "report_written", lang=summary.lang)
     if review_path is not None:
-        write_output(review_path, render_review(review, summary.lang), (*inputs, *((output,) if output else ())))
-        say(msg("review_written", summary.lang, path=review_path, snippets=len(review)))
+        write_output(review_path, render_review(review, summary.lang), (*inputs, *((output,) if output else ())),
+                     "review_written", lang=summary.lang, snippets=len(review))
     return text
 
 
@@ -11177,8 +11350,6 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
     emit(render_table(analysis.summary, "unit"))
     if output is None:
         emit("\n" + text)
-    else:
-        say(msg("report_written", lang, path=output))
     _fail_on_target(analysis.summary, fail_on_target)
 
 
@@ -11226,7 +11397,10 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
               help="Write rejected rows here (their cells, row and reason) and exit 0.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of messages.")
-def import_command(export: str, map_path: str, output: str | None, rejects_path: str | None, lang: str) -> None:
+@click.option("--encoding", default=None, metavar="NAME", callback=lambda _c, _p, v: v if v is None else check_encoding(v) or v,
+              help="The encoding of a CSV or TSV export (e.g. gbk), instead of the map's source.encoding.")
+def import_command(export: str, map_path: str, output: str | None, rejects_path: str | None, lang: str,
+                   encoding: str | None) -> None:
     """Turn a platform export (.xlsx, .xls, .csv, .tsv) into a ledger.
 
     Every row becomes a case, or is rejected with its cell and the reason, or
@@ -11241,13 +11415,12 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
     """
     if not is_export(export):
         raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
-    import_map = load_import_map(map_path, lang)
+    import_map = load_import_map(map_path, lang, encoding)
     result = import_export(export, import_map, lang)
     inputs = (export, map_path)
     _settle_rejects(result, rejects_path, inputs, lang)
     if output is not None:
-        write_output(output, result.ledger_bytes(), inputs)
-        say(msg("import_written", lang, path=output))
+        write_output(output, result.ledger_bytes(), inputs, "import_written", lang=lang)
     else:
         emit(result.ledger_text)
     say(result.counts_line(lang))
@@ -11257,7 +11430,9 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
 @click.argument("export", metavar="EXPORT")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the comments.")
-def map_command(export: str, lang: str) -> None:
+@click.option("--encoding", default=None, metavar="NAME", callback=lambda _c, _p, v: v if v is None else check_encoding(v) or v,
+              help="The encoding of a CSV or TSV export (e.g. gbk); default: detected, and written into the map.")
+def map_command(export: str, lang: str, encoding: str | None) -> None:
     """Print a starting import map guessed from an export's header row.
 
     The usual column names of 12345 platforms (and of US 311 open data) are
@@ -11271,7 +11446,7 @@ def map_command(export: str, lang: str) -> None:
     """
     if not is_export(export):
         raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
-    emit(guess_map(export, lang))
+    emit(guess_map(export, lang, encoding))
 
 
 @cli.command("schema")

@@ -295,7 +295,7 @@ def test_o_through_a_link_to_a_file_replaces_the_file_and_keeps_the_link(ledger,
     link = tmp_path / "link.md"
     link.symlink_to("real.md")
     result = run_cli("report", str(ledger), "-o", str(link))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"报告已写入 {link}\n")  # said, the same way
     assert link.is_symlink() and os.readlink(link) == "real.md"
     assert real.read_text(encoding="utf-8") == run_cli("report", str(ledger)).stdout
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
@@ -364,7 +364,7 @@ def test_a_new_output_file_follows_the_umask(ledger, tmp_path, umask):
         result = run_cli("report", str(ledger), "-o", str(target))
     finally:
         os.umask(old)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"报告已写入 {target}\n")
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
@@ -374,7 +374,7 @@ def test_an_overwritten_output_file_keeps_its_mode(ledger, tmp_path, mode):
     target.write_text("old", encoding="utf-8")
     target.chmod(mode)
     result = run_cli("report", str(ledger), "-o", str(target))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"报告已写入 {target}\n")
     assert stat.S_IMODE(target.stat().st_mode) == mode
     assert target.read_text(encoding="utf-8").startswith("# ")
 
@@ -392,7 +392,7 @@ def test_o_with_a_300_character_name_is_refused(ledger, tmp_path):
 def test_o_with_a_legal_250_character_name_is_written(ledger, tmp_path):
     name = tmp_path / ("b" * 250 + ".md")
     result = run_cli("report", str(ledger), "-o", str(name))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"报告已写入 {name}\n")
     assert name.read_text(encoding="utf-8") == run_cli("report", str(ledger)).stdout
     assert listing(tmp_path) == sorted(["ledger.yaml", name.name])
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -208,9 +209,16 @@ def test_guessed_map_of_the_messy_export_finds_every_column(tmp_path):
     assert fields["visit.solved"] == {"column": "是否解决", "values": {"是": True}}
     assert '# "待审核": ?   # 请填写：open / resolved / withdrawn' in result.stdout
     assert '# extra.市级编号: "市级编号"' in result.stdout
-    # saved as it is, the guessed map imports the export (the unknown status is rejected)
+    # saved as it is, the guessed map is refused at its placeholder: it would become the briefing's title
     mapfile = tmp_path / "guessed.yaml"
     mapfile.write_text(result.stdout, encoding="utf-8")
+    refused = run_cli("import", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv"))
+    line = next(n for n, text in enumerate(result.stdout.splitlines(), 1) if text.startswith("  jurisdiction: "))
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr.startswith(f"{mapfile}:{line}:17: 映射里还是占位文字“请填写区县名称”")
+    assert not (tmp_path / "r.csv").exists()
+    # with the jurisdiction filled in, it imports the export (the unknown status is rejected)
+    mapfile.write_text(result.stdout.replace("请填写区县名称", "东阿县"), encoding="utf-8")
     done = run_cli("import", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv"))
     assert done.exit_code == 0, done.stderr
     assert done.stderr.splitlines()[-1] == f"{export}：{COUNTS_ZH}"
@@ -416,3 +424,143 @@ def test_no_csv_or_tsv_the_tool_writes_starts_a_cell_with_a_formula(tmp_path):
                 assert not cell.startswith("-") or cell.lstrip("-").replace(".", "").isdigit() or cell == "-", cell
                 checked += cell.startswith("'")
     assert checked >= 3 * len(FORMULAS)
+
+
+# == The clerk's path (round three): encodings, refusals, the export's cells ======================
+GBK_ROWS = ["东阿县12345热线工单明细（2024年3月）,,,,,,", "导出时间：2024-04-01 09:00,,,,,,",
+            "工单编号,受理时间,办件来源,一级分类,承办单位,办件状态,办结时间",
+            "A1,2024-03-01 09:05,电话,城乡建设,铜城街道,已办结,2024-03-02 10:00",
+            "A2,2024-03-02 10:00,微信,劳动保障,县人社局,办理中,",
+            "A3,2024-03-03 11:00,电话,城乡建设,新城街道,已办结,2024-03-03 15:00"]
+
+
+def gbk_export(tmp_path):
+    path = tmp_path / "工单明细.csv"
+    path.write_bytes(("\r\n".join(GBK_ROWS) + "\r\n").encode("gbk"))
+    return path
+
+
+def test_map_then_run_on_a_gbk_export_with_title_rows_editing_only_the_placeholder(tmp_path):
+    export = gbk_export(tmp_path)
+    guessed = run_cli("map", str(export))
+    assert guessed.exit_code == 0, guessed.stderr
+    assert "  header_row: 3\n  encoding: \"gb18030\"\n" in guessed.stdout  # detected, and written
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(guessed.stdout.replace("请填写区县名称", "东阿县"), encoding="utf-8")
+    out = tmp_path / "report.md"
+    result = run_cli("run", str(export), "--map", str(mapfile), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("单位")
+    assert f"报告已写入 {out}\n" in result.stderr
+    report = out.read_text(encoding="utf-8")
+    assert report.startswith("# 东阿县基层治理工作情况通报\n") and "本期共受理3件（撤回0件），办结2件" in report
+
+
+def test_encoding_is_honoured_by_map_import_and_map_runs(tmp_path):
+    export = gbk_export(tmp_path)
+    guessed = run_cli("map", str(export), "--encoding", "gbk")
+    assert '  encoding: "gbk"\n' in guessed.stdout
+    text = guessed.stdout.replace("请填写区县名称", "东阿县").replace('  encoding: "gbk"\n', '  encoding: "utf-8"\n')
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(text, encoding="utf-8")
+    wrong = run_cli("import", str(export), "--map", str(mapfile))
+    assert wrong.exit_code == 1 and "utf-8" in wrong.stderr  # the map's own encoding fails, and says so
+    right = run_cli("import", str(export), "--map", str(mapfile), "--encoding", "gbk")
+    assert right.exit_code == 0, right.stderr
+    assert "铜城街道" in right.stdout
+    run = run_cli("summary", str(export), "--map", str(mapfile), "--encoding", "gbk")
+    assert run.exit_code == 0, run.stderr
+    bad = run_cli("map", str(export), "--encoding", "no-such")
+    assert bad.exit_code == 2 and "--encoding" in bad.stderr
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"\xef\xbb\xbfa,b\n", "utf-8-sig"), ("工单,时间\n".encode("utf-16"), "utf-16"),
+    ("工单,时间\n".encode("utf-8"), "utf-8"), ("工单,时间\n".encode("gbk"), "gb18030")])
+def test_the_encoding_of_a_text_export_is_detected(tmp_path, data, expected):
+    path = tmp_path / "e.csv"
+    path.write_bytes(data)
+    assert g.detect_encoding(str(path)) == expected
+
+
+US_ROWS = ["Unique Key,Created Date,Closed Date,Agency,Complaint Type,Status",
+           "1,05/01/2022 12:00:03 AM,05/01/2022 03:10:00 AM,NYPD,Noise,Closed",
+           "2,05/01/2022 01:15:00 PM,,DSNY,Litter,Open"]
+
+
+def test_map_writes_the_us_date_form_and_without_it_nothing_is_imported(tmp_path):
+    export = tmp_path / "311.csv"
+    export.write_text("\n".join(US_ROWS) + "\n", encoding="utf-8")
+    guessed = run_cli("map", str(export)).stdout
+    assert '  date_formats: ["%m/%d/%Y %I:%M:%S %p"]\n' in guessed
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(guessed.replace("请填写区县名称", "NYC"), encoding="utf-8")
+    assert run_cli("summary", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv")).exit_code == 0
+    # the form taken out of the map: every row rejected, so no briefing of zeros; the rejects still written
+    mapfile.write_text(guessed.replace("请填写区县名称", "NYC").replace('  date_formats: ["%m/%d/%Y %I:%M:%S %p"]\n', ""),
+                       encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = run_cli("run", str(export), "--map", str(mapfile), "--rejects", str(rejects), "-o", str(tmp_path / "r.md"))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "没有任何一行导入为案件" in result.stderr
+    assert rejects.exists() and not (tmp_path / "r.md").exists()
+
+
+def test_a_maps_values_are_authoritative_for_their_column(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text("工单编号,受理时间,承办单位,一级分类,办件状态\nA1,2024-03-01 09:00,甲街道,城乡建设,办理中\n"
+                      "A2,2024-03-02 09:00,甲街道,城乡建设,已归档\n", encoding="utf-8")
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text("import: 1\nledger: {version: 1, jurisdiction: 东阿县}\nfields:\n  id: 工单编号\n  received: 受理时间\n"
+                       "  unit: 承办单位\n  category: 一级分类\n  kind: {value: complaint}\n"
+                       "  status: {column: 办件状态, values: {办理中: open}}\n", encoding="utf-8")
+    result = run_cli("import", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv"))
+    assert result.exit_code == 0, result.stderr
+    # 已归档 is a built-in word for resolved, but this map's values do not name it: the row is rejected
+    assert f"{export}:3:5: `已归档`（办件状态）没有对应的值" in result.stderr
+    assert [c["id"] for c in cases_of(result.stdout)] == ["A1"]
+
+
+def test_source_timezone_alone_is_the_ledgers_and_messages_name_the_exports_cells(tmp_path):
+    export = tmp_path / "boston.csv"
+    export.write_text("工单编号,受理时间,承办单位,一级分类,办件状态\nA1,2024-03-31 20:00,甲街道,城乡建设,办理中\n"
+                      "A2,2024-03-10 10:00,甲街道,城乡建设,办理中\n", encoding="utf-8")
+    header = ("import: 1\nledger: {version: 1, jurisdiction: Boston, period: {start: '2024-03-01', end: '2024-03-31'}"
+              "POLICY}\nsource: {timezone: '-05:00'}\nfields:\n  id: 工单编号\n  received: 受理时间\n  unit: 承办单位\n"
+              "  category: 一级分类\n  kind: {value: complaint}\n  status: {column: 办件状态, values: {办理中: open}}\n")
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(header.replace("POLICY", ""), encoding="utf-8")
+    alone = run_cli("check", str(export), "--map", str(mapfile))
+    assert alone.exit_code == 0 and "警告" not in alone.stderr  # no false "outside the period"
+    assert 'timezone: "-05:00"' in run_cli("import", str(export), "--map", str(mapfile)).stdout
+    # a ledger zone that differs: the warning stands at the export's row and column, not the ledger's line
+    mapfile.write_text(header.replace("POLICY", ", policy: {timezone: '+08:00'}"), encoding="utf-8")
+    both = run_cli("check", str(export), "--map", str(mapfile))
+    assert f"{export}:2:2: cases[0].received: 警告：受理时间 2024-03-31 20:00:00-05:00 不在统计期" in both.stderr
+    assert not any(line.startswith(f"{export}:1") and "cases[" in line for line in both.stderr.splitlines())
+
+
+def test_a_spreadsheet_export_s_messages_name_sheet_and_cell(tmp_path, mapfile):
+    export = make("xlsx", tmp_path)
+    result = run_cli("check", str(export), "--map", str(mapfile), "--rejects", str(tmp_path / "r.csv"),
+                     "--as-of", "2024-03-02 00:00")
+    warned = [line for line in result.stderr.splitlines() if ": 警告：" in line]
+    assert warned and all(line.startswith(f"{export}:工单明细!") for line in warned), warned
+
+
+def test_an_import_map_given_as_a_ledger_is_named_for_what_it_is():
+    mapfile = Path(__file__).parent.parent / "examples" / "hotline-export.map.yaml"
+    result = run_cli("check", str(mapfile))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{mapfile}:1:1: -: 这是导入映射，不是台账：把它放在 --map 后面")
+    assert "version" not in result.stderr
+
+
+def test_every_file_written_is_said_the_same_way(tmp_path, mapfile):
+    export = make("xlsx", tmp_path)
+    ledger, rejects = tmp_path / "l.yaml", tmp_path / "r.csv"
+    result = run_cli("import", str(export), "--map", str(mapfile), "-o", str(ledger), "--rejects", str(rejects))
+    assert f"拒收的行已写入 {rejects}\n" in result.stderr and f"台账已写入 {ledger}\n" in result.stderr
+    out = tmp_path / "report.docx"
+    report = run_cli("report", str(ledger), "-o", str(out))
+    assert (report.exit_code, report.stdout, report.stderr) == (0, "", f"报告已写入 {out}\n")

@@ -321,7 +321,9 @@ def test_carried_over_cases(tmp_path):
 def test_a_period_with_no_cases(tmp_path):
     # March 2025 is after every case: nothing received, the rates null, the older cases carried over
     cases = random_cases(random.Random(3), 40)
-    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, 1), "--period", "2025-03")
+    # the ledger's period reaches 2025, so March 2025 is inside it (wholly outside would be a usage error)
+    text = ledger_text(cases, 1).replace("policy:", "period: {start: '2023-01-01', end: '2025-12-31'}\npolicy:", 1)
+    whole = summary_json(tmp_path, "whole.yaml", text, "--period", "2025-03")
     totals = whole["totals"]
     assert (totals["received"], totals["completion_rate"], totals["score"]) == (0, None, None)
     start = dt.datetime(2025, 3, 1)
@@ -345,10 +347,45 @@ def test_a_period_past_the_years_a_ledger_holds_states_the_real_bounds(period):
 
 @pytest.mark.parametrize("period", ["1900-01-01..2199-12-31", "1900", "1900-01", "1900-W01", "2199-Q4", "2199-12",
                                     "2199-W52"])
-def test_the_first_and_last_years_can_be_briefed_and_their_comparisons_stay_empty(period):
-    result = run_cli("summary", str(EXAMPLE_LEDGER), "--period", period, "--format", "json")
+def test_the_first_and_last_years_can_be_briefed_and_their_comparisons_stay_empty(period, tmp_path):
+    # a ledger whose period spans every year a ledger may hold, so that none of these is outside it
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text(EXAMPLE_LEDGER.read_text(encoding="utf-8").replace(
+        "period:\n  start: '2024-03-01'\n  end: '2024-03-31'", "period:\n  start: '1900-01-01'\n  end: '2199-12-31'", 1),
+        encoding="utf-8")
+    result = run_cli("summary", str(ledger), "--period", period, "--format", "json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["period"]["start"][:4] in ("1899", "1900", "2199")
     # the comparison that reaches past 1900 (or holds no case) is null, never an error
     assert None in (document["compare"]["previous"], document["compare"]["year_ago"])
+
+
+# == Empty, unfinished and mistaken input (round three) ===========================================
+def test_a_period_wholly_outside_the_ledger_is_a_usage_error_naming_its_span():
+    result = run_cli("report", str(EXAMPLE_LEDGER), "--period", "2025-03")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.strip() == ("--period 2025-03（2025-03-01 至 2025-03-31）不在台账的范围内"
+                                     "（2024-03-01 至 2024-03-31）：请检查期间是否写错")
+
+
+def test_without_a_period_the_span_of_the_cases_received_is_the_ledgers(tmp_path):
+    cases = random_cases(random.Random(5), 30)  # received in 2023 and 2024
+    path = tmp_path / "l.yaml"
+    path.write_text(ledger_text(cases, 1), encoding="utf-8")
+    first = min(c["received"] for c in cases).date().isoformat()
+    result = run_cli("summary", str(path), "--period", "2030")
+    assert result.exit_code == 2 and f"（{first} 至" in result.stderr
+
+
+def test_a_period_inside_the_ledger_with_no_case_says_so_and_warns(tmp_path):
+    path = tmp_path / "gap.yaml"
+    path.write_text("version: 1\njurisdiction: 测试县\nperiod: {start: '2024-01-01', end: '2024-03-31'}\ncases:\n"
+                    "  - {id: A-1, received: '2024-01-05 09:00', kind: consultation, category: 城乡建设, unit: 甲街道,"
+                    " status: open}\n  - {id: A-2, received: '2024-03-05 09:00', kind: consultation, category: 城乡建设,"
+                    " unit: 甲街道, status: open}\n", encoding="utf-8")
+    result = run_cli("report", str(path), "--period", "2024-02")
+    assert result.exit_code == 0
+    assert "## 一、总体情况\n\n**本期无受理。**\n" in result.stdout
+    assert "本期（2024-02-01 至 2024-02-29）没有受理的案件" in result.stderr
+    assert run_cli("report", str(path), "--period", "2024-02", "--strict").exit_code == 1
