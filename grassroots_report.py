@@ -242,6 +242,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "repeats": ("重复诉求", "Repeats"),
     "repeat_rate": ("重复诉求率", "Repeat rate"),
     "rank": ("排名", "Rank"),
+    "x_by": ("分组", "Grouping"),
+    "x_type": ("单位类别", "Unit type"),
     "name": ("名称", "Name"),
     "total": ("合计", "Total"),
     # groupings
@@ -798,6 +800,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "warning_prefix": ("警告：", "warning: "),
     "targets_missed": ("未达目标：{names}", "targets missed: {names}"),
     "report_written": ("报告已写入 {path}", "report written to {path}"),
+    "summary_written": ("汇总已写入 {path}", "summary written to {path}"),
     "review_written": ("审核清单已写入 {path}（{snippets} 段文字，含未打码原文，仅供签发人核对，勿外传）",
                        "review written to {path} ({snippets} pieces of text, unmasked: for the person who signs "
                        "the briefing off, not to be passed on)"),
@@ -9218,13 +9221,84 @@ def render_json(summary: Summary, grouping: str) -> str:
     return "".join(render_json_chunks(summary))
 
 
-SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str]] = {
+def document_moment(summary: Summary) -> dt.datetime:
+    """The as-of time in UTC (naive), within what a document's property can carry (Word, a spreadsheet):
+    its date, so that nothing comes from the clock."""
+    moment = dt.datetime.fromisoformat(summary.as_of_text)
+    try:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        moment = moment.replace(tzinfo=None)
+    return min(max(moment, dt.datetime(1980, 1, 1)), dt.datetime(2099, 12, 31, 23, 59, 59))
+
+
+XLSX_TEXT_WIDTH = 60  # the widest column, in the widths a spreadsheet counts (a CJK character 2)
+
+
+def render_xlsx(summary: Summary, grouping: str) -> bytes:
+    """The summary as a spreadsheet (xlsxwriter): the CSV's rows in one sheet, headers in the language of
+    --lang, counts as numbers, rates as numbers shown as percentages, null as an empty cell, every text cell
+    written as text (never a formula), the header row frozen, widths fitting Chinese text.  The same input
+    gives the same bytes: the workbook's dates are the as-of, xlsxwriter's zip entries have a fixed time."""
+    import xlsxwriter  # noqa: PLC0415 - only for a spreadsheet
+
+    lang = summary.lang
+    keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    book.set_properties({"title": one_line(summary.title), "author": "grassroots-report",
+                         "created": document_moment(summary), "comments": f"grassroots-report {__version__}"})
+    sheet = book.add_worksheet(label(grouping, lang)[:31])
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
+    formats = {"rate": book.add_format({"num_format": "0.00%"}), "one": book.add_format({"num_format": "0.0"}),
+               "count": None}
+    header = [label("x_by", lang), label(grouping, lang), label("rank", lang)] + [label(k, lang) for k in keys] + \
+        [label("x_type", lang), label("type_rank", lang)]
+    # the numbers of the JSON and CSV (rates to 4 places), so that every output agrees to the digit
+    rows: list[list[Any]] = [[label(grouping, lang), group_display_name(grouping, e.name, lang), e.rank]
+                             + [json_value(k, e.metrics[k]) for k in keys]
+                             + [label(e.type, lang) if e.type else None, e.type_rank]
+                             for e in summary.groups[grouping]]
+    rows.append([label("total", lang), summary.ledger.jurisdiction, None]
+                + [json_value(k, summary.totals[k]) for k in keys] + [None, None])
+    kinds = ["text", "text", "count"] + ["rate" if k in RATE_KEYS else "one" if k in ("score", "median_hours_to_resolve")
+                                         else "count" for k in keys] + ["text", "count"]
+    widths = [_sheet_width(h) for h in header]
+    for column, name in enumerate(header):
+        sheet.write_string(0, column, one_line(name), bold)
+    for r, row in enumerate(rows, start=1):
+        for column, (value, kind) in enumerate(zip(row, kinds)):
+            if value is None:
+                continue
+            if kind == "text":
+                text = one_line(str(value))
+                sheet.write_string(r, column, text)
+                widths[column] = max(widths[column], _sheet_width(text))
+            else:
+                sheet.write_number(r, column, value, formats[kind])
+                widths[column] = max(widths[column], 8 if kind == "rate" else len(str(value)))
+    sheet.freeze_panes(1, 0)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, min(width, XLSX_TEXT_WIDTH) + 2)
+    book.close()
+    return out.getvalue()
+
+
+def _sheet_width(text: str) -> int:
+    """A text's width as a spreadsheet counts it: a CJK (wide) character 2, any other 1."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+SUMMARY_RENDERERS: dict[str, Callable[[Summary, str], str | bytes]] = {
     "table": render_table,
     "csv": render_csv,
     "tsv": render_tsv,
     "json": render_json,
     "markdown": render_markdown_table,
+    "xlsx": render_xlsx,
 }
+BINARY_SUMMARIES = frozenset({"xlsx"})  # never written onto a terminal: -o needed
 
 
 # =============================================================================
@@ -10311,16 +10385,6 @@ class _WordBody:
         self.paragraph(size=size, indent=False, line=240)  # keeps the next table apart
 
 
-def _docx_moment(summary: Summary) -> dt.datetime:
-    """The as-of time in UTC (naive), within what a document property can carry."""
-    moment = dt.datetime.fromisoformat(summary.as_of_text)
-    try:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    except OverflowError:
-        moment = moment.replace(tzinfo=None)
-    return min(max(moment, dt.datetime(1980, 1, 1)), dt.datetime(2099, 12, 31, 23, 59, 59))
-
-
 def _docx_font_table(blob: bytes) -> bytes:
     from lxml import etree
 
@@ -10434,7 +10498,7 @@ def _docx_properties(properties: Any, summary: Summary) -> None:
     properties.keywords = ""
     properties.category = ""
     properties.revision = 1
-    properties.created = properties.modified = _docx_moment(summary)
+    properties.created = properties.modified = document_moment(summary)
 
 
 def _fixed_zip(data: bytes) -> bytes:
@@ -11208,15 +11272,32 @@ def write_report(summary: Summary, fmt: str, output: str | None, review_path: st
     return text
 
 
-def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bool) -> None:
-    """The summary on stdout in a rendered format (not partial)."""
+def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bool, output: str | None = None,
+                 inputs: tuple[str, ...] = ()) -> None:
+    """The summary in a rendered format (not partial): on stdout, or written whole to -o."""
     assert analysis.summary is not None
-    if fmt == "json":  # written as it is made: the listed cases can be many
+    if output is not None:
+        write_output(output, SUMMARY_RENDERERS[fmt](analysis.summary, grouping), inputs, "summary_written",
+                     lang=analysis.summary.lang)
+    elif fmt == "json":  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
             emit(chunk, json_text=True)
     else:
-        emit(SUMMARY_RENDERERS[fmt](analysis.summary, grouping))
+        text = SUMMARY_RENDERERS[fmt](analysis.summary, grouping)
+        assert isinstance(text, str)
+        emit(text)
     _fail_on_target(analysis.summary, fail_on_target)
+
+
+def summary_output_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-o for `summary` and `merge`: any format into a file, whole or not at all; xlsx needs it."""
+    return click.option("-o", "--output", metavar="OUT", default=None,
+                        help="Write the summary here (whole or not at all) instead of stdout; needed by xlsx.")(command)
+
+
+def summary_format(fmt: str, output: str | None) -> None:
+    if fmt in BINARY_SUMMARIES and output is None:
+        raise click.UsageError(f"--format {fmt}: " + both("binary_needs_output", fmt=fmt))
 
 
 def _partial_out(counted: Counted, options: Options) -> None:
@@ -11238,11 +11319,12 @@ def _lang_given(ctx: click.Context) -> bool:
               show_default=True, help="table for a terminal; csv/tsv/json for scripts; markdown for documents; "
                                       "partial: the mergeable state, for `merge`.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
+@summary_output_option
 @map_options
 @period_option
 @rollup_options
 def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-            grouping: str, fmt: str, fail_on_target: bool, map_path: str | None,
+            grouping: str, fmt: str, fail_on_target: bool, output: str | None, map_path: str | None,
             rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
             names_path: str | None, jobs: int | None) -> None:
     """Print the summary table of the figures on stdout.
@@ -11255,6 +11337,7 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
         grassroots-report summary county1.yaml county2.yaml --by jurisdiction
         grassroots-report summary county1.yaml --format partial > county1.partial
     """
+    summary_format(fmt, output)
     needs = "report" if fmt == "partial" else "summary"  # a partial keeps what the report lists
     options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs), period=period),
                       policy_path, title, names_path)
@@ -11263,7 +11346,7 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
                      options)
         return
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
-    _summary_out(analysis, fmt, grouping, fail_on_target)
+    _summary_out(analysis, fmt, grouping, fail_on_target, output, files + ((map_path,) if map_path else ()))
 
 
 @cli.command("report")
@@ -11367,8 +11450,10 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
               help="Targets, weights and ranking rules of the roll-up (else the first file's).")
 @click.option("--title", default=None, metavar="TEXT", help="The title of the whole.")
 @names_option
+@summary_output_option
 def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_target: bool, strict: bool,
-          lang: str | None, policy_path: str | None, title: str | None, names_path: str | None) -> None:
+          lang: str | None, policy_path: str | None, title: str | None, names_path: str | None,
+          output: str | None) -> None:
     """Merge partial summaries (summary --format partial) into the summary of them all.
 
     The output is byte for byte what one `summary` over all their files
@@ -11379,6 +11464,7 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
         ls counties/*.yaml | xargs -P 4 -I{} sh -c 'grassroots-report summary {} --format partial > {}.partial'
         grassroots-report merge counties/*.yaml.partial --by jurisdiction
     """
+    summary_format(fmt, output)
     options = _rollup(Options(lang=lang, strict=strict, needs="report"), policy_path, title, names_path)
     counted = merge_partials(partials, options)
     assert counted.state is not None
@@ -11386,7 +11472,7 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
     if fmt == "partial":
         _partial_out(counted, options)
         return
-    _summary_out(settle(conclude(counted), options), fmt, grouping, fail_on_target)
+    _summary_out(settle(conclude(counted), options), fmt, grouping, fail_on_target, output, partials)
 
 
 @cli.command("import")

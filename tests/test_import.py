@@ -564,3 +564,51 @@ def test_every_file_written_is_said_the_same_way(tmp_path, mapfile):
     out = tmp_path / "report.docx"
     report = run_cli("report", str(ledger), "-o", str(out))
     assert (report.exit_code, report.stdout, report.stderr) == (0, "", f"报告已写入 {out}\n")
+
+
+# == Spreadsheets out (round three) ===============================================================
+def test_summary_as_a_spreadsheet(tmp_path):
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    ledger = tmp_path / "l.yaml"
+    text = (Path(__file__).parent.parent / "examples" / "hotline-2024-03.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: 铜城街道", "name: '=HYPERLINK(x)'").replace("unit: 铜城街道", "unit: '=HYPERLINK(x)'")
+    text = text.replace("- 铜城街道", "- '=HYPERLINK(x)'")  # co_units
+    ledger.write_text(text, encoding="utf-8")
+    out = tmp_path / "s.xlsx"
+    result = run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(out))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"汇总已写入 {out}\n")
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("单位").to_python()
+    assert rows[0][:4] == ["分组", "单位", "排名", "受理"] and "办结率" in rows[0]
+    json_totals = json.loads(run_cli("summary", str(ledger), "--format", "json").stdout)["totals"]
+    total = rows[-1]
+    assert total[:2] == ["合计", "东阿县"]
+    assert total[rows[0].index("受理")] == json_totals["received"] == 195
+    assert total[rows[0].index("办结率")] == json_totals["completion_rate"] == 0.943  # a number, not "94.30%"
+    package = zipfile.ZipFile(out)
+    sheet = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert '<pane ySplit="1"' in sheet and "<f>" not in sheet  # the header frozen; no formula anywhere
+    assert 'formatCode="0.00%"' in package.read("xl/styles.xml").decode("utf-8")
+    assert "=HYPERLINK(x)" in package.read("xl/sharedStrings.xml").decode("utf-8")  # written as text
+    again = tmp_path / "again.xlsx"
+    run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(again))
+    assert again.read_bytes() == out.read_bytes()  # the same bytes for the same input
+    refused = run_cli("summary", str(ledger), "--format", "xlsx")
+    assert (refused.exit_code, refused.stdout) == (2, "") and "-o OUT.xlsx" in refused.stderr
+    english = run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(out), "--by", "category", "--lang", "en")
+    assert english.exit_code == 0
+    assert CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Category").to_python()[0][:2] == ["Grouping",
+                                                                                                    "Category"]
+
+
+def test_merge_writes_a_spreadsheet_too(tmp_path):
+    ledger = Path(__file__).parent.parent / "examples" / "hotline-2024-03.yaml"
+    partial = tmp_path / "a.partial"
+    partial.write_text(run_cli("summary", str(ledger), "--format", "partial").stdout, encoding="utf-8")
+    out = tmp_path / "m.xlsx"
+    result = run_cli("merge", str(partial), "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == (run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"))
+                                and (tmp_path / "s.xlsx").read_bytes())
