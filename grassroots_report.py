@@ -11072,6 +11072,197 @@ def _on_signal(signum: int, _frame: Any) -> None:
     raise Terminated(signum)
 
 
+# -- help and click's own words in the language of the run -----------------------------------------
+# INFO: the commands' docstrings and options' help are written in English (the `en` side); HELP_ZH gives
+# each its Chinese, keyed by the English text (tests hold every one to have an entry), and CLICK_ZH the
+# words click itself prints (usage, errors).  LocalisedGroup.main sets one or the other before parsing.
+COMMAND_HELP_ZH = {
+    "": "检查案件台账，并生成工作情况通报。\n\n\b\n主要用法（示例台账）：\n"
+        "    grassroots-report run examples/hotline-2024-03.yaml -o report.md\n\n"
+        "退出码：0 完成；1 数据有问题（或加 --strict 时有警告）；2 用法或读写错误；3 有考核目标未达到"
+        "（加 --fail-on-target 时）；130 被中断；143、129 被 SIGTERM、SIGHUP 终止。",
+    "check": "检查台账；问题写到标准错误输出，格式为 文件:行:列: 路径: 说明。\n\n\b\n示例：\n"
+             "    grassroots-report check ledger.yaml\n"
+             "    grassroots-report check jan.yaml feb.yaml   # 两个文件的编号不能重复",
+    "summary": "在标准输出打印各项指标的汇总表。\n\n\b\n示例：\n    grassroots-report summary ledger.yaml\n"
+               "    grassroots-report summary ledger.yaml --by category\n"
+               "    grassroots-report summary ledger.yaml --format json > summary.json\n"
+               "    grassroots-report summary ledger.yaml --format xlsx -o 汇总.xlsx\n"
+               "    grassroots-report summary county1.yaml county2.yaml --by jurisdiction\n"
+               "    grassroots-report summary county1.yaml --format partial > county1.partial",
+    "report": "生成通报：Markdown 输出到标准输出或 -o OUT.md，Word 文档写到 -o OUT.docx。\n\n"
+              "Word 文档按 GB/T 9704 公文格式排版（A4，仿宋正文，黑体/楷体标题，页码“— 1 —”；"
+              "台账写了 briefing 时带版头、主送、落款和版记）。\n\n\b\n示例：\n"
+              "    grassroots-report report ledger.yaml -o report.md\n"
+              "    grassroots-report report ledger.yaml -o report.docx --number 5\n"
+              "    grassroots-report report --from-partials *.partial --title 德州市通报 -o report.docx\n"
+              "    grassroots-report report ledger.yaml -o report.docx --review review.csv",
+    "run": "主要用法：检查台账，打印汇总表，再生成通报。\n\n"
+           "给了 -o OUT.md（或 OUT.docx，Word 文档）时通报写入该文件，否则在汇总表之后输出到标准输出。\n\n"
+           "\b\n示例：\n    grassroots-report run examples/hotline-2024-03.yaml -o report.md",
+    "merge": "把分片汇总（summary --format partial）合并为全部的汇总。\n\n"
+             "结果与对全部文件做一次 summary 逐字节相同；分片按给出的顺序读取。\n\n\b\n"
+             "示例（先并行分片，再合并）：\n"
+             "    ls counties/*.yaml | xargs -P 4 -I{} sh -c 'grassroots-report summary {} --format partial > {}.partial'\n"
+             "    grassroots-report merge counties/*.yaml.partial --by jurisdiction",
+    "import": "把平台导出文件（.xlsx、.xls、.csv、.tsv）转换为台账。\n\n"
+              "每一行要么成为一个案件，要么连同单元格和原因被拒收，要么被跳过（空行、skip_rows_where、完全重复）；"
+              "标准错误输出的最后一行给出计数。没有 --rejects 时，只要有一行被拒收就不写出任何内容，退出码 1。\n\n\b\n"
+              "示例：\n    grassroots-report map 工单明细.xlsx > map.yaml      # 然后编辑 map.yaml\n"
+              "    grassroots-report import 工单明细.xlsx --map map.yaml -o ledger.yaml --rejects rejects.csv",
+    "map": "根据导出文件的表头，打印一份初始的导入映射。\n\n"
+           "能识别 12345 平台（以及美国 311 开放数据）的常用列名、文本文件的编码和时间格式；状态、满意度、"
+           "来源、性质等列列出其中出现的值，认得的已对应好，认不得的以注释列出待填写。\n\n\b\n示例：\n"
+           "    grassroots-report map 工单明细.xlsx > map.yaml",
+    "schema": "打印 schema.yaml：台账格式的 JSON Schema。",
+    "example": "打印一份完整、有效的示例台账，可在此基础上修改。\n\n\b\n示例：\n"
+               "    grassroots-report example > ledger.yaml\n    grassroots-report check ledger.yaml",
+}
+HELP_ZH = {
+    "Count overdue cases as of this time, e.g. '2024-04-01 09:00'.":
+        "按这个时间统计超期件，例如 '2024-04-01 09:00'。",
+    "Language of messages, tables and the report.": "提示、表格和通报的语言（zh 或 en）。",
+    "Warnings fail the run (exit 1).": "有警告也按失败处理（退出码 1）。",
+    "Read the files in this encoding (e.g. gbk) instead of UTF-8.":
+        "按这个编码读取文件（如 gbk），而不是 UTF-8；导出文件也按它读取，而不按映射里的 source.encoding。",
+    "Import map for the export files given (see `grassroots-report map`).":
+        "所给导出文件的导入映射（见 grassroots-report map）。",
+    "Write rejected export rows here and go on (else any rejected row stops the run).":
+        "把被拒收的行写到这个文件并继续（否则有一行被拒收就停止）。",
+    "Group the rows by unit, major category, channel, kind or jurisdiction (区县).":
+        "按单位、诉求大类、受理渠道、诉求性质或区县分组。",
+    "table for a terminal; csv/tsv/json for scripts; markdown for documents; xlsx for Excel (needs -o); "
+    "partial: the mergeable state, for `merge`.":
+        "table 终端表格；csv/tsv/json 供脚本使用；markdown 供文档使用；xlsx 供 Excel 使用（需要 -o）；"
+        "partial 为可合并的分片，供 merge 使用。",
+    "Exit 3 when a policy target is missed.": "有考核目标未达到时以退出码 3 结束。",
+    "Write the summary here (whole or not at all) instead of stdout; needed by xlsx.":
+        "把汇总写入这个文件（要么完整写入，要么不写），而不是标准输出；xlsx 格式必须给出。",
+    "2024, 2024-H1, 2024-Q1, 2024-03, 2024-W10 or 2024-03-01..2024-03-15: the cases received in it, with 环比, "
+    "同比 and 累计.": "2024、2024-H1、2024-Q1、2024-03、2024-W10 或 2024-03-01..2024-03-15：统计这期间受理的案件，"
+                      "并给出环比、同比和累计。",
+    "Targets, weights and ranking rules of the roll-up (else the first file's).":
+        "汇总用的考核目标、权重和排名规则（否则用第一个文件的）。",
+    "The title of the whole, e.g. '德州市2024年3月基层治理工作情况通报'.":
+        "汇总的标题，例如 '德州市2024年3月基层治理工作情况通报'。",
+    "Read the files in N processes at once (default: every core); the output is the same for every N.":
+        "用 N 个进程同时读取（默认用全部 CPU 核）；N 不同，结果完全相同。",
+    "The office's list of local people, one name a line (UTF-8): masked wherever the briefing prints them, "
+    "like every requester's name.": "本单位掌握的本地人员名单，每行一个姓名（UTF-8）：通报中出现的这些姓名都会打码，"
+                                    "和诉求人姓名一样。",
+    "Write the report here (whole or not at all) instead of stdout.":
+        "把通报写入这个文件（要么完整写入，要么不写），而不是标准输出。",
+    "markdown, or docx (a Word document, needs -o); default: chosen by the extension of -o (.docx), else markdown.":
+        "markdown，或 docx（Word 文档，需要 -o）；默认按 -o 的扩展名（.docx）选择，否则为 markdown。",
+    "The frame of the 通报 (masthead, 主送, 落款, 版记): a YAML file holding only `briefing`, instead of the "
+    "ledger's.": "通报的版头、主送、落款和版记：只含 briefing 的 YAML 文件，代替台账中的 briefing。",
+    "The issue number (第N期) of the briefing; 总第M期 moves with it.": "通报的期号（第N期）；总第M期随之增减。",
+    "Also write every piece of case text the briefing prints, as printed and as written, with what was masked: "
+    "for the person who signs it off.  It holds personal data unmasked: a file only, never stdout.":
+        "同时写出通报引用的每一段案件文字（打码后与原文）及打码内容，供签发人核对。其中含未打码的个人信息："
+        "只能写入文件，不能输出到标准输出。",
+    "The FILEs are partial summaries (summary --format partial), merged as `merge` does.":
+        "所给文件是分片汇总（summary --format partial），像 merge 一样合并。",
+    "As `summary`; partial: one partial of them all (a merge of merges).":
+        "同 summary；partial：把它们合并为一个分片（可再次合并）。",
+    "Must be the language the partials were made in (the default).": "必须与生成分片时的语言一致（默认即是）。",
+    "The title of the whole.": "汇总的标题。",
+    "The import map (see `map`).": "导入映射（见 map 命令）。",
+    "Write the ledger here instead of stdout.": "把台账写入这个文件，而不是标准输出。",
+    "Write rejected rows here (their cells, row and reason) and exit 0.":
+        "把被拒收的行（原单元格、行号和原因）写到这个文件，并以退出码 0 结束。",
+    "Language of messages.": "提示的语言（zh 或 en）。",
+    "The encoding of a CSV or TSV export (e.g. gbk), instead of the map's source.encoding.":
+        "CSV、TSV 导出文件的编码（如 gbk），代替映射里的 source.encoding。",
+    "Language of the comments.": "注释的语言（zh 或 en）。",
+    "The encoding of a CSV or TSV export (e.g. gbk); default: detected, and written into the map.":
+        "CSV、TSV 导出文件的编码（如 gbk）；默认自动识别，并写入映射。",
+    "Show the version and exit.": "显示版本号并退出。",
+    "Show this message and exit.": "显示本帮助并退出。",
+}
+CLICK_ZH = {
+    "Usage:": "用法：", "Options": "选项", "Commands": "命令", "Positional arguments": "参数",
+    "Error: {message}": "错误：{message}", "Try '{command} {option}' for help.": "运行 '{command} {option}' 查看帮助。",
+    "Invalid value: {message}": "取值无效：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的取值无效：{message}",
+    "Missing argument": "缺少参数", "Missing option": "缺少选项", "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}", "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Missing command.": "缺少命令。", "No such option: {name}": "没有这个选项：{name}",
+    "No such option {name!r}.": "没有这个选项 {name!r}。", "No such command {name!r}.": "没有这个命令 {name!r}。",
+    "Did you mean {possibility}?": "是否想写 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是否想写其中之一：{possibilities}？）",
+    "Got unexpected extra argument ({args})": "多了一个参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多了几个参数（{args}）",
+    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 需要 {nargs} 个值。",
+    "Option {name!r} does not take a value.": "选项 {name!r} 不带值。",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。", "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在 {range} 范围内。",
+    "default: {default}": "默认：{default}", "Aborted!": "已中止！", "unknown error": "未知错误",
+    "Show the version and exit.": "显示版本号并退出。", "Show this message and exit.": "显示本帮助并退出。",
+}
+CLICK_MODULES = ("core", "exceptions", "types", "parser", "formatting", "decorators", "termui")
+
+
+def default_lang() -> str:
+    """The language of a run that gives no --lang: English where the environment's locale is English
+    (LC_ALL, else LC_MESSAGES, else LANG, as POSIX reads them), else Chinese."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def lang_of_args(args: Sequence[str]) -> str:
+    """The language a command line asks for (--lang en, --lang=zh), else default_lang()."""
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args) and args[index + 1] in ("zh", "en"):
+            return args[index + 1]
+        if arg in ("--lang=zh", "--lang=en"):
+            return arg[7:]
+        if arg == "--":
+            break
+    return default_lang()
+
+
+def localise(group: click.Group, lang: str) -> None:
+    """Every help text of the command line, and click's own words, in `lang` (English as written)."""
+    import importlib
+
+    for name, command in [("", group), *group.commands.items()]:
+        english = command.__dict__.setdefault("_english_help", command.help)
+        command.help = COMMAND_HELP_ZH[name] if lang == "zh" else english
+        command.short_help = None
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                original = param.__dict__.setdefault("_english_help", param.help)
+                param.help = HELP_ZH.get(original, original) if lang == "zh" else original
+    words = CLICK_ZH if lang == "zh" else {}
+
+    def gettext(text: str) -> str:
+        return words.get(text, text)
+
+    def ngettext(one: str, many: str, n: int) -> str:
+        return gettext(one if n == 1 else many)
+
+    for module_name in CLICK_MODULES:
+        module = importlib.import_module(f"click.{module_name}")
+        if hasattr(module, "_"):
+            module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+class LocalisedGroup(click.Group):
+    """The command group: its help, its usage errors and click's own words in the run's language."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        localise(self, lang_of_args(sys.argv[1:] if args is None else list(args)))
+        return super().main(args, *rest, **kwargs)
+
+
 # -- options and commands -----------------------------------------------------
 def check_encoding(encoding: str) -> None:
     """An --encoding NAME that Python knows and that decodes bytes to text, else a usage error."""
@@ -11099,7 +11290,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--encoding", metavar="NAME", default=None,
                            help="Read the files in this encoding (e.g. gbk) instead of UTF-8.")(command)
     command = click.option("--strict", is_flag=True, help="Warnings fail the run (exit 1).")(command)
-    command = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+    command = click.option("--lang", type=click.Choice(["zh", "en"]), default=default_lang,
                            help="Language of messages, tables and the report.")(command)
     command = click.option("--as-of", "as_of", metavar="DATETIME", default=None,
                            help="Count overdue cases as of this time, e.g. '2024-04-01 09:00'.")(command)
@@ -11133,7 +11324,7 @@ def map_options(command: Callable[..., Any]) -> Callable[..., Any]:
                         help="Import map for the export files given (see `grassroots-report map`).")(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LocalisedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="grassroots-report")
 def cli() -> None:
     """Check a case ledger (台账) and turn it into a briefing (通报).
@@ -11317,7 +11508,7 @@ def _lang_given(ctx: click.Context) -> bool:
               help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
 @click.option("--format", "fmt", type=click.Choice([*SUMMARY_RENDERERS, "partial"]), default="table",
               show_default=True, help="table for a terminal; csv/tsv/json for scripts; markdown for documents; "
-                                      "partial: the mergeable state, for `merge`.")
+                                      "xlsx for Excel (needs -o); partial: the mergeable state, for `merge`.")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")
 @summary_output_option
 @map_options
@@ -11481,7 +11672,7 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
 @click.option("-o", "--output", metavar="LEDGER.yaml", default=None, help="Write the ledger here instead of stdout.")
 @click.option("--rejects", "rejects_path", metavar="REJECTS.csv", default=None,
               help="Write rejected rows here (their cells, row and reason) and exit 0.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=default_lang,
               help="Language of messages.")
 @click.option("--encoding", default=None, metavar="NAME", callback=lambda _c, _p, v: v if v is None else check_encoding(v) or v,
               help="The encoding of a CSV or TSV export (e.g. gbk), instead of the map's source.encoding.")
@@ -11514,7 +11705,7 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
 
 @cli.command("map")
 @click.argument("export", metavar="EXPORT")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=default_lang,
               help="Language of the comments.")
 @click.option("--encoding", default=None, metavar="NAME", callback=lambda _c, _p, v: v if v is None else check_encoding(v) or v,
               help="The encoding of a CSV or TSV export (e.g. gbk); default: detected, and written into the map.")

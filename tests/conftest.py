@@ -35,6 +35,12 @@ from click.testing import CliRunner
 
 import grassroots_report
 
+# The tool speaks the language of the environment's locale when no --lang is given: the suite runs in a
+# neutral one (Chinese by default), whatever the machine's, and the tests that want English say so.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.endswith(".map.yaml"))  # ledgers, not import maps
 CORPORA = ROOT.parent / "shared" / "corpora"

@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+import click
 import pytest
 
 import grassroots_report as gr
@@ -624,3 +625,30 @@ def test_an_escape_sequence_in_a_problem_is_shown_escaped(tmp_path):
     assert result.exit_code == 1 and result.stdout == ""
     assert r"unit `b\u202e` is not in the units list" in result.stderr
     clean(result.stderr)
+
+
+# == Help and usage errors in the language of the run (round three) ===============================
+def test_every_help_text_has_its_chinese():
+    for name, command in [("", gr.cli), *gr.cli.commands.items()]:
+        assert name in gr.COMMAND_HELP_ZH, name
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                english = param.__dict__.get("_english_help", param.help)
+                assert english in gr.HELP_ZH, (name, param.name, english)
+
+
+def test_help_and_usage_errors_are_chinese_by_default_and_english_when_asked(monkeypatch):
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    zh = run_cli("summary", "--help")
+    assert zh.stdout.startswith("用法： ") and " summary [OPTIONS] FILE..." in zh.stdout and "在标准输出打印各项指标的汇总表。" in zh.stdout
+    assert "按单位、诉求大类、受理渠道、诉求性质或区县分组。" in zh.stdout
+    bad = run_cli("summary", "--by", "foo", "x.yaml")
+    assert bad.exit_code == 2 and "错误：'--by' 的取值无效：'foo' 不是" in bad.stderr and "Usage" not in bad.stderr
+    en = run_cli("summary", "--help", "--lang", "en")
+    assert en.stdout.startswith("Usage: ") and "Print the summary table" in en.stdout
+    assert "Error: Invalid value for '--by'" in run_cli("summary", "--by", "foo", "--lang", "en", "x.yaml").stderr
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")  # an English locale: English throughout, messages too
+    assert run_cli("check", str(ROOT / "examples" / "hotline-2024-03.yaml")).stderr.endswith(": 195 cases, no problems\n")
+    assert run_cli("--help").stdout.startswith("Usage: ")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert run_cli("--help").stdout.startswith("用法： ")
