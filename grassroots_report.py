@@ -185,7 +185,7 @@ MAX_REPEAT_CALLERS = 20
 # Each is also the name of its Policy field.
 JUDGING_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
                 "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
-                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff")
+                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff", "alerts_min_cases", "alerts_rise")
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
@@ -293,6 +293,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "r_opening": ("现将{jurisdiction}{when}有关情况通报如下（数据截至{as_of}）。",
                   "This briefing reports on {jurisdiction}, {when} (figures as of {as_of})."),
     "r_notes": ("统计说明", "How the figures are counted"),
+    "r_trend": ("近12个月走势", "The last 12 months"),
+    "r_month": ("月份", "Month"),
+    "r_alerts": ("诉求预警", "Alerts: what is rising"),
+    "r_alerts_rule": ("本期受理不少于{n}件、且较上期或去年同期{rise}及以上的诉求大类、小类和承办单位：",
+                      "Categories, sub-categories and units with at least {n} cases in the period, {rise} or more "
+                      "on the previous period or a year ago:"),
+    "r_alert_kind": ("类别", "Kind"),
+    "r_alert_name": ("名称", "Name"),
     "r_no_cases": ("本期无受理。", "No case was received in the period."),
     "r_note_counting": ("受理件数含撤回件；办结率、按期办结率、满意率等各项比率以及参与排名所需的{n}件有效案件，均不含撤回件。",
                         "Cases received include withdrawn ones; every rate, and the {n} cases a unit needs to be "
@@ -1176,6 +1184,8 @@ class Policy:
     repeat_days: int = 30
     bulk_closure_cases: int = 20
     bulk_closure_minutes: Fraction = Fraction(10)
+    alerts_min_cases: int = 10  # 预警: a group with at least this many cases received in the period ...
+    alerts_rise: Fraction = Fraction(1, 2)  # ... that rose by at least this much (+50%) on a comparison
     min_visit_minutes: Fraction = Fraction(10)
     known_names: tuple[str, ...] = ()  # the office's own list of local people: masked wherever printed
     mask_staff: bool = False  # the names in role fields (mediator, leader, escalated.to) masked too
@@ -1418,6 +1428,28 @@ class Summary:
     # Summary of its own or None when no case was received in it
     compare: Mapping[str, Summary | None] | None = None
     changes: Mapping[str, Change | None] | None = None  # the totals against previous and year_ago
+    trend: tuple[TrendMonth, ...] = ()  # with --period: the 12 months ending with its last
+    alerts: tuple[Alert, ...] = ()  # with --period: what rose (预警)
+
+
+class TrendMonth(NamedTuple):
+    """One month of the trend: its days and its figures, counted like a window of its own."""
+
+    start: str
+    end: str
+    figures: Metrics  # received, resolved and the rates of TREND_KEYS
+
+
+class Alert(NamedTuple):
+    """A group whose cases received rose (预警): a major category, a sub-category or a unit."""
+
+    kind: str  # category, subcategory, unit
+    name: str
+    received: int
+    previous: int | None  # None: the comparison holds no case at all
+    year_ago: int | None
+    change_previous: Fraction | None  # (now - before) / before; None where before is 0 or unknown
+    change_year_ago: Fraction | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -3238,6 +3270,8 @@ def build_policy(data: Any) -> Policy:
         repeat_days=int(data.get("repeat_days", 30)),
         bulk_closure_cases=int(bulk.get("cases", 20)),
         bulk_closure_minutes=_fraction(bulk.get("minutes", 10)),
+        alerts_min_cases=int((data.get("alerts") or {}).get("min_cases", 10)),
+        alerts_rise=_fraction((data.get("alerts") or {}).get("rise", Fraction(1, 2))),
         min_visit_minutes=_fraction(data.get("min_visit_minutes", 10)),
         known_names=tuple(nfc(n).strip() for n in data.get("known_names") or ()),
         mask_staff=bool(data.get("mask_staff", False)),
@@ -5010,6 +5044,7 @@ def mask_summary(summary: Summary) -> Summary:
                                         categories=[mask_identifier(m) for m in c.categories])
                              for c in summary.repeat_callers),
         signals=tuple(s._replace(unit=mask_identifier(s.unit)) for s in summary.signals),
+        alerts=tuple(a._replace(name=mask_identifier(a.name)) for a in summary.alerts),
         compare=None if summary.compare is None else {name: None if other is None else mask_summary(other)
                                                       for name, other in summary.compare.items()})
 
@@ -6941,7 +6976,7 @@ class Tally:
         self.dissatisfied_names = array.array("i")  # unit and category numbers
         self.dissatisfied_ids = TextList()
         # what only the report lists
-        self.category_cases: Counter[str] = Counter()  # cases by full category, withdrawn left out
+        self.category_cases: Counter[str] = Counter()  # cases by full category, withdrawn left out (every tally)
         self.featured: list[dict[str, Any]] = []
         self.backlog: list[dict[str, Any]] = []
         self.escalations: list[dict[str, Any]] = []
@@ -7057,6 +7092,8 @@ class Tally:
         if bits & _DISSATISFIED:
             self.dissatisfied_names.extend((self._number(names[0]), self._number(category)))
             self.dissatisfied_ids.append(data["id"])
+        if status != "withdrawn":  # by full category: the hot sub-categories, and their alerts
+            self.category_cases[category] += 1
         requester = data.get("requester")
         if requester and status != "withdrawn":
             self._add_caller(requester, received, names, bits)
@@ -7135,8 +7172,6 @@ class Tally:
 
     def _add_listed(self, data: dict[str, Any], times: dict[str, int], status: str) -> None:
         """What only the report lists: featured, backlog, escalations, mediation detail."""
-        if status != "withdrawn":
-            self.category_cases[data["category"]] += 1
         if data.get("featured"):
             self.featured.append(featured_case(data, times))
         if "backlog" in data:
@@ -7382,7 +7417,7 @@ class Tally:
                                 self.names[self.dissatisfied_names[2 * index + 1]])
 
     def subcategories(self) -> Counter[tuple[str, str]]:
-        """Cases by (major, minor) category, withdrawn cases left out (kept for the report only)."""
+        """Cases by (major, minor) category, withdrawn cases left out."""
         found: Counter[tuple[str, str]] = Counter()
         for category, n in self.category_cases.items():
             major, _, rest = category.partition("/")
@@ -7479,16 +7514,35 @@ class Window:
         return self.start <= received <= self.end
 
 
+TREND_MONTHS = 12
+TREND_WINDOWS = tuple(f"trend_{n:02d}" for n in range(1, TREND_MONTHS + 1))  # the windows' names, oldest first
+
+
 def period_bounds(period_text: str, start_day: int, tz: int) -> list[tuple[str, Period, int, int]]:
-    """The period and its comparisons: (name, period, first second, last second)."""
+    """The period, its comparisons and the months of its trend: (name, period, first second, last second)."""
     main = parse_period(period_text, start_day)
     periods: list[tuple[str, Period | None]] = [
         ("period", main), ("previous", previous_period(main, start_day)),
         ("year_ago", year_ago_period(main, start_day)), ("year_to_date", year_to_date_period(main, start_day))]
+    periods += list(zip(TREND_WINDOWS, trend_months(main, start_day)))
     # INFO: a comparison may reach past the years a ledger can hold (the year before
     # 1900): it holds no case then, and its seconds are counted from the day numbers
     return [(name, period, _day_second(period.start, tz), _day_second(period.end, tz) + SECONDS_PER_DAY - 1)
             for name, period in periods if period is not None]
+
+
+def trend_months(period: Period, start_day: int) -> list[Period]:
+    """The TREND_MONTHS months (of month_start_day) that end with the month holding the period's last day,
+    oldest first."""
+    end = period.end
+    year, month = end.year, end.month
+    if start_day > 1 and end.day >= start_day:  # an assessment month is named by the month it ends in
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    months = []
+    for _ in range(TREND_MONTHS):
+        months.append(_months_period("month", year, month, start_day))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
 
 
 def _day_second(day: dt.date, tz: int) -> int:
@@ -7743,12 +7797,58 @@ def _summarise_period(state: RunState, ledger: Ledger, warnings: _Collector, dig
                                    as_of=window_as_of(w.name, w.end, option_as_of, ledger.as_of))
                for w in state.windows]
     compare: dict[str, Summary | None] = dict.fromkeys(COMPARISONS)
+    trend = []
     for window, window_ledger in zip(state.windows[1:], ledgers[1:]):
-        if window.tally.counts[0]:  # a comparison in which no case was received is null
+        counted = bool(window.tally.counts[0])  # a comparison in which no case was received is null
+        if window.name in COMPARISONS and counted:
             compare[window.name] = summarise(window_ledger, window.tally, options, _Collector(0), digests)
+        elif window.name.startswith("trend_"):
+            totals = summarise(window_ledger, window.tally, options, _Collector(0), digests).totals if counted \
+                else {k: 0 if k in ("received", "resolved") else None for k in TREND_KEYS}
+            trend.append(TrendMonth(window.period.start.isoformat(), window.period.end.isoformat(),
+                                    {k: totals[k] for k in TREND_KEYS}))
     main = state.windows[0]
-    return summarise(ledgers[0], main.tally, options, warnings, digests,
-                     PeriodView(main.period, compare, state.carried, unit_keys))
+    summary = summarise(ledgers[0], main.tally, options, warnings, digests,
+                        PeriodView(main.period, compare, state.carried, unit_keys))
+    tallies = {w.name: w.tally for w in state.windows if w.name in ("period", "previous", "year_ago")}
+    return dataclasses.replace(summary, trend=tuple(trend), alerts=find_alerts(summary, compare, tallies))
+
+
+TREND_KEYS = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate")
+
+
+def find_alerts(summary: Summary, compare: Mapping[str, Summary | None], tallies: Mapping[str, Tally]) -> tuple[Alert, ...]:
+    """预警 (SPEC, round three): major categories, sub-categories and units with at least
+    policy.alerts_min_cases cases received in the period that rose by at least policy.alerts_rise against the
+    previous period or a year ago; by the larger change (most first), then name."""
+    policy = summary.ledger.policy
+
+    def received(grouping: str, source: Summary) -> dict[str, int]:
+        return {e.name: e.metrics["received"] for e in source.groups[grouping]}
+
+    def subcategories(tally: Tally) -> dict[str, int]:
+        return {f"{major}/{minor}": n for (major, minor), n in tally.subcategories().items() if minor}
+
+    def counts(kind: str, name: str) -> dict[str, int] | None:
+        other = summary if name == "period" else compare.get(name)
+        if other is None:
+            return None
+        return subcategories(tallies[name]) if kind == "subcategory" else received(kind, other)
+
+    found = []
+    for kind in ("category", "subcategory", "unit"):
+        now = counts(kind, "period") or {}
+        before = {name: counts(kind, name) for name in ("previous", "year_ago")}
+        for group, cases in now.items():
+            if cases < policy.alerts_min_cases:
+                continue
+            then = {name: None if b is None else b.get(group, 0) for name, b in before.items()}
+            change = {name: Fraction(cases - n, n) if n else None for name, n in then.items()}
+            if any(c is not None and c >= policy.alerts_rise for c in change.values()):
+                found.append(Alert(kind, group, cases, then["previous"], then["year_ago"], change["previous"],
+                                   change["year_ago"]))
+    return tuple(sorted(found, key=lambda a: (-max(c for c in (a.change_previous, a.change_year_ago)
+                                                   if c is not None), a.name, a.kind)))
 
 
 class PeriodView(NamedTuple):
@@ -8118,9 +8218,9 @@ PARTIAL_SCHEMA = {
         "cases": _COUNT,
         "ids": _PACKED,
         "tally": {"anyOf": [{"type": "null"}, _TALLY_SCHEMA]},
-        "windows": {"type": "array", "maxItems": len(COMPARISONS) + 1, "items": {
+        "windows": {"type": "array", "maxItems": len(COMPARISONS) + 1 + TREND_MONTHS, "items": {
             "type": "object", "additionalProperties": False, "required": ["name", "start", "end", "tally"],
-            "properties": {"name": {"enum": ["period", *COMPARISONS]},
+            "properties": {"name": {"enum": ["period", *COMPARISONS, *TREND_WINDOWS]},
                            "start": {"type": "integer", "minimum": EARLIEST_SECOND - SECONDS_PER_DAY * 800,
                                      "maximum": LATEST_SECOND},
                            "end": {"type": "integer", "minimum": EARLIEST_SECOND - SECONDS_PER_DAY * 800,
@@ -9163,6 +9263,12 @@ def summary_json(summary: Summary) -> dict[str, Any]:
                      for w in summary.warnings],
         "compare": None,
         "sources": [ref.as_json() for ref in summary.sources],
+        "trend": None if summary.compare is None else [
+            {"period": {"start": month.start, "end": month.end}, **{k: json_value(k, month.figures[k]) for k in TREND_KEYS}}
+            for month in summary.trend],
+        "alerts": [{**alert._asdict(), **{k: None if (v := getattr(alert, k)) is None else float(round_half_up(v, 4))
+                                           for k in ("change_previous", "change_year_ago")}}
+                   for alert in summary.alerts],
     }
     if summary.compare is not None:
         document["compare"] = {name: None if other is None else _comparison_json(other)
@@ -9472,10 +9578,12 @@ def report_doc(summary: Summary) -> _Doc:
     doc = _Doc(summary.lang)
     _report_head(doc, summary)
     _report_overview(doc, summary)
+    _report_trend(doc, summary)
     _report_jurisdictions(doc, summary)
     _report_ranking(doc, summary)
     _report_breakdowns(doc, summary)
     _report_period_breakdowns(doc, summary)
+    _report_alerts(doc, summary)
     _report_lists(doc, summary)
     _report_repeats(doc, summary)
     _report_mediation(doc, summary)
@@ -9733,6 +9841,41 @@ def _period_overview_text(doc: _Doc, summary: Summary) -> str:
                  carried=totals["carried_over"], carried_resolved=totals["carried_over_resolved"],
                  carried_overdue=totals["carried_over_overdue"], resolved=totals["resolved"],
                  rates=doc.t("sep_clause").join(parts), overdue=totals["overdue"], late=totals["late"])
+
+
+def _report_trend(doc: _Doc, summary: Summary) -> None:
+    """With --period: the 12 months ending with it, a row a month (a month with no case: 0 and —)."""
+    if not summary.trend:
+        return
+    doc.section(doc.t("r_trend"))
+    keys = TREND_KEYS
+    doc.table([doc.t("r_month")] + [doc.t(k) for k in keys],
+              [[month_label(month.end, doc.lang)] + [display_value(k, month.figures[k]) for k in keys]
+               for month in summary.trend])
+
+
+def month_label(end: str, lang: str) -> str:
+    """An assessment month by the month it ends in: 2024年3月, Mar 2024."""
+    day = dt.date.fromisoformat(end)
+    return f"{day.year}年{day.month}月" if lang == "zh" else day.strftime("%b %Y")
+
+
+def _report_alerts(doc: _Doc, summary: Summary) -> None:
+    """预警: what rose by at least policy.alerts_rise, with at least policy.alerts_min_cases cases."""
+    if summary.compare is None:
+        return
+    policy = summary.ledger.policy
+    doc.section(doc.t("r_alerts"))
+    doc.para(doc.t("r_alerts_rule", rise=change_text("received", policy.alerts_rise, doc.lang), n=policy.alerts_min_cases))
+    if not summary.alerts:
+        doc.para(doc.t("r_none"))
+        return
+    kinds = {"category": "category", "subcategory": "r_subcategory", "unit": "unit"}
+    doc.table([doc.t("r_alert_kind"), doc.t("r_alert_name"), doc.t("r_current"), doc.t("r_previous"),
+               doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change")],
+              [[doc.t(kinds[a.kind]), a.name, str(a.received), "—" if a.previous is None else str(a.previous),
+                change_text("received", a.change_previous, doc.lang), "—" if a.year_ago is None else str(a.year_ago),
+                change_text("received", a.change_year_ago, doc.lang)] for a in summary.alerts], numeric_from=2)
 
 
 def _report_jurisdictions(doc: _Doc, summary: Summary) -> None:

@@ -15,8 +15,8 @@ import pytest
 from conftest import ROOT, run_cli
 
 EXAMPLE_LEDGER = ROOT / "examples" / "hotline-2024-03.yaml"
-from grassroots_report import (PeriodError, month_bounds, parse_period, previous_period, year_ago_period,
-                               year_to_date_period)
+from grassroots_report import (PeriodError, month_bounds, parse_period, previous_period, trend_months,
+                               year_ago_period, year_to_date_period)
 
 
 # == The period grammar of --period and its comparisons ============================================
@@ -389,3 +389,73 @@ def test_a_period_inside_the_ledger_with_no_case_says_so_and_warns(tmp_path):
     assert "## 一、总体情况\n\n**本期无受理。**\n" in result.stdout
     assert "本期（2024-02-01 至 2024-02-29）没有受理的案件" in result.stderr
     assert run_cli("report", str(path), "--period", "2024-02", "--strict").exit_code == 1
+
+
+# == Trends and alerts (round three) ==============================================================
+TREND_KEYS = ("received", "resolved", "completion_rate", "on_time_rate", "satisfaction_rate")
+
+
+@pytest.mark.parametrize("seed, period, month_start_day", [(11, "2024-02", 1), (12, "2024-Q1", 19),
+                                                            (13, "2023-W40", 1), (14, "2024-02", 26)])
+def test_each_month_of_the_trend_equals_its_cases_cut_out(tmp_path, seed, period, month_start_day):
+    cases = random_cases(random.Random(seed), 200)
+    whole = summary_json(tmp_path, "whole.yaml", ledger_text(cases, month_start_day), "--period", period)
+    months = trend_months(parse_period(period, month_start_day), month_start_day)
+    assert len(whole["trend"]) == len(months) == 12
+    assert months[-1].start <= parse_period(period, month_start_day).end <= months[-1].end  # ends with the period
+    for entry, month in zip(whole["trend"], months):
+        assert entry["period"] == {"start": month.start.isoformat(), "end": month.end.isoformat()}
+        cut = cut_out(cases, month.start, month.end)
+        if not cut:  # a month with no case: zeros and nulls
+            assert {k: entry[k] for k in TREND_KEYS} == {"received": 0, "resolved": 0, "completion_rate": None,
+                                                         "on_time_rate": None, "satisfaction_rate": None}
+            continue
+        alone = summary_json(tmp_path, "m.yaml", ledger_text(cut, month_start_day),
+                             "--as-of", f"{month.end.isoformat()} 23:59:59")
+        assert {k: entry[k] for k in TREND_KEYS} == {k: alone["totals"][k] for k in TREND_KEYS}, month
+    plain = summary_json(tmp_path, "plain.yaml", ledger_text(cases, month_start_day))
+    assert plain["trend"] is None and plain["alerts"] == []
+
+
+def planted(tmp_path, now: dict[str, int], before: dict[str, int], year_ago: dict[str, int], **policy) -> dict:
+    """A ledger with `now` cases of each category in 2024-03, `before` in 2024-02, `year_ago` in 2023-03."""
+    cases = []
+    for (year, month), counts in (((2024, 3), now), ((2024, 2), before), ((2023, 3), year_ago)):
+        for category, n in counts.items():
+            for i in range(n):
+                cases.append({"id": f"{category}-{year}{month:02d}-{i}",
+                              "received": dt.datetime(year, month, 1 + i % 27, 9, 0), "kind": "complaint",
+                              "category": category, "unit": "铜城街道", "status": "open"})
+    body = ledger_text(cases, 1)
+    if policy:
+        body = body.replace("policy:\n", "policy:\n  alerts: {" + ", ".join(f"{k}: {v}" for k, v in policy.items())
+                            + "}\n", 1)
+    return summary_json(tmp_path, "alerts.yaml", body, "--period", "2024-03")
+
+
+def test_alerts_on_planted_rises(tmp_path):
+    out = planted(tmp_path, now={"城乡建设/物业管理": 15, "市场监管/食品安全": 12, "劳动保障/欠薪": 9, "交通运输/公交": 14},
+                  before={"城乡建设/物业管理": 10, "市场监管/食品安全": 9, "劳动保障/欠薪": 3, "交通运输/公交": 14},
+                  year_ago={"市场监管/食品安全": 8, "交通运输/公交": 14})
+    alerts = {(a["kind"], a["name"]): a for a in out["alerts"]}
+    # +50% exactly is a rise; 12 against 9 (+33%) is not, but against 8 a year ago (+50%) it is
+    assert alerts["category", "城乡建设"] == {"kind": "category", "name": "城乡建设", "received": 15, "previous": 10,
+                                           "year_ago": 0, "change_previous": 0.5, "change_year_ago": None}
+    assert alerts["subcategory", "市场监管/食品安全"]["change_year_ago"] == 0.5
+    assert ("category", "劳动保障") not in alerts  # +200%, but 9 cases: under the minimum of 10
+    assert ("category", "交通运输") not in alerts  # no rise
+    assert alerts["unit", "铜城街道"]["received"] == 50
+    changes = [max(c for c in (a["change_previous"], a["change_year_ago"]) if c is not None) for a in out["alerts"]]
+    assert changes == sorted(changes, reverse=True)
+    # just below the threshold, and a smaller minimum
+    stricter = planted(tmp_path, now={"城乡建设/物业管理": 15}, before={"城乡建设/物业管理": 11}, year_ago={})
+    assert not [a for a in stricter["alerts"] if a["kind"] == "category"]  # +36%
+    looser = planted(tmp_path, now={"劳动保障/欠薪": 9}, before={"劳动保障/欠薪": 3}, year_ago={}, min_cases=9)
+    assert [a["name"] for a in looser["alerts"] if a["kind"] == "category"] == ["劳动保障"]
+
+
+def test_the_report_has_the_trend_and_the_alerts():
+    text = run_cli("report", str(ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"), "--period", "2024-03").stdout
+    assert "## 二、近12个月走势\n\n| 月份 | 受理 | 办结 | 办结率 | 按期办结率 | 满意率 |" in text
+    assert "| 2024年3月 | 31 | 24 | 88.89% | 72.00% | 100.00% |" in text
+    assert "| 诉求分类 | 城乡建设 | 15 | 5 | 增长200.00% | 4 | 增长275.00% |" in text
