@@ -294,6 +294,10 @@ LABELS: dict[str, tuple[str, str]] = {
                   "This briefing reports on {jurisdiction}, {when} (figures as of {as_of})."),
     "r_notes": ("统计说明", "How the figures are counted"),
     "r_trend": ("近12个月走势", "The last 12 months"),
+    "c_figure": ("图{n} {title}", "Figure {n}. {title}"),
+    "c_trend": ("诉求量月度走势", "Requests by month"),
+    "c_categories": ("诉求分类", "Requests by category"),
+    "c_scores": ("单位综合得分", "Units' scores"),
     "r_month": ("月份", "Month"),
     "r_alerts": ("诉求预警", "Alerts: what is rising"),
     "r_alerts_rule": ("本期受理不少于{n}件、且较上期或去年同期{rise}及以上的诉求大类、小类和承办单位：",
@@ -809,6 +813,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targets_missed": ("未达目标：{names}", "targets missed: {names}"),
     "report_written": ("报告已写入 {path}", "report written to {path}"),
     "summary_written": ("汇总已写入 {path}", "summary written to {path}"),
+    "figure_written": ("图已写入 {path}", "figure written to {path}"),
     "review_written": ("审核清单已写入 {path}（{snippets} 段文字，含未打码原文，仅供签发人核对，勿外传）",
                        "review written to {path} ({snippets} pieces of text, unmasked: for the person who signs "
                        "the briefing off, not to be passed on)"),
@@ -9452,15 +9457,30 @@ class Block:
     "table"; and the frame of a 通报 (GB/T 9704), with a `briefing` only:
     "masthead" (spans = name, 期号, issuer, date), "addressee" (主送),
     "signature" (落款: spans = issuer, date), "colophon" (版记: spans = 抄送
-    line or "", 印发机关, 印发日期).
+    line or "", 印发机关, 印发日期); "chart" (a figure: `chart`, captioned
+    图N below it; Word draws its own chart, Markdown links an SVG).
     """
 
     kind: str
     spans: tuple[Span, ...] = ()
     number: int = 0
     header: tuple[tuple[Span, ...], ...] = ()
+    chart: Chart | None = None
     rows: tuple[tuple[tuple[Span, ...], ...], ...] = ()
     numeric_from: int = 1
+
+
+class Chart(NamedTuple):
+    """A figure of the briefing: one series of values by category, drawn as a line or as bars."""
+
+    kind: str  # "line" or "bar"
+    number: int  # 图N, in the order the figures appear
+    title: str  # 诉求量月度走势 …
+    series: str  # the series' name (受理, 综合得分)
+    categories: tuple[str, ...]
+    values: tuple[float, ...]
+    decimals: int  # of the values shown
+    caption: str  # 图1 诉求量月度走势, set below the figure
 
 
 class _Doc:
@@ -9475,6 +9495,7 @@ class _Doc:
         self.blocks: list[Block] = []
         self.sections = 0
         self.labels = 0  # the （一）（二） inside the current section
+        self.charts = 0
 
     def t(self, key: str, **fields: Any) -> str:
         text = label(key, self.lang)
@@ -9505,6 +9526,16 @@ class _Doc:
     def para(self, text: Inline) -> None:
         self.blocks.append(Block("para", spans_of(text)))
 
+    def chart(self, kind: str, title: str, series: str, points: Sequence[tuple[str, float]], decimals: int = 0) -> None:
+        """A figure (图N, numbered as they appear), when it has something to draw."""
+        if not points:
+            return
+        self.charts += 1
+        categories, values = zip(*points)
+        self.blocks.append(Block("chart", chart=Chart(kind, self.charts, title, series, tuple(categories),
+                                                      tuple(float(v) for v in values), decimals,
+                                                      self.t("c_figure", n=self.charts, title=title))))
+
     def table(self, header: list[str], rows: list[list[Inline]], numeric_from: int = 1) -> None:
         """A table; columns from numeric_from on hold numbers (right-aligned)."""
         self.blocks.append(Block("table", header=tuple(spans_of(h) for h in header),
@@ -9532,11 +9563,14 @@ def md_inline(spans: Sequence[Span]) -> str:
     return "".join(out)
 
 
-def markdown_text(blocks: Iterable[Block], lang: str) -> str:
-    """The blocks as Markdown, a blank line between blocks (none between list items)."""
+def markdown_text(blocks: Iterable[Block], lang: str, figures: str | None = None) -> str:
+    """The blocks as Markdown, a blank line between blocks (none between list items); a figure as a link to
+    `{figures}.figN.svg` beside the file, or left out when `figures` is None (the report on stdout)."""
     lines: list[str] = []
     previous = ""
     for block in blocks:
+        if block.kind == "chart" and figures is None:
+            continue
         listed = block.kind == "item"
         if lines and not (listed and previous == "item"):
             lines.append("")
@@ -9552,6 +9586,10 @@ def markdown_text(blocks: Iterable[Block], lang: str) -> str:
         elif block.kind == "colophon":
             cc, printed_by, date = texts
             lines += ["---", ""] + ([cc, ""] if cc else []) + [f"{printed_by}　　{date}", "", "---"]
+        elif block.kind == "chart":
+            assert block.chart is not None and figures is not None
+            caption = md_escape(block.chart.caption)
+            lines += [f"![{caption}]({figure_name(figures, block.chart.number)})", "", caption]
         elif block.kind == "title":
             lines.append("# " + md_inline(block.spans))
         elif block.kind == "heading":
@@ -9596,12 +9634,70 @@ def report_doc(summary: Summary) -> _Doc:
     return doc
 
 
-def render_report(summary: Summary) -> str:
+def render_report(summary: Summary, figures: str | None = None, blocks: Sequence[Block] | None = None) -> str:
     """The Markdown briefing (通报): deterministic, redacted, safe to paste; where its figures came from in a
-    closing HTML comment, never in the body."""
+    closing HTML comment, never in the body.  `figures`: the stem the SVG figures beside it are named by;
+    `blocks`: the report's, when the caller has them already."""
+    blocks = report_doc(summary).blocks if blocks is None else blocks
     # a last guard: every piece was escaped for Markdown already
-    return terminal_safe_lines(markdown_text(report_doc(summary).blocks, summary.lang)
+    return terminal_safe_lines(markdown_text(blocks, summary.lang, figures)
                                + "\n<!-- " + provenance_text(summary) + " -->\n")
+
+
+def figure_name(stem: str, number: int) -> str:
+    """report.md's figure N: report.fig1.svg, beside it (the stem cut so that the name stays within the
+    255 bytes a file name may have)."""
+    suffix = f".fig{number}.svg"
+    while len((stem + suffix).encode("utf-8", "surrogateescape")) > 255:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+# -- figures as SVG (for Markdown) ----------------------------------------------
+SVG_SIZE = (640, 320)  # px
+SVG_FONT = "仿宋_GB2312, FangSong, STFangsong, Noto Serif CJK SC, serif"
+SVG_COLOUR = "#4472C4"
+
+
+def render_svg(chart: Chart) -> str:
+    """A figure as SVG, its text as text (any browser draws the Chinese): bars or a line of the values,
+    each labelled, the categories under the axis, the caption below."""
+    from xml.sax.saxutils import escape
+
+    width, height = SVG_SIZE
+    left, right, top, bottom = 48, 16, 24, 96
+    plot_w, plot_h = width - left - right, height - top - bottom
+    largest = max(max(chart.values), 0) or 1
+    step = plot_w / len(chart.values)
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * max(value, 0) / largest
+
+    def number(value: float) -> str:
+        return f"{value:.{chart.decimals}f}"
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{escape(SVG_FONT)}" font-size="12">',
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#000"/>']
+    points = []
+    for i, (name, value) in enumerate(zip(chart.categories, chart.values)):
+        centre = left + step * (i + 0.5)
+        if chart.kind == "bar":
+            bar = step * 0.6
+            out.append(f'<rect x="{centre - bar / 2:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
+                       f'height="{top + plot_h - y(value):.1f}" fill="{SVG_COLOUR}"/>')
+        else:
+            points.append(f"{centre:.1f},{y(value):.1f}")
+            out.append(f'<circle cx="{centre:.1f}" cy="{y(value):.1f}" r="3" fill="{SVG_COLOUR}"/>')
+        out.append(f'<text x="{centre:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle">{number(value)}</text>')
+        out.append(f'<text x="{centre:.1f}" y="{top + plot_h + 16}" text-anchor="end" '
+                   f'transform="rotate(-40 {centre:.1f} {top + plot_h + 16})">{escape(one_line(name))}</text>')
+    if points:
+        out.insert(2, f'<polyline points="{" ".join(points)}" fill="none" stroke="{SVG_COLOUR}" stroke-width="2"/>')
+    out.append(f'<text x="{width / 2:.0f}" y="{height - 8}" text-anchor="middle" font-size="14">'
+               f'{escape(one_line(chart.caption))}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def provenance_text(summary: Summary) -> str:
@@ -9852,6 +9948,8 @@ def _report_trend(doc: _Doc, summary: Summary) -> None:
     doc.table([doc.t("r_month")] + [doc.t(k) for k in keys],
               [[month_label(month.end, doc.lang)] + [display_value(k, month.figures[k]) for k in keys]
                for month in summary.trend])
+    doc.chart("line", doc.t("c_trend"), doc.t("received"),
+              [(month_label(month.end, doc.lang), month.figures["received"]) for month in summary.trend])
 
 
 def month_label(end: str, lang: str) -> str:
@@ -9912,6 +10010,8 @@ def _ranked_tables(doc: _Doc, summary: Summary, grouping: str, keys: tuple[str, 
     if ranked:
         doc.subheading(doc.t("r_ranked"))
         doc.table([doc.t("rank")] + header, [row(e, True) for e in ranked], numeric_from=2)
+        if grouping == "unit":
+            doc.chart("bar", doc.t("c_scores"), doc.t("score"), [(e.name, e.metrics["score"]) for e in ranked], 1)
     if rest:
         doc.subheading(doc.t(unranked, n=summary.ledger.policy.rank_min_cases))
         doc.table(header, [row(e, False) for e in rest])
@@ -9998,6 +10098,9 @@ def _report_breakdowns(doc: _Doc, summary: Summary) -> None:
         if grouping == "category" and summary.report.hot:
             doc.subheading(doc.t("r_by_category"))
         doc.table(header, rows, numeric_from=len(header) - 5)
+        if grouping == "category":
+            doc.chart("bar", doc.t("c_categories"), doc.t("received"),
+                      [(e.name, e.metrics["received"]) for e in entries])
         if grouping == "category" and summary.report.hot:
             doc.subheading(doc.t("r_hot"))
             doc.table([doc.t("category"), doc.t("r_subcategory"), doc.t("received")],
@@ -10433,6 +10536,29 @@ class _WordBody:
                 self.run(p, right, "body", "colophon")
         self.paragraph(size="small", indent=False, line=20)  # a table is followed by a paragraph
 
+    def chart(self, chart: Chart, relation: str) -> None:
+        """A figure: Word's own chart (the part `relation` names), the width of the type area, its caption
+        (图N …) centred below it; the two kept together."""
+        from lxml import etree
+
+        p = self.paragraph(align="center", indent=False, line=240, keep_next=True)
+        p[0].remove(p[0].find(f"{{{W_NS}}}spacing"))  # the line as tall as the chart
+        run = self.el(p, "r")
+        self.run_properties(run, "body")
+        inline = etree.SubElement(self.el(run, "drawing"), f"{{{WP_NS}}}inline",
+                                  {"distT": "0", "distB": "0", "distL": "0", "distR": "0"}, nsmap={"wp": WP_NS})
+        width, height = (mm * EMU_PER_MM for mm in DOCX_CHART_MM)
+        etree.SubElement(inline, f"{{{WP_NS}}}extent", {"cx": str(width), "cy": str(height)})
+        etree.SubElement(inline, f"{{{WP_NS}}}effectExtent", {"l": "0", "t": "0", "r": "0", "b": "0"})
+        etree.SubElement(inline, f"{{{WP_NS}}}docPr", {"id": str(chart.number), "name": f"Chart {chart.number}",
+                                                        "descr": one_line(chart.caption)})
+        etree.SubElement(inline, f"{{{WP_NS}}}cNvGraphicFramePr")
+        graphic = etree.SubElement(inline, f"{{{A_NS}}}graphic", nsmap={"a": A_NS})
+        data = etree.SubElement(graphic, f"{{{A_NS}}}graphicData", {"uri": C_NS})
+        etree.SubElement(data, f"{{{C_NS}}}chart", {f"{{{R_NS}}}id": relation}, nsmap={"c": C_NS, "r": R_NS})
+        caption = self.paragraph(align="center", indent=False, size="table", after=DOCX_LINE_TWIPS // 2)
+        self.run(caption, chart.caption, "heading", "table")
+
     @staticmethod
     def numeric_columns(block: Block) -> list[bool]:
         """Columns set right-aligned: from numeric_from on, unless they hold bars or warnings."""
@@ -10526,6 +10652,161 @@ class _WordBody:
                 else:
                     self.spans(p, cell, size=size, bar_twips=widths[column] - 114)
         self.paragraph(size=size, indent=False, line=240)  # keeps the next table apart
+
+
+# -- figures as Word's own charts ---------------------------------------------
+# INFO: python-docx writes no charts, and python-pptx's chart writer is a PowerPoint library that would add
+# Pillow and 10 MB for one XML part; so this small writer makes the DrawingML chart part (its values cached
+# in it, so Word, WPS and LibreOffice draw it without a spreadsheet), and XlsxWriter the workbook embedded
+# beside it (so the chart can be edited: 编辑数据).  Text is 仿宋, like the body.
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+DOCX_CHART_PARTS = ("application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+                    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart")
+DOCX_WORKBOOK_PARTS = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package")
+DOCX_CHART_MM = (156, 80)  # the figure: the type area's width
+EMU_PER_MM = 36000
+DOCX_CHART_COLOUR = "4472C4"
+
+
+def chart_xml(chart: Chart, workbook_rel: str) -> bytes:
+    """The chart part (c:chartSpace): one series, its categories and values cached, fonts of the document."""
+    from lxml import etree
+
+    def el(parent: Any, tag: str, val: Any = None, ns: str = C_NS, **attributes: Any) -> Any:
+        node = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: str(v) for k, v in attributes.items()})
+        if val is not None:
+            node.set("val", str(val))
+        return node
+
+    def text_properties(parent: Any, size: int) -> None:
+        body = el(parent, "txPr")
+        el(body, "bodyPr", ns=A_NS)
+        el(body, "lstStyle", ns=A_NS)
+        paragraph = el(body, "p", ns=A_NS)
+        defaults = el(el(paragraph, "pPr", ns=A_NS), "defRPr", ns=A_NS, sz=size)
+        el(defaults, "latin", ns=A_NS, typeface=DOCX_LATIN_FONT)
+        el(defaults, "ea", ns=A_NS, typeface=DOCX_FONTS["body"])
+        el(paragraph, "endParaRPr", ns=A_NS, lang="zh-CN")
+
+    def cache(parent: Any, kind: str, formula: str, values: Sequence[Any]) -> None:
+        ref = el(parent, "strRef" if kind == "str" else "numRef")
+        el(ref, "f").text = formula
+        data = el(ref, "strCache" if kind == "str" else "numCache")
+        if kind == "num":
+            el(data, "formatCode").text = "0" if not chart.decimals else "0." + "0" * chart.decimals
+        el(data, "ptCount", len(values))
+        for index, value in enumerate(values):
+            el(el(data, "pt", idx=index), "v").text = str(value) if kind == "str" else f"{value:g}"
+
+    space = etree.Element(f"{{{C_NS}}}chartSpace", nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
+    el(space, "date1904", 0)
+    el(space, "lang", "zh-CN")
+    el(space, "roundedCorners", 0)
+    body = el(space, "chart")
+    el(body, "autoTitleDeleted", 1)
+    plot = el(body, "plotArea")
+    el(plot, "layout")
+    group = el(plot, "lineChart" if chart.kind == "line" else "barChart")
+    if chart.kind == "bar":
+        el(group, "barDir", "col")
+    el(group, "grouping", "standard" if chart.kind == "line" else "clustered")
+    el(group, "varyColors", 0)
+    series = el(group, "ser")
+    el(series, "idx", 0)
+    el(series, "order", 0)
+    cache(el(series, "tx"), "str", "Sheet1!$B$1", [chart.series])
+    shape = el(series, "spPr")
+    if chart.kind == "line":
+        line = el(shape, "ln", ns=A_NS, w=28575)
+        el(el(line, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
+        marker = el(series, "marker")
+        el(marker, "symbol", "circle")
+        el(marker, "size", 5)
+    else:
+        el(el(shape, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
+        el(series, "invertIfNegative", 0)
+    labels = el(series, "dLbls")
+    text_properties(labels, 900)
+    el(labels, "dLblPos", "t" if chart.kind == "line" else "outEnd")
+    for flag, value in (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("showSerName", 0),
+                        ("showPercent", 0), ("showBubbleSize", 0)):
+        el(labels, flag, value)
+    rows = len(chart.values) + 1
+    cache(el(series, "cat"), "str", f"Sheet1!$A$2:$A${rows}", chart.categories)
+    cache(el(series, "val"), "num", f"Sheet1!$B$2:$B${rows}", chart.values)
+    if chart.kind == "line":
+        el(series, "smooth", 0)
+        el(group, "marker", 1)
+    else:
+        el(group, "gapWidth", 80)
+    el(group, "axId", 1001)
+    el(group, "axId", 1002)
+    for tag, axis, position, crosses in (("catAx", 1001, "b", 1002), ("valAx", 1002, "l", 1001)):
+        ax = el(plot, tag)
+        el(ax, "axId", axis)
+        el(el(ax, "scaling"), "orientation", "minMax")
+        el(ax, "delete", 0)
+        el(ax, "axPos", position)
+        if tag == "valAx":
+            el(ax, "majorGridlines")
+        el(ax, "numFmt", formatCode="General", sourceLinked=0)
+        el(ax, "majorTickMark", "none")
+        el(ax, "minorTickMark", "none")
+        el(ax, "tickLblPos", "nextTo")
+        text_properties(ax, 900)
+        el(ax, "crossAx", crosses)
+        el(ax, "crosses", "autoZero")
+        if tag == "catAx":
+            el(ax, "auto", 1)
+            el(ax, "lblAlgn", "ctr")
+            el(ax, "lblOffset", 100)
+            el(ax, "noMultiLvlLbl", 0)
+        else:
+            el(ax, "crossBetween", "between")
+    el(body, "plotVisOnly", 1)
+    el(body, "dispBlanksAs", "gap")
+    text_properties(space, 1050)
+    external = el(space, "externalData")
+    external.set(f"{{{R_NS}}}id", workbook_rel)
+    el(external, "autoUpdate", 0)
+    return etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def chart_workbook(chart: Chart, moment: dt.datetime) -> bytes:
+    """The workbook embedded beside a chart: its categories in A, its values in B (Word's 编辑数据)."""
+    import xlsxwriter  # noqa: PLC0415 - only for a chart
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    book.set_properties({"created": moment})
+    sheet = book.add_worksheet("Sheet1")
+    sheet.write_string(0, 1, chart.series)
+    for row, (name, value) in enumerate(zip(chart.categories, chart.values), start=1):
+        sheet.write_string(row, 0, one_line(name))
+        sheet.write_number(row, 1, value)
+    book.close()
+    return out.getvalue()
+
+
+def add_chart_parts(document: Any, chart: Chart, moment: dt.datetime) -> str:
+    """The chart part and its workbook, related to the document; the relationship id the body names."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    package = document.part.package
+    content, relation = DOCX_WORKBOOK_PARTS
+    workbook = Part(PackURI(f"/word/embeddings/Microsoft_Excel_Worksheet{chart.number}.xlsx"), content,
+                    chart_workbook(chart, moment), package)
+    content, relation_chart = DOCX_CHART_PARTS
+    part = Part(PackURI(f"/word/charts/chart{chart.number}.xml"), content, b"", package)
+    workbook_rel = part.relate_to(workbook, relation)
+    part._blob = chart_xml(chart, workbook_rel)  # INFO: a plain Part's bytes; python-docx has no chart API
+    return document.part.relate_to(part, relation_chart)
 
 
 def _docx_font_table(blob: bytes) -> bytes:
@@ -10674,6 +10955,8 @@ def render_report_docx(summary: Summary) -> bytes:
     words = _WordBody(etree.Element(f"{{{W_NS}}}body", nsmap={"w": W_NS}), summary.lang)
     size = words.table_size(blocks)
     framed = any(block.kind == "masthead" for block in blocks)
+    charts = {block.chart.number: add_chart_parts(document, block.chart, document_moment(summary))
+              for block in blocks if block.chart is not None}
     for index, block in enumerate(blocks):
         if block.kind == "title":
             words.title(block.spans, framed)
@@ -10683,6 +10966,8 @@ def render_report_docx(summary: Summary) -> bytes:
             words.subheading(block.number, block.spans)
         elif block.kind in FRAME_BLOCKS:
             getattr(words, block.kind)(block.spans)
+        elif block.chart is not None:
+            words.chart(block.chart, charts[block.chart.number])
         elif block.kind == "table":
             words.table(block, size)
         else:
@@ -11597,9 +11882,17 @@ def _is_terminal(path: Path) -> bool:
 def write_report(summary: Summary, fmt: str, output: str | None, review_path: str | None,
                  review: list[Snippet], inputs: tuple[str, ...]) -> str:
     """The briefing rendered (written to -o when given) and the review file written; the text rendered."""
-    text = REPORT_RENDERERS[fmt](summary)
+    figures = fmt == "markdown" and output is not None and plan_output(output).kind == "replace"
+    stem = Path(output).stem if figures and output is not None else None
+    blocks = report_doc(summary).blocks if stem is not None else ()
+    text = render_report(summary, stem, blocks) if stem is not None else REPORT_RENDERERS[fmt](summary)
     if output is not None:
         write_output(output, text, inputs, "report_written", lang=summary.lang)
+    if stem is not None and output is not None:  # the figures beside the Markdown, linked by their names
+        for block in blocks:
+            if block.chart is not None:
+                path = str(Path(output).parent / figure_name(stem, block.chart.number))
+                write_output(path, render_svg(block.chart), inputs, "figure_written", lang=summary.lang)
     if review_path is not None:
         write_output(review_path, render_review(review, summary.lang), (*inputs, *((output,) if output else ())),
                      "review_written", lang=summary.lang, snippets=len(review))

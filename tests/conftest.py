@@ -108,6 +108,14 @@ cases:
 VALID_LEDGER = HEADER + ONE_CASE
 
 
+def without_figures(markdown: str) -> str:
+    """A Markdown report written with -o, without the links to its SVG figures and their captions: what the
+    same report on stdout holds."""
+    import re
+
+    return re.sub(r"!\[[^\]]*\]\([^)]+\.fig\d+\.svg\)\n\n[^\n]+\n\n", "", markdown)
+
+
 def figures(json_text: str | bytes) -> dict:
     """A JSON summary without its `sources` (the files' names and hashes): the figures, to compare two runs
     that read the same cases from different files."""

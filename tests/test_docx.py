@@ -385,7 +385,8 @@ def test_libreoffice_converts_it_to_pdf(tmp_path):
     assert footers == [f"—{n}—" for n in range(1, pages + 1)]  # the PAGE field, on every page
     # measured with LibreOffice 7.4 and the fonts of tests/fonts.conf; a page more or less
     # would mean a layout change (line spacing, table widths) worth a look
-    assert pages == 9  # 7 before the 红榜, 黑榜 and in-type rankings; 8 before the frame and 统计说明
+    # 7 before the 红榜, 黑榜 and in-type rankings; 8 before the frame and 统计说明; 9 before the two charts
+    assert pages == 10
     last = "".join(text.split("\f")[pages - 1].split())
     assert "抄送：县委办公室、县政府办公室。" in last and "2024年4月2日印发" in last  # the 版记 on the last page
     boxes = subprocess.run(["pdftotext", "-bbox", "-f", str(pages), "-l", str(pages), str(pdf), "-"], check=True,
@@ -405,8 +406,10 @@ def test_hostile_text_is_carried_as_text_and_masked(tmp_path, lang):
         for secret in SECRETS:
             assert secret not in data, (name, secret)
     body = etree.fromstring(package.read("word/document.xml"))
-    # nothing but WordprocessingML elements: no element was injected
-    assert {element.tag.split("}")[0] + "}" for element in body.iter()} == {W}
+    # nothing but WordprocessingML elements (and the drawing of a chart): no element was injected
+    drawing = {"{http://schemas.openxmlformats.org/drawingml/2006/main}",
+               "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}", C}
+    assert {element.tag.split("}")[0] + "}" for element in body.iter()} <= {W} | drawing
     assert not [e for e in body.iter() if e.tag in (f"{W}script", "script", f"{W}b") and e.getparent().tag != f"{W}rPr"]
     document = docx.Document(str(out))
     texts = "\n".join(p.text for p in document.paragraphs)
@@ -433,3 +436,65 @@ def test_controls_in_the_jurisdiction_or_the_title_reach_the_document_escaped(tm
         text = package.read("word/document.xml").decode("utf-8") + package.read("docProps/core.xml").decode("utf-8")
     assert not any(ch in text for ch in "\x00\x01\x07\x08\x0b\x1b\u202e\ufffe\uffff")
     assert "\\x1b" in text
+
+
+# == Figures: Word's own charts, SVG beside Markdown (round three) ================================
+MONTHS = ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def cached(part: bytes) -> tuple[list[str], list[float]]:
+    root = etree.fromstring(part)
+    names = [v.text for v in root.iter(f"{C}cat") for v in v.iter(f"{C}v")]
+    values = [float(v.text) for v in root.iter(f"{C}val") for v in v.iter(f"{C}v")]
+    return names, values
+
+
+def test_the_charts_are_words_own_with_the_figures_of_the_json(tmp_path):
+    out = docx_of(tmp_path, MONTHS, "--period", "2024-03")
+    package = zipfile.ZipFile(out)
+    data = json.loads(run_cli("summary", str(MONTHS), "--period", "2024-03", "--format", "json").stdout)
+    trend, scores, categories = (package.read(f"word/charts/chart{n}.xml") for n in (1, 2, 3))
+    assert cached(trend) == ([f"{int(m['period']['end'][:4])}年{int(m['period']['end'][5:7])}月" for m in data["trend"]],
+                             [m["received"] for m in data["trend"]])
+    units = [u for u in data["groups"]["unit"] if u["rank"] is not None]
+    assert cached(scores) == ([u["name"] for u in units], [u["score"] for u in units])
+    assert cached(categories) == ([c["name"] for c in data["groups"]["category"]],
+                                  [c["received"] for c in data["groups"]["category"]])
+    assert b"<c:lineChart>" in trend and b"<c:barChart>" in scores
+    assert b'typeface="\xe4\xbb\xbf\xe5\xae\x8b_GB2312"' in trend  # drawn in 仿宋_GB2312, the body's face
+    # each with its workbook beside it, so that Word and WPS can edit the data
+    rels = package.read("word/charts/_rels/chart1.xml.rels").decode("utf-8")
+    assert "../embeddings/Microsoft_Excel_Worksheet1.xlsx" in rels and b"<c:externalData r:id=" in trend
+    assert package.read("word/embeddings/Microsoft_Excel_Worksheet1.xlsx")[:2] == b"PK"
+    body = package.read("word/document.xml").decode("utf-8")
+    assert body.count("<c:chart ") == 3
+    document = docx.Document(str(out))
+    captions = [p.text for p in document.paragraphs if p.text.startswith("图")]
+    assert captions == ["图1 诉求量月度走势", "图2 单位综合得分", "图3 诉求分类"]
+    assert docx_of(tmp_path, MONTHS, "--period", "2024-03", name="again.docx").read_bytes() == out.read_bytes()
+
+
+def test_without_a_period_no_trend_chart(tmp_path):
+    package = zipfile.ZipFile(docx_of(tmp_path, HOTLINE))
+    charts = sorted(n for n in package.namelist() if n.startswith("word/charts/chart"))
+    assert charts == ["word/charts/chart1.xml", "word/charts/chart2.xml"]  # scores, categories
+
+
+def test_a_markdown_report_written_with_o_gets_its_figures_as_svg(tmp_path):
+    from xml.dom import minidom
+
+    out = tmp_path / "march.md"
+    result = run_cli("report", str(MONTHS), "--period", "2024-03", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    for number, caption in ((1, "图1 诉求量月度走势"), (2, "图2 单位综合得分"), (3, "图3 诉求分类")):
+        figure = tmp_path / f"march.fig{number}.svg"
+        assert f"![{caption}](march.fig{number}.svg)" in text
+        assert f"图已写入 {figure}" in result.stderr
+        svg = minidom.parse(str(figure))  # well-formed
+        texts = [node.firstChild.data for node in svg.getElementsByTagName("text") if node.firstChild]
+        assert caption in texts
+    labels = [n.firstChild.data for n in minidom.parse(str(tmp_path / "march.fig3.svg")).getElementsByTagName("text")]
+    assert "城乡建设" in labels and "15" in labels
+    assert "![" not in run_cli("report", str(MONTHS), "--period", "2024-03").stdout  # on stdout, none

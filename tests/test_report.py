@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
+from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, without_figures, write_ledger
 
 
 # == The Markdown briefing =========================================================================
@@ -138,8 +138,8 @@ def test_output_file_is_written_whole(tmp_path):
     result = run_cli("report", str(path), "-o", str(out))
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert out.read_text(encoding="utf-8") == run_cli("report", str(path)).stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.md"]
+    assert without_figures(out.read_text(encoding="utf-8")) == run_cli("report", str(path)).stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.yaml", "out.fig1.svg", "out.md"]
 
 
 def test_output_onto_an_input_is_refused(tmp_path):
