@@ -8594,6 +8594,14 @@ def merge_partials(paths: Sequence[str], options: Options) -> Counted:
         raise PartialError(terminal_safe(path) + ": " + msg("partial_corrupt", lang) + detail) from None
 
 
+def _joined_span(span: list[int] | None, other: list[int] | None) -> list[int] | None:
+    """The earliest and latest received of two runs (either may have none)."""
+    if not other:
+        return span
+    first, last = int(other[0]), int(other[1])
+    return [first, last] if span is None else [min(span[0], first), max(span[1], last)]
+
+
 def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> Counted:
     lang = options.lang or "zh"
     first_path, first = parts[0]
@@ -8634,10 +8642,7 @@ def _merge_states(parts: list[tuple[str, dict[str, Any]]], options: Options) -> 
                                          [dict(u) for u in f["units"]], [dict(c) for c in f["categories"]],
                                          collector, (str(f["map"][0]), str(f["map"][1])) if f.get("map") else None))
         state.cases += int(part["cases"])
-        if part.get("received_span"):
-            first, last = (int(t) for t in part["received_span"])
-            span = state.received_span
-            state.received_span = [first, last] if span is None else [min(span[0], first), max(span[1], last)]
+        state.received_span = _joined_span(state.received_span, part.get("received_span"))
         if part["windows"]:
             for window, window_part in zip(state.windows, part["windows"]):
                 absorb_tally(window.tally, window_part["tally"], int(part["cases"]))
@@ -10672,107 +10677,125 @@ EMU_PER_MM = 36000
 DOCX_CHART_COLOUR = "4472C4"
 
 
-def chart_xml(chart: Chart, workbook_rel: str) -> bytes:
-    """The chart part (c:chartSpace): one series, its categories and values cached, fonts of the document."""
-    from lxml import etree
+def _c(parent: Any, tag: str, val: Any = None, ns: str = C_NS, **attributes: Any) -> Any:
+    """A new DrawingML element, the last child of `parent`; `val` its val attribute."""
+    node = _lxml_etree().SubElement(parent, f"{{{ns}}}{tag}", {k: str(v) for k, v in attributes.items()})
+    if val is not None:
+        node.set("val", str(val))
+    return node
 
-    def el(parent: Any, tag: str, val: Any = None, ns: str = C_NS, **attributes: Any) -> Any:
-        node = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: str(v) for k, v in attributes.items()})
-        if val is not None:
-            node.set("val", str(val))
-        return node
 
-    def text_properties(parent: Any, size: int) -> None:
-        body = el(parent, "txPr")
-        el(body, "bodyPr", ns=A_NS)
-        el(body, "lstStyle", ns=A_NS)
-        paragraph = el(body, "p", ns=A_NS)
-        defaults = el(el(paragraph, "pPr", ns=A_NS), "defRPr", ns=A_NS, sz=size)
-        el(defaults, "latin", ns=A_NS, typeface=DOCX_LATIN_FONT)
-        el(defaults, "ea", ns=A_NS, typeface=DOCX_FONTS["body"])
-        el(paragraph, "endParaRPr", ns=A_NS, lang="zh-CN")
+def _chart_text(parent: Any, size: int) -> None:
+    """A chart's text properties: `size` in hundredths of a point, Times New Roman and 仿宋 as in the body."""
+    body = _c(parent, "txPr")
+    _c(body, "bodyPr", ns=A_NS)
+    _c(body, "lstStyle", ns=A_NS)
+    paragraph = _c(body, "p", ns=A_NS)
+    defaults = _c(_c(paragraph, "pPr", ns=A_NS), "defRPr", ns=A_NS, sz=size)
+    _c(defaults, "latin", ns=A_NS, typeface=DOCX_LATIN_FONT)
+    _c(defaults, "ea", ns=A_NS, typeface=DOCX_FONTS["body"])
+    _c(paragraph, "endParaRPr", ns=A_NS, lang="zh-CN")
 
-    def cache(parent: Any, kind: str, formula: str, values: Sequence[Any]) -> None:
-        ref = el(parent, "strRef" if kind == "str" else "numRef")
-        el(ref, "f").text = formula
-        data = el(ref, "strCache" if kind == "str" else "numCache")
-        if kind == "num":
-            el(data, "formatCode").text = "0" if not chart.decimals else "0." + "0" * chart.decimals
-        el(data, "ptCount", len(values))
-        for index, value in enumerate(values):
-            el(el(data, "pt", idx=index), "v").text = str(value) if kind == "str" else f"{value:g}"
 
-    space = etree.Element(f"{{{C_NS}}}chartSpace", nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
-    el(space, "date1904", 0)
-    el(space, "lang", "zh-CN")
-    el(space, "roundedCorners", 0)
-    body = el(space, "chart")
-    el(body, "autoTitleDeleted", 1)
-    plot = el(body, "plotArea")
-    el(plot, "layout")
-    group = el(plot, "lineChart" if chart.kind == "line" else "barChart")
-    if chart.kind == "bar":
-        el(group, "barDir", "col")
-    el(group, "grouping", "standard" if chart.kind == "line" else "clustered")
-    el(group, "varyColors", 0)
-    series = el(group, "ser")
-    el(series, "idx", 0)
-    el(series, "order", 0)
-    cache(el(series, "tx"), "str", "Sheet1!$B$1", [chart.series])
-    shape = el(series, "spPr")
+def _chart_cache(parent: Any, formula: str, values: Sequence[Any], number_format: str | None = None) -> None:
+    """A reference into the embedded workbook with its values cached (text, or numbers with `number_format`)."""
+    ref = _c(parent, "strRef" if number_format is None else "numRef")
+    _c(ref, "f").text = formula
+    data = _c(ref, "strCache" if number_format is None else "numCache")
+    if number_format is not None:
+        _c(data, "formatCode").text = number_format
+    _c(data, "ptCount", len(values))
+    for index, value in enumerate(values):
+        _c(_c(data, "pt", idx=index), "v").text = str(value) if number_format is None else f"{value:g}"
+
+
+def _chart_series(group: Any, chart: Chart) -> None:
+    """The one series: its name, colour, value labels, categories and values."""
+    series = _c(group, "ser")
+    _c(series, "idx", 0)
+    _c(series, "order", 0)
+    _chart_cache(_c(series, "tx"), "Sheet1!$B$1", [chart.series])
+    shape = _c(series, "spPr")
     if chart.kind == "line":
-        line = el(shape, "ln", ns=A_NS, w=28575)
-        el(el(line, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
-        marker = el(series, "marker")
-        el(marker, "symbol", "circle")
-        el(marker, "size", 5)
+        line = _c(shape, "ln", ns=A_NS, w=28575)
+        _c(_c(line, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
+        marker = _c(series, "marker")
+        _c(marker, "symbol", "circle")
+        _c(marker, "size", 5)
     else:
-        el(el(shape, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
-        el(series, "invertIfNegative", 0)
-    labels = el(series, "dLbls")
-    text_properties(labels, 900)
-    el(labels, "dLblPos", "t" if chart.kind == "line" else "outEnd")
+        _c(_c(shape, "solidFill", ns=A_NS), "srgbClr", DOCX_CHART_COLOUR, ns=A_NS)
+        _c(series, "invertIfNegative", 0)
+    labels = _c(series, "dLbls")
+    _chart_text(labels, 900)
+    _c(labels, "dLblPos", "t" if chart.kind == "line" else "outEnd")
     for flag, value in (("showLegendKey", 0), ("showVal", 1), ("showCatName", 0), ("showSerName", 0),
                         ("showPercent", 0), ("showBubbleSize", 0)):
-        el(labels, flag, value)
+        _c(labels, flag, value)
     rows = len(chart.values) + 1
-    cache(el(series, "cat"), "str", f"Sheet1!$A$2:$A${rows}", chart.categories)
-    cache(el(series, "val"), "num", f"Sheet1!$B$2:$B${rows}", chart.values)
+    _chart_cache(_c(series, "cat"), f"Sheet1!$A$2:$A${rows}", chart.categories)
+    _chart_cache(_c(series, "val"), f"Sheet1!$B$2:$B${rows}", chart.values,
+                 "0" if not chart.decimals else "0." + "0" * chart.decimals)
     if chart.kind == "line":
-        el(series, "smooth", 0)
-        el(group, "marker", 1)
-    else:
-        el(group, "gapWidth", 80)
-    el(group, "axId", 1001)
-    el(group, "axId", 1002)
+        _c(series, "smooth", 0)
+
+
+def _chart_axes(plot: Any) -> None:
+    """The category axis below and the value axis at the left, with gridlines, in the document's fonts."""
     for tag, axis, position, crosses in (("catAx", 1001, "b", 1002), ("valAx", 1002, "l", 1001)):
-        ax = el(plot, tag)
-        el(ax, "axId", axis)
-        el(el(ax, "scaling"), "orientation", "minMax")
-        el(ax, "delete", 0)
-        el(ax, "axPos", position)
+        ax = _c(plot, tag)
+        _c(ax, "axId", axis)
+        _c(_c(ax, "scaling"), "orientation", "minMax")
+        _c(ax, "delete", 0)
+        _c(ax, "axPos", position)
         if tag == "valAx":
-            el(ax, "majorGridlines")
-        el(ax, "numFmt", formatCode="General", sourceLinked=0)
-        el(ax, "majorTickMark", "none")
-        el(ax, "minorTickMark", "none")
-        el(ax, "tickLblPos", "nextTo")
-        text_properties(ax, 900)
-        el(ax, "crossAx", crosses)
-        el(ax, "crosses", "autoZero")
+            _c(ax, "majorGridlines")
+        _c(ax, "numFmt", formatCode="General", sourceLinked=0)
+        _c(ax, "majorTickMark", "none")
+        _c(ax, "minorTickMark", "none")
+        _c(ax, "tickLblPos", "nextTo")
+        _chart_text(ax, 900)
+        _c(ax, "crossAx", crosses)
+        _c(ax, "crosses", "autoZero")
         if tag == "catAx":
-            el(ax, "auto", 1)
-            el(ax, "lblAlgn", "ctr")
-            el(ax, "lblOffset", 100)
-            el(ax, "noMultiLvlLbl", 0)
+            _c(ax, "auto", 1)
+            _c(ax, "lblAlgn", "ctr")
+            _c(ax, "lblOffset", 100)
+            _c(ax, "noMultiLvlLbl", 0)
         else:
-            el(ax, "crossBetween", "between")
-    el(body, "plotVisOnly", 1)
-    el(body, "dispBlanksAs", "gap")
-    text_properties(space, 1050)
-    external = el(space, "externalData")
+            _c(ax, "crossBetween", "between")
+
+
+def chart_xml(chart: Chart, workbook_rel: str) -> bytes:
+    """The chart part (c:chartSpace): one series, its categories and values cached, fonts of the document;
+    `workbook_rel` the relationship of the workbook embedded beside it."""
+    etree = _lxml_etree()
+    space = etree.Element(f"{{{C_NS}}}chartSpace", nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
+    _c(space, "date1904", 0)
+    _c(space, "lang", "zh-CN")
+    _c(space, "roundedCorners", 0)
+    body = _c(space, "chart")
+    _c(body, "autoTitleDeleted", 1)
+    plot = _c(body, "plotArea")
+    _c(plot, "layout")
+    group = _c(plot, "lineChart" if chart.kind == "line" else "barChart")
+    if chart.kind == "bar":
+        _c(group, "barDir", "col")
+    _c(group, "grouping", "standard" if chart.kind == "line" else "clustered")
+    _c(group, "varyColors", 0)
+    _chart_series(group, chart)
+    if chart.kind == "line":
+        _c(group, "marker", 1)
+    else:
+        _c(group, "gapWidth", 80)
+    _c(group, "axId", 1001)
+    _c(group, "axId", 1002)
+    _chart_axes(plot)
+    _c(body, "plotVisOnly", 1)
+    _c(body, "dispBlanksAs", "gap")
+    _chart_text(space, 1050)
+    external = _c(space, "externalData")
     external.set(f"{{{R_NS}}}id", workbook_rel)
-    el(external, "autoUpdate", 0)
+    _c(external, "autoUpdate", 0)
     return etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
