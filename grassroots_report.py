@@ -9913,10 +9913,9 @@ def _report_overview(doc: _Doc, summary: Summary) -> None:
     header = [doc.t("r_metric"), doc.t("r_current"), doc.t("r_target"), doc.t("r_previous"),
               doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change"), doc.t("r_year_to_date")]
     rows = []
+    # the targets missed are named in the sentence above: the table stays narrow enough for a page
     for key in ("received", "resolved", "overdue", "direct") + KPI_KEYS + ("direct_rate", "score"):
-        target, met = target_cells(key) if key in KPI_KEYS else ("—", "—")
-        if met == doc.t("r_no"):
-            target += doc.t("r_paren", text=met)
+        target = target_cells(key)[0] if key in KPI_KEYS else "—"
         rows.append([doc.t(key), display_value(key, totals[key]), target] + _comparison_cells(summary, key))
     doc.table(header, rows)
 
