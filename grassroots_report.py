@@ -10,7 +10,7 @@ of data worth a look.
 
 Usage:
     grassroots-report check   FILE...        check only
-    grassroots-report summary FILE... [--by unit|category|channel|kind|jurisdiction]
+    grassroots-report summary FILE... [--by unit|category|channel|kind|jurisdiction|area]
                                       [--format table|csv|tsv|json|markdown|partial]
     grassroots-report report  FILE... [-o OUT.md | -o OUT.docx] [--format markdown|docx]
     grassroots-report run     FILE... [-o OUT.md | -o OUT.docx]   check, table, then report
@@ -18,7 +18,7 @@ Usage:
     grassroots-report import  EXPORT --map MAP [-o LEDGER.yaml] [--rejects REJECTS.csv]
     grassroots-report map     EXPORT         print a starting import map
     grassroots-report schema | example       print schema.yaml, an example ledger
-Common options: --as-of DATETIME, --lang zh|en, --strict, --encoding NAME,
+Common options: --as-of DATETIME, --lang zh|en, --strict, --encoding NAME, --areas FILE,
 --period P, --map MAP, --policy FILE, --title TEXT, --jobs N, --fail-on-target.
 FILE may be `-` for standard input.
 
@@ -157,7 +157,7 @@ KINDS = ("consultation", "complaint", "help", "report", "suggestion",
 CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other")
 STATUSES = ("open", "resolved", "withdrawn")
 OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
-GROUPINGS = ("unit", "category", "channel", "kind", "jurisdiction")
+GROUPINGS = ("unit", "category", "channel", "kind", "jurisdiction", "area")
 
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
@@ -185,7 +185,12 @@ MAX_REPEAT_CALLERS = 20
 # Each is also the name of its Policy field.
 JUDGING_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
                 "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
-                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff", "alerts_min_cases", "alerts_rise")
+                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff", "alerts_min_cases", "alerts_rise",
+                "place_repeat_cases", "place_repeat_days")
+# the same rules as a file writes them under `policy` (bulk_closure, alerts and place_repeat are mappings)
+JUDGING_POLICY_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
+                       "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
+                       "bulk_closure", "mask_staff", "alerts", "place_repeat")
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
@@ -252,6 +257,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "channel": ("受理渠道", "Channel"),
     "kind": ("诉求类型", "Kind"),
     "jurisdiction": ("区县", "Jurisdiction"),
+    "area": ("属地", "Area"),
+    "area_unknown": ("属地不明", "(area unknown)"),
     # kinds
     "consultation": ("咨询", "Consultation"),
     "complaint": ("投诉", "Complaint"),
@@ -433,6 +440,23 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Repeat requests (the same caller on the same major category within {days} days): {repeats}, "
                        "repeat rate {rate}; satisfaction of the repeat cases {satisfaction}."),
     "r_repeat_callers": ("重复诉求较多的诉求人", "Callers with the most repeats"),
+    "r_areas": ("属地分布", "By area"),
+    "r_areas_text": ("按属地统计，受理量居前的是{top}。", "By area, most cases came from {top}."),
+    "r_named_cases": ("{name}（{cases}件，占{share}）", "{name} ({cases} cases, {share})"),
+    "r_areas_first": ("各街镇受理情况", "Cases by town or street"),
+    "r_hot_places": ("热点点位（前十）", "Hot places (top ten)"),
+    "r_place": ("地点", "Place"),
+    "r_top_categories": ("主要诉求", "Main requests"),
+    "r_category_cases": ("{name}{cases}件", "{name} {cases}"),
+    "r_place_repeats": ("同一地点重复反映", "The same place reported again"),
+    "r_place_repeats_rule": ("同一地点、同一大类{days}天内受理{n}件及以上（不含撤回件）：",
+                             "{n} or more cases (withdrawn ones not counted) of one major category at one place "
+                             "within {days} days:"),
+    "r_first": ("首次受理", "First received"),
+    "r_last": ("最近受理", "Last received"),
+    "r_area_quality": ("属地：{inferred}件未填写属地、由事发地点或诉求内容识别出属地；{unknown}件属地不明。",
+                       "Areas: {inferred} cases without an area were placed by their location or summary; "
+                       "{unknown} have no known area."),
     "r_caller": ("诉求人", "Caller"),
     "r_caller_cases": ("相关件数", "Cases"),
     "r_units": ("承办单位", "Units"),
@@ -490,6 +514,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "t_units": ("单位", "units"),
     "t_jurisdictions": ("区县", "jurisdictions"),
     "t_categories": ("分类", "categories"),
+    "t_areas": ("属地", "areas"),
     "what_list": ("一个列表", "a list"),
     "what_value": ("一个单独的值", "a single value"),
     # the comments of a guessed import map (`map`)
@@ -659,6 +684,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_category": ("分类 `{raw}` 不在 categories 列表中{hint}", "category `{raw}` is not in the categories list{hint}"),
     "period_order": ("period 的 start 晚于 end", "period start is after its end"),
     "unit_parent": ("上级单位 `{raw}` 不在 units 列表中", "parent unit `{raw}` is not in the units list"),
+    "unknown_area": ("属地 `{raw}` 的第{level}级 `{word}` 不在 areas 地名表中{hint}",
+                     "area `{raw}`: level {level}, `{word}`, is not in the areas gazetteer{hint}"),
+    "area_word_twice": ("`{word}` 在同一级里已是 `{other}` 的地名或别名：同级地名和别名不能重复",
+                        "`{word}` already names `{other}` at the same level: names and aliases of one level must differ"),
     # warnings
     "w_outside_period": ("受理时间 {raw} 不在统计期 {start} 至 {end} 内", "received {raw} is outside the period {start} to {end}"),
     "w_visit_unresolved": ("案件未办结（{status}）却有回访记录", "a visit on a case that is not resolved ({status})"),
@@ -820,6 +849,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_not_a_file": ("--review 写入未打码的原文，只能写入文件，不能写到屏幕或标准输出：请给出文件名，如 --review 审核.csv",
                           "--review holds unmasked text, so it is written only to a file, never to a terminal or "
                           "stdout: give a file name, e.g. --review review.csv"),
+    "areas_file_empty": ("不是地名表文件：应是 areas 的列表（每项 name、aliases、areas）",
+                         "not a gazetteer: it should be a list of areas (each with name, aliases, areas)"),
+    "areas_csv_header": ("CSV 地名表的第一行应有列名 标准地名（可再有 别名、上级）",
+                         "a CSV gazetteer's first row should name the column 标准地名 (and may name 别名, 上级)"),
+    "areas_csv_unreadable": ("读不了这个 CSV 地名表：{reason}", "cannot read this CSV gazetteer: {reason}"),
+    "areas_csv_name": ("标准地名不能为空，也不能含 '/'", "the standard name (标准地名) must be given, without '/'"),
+    "areas_csv_parent": ("上级 `{parent}` 不在前面的行里：先写上级地名，再写它下面的地名",
+                         "the place a level up, `{parent}`, is not on an earlier row: list a place before the places under it"),
+    "areas_csv_parent_many": ("上级 `{parent}` 在地名表里不止一处：写成完整路径，例如 铜城街道/府前社区",
+                              "the place a level up, `{parent}`, stands at several places: write its path, e.g. 铜城街道/府前社区"),
+    "areas_csv_deep": ("属地至多三级（街镇/村社区/小区点位）", "areas have at most three levels (town/village/place)"),
     "names_not_utf8": ("第 {line} 行第 {column} 列不是 UTF-8 文字：请把姓名名单另存为 UTF-8 编码的文本文件",
                        "line {line}, column {column} is not UTF-8 text: save the list of names as a UTF-8 text file"),
     "names_not_a_name": ("第 {line} 行不是一个人的姓名：每行写一个姓名（2–12 个汉字，或拼音如 Wang Fang，不含“某”）；"
@@ -1191,6 +1231,8 @@ class Policy:
     bulk_closure_minutes: Fraction = Fraction(10)
     alerts_min_cases: int = 10  # 预警: a group with at least this many cases received in the period ...
     alerts_rise: Fraction = Fraction(1, 2)  # ... that rose by at least this much (+50%) on a comparison
+    place_repeat_cases: int = 3  # 同一地点重复反映: this many cases of a place and major category ...
+    place_repeat_days: Fraction = Fraction(7)  # ... received within this many days (24 hours each)
     min_visit_minutes: Fraction = Fraction(10)
     known_names: tuple[str, ...] = ()  # the office's own list of local people: masked wherever printed
     mask_staff: bool = False  # the names in role fields (mediator, leader, escalated.to) masked too
@@ -1360,6 +1402,24 @@ class HotIssue(NamedTuple):
     cases: int
 
 
+class HotPlace(NamedTuple):
+    """A place among the HOT_PLACES with the most cases (热点点位): its deepest level known."""
+
+    place: str  # the standard path, qualified by its jurisdiction in a roll-up where the path is in several
+    received: int  # withdrawn cases included, as every group's `received`
+    top_categories: tuple[tuple[str, int], ...]  # up to TOP_CATEGORIES major categories: (name, received)
+
+
+class PlaceRepeat(NamedTuple):
+    """A place and major category with policy.place_repeat_cases or more cases within the days (同一地点重复反映)."""
+
+    place: str
+    category: str
+    cases: int  # not withdrawn
+    first: str  # ISO-8601: the first and the last received
+    last: str
+
+
 class RepeatCaller(NamedTuple):
     """A caller with repeat requests, masked (138****5678)."""
 
@@ -1435,6 +1495,10 @@ class Summary:
     changes: Mapping[str, Change | None] | None = None  # the totals against previous and year_ago
     trend: tuple[TrendMonth, ...] = ()  # with --period: the 12 months ending with its last
     alerts: tuple[Alert, ...] = ()  # with --period: what rose (预警)
+    hot_places: tuple[HotPlace, ...] = ()  # 热点点位
+    place_repeats: tuple[PlaceRepeat, ...] = ()  # 同一地点重复反映
+    area_inferred: int = 0  # cases whose area was found in their location or summary
+    area_unknown: int = 0  # cases counted under no area
 
 
 class TrendMonth(NamedTuple):
@@ -1446,9 +1510,9 @@ class TrendMonth(NamedTuple):
 
 
 class Alert(NamedTuple):
-    """A group whose cases received rose (预警): a major category, a sub-category or a unit."""
+    """A group whose cases received rose (预警): a major category, a sub-category, a unit or an area."""
 
-    kind: str  # category, subcategory, unit
+    kind: str  # category, subcategory, unit, area
     name: str
     received: int
     previous: int | None  # None: the comparison holds no case at all
@@ -1499,6 +1563,7 @@ class Options:
     known_names: tuple[str, ...] = ()  # --names FILE: the office's list of local people, masked wherever printed
     briefing: dict[str, Any] | None = None  # --briefing FILE: the 通报's frame, instead of the first file's
     number: int | None = None  # --number N: the 期号
+    areas: list[dict[str, Any]] | None = None  # --areas FILE: the gazetteer, instead of each file's `areas`
 
 
 @dataclasses.dataclass
@@ -3277,6 +3342,8 @@ def build_policy(data: Any) -> Policy:
         bulk_closure_minutes=_fraction(bulk.get("minutes", 10)),
         alerts_min_cases=int((data.get("alerts") or {}).get("min_cases", 10)),
         alerts_rise=_fraction((data.get("alerts") or {}).get("rise", Fraction(1, 2))),
+        place_repeat_cases=int((data.get("place_repeat") or {}).get("cases", 3)),
+        place_repeat_days=_fraction((data.get("place_repeat") or {}).get("days", 7)),
         min_visit_minutes=_fraction(data.get("min_visit_minutes", 10)),
         known_names=tuple(nfc(n).strip() for n in data.get("known_names") or ()),
         mask_staff=bool(data.get("mask_staff", False)),
@@ -3298,13 +3365,130 @@ def score_rules(score: Any, has_weights: bool, targets: Mapping[str, Fraction]) 
     return tuple(rules)
 
 
+class Gazetteer:
+    """A ledger's `areas` (属地地名表): each place's standard path, reached by its names and aliases level by
+    level, and the words that find a place in free text.
+
+    INFO: a case's area is resolved once per distinct text (a dict lookup a
+    case after that); finding a place in text looks only at the words that
+    begin with each character of it, longest first, so a 500-place gazetteer
+    costs a few dict lookups a character, not one test a word.
+    """
+
+    MAX_CACHED = 100_000  # distinct area texts remembered (an export's area column is a short list)
+
+    def __init__(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        self.levels: dict[str, dict[str, str]] = {}  # parent's standard path ('' at the top) -> word -> standard name
+        places: defaultdict[str, set[str]] = defaultdict(set)  # a name or alias -> the standard paths it names
+        stack: list[tuple[str, Sequence[Mapping[str, Any]]]] = [("", entries)]
+        while stack:
+            parent, items = stack.pop()
+            level = self.levels.setdefault(parent, {})
+            for item in items:
+                path = f"{parent}/{item['name']}" if parent else item["name"]
+                for word in (item["name"], *item.get("aliases", ())):
+                    level.setdefault(word, item["name"])
+                    places[word].add(path)
+                stack.append((path, item.get("areas") or ()))
+        # first character -> (word, the place it names; None when it names several), longest first
+        self.words: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
+        for word, paths in sorted(places.items()):
+            self.words[word[0]].append((word, min(paths) if len(paths) == 1 else None))
+        for words in self.words.values():
+            words.sort(key=lambda pair: -len(pair[0]))
+        self.resolved: dict[str, str | None] = {}
+
+    def resolve(self, area: str) -> str | None:
+        """The standard path of an area written by names or aliases, level by level; None when a level is not
+        in the gazetteer."""
+        found = self.resolved.get(area, "")
+        if found != "":
+            return found
+        path = ""
+        for word in area.split("/"):
+            name = self.levels.get(path, {}).get(word)
+            if name is None:
+                path = None
+                break
+            path = f"{path}/{name}" if path else name
+        if len(self.resolved) < self.MAX_CACHED:
+            self.resolved[area] = path
+        return path
+
+    def unresolved(self, area: str) -> tuple[int, str, list[str]]:
+        """Where an area that does not resolve goes wrong: its level (1-based), the word, that level's names."""
+        path = ""
+        for number, word in enumerate(area.split("/"), start=1):
+            level = self.levels.get(path, {})
+            if word not in level:
+                return number, word, sorted(set(level.values()))
+            path = f"{path}/{level[word]}" if path else level[word]
+        return 0, "", []  # pragma: no cover - only asked of an area that does not resolve
+
+    def find(self, text: str) -> tuple[bool, str | None]:
+        """The place a text names: (whether any name or alias occurs, the standard path of the longest; None
+        when two different places, or a word naming several, are the longest)."""
+        longest, found = 0, set()
+        words_of = self.words
+        for start, character in enumerate(text):
+            words = words_of.get(character)
+            if words is None:
+                continue
+            for word, place in words:
+                if len(word) < longest:
+                    break
+                if text.startswith(word, start):
+                    if len(word) > longest:
+                        longest, found = len(word), set()
+                    found.add(place)
+                    break  # the longest word starting here: a shorter one is no longer
+        if not longest:
+            return False, None
+        return True, found.pop() if len(found) == 1 and None not in found else None
+
+
+def case_area(data: Mapping[str, Any], gazetteer: Gazetteer | None) -> tuple[str, bool]:
+    """A valid case's area as counted (its standard path, '' when unknown) and whether it was inferred from
+    `location`, else `summary` (SPEC, round three: only when the file has a gazetteer)."""
+    area = data.get("area")
+    if gazetteer is None:
+        return area or "", False
+    if area is not None:
+        return gazetteer.resolve(area) or "", False
+    for key in ("location", "summary"):
+        text = data.get(key)
+        if text:
+            named, place = gazetteer.find(text)
+            if named:
+                return place or "", place is not None
+    return "", False
+
+
+def gazetteer_problems(entries: Sequence[Mapping[str, Any]], at: Callable[..., None], base: tuple[Any, ...]) -> None:
+    """A name or alias given twice among the places of one level (under one parent): reported where it
+    stands the second time."""
+    stack: list[tuple[tuple[Any, ...], Sequence[Mapping[str, Any]]]] = [(base, entries)]
+    while stack:
+        path, items = stack.pop()
+        seen: dict[str, str] = {}
+        for i, item in enumerate(items):
+            words = [(path + (i, "name"), item["name"])] + [(path + (i, "aliases", j), alias)
+                                                            for j, alias in enumerate(item.get("aliases", ()))]
+            for where, word in words:
+                other = seen.setdefault(word, item["name"])
+                if other != item["name"] or (where[-1] != "name" and word == item["name"]):
+                    at(where, "area_word_twice", word=word, other=other)
+            stack.append((path + (i, "areas"), item.get("areas") or ()))
+
+
 @dataclasses.dataclass
 class FileRules:
-    """What one file's header lists: its units and categories (None: not given)."""
+    """What one file's header lists: its units, categories and places (None: not given)."""
 
     units: frozenset[str] | None
     categories: dict[str, frozenset[str] | None] | None  # major -> subcategories
     category_names: frozenset[str] = frozenset()  # every 'major' and 'major/minor' listed
+    gazetteer: Gazetteer | None = None  # `areas`, or --areas FILE
 
 
 def check_header(header: Header, validators: Validators, lang: str, base: tuple[Any, ...] = ()) -> list[Problem]:
@@ -3349,19 +3533,24 @@ def check_header(header: Header, validators: Validators, lang: str, base: tuple[
     for i, unit in enumerate(data.get("units") or ()):
         if "parent" in unit and unit["parent"] not in names:
             at(("units", i, "parent"), "unit_parent", raw=unit["parent"])
+    if isinstance(data.get("areas"), list):
+        gazetteer_problems(data["areas"], at, ("areas",))
     return problems
 
 
-def file_rules(data: dict[str, Any]) -> FileRules:
-    """The unit and category lists a (schema-valid) header gives."""
+def file_rules(data: dict[str, Any], areas: Sequence[Mapping[str, Any]] | None = None) -> FileRules:
+    """The unit, category and area lists a (schema-valid) header gives (`areas`: --areas FILE's, instead of
+    the header's)."""
     units = data.get("units")
     categories = data.get("categories")
+    areas = areas if areas is not None else data.get("areas")
+    gazetteer = Gazetteer(areas) if isinstance(areas, list) else None
+    unit_names = frozenset(u["name"] for u in units) if isinstance(units, list) else None
     if not isinstance(categories, list):
-        return FileRules(frozenset(u["name"] for u in units) if isinstance(units, list) else None, None)
+        return FileRules(unit_names, None, gazetteer=gazetteer)
     majors = {c["name"]: (frozenset(c["subcategories"]) if "subcategories" in c else None) for c in categories}
     names = set(majors) | {f"{major}/{minor}" for major, subs in majors.items() for minor in subs or ()}
-    return FileRules(frozenset(u["name"] for u in units) if isinstance(units, list) else None, majors,
-                     frozenset(names))
+    return FileRules(unit_names, majors, frozenset(names), gazetteer)
 
 
 def build_ledger(header: dict[str, Any], policy: Policy, as_of_option: str | None) -> Ledger:
@@ -3495,6 +3684,8 @@ class CaseCheck:
     times: dict[str, int]  # received, dispatched, resolved, deadline, escalated
     visit_times: list[int]
     latest: int = 0  # the latest event time of the case (for the as-of fallback)
+    area: str = ""  # the area counted: its standard path (case_area), '' when unknown
+    area_inferred: bool = False  # found in the case's location or summary
 
 
 class _Unclean(Exception):
@@ -3595,7 +3786,7 @@ class CaseChecker:
         self.ids = IdSeen()
         self.duplicates: list[tuple[str, Problem]] = []  # (id, the later place)
         # distinct units and categories met, up to MAX_GROUPS each (see _count_groups)
-        self.groups: dict[str, set[str]] = {"unit": set(), "category": set()}
+        self.groups: dict[str, set[str]] = {"unit": set(), "category": set(), "area": set()}
         self.groups_full = False
 
     def use_ledger(self, ledger: Ledger) -> None:
@@ -3606,19 +3797,21 @@ class CaseChecker:
         self.as_of = ledger.as_of
 
     def check(self, item: CaseItem, rules: FileRules) -> CaseCheck:
-        """Problems and warnings of one case, and its parsed times."""
+        """Problems and warnings of one case, its parsed times and the area it is counted in."""
         result = self._check(item, rules)
+        if not result.problems:
+            result.area, result.area_inferred = case_area(item.data, rules.gazetteer)
         if not self.groups_full and isinstance(item.data, dict):
             self._count_groups(item, result)
         return result
 
     def _count_groups(self, item: CaseItem, result: CaseCheck) -> None:
-        """Refuse the case that brings the MAX_GROUPS + 1st distinct unit or category, once.
+        """Refuse the case that brings the MAX_GROUPS + 1st distinct unit, category or area, once.
 
         INFO: every group costs a few kilobytes in the tally (its counts, its
         durations, its rows in every output), so their number bounds memory.
         """
-        for field in ("unit", "category"):
+        for field in ("unit", "category", "area"):
             name = item.data.get(field)
             seen = self.groups[field]
             if not isinstance(name, str) or name in seen:
@@ -3629,7 +3822,7 @@ class CaseChecker:
             self.groups_full = True
             path = ("cases", item.index, field)
             marks = _nearest_marks(locate(item.events, ("cases", item.index)), path)
-            what = {"unit": "t_units", "category": "t_categories"}[field]
+            what = {"unit": "t_units", "category": "t_categories", "area": "t_areas"}[field]
             result.problems = [*result.problems, problem_at(  # the clean path shares one empty tuple
                 item.source, marks.line, marks.column, path, "too_many_groups", self.lang,
                 limit=f"{MAX_GROUPS:,}", what=label(what, self.lang))]
@@ -3726,7 +3919,8 @@ class CaseChecker:
                 subs = categories.get(major, ())
                 if subs == () or (minor and subs is not None and minor not in subs):
                     return False
-        return True
+        area = data.get("area")
+        return area is None or rules.gazetteer is None or rules.gazetteer.resolve(area) is not None
 
     def _check_located(self, item: CaseItem, rules: FileRules, id_added: bool | None = None) -> CaseCheck:
         """Every problem and warning of one case, located and worded.
@@ -3745,7 +3939,7 @@ class CaseChecker:
         if received is not None:
             case.check_order(data, received, stamps)
         case.check_status(data)
-        if rules.units is not None or rules.categories is not None:
+        if rules.units is not None or rules.categories is not None or rules.gazetteer is not None:
             self._check_lists(data, rules, case.report, case.result)
         self._located_warnings(case, data, received, stamps)
         return case.result
@@ -3825,6 +4019,11 @@ class CaseChecker:
                 choices = list(rules.categories) + [f"{m}/{s}" for m, subs in rules.categories.items() for s in subs or ()]
                 report(result.problems, ("category",), "unknown_category", raw=category,
                        hint=_did_you_mean(category, choices, self.lang))
+        area = data.get("area")
+        if rules.gazetteer is not None and isinstance(area, str) and rules.gazetteer.resolve(area) is None:
+            level, word, names = rules.gazetteer.unresolved(area)
+            report(result.problems, ("area",), "unknown_area", raw=area, level=level, word=word,
+                   hint=_did_you_mean(word, names, self.lang))
 
 
 # =============================================================================
@@ -4977,8 +5176,9 @@ class Snippet(NamedTuple):
 def summary_masking(summary: Summary) -> Masking:
     """How the briefing of `summary` is masked: by the names the run knows, its staff rule and its places."""
     report = summary.report
-    names = [e.name for grouping in ("jurisdiction", "unit") for e in summary.groups.get(grouping, ())]
+    names = [e.name for grouping in ("jurisdiction", "unit", "area") for e in summary.groups.get(grouping, ())]
     names += [summary.ledger.jurisdiction, *(u["name"] for u in summary.ledger.units)]
+    names += [level for hot in summary.hot_places for level in hot.place.split("/")]  # the places the run knows
     return Masking(report.name_digests, report.mask_staff, places_of(names))
 
 
@@ -5092,7 +5292,7 @@ MAX_DATE_FORMATS = 20  # each unreadable time is tried against every format
 IMPORT_FIELDS: dict[str, str] = {
     "id": "text", "received": "time", "kind": "enum:kind", "channel": "enum:channel",
     "category": "category", "unit": "text", "co_units": "list", "summary": "text", "location": "text",
-    "requester.name": "text", "requester.phone": "text", "requester.id_number": "text",
+    "area": "text", "requester.name": "text", "requester.phone": "text", "requester.id_number": "text",
     "dispatched": "time", "deadline": "time", "status": "enum:status", "resolved": "time",
     "reasonable": "bool", "returns": "int",
     "escalated.at": "time", "escalated.to": "text", "escalated.reason": "text",
@@ -5104,7 +5304,7 @@ IMPORT_FIELDS: dict[str, str] = {
 }
 # the order of a case's fields in the ledger written (SPEC's order)
 CASE_FIELD_ORDER = ("id", "received", "kind", "channel", "category", "unit", "co_units", "summary",
-                    "location", "requester", "dispatched", "deadline", "status", "resolved", "reasonable",
+                    "location", "area", "requester", "dispatched", "deadline", "status", "resolved", "reasonable",
                     "returns", "escalated", "visits", "mediation", "backlog", "risk", "featured", "tags", "extra")
 NESTED_ORDER = {
     "requester": ("name", "phone", "id_number"), "escalated": ("at", "to", "reason"),
@@ -5168,7 +5368,7 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
     "channel": ("办件来源", "来源渠道", "受理渠道", "来源", "Open Data Channel Type", "source"),
     "kind": ("诉求类型", "办件类型", "诉求性质", "工单类型"),
     "summary": ("诉求内容", "来电内容", "问题描述", "工单内容", "case_title"),
-    "location": ("事发地点", "诉求地址", "地址", "Incident Address", "location"),
+    "location": ("事发地点", "事发地址", "诉求地址", "详细地址", "地址", "Incident Address", "location"),
     "requester.name": ("诉求人", "来电人", "联系人", "姓名"),
     "requester.phone": ("诉求人电话", "联系电话", "来电号码", "电话"),
     "requester.id_number": ("身份证号", "证件号码"),
@@ -5181,6 +5381,10 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
 # category columns, joined in this order when several are present
 CATEGORY_HEADERS = (("一级分类", "二级分类", "三级分类"), ("事项大类", "事项小类", "事项细类"),
                     ("诉求分类",), ("问题分类",), ("Complaint Type", "Descriptor"), ("reason", "type"))
+# area columns (属地), joined in this order: 街镇, 村/社区, 小区/点位; the first name present of each level
+AREA_HEADERS = (("被反映街乡镇", "所属街道", "所属街镇", "所属乡镇", "街道乡镇", "街乡镇", "镇街", "街道", "乡镇"),
+                ("村/社区", "村（社区）", "村社区", "所属社区", "所属村居", "所属村", "社区", "村居"),
+                ("小区点位", "小区/点位", "点位", "小区"))
 _ENUM_KEY = {"status": "status", "channel": "channel", "kind": "kind", "visit.satisfaction": "satisfaction",
              "visit.solved": "bool", "reasonable": "bool", "featured": "bool", "mediation.outcome": "outcome",
              "risk": "risk"}
@@ -6467,6 +6671,10 @@ def _guess_fields(header: list[str]) -> tuple[dict[str, Any], set[str]]:
             fields["category"] = present[0] if len(present) == 1 else {"join": present}
             used.update(present)
             break
+    area = [next(c for c in names if c in header) for names in AREA_HEADERS if any(c in header for c in names)]
+    if area:
+        fields["area"] = area[0] if len(area) == 1 else {"join": area}
+        used.update(area)
     for name in header:
         field = _guess_field(name)
         if field and field not in fields and name not in used:
@@ -6613,7 +6821,7 @@ def at_as_of(data: dict[str, Any], check: CaseCheck, as_of: int | None) -> tuple
         else:
             del data["visits"]
     latest = max([t for k, t in times.items() if k != "deadline"] + visit_times)
-    return data, CaseCheck(check.problems, check.warnings, times, visit_times, latest)
+    return data, CaseCheck(check.problems, check.warnings, times, visit_times, latest, check.area, check.area_inferred)
 
 
 def case_bits(data: dict[str, Any], check: CaseCheck, deadline: int, dispatch_seconds: int) -> int:
@@ -6858,6 +7066,9 @@ def rank_units(entries: list[Entry], rank_min_cases: int, unit_types: Mapping[st
     return out
 
 
+HOT_PLACES = 10  # places listed in hot_places
+TOP_CATEGORIES = 3  # major categories given for each
+OPEN_NAMES = len(GROUPINGS)  # the group numbers kept of an open case: unit, category (full), channel, kind, jurisdiction, area
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
 REPEAT_BUCKET = 4096  # caller cases sorted at a time, on average, when repeats are found
 CLOSURE_BASE = 946_684_800  # 2000-01-01 UTC: resolution times are kept as 4-byte seconds from it
@@ -6937,15 +7148,48 @@ def featured_case(data: dict[str, Any], times: dict[str, int]) -> FeaturedCase:
         data["featured"] if isinstance(data["featured"], str) else None, tuple(ledger_names(data)))
 
 
+@dataclasses.dataclass
+class AreaTally:
+    """A tally's areas: the cases whose area was inferred, and whose area is unknown; when `kept`, each
+    place's cases (place key: its standard path + UNIT_SEP + jurisdiction) by major category, and per place
+    and major category the received times of the cases not withdrawn (8 bytes a case, for place_repeats)."""
+
+    kept: bool = True
+    inferred: int = 0
+    unknown: int = 0
+    places: dict[str, Counter[str]] = dataclasses.field(default_factory=dict)
+    times: dict[tuple[str, str], array.array] = dataclasses.field(default_factory=dict)
+
+    def add(self, check: CaseCheck, jurisdiction: str, major: str, received: int, status: str) -> None:
+        if check.area_inferred:
+            self.inferred += 1
+        if not check.area:
+            self.unknown += 1
+            return
+        if not self.kept:
+            return
+        place = check.area + UNIT_SEP + jurisdiction
+        majors = self.places.get(place)
+        if majors is None:
+            majors = self.places[place] = Counter()
+        majors[major] += 1
+        if status != "withdrawn":
+            times = self.times.get((place, major))
+            if times is None:
+                times = self.times[place, major] = array.array("q")
+            times.append(received)
+
+
 class Tally:
     """Counts cases as they stream past, in memory that does not grow with them.
 
     INFO: each case adds 1 to its group's count of its bits (case_bits), in
-    each of the five groupings: memory is bounded by groups x distinct bits.
+    each of the six groupings: memory is bounded by groups x distinct bits.
     Totals are the sum over the units.  What grows with cases: the seconds to
-    resolve of each resolved case in each grouping (5 x 4 bytes, for the
+    resolve of each resolved case in each grouping (6 x 4 bytes, for the
     medians), and the open and dissatisfied cases that may be listed (about
-    40 bytes + the id's length each); each resolved case's resolution time
+    40 bytes + the id's length each); each case's received time at its place
+    (8 bytes, for place_repeats); each resolved case's resolution time
     (4 bytes, for bulk closures); and each case with a caller that is not
     withdrawn (21 bytes: caller, received, profile, answer), since a repeat
     is known only once the caller's other cases are.  What only the report
@@ -6953,7 +7197,7 @@ class Tally:
     name (8 bytes: masked wherever the briefing prints it).
     """
 
-    def __init__(self, ledger: Ledger, report_lists: bool = True) -> None:
+    def __init__(self, ledger: Ledger, report_lists: bool = True, places: bool = True) -> None:
         self.ledger = ledger
         # the names the run knows (every requester, each file's policy.known_names), as digests
         # (name_digest): what the masking of printed free text looks for besides its rules
@@ -6969,11 +7213,11 @@ class Tally:
         # per grouping (GROUPINGS order): group name -> {bits: cases}, and -> seconds to resolve
         self.counts: list[dict[str, dict[int, int]]] = [{} for _ in GROUPINGS]
         self.durations: list[dict[str, array.array]] = [{} for _ in GROUPINGS]
-        # every unit, category, channel, kind and jurisdiction met, numbered, for the kept cases below
+        # every unit, category, channel, kind, jurisdiction and area met, numbered, for the kept cases below
         self.numbers: dict[str, int] = {}
         self.names: list[str] = []
         # open cases (for the overdue count and list, once as-of is known): unit,
-        # category, channel, kind and jurisdiction numbers, deadlines and ids
+        # category, channel, kind, jurisdiction and area numbers, deadlines and ids
         self.open_names = array.array("i")
         self.open_deadlines = array.array("q")
         self.open_response_deadlines = array.array("q")  # NEVER once dispatched
@@ -6990,7 +7234,7 @@ class Tally:
         self.latest: int | None = None
         # cases with a caller, not withdrawn (for repeats, found at the end
         # since cases come in any order): caller key, received, the number
-        # of its (unit, major category, channel, kind, jurisdiction), and its answer for
+        # of its (unit, major category, channel, kind, jurisdiction, area), and its answer for
         # the repeats' 满意率 (_SATISFACTION_BASE etc. as 1, 2 and 4)
         self.caller_keys = array.array("q")
         self.caller_received = array.array("q")
@@ -6999,9 +7243,10 @@ class Tally:
         self.long_callers: dict[str, int] = {}  # callers too long for an int key -> -(number + 1)
         # merged partials: the caller keys are caller_digest()s, and this gives each one's mask
         self.caller_masks: dict[int, str] | None = None
-        # the (unit, major, channel, kind, jurisdiction) of caller cases, numbered: bounded by groups
+        # the (unit, major, channel, kind, jurisdiction, area) of caller cases, numbered: bounded by groups
         self.profile_numbers: dict[tuple[str, ...], int] = {}
         self.profiles: list[tuple[str, ...]] = []
+        self.areas = AreaTally(kept=places)
         # signals: per unit, resolution times (seconds from CLOSURE_BASE) and counts of cases
         self.closures: dict[str, array.array] = {}
         self.instant_visits: Counter[str] = Counter()
@@ -7010,6 +7255,7 @@ class Tally:
         # set at the end (finish_run): how each unit key is shown, and the units' types by key
         self.unit_shown: dict[str, str] = {}
         self.unit_types: dict[str, str] = {}
+        self.area_shown: dict[str, str] = {}  # area and place keys, the unknown area by its label
 
     def uncovered_years(self) -> set[int]:
         """The years a workdays_cn deadline needed that the official schedule does not cover."""
@@ -7038,6 +7284,11 @@ class Tally:
         """A unit key as the unit is shown (see UNIT_SEP)."""
         shown = self.unit_shown.get(unit_key)
         return shown if shown is not None else unit_key.rpartition(UNIT_SEP)[0]
+
+    def show_area(self, area_key: str) -> str:
+        """An area or place key as the place is shown (as a unit is, see UNIT_SEP)."""
+        shown = self.area_shown.get(area_key)
+        return shown if shown is not None else area_key.rpartition(UNIT_SEP)[0]
 
     def days_allowed(self, category: str, kind: str) -> int:
         # most specific first: 大类/小类/细类, then 大类/小类, then 大类
@@ -7068,7 +7319,8 @@ class Tally:
         unit_key = self.unit_keys.get(unit)
         if unit_key is None:
             unit_key = self.unit_keys[unit] = unit + UNIT_SEP + self.jurisdiction
-        names = (unit_key, major, data.get("channel", "hotline"), kind, self.jurisdiction)
+        names = (unit_key, major, data.get("channel", "hotline"), kind, self.jurisdiction,
+                 self.area_key(check.area))
         times = check.times
         received = times["received"]
         status = data["status"]
@@ -7089,8 +7341,8 @@ class Tally:
         if status == "resolved":
             self._add_resolved(data, check, names, received)
         elif status == "open":
-            self.open_names.extend((self._number(names[0]), self._number(category),
-                                    self._number(names[2]), self._number(kind), self._number(names[4])))
+            self.open_names.extend((self._number(names[0]), self._number(category), self._number(names[2]),
+                                    self._number(kind), self._number(names[4]), self._number(names[5])))
             self.open_deadlines.append(deadline)
             self.open_response_deadlines.append(NEVER if "dispatched" in times else received + self.dispatch_seconds)
             self.open_ids.append(data["id"])
@@ -7099,6 +7351,7 @@ class Tally:
             self.dissatisfied_ids.append(data["id"])
         if status != "withdrawn":  # by full category: the hot sub-categories, and their alerts
             self.category_cases[category] += 1
+        self.areas.add(check, self.jurisdiction, major, received, status)
         requester = data.get("requester")
         if requester and status != "withdrawn":
             self._add_caller(requester, received, names, bits)
@@ -7106,6 +7359,10 @@ class Tally:
             if requester and is_person_name(requester.get("name") or ""):
                 self.name_digests.append(name_digest(requester["name"]))
             self._add_listed(data, times, status)
+
+    def area_key(self, area: str) -> str:
+        """The key a case's area is grouped under: its first level in this jurisdiction ('' when unknown)."""
+        return area.partition("/")[0] + UNIT_SEP + self.jurisdiction
 
     def _add_resolved(self, data: dict[str, Any], check: CaseCheck, names: tuple[str, ...], received: int) -> None:
         """A resolved case: its resolution time (bulk closures), its early follow-ups, its duration."""
@@ -7208,8 +7465,9 @@ class Tally:
                                                                   self.open_response_deadlines)):
             if deadline >= as_of and response_deadline >= as_of:
                 continue
-            unit, category, channel, kind, jurisdiction = (names[n] for n in self.open_names[5 * index: 5 * index + 5])
-            groups_of_case = (unit, self.majors[category], channel, kind, jurisdiction)
+            unit, category, channel, kind, jurisdiction, area = (
+                names[n] for n in self.open_names[OPEN_NAMES * index: OPEN_NAMES * (index + 1)])
+            groups_of_case = (unit, self.majors[category], channel, kind, jurisdiction, area)
             if deadline < as_of:
                 for counter, name in zip(overdue, groups_of_case):
                     counter[name] += 1
@@ -7235,7 +7493,7 @@ class Tally:
                 durations = self.durations[g].get(name)
                 if durations is not None:
                     sort_in_chunks(durations)
-                entries.append((self.show(name) if g == 0 else name,
+                entries.append((self.show(name) if g == 0 else self.show_area(name) if grouping == "area" else name,
                                 compute_metrics(base, [durations] if durations else [], self.policy)))
             groups[grouping] = entries
         # the totals: every case is in exactly one unit
@@ -7379,6 +7637,28 @@ class Tally:
                 found.append(Signal(kind, unit, cases))
         return found
 
+    def hot_places(self) -> tuple[HotPlace, ...]:
+        """热点点位: the HOT_PLACES places with the most cases (then by name), each with its TOP_CATEGORIES."""
+        places = sorted(((self.show_area(key), sum(majors.values()), majors) for key, majors in self.areas.places.items()),
+                        key=lambda item: (-item[1], item[0]))
+        return tuple(HotPlace(place, received, tuple(sorted(majors.items(), key=lambda m: (-m[1], m[0]))[:TOP_CATEGORIES]))
+                     for place, received, majors in places[:HOT_PLACES])
+
+    def place_repeats(self) -> tuple[PlaceRepeat, ...]:
+        """同一地点重复反映: each chain of policy.place_repeat_cases or more cases (not withdrawn) of one place and
+        major category, the last received at most policy.place_repeat_days after the first of its window
+        (bursts); most cases first, then the earliest, then by place and category."""
+        least = self.policy.place_repeat_cases
+        window = math.floor(self.policy.place_repeat_days * SECONDS_PER_DAY)
+        found = []
+        for (key, major), kept in self.areas.times.items():
+            if len(kept) >= least:
+                found += [(cases, first, self.show_area(key), major, last)
+                          for first, last, cases in bursts(sorted(kept), least, window)]
+        tz = self.policy.tz_seconds
+        return tuple(PlaceRepeat(place, major, cases, format_time(first, tz), format_time(last, tz))
+                     for cases, first, place, major, last in sorted(found, key=lambda f: (-f[0], *f[1:4])))
+
     def _most_overdue_first(self, indexes: list[int]) -> list[int]:
         """Open cases by days overdue (most first), then deadline, then id.
 
@@ -7397,8 +7677,8 @@ class Tally:
 
     def _overdue_entry(self, as_of: int, index: int) -> OverdueCase:
         deadline = self.open_deadlines[index]
-        return OverdueCase(self.open_ids[index], self.show(self.names[self.open_names[5 * index]]),
-                           self.names[self.open_names[5 * index + 1]], format_time(deadline, self.policy.tz_seconds),
+        return OverdueCase(self.open_ids[index], self.show(self.names[self.open_names[OPEN_NAMES * index]]),
+                           self.names[self.open_names[OPEN_NAMES * index + 1]], format_time(deadline, self.policy.tz_seconds),
                            -((deadline - as_of) // SECONDS_PER_DAY))
 
     @staticmethod
@@ -7486,7 +7766,7 @@ class CarriedOver:
                                                    tally.days_allowed(data["category"], data["kind"]))
             outcome = 2 if deadline < self.as_of else 0
         names = (data["unit"] + UNIT_SEP + tally.jurisdiction, data["category"].partition("/")[0],
-                 data.get("channel", "hotline"), data["kind"], tally.jurisdiction)
+                 data.get("channel", "hotline"), data["kind"], tally.jurisdiction, tally.area_key(check.area))
         for counts, name in zip(self.counts, names):
             row = counts.get(name)
             if row is None:
@@ -7591,7 +7871,7 @@ def header_facts(header: Header, data: dict[str, Any]) -> dict[str, list[Any]]:
         if key in data:
             value = data[key]
             if key == "policy":
-                value = {k: v for k, v in value.items() if k in JUDGING_KEYS} if isinstance(value, dict) else value
+                value = {k: v for k, v in value.items() if k in JUDGING_POLICY_KEYS} if isinstance(value, dict) else value
             marks = _nearest_marks(located, (key,))
             facts[key] = [value, marks.line, marks.column]
     return facts
@@ -7622,7 +7902,8 @@ class RunState:
         if options.period is not None and options.needs != "check":
             for name, period, start, end in period_bounds(options.period, start_day, ledger.policy.tz_seconds):
                 self.windows.append(Window(name, period, Tally(ledger, report_lists=options.needs == "report"
-                                                                and name == "period"), start, end))
+                                                                and name == "period", places=name == "period"),
+                                           start, end))
             self.carried = CarriedOver(self.windows[0].start, 0)
         for tally in self.tallies():  # --names: a partial carries them with the requesters
             tally.name_digests.extend(map(name_digest, options.known_names))
@@ -7749,10 +8030,12 @@ def finish_run(state: RunState, analysis: Analysis) -> Analysis:
     ledger = rollup_ledger(state)
     warnings = run_warnings(state)
     digests = tuple(SourceRef(f.name, f.sha256, f.map) for f in state.files)
-    shown = _name_units(state, options.lang)
+    shown = _name_groups(state, options.lang)
     if state.windows:
         _period_in_ledger(state, ledger, warnings)
-        summary = _summarise_period(state, ledger, warnings, digests, {name: key for key, name in shown.items()})
+        summary = _summarise_period(state, ledger, warnings, digests,
+                                    {grouping: {name: key for key, name in names.items()}
+                                     for grouping, names in shown.items()})
     else:
         summary = summarise(ledger, state.tally, options, warnings, digests)
     return dataclasses.replace(analysis, warnings=warnings.sorted(), warning_count=warnings.count, summary=summary)
@@ -7775,24 +8058,34 @@ def _period_in_ledger(state: RunState, ledger: Ledger, warnings: _Collector) -> 
         warnings.extend([Problem(state.files[0].name, 1, 1, "", msg("w_period_empty", state.options.lang, **days))])
 
 
-def _name_units(state: RunState, lang: str) -> dict[str, str]:
-    """How each unit key is shown, and each unit's type, given to every tally; returns key -> shown name."""
-    keys = {key for tally in state.tallies() for key in tally.counts[0]}
+def _name_groups(state: RunState, lang: str) -> dict[str, dict[str, str]]:
+    """How each unit key, and each area and place key, is shown (by its name, qualified by its jurisdiction
+    where the name is in several), and each unit's type, given to every tally; returns, for "unit" and
+    "area", key -> shown name."""
+    jurisdictions = len({f.jurisdiction for f in state.files})
+    area = GROUPINGS.index("area")
+    keys: set[str] = {key for tally in state.tallies() for key in tally.counts[0]}
+    areas: set[str] = {key for tally in state.tallies() for key in itertools.chain(tally.counts[area], tally.areas.places)}
     if state.carried is not None:
         keys.update(state.carried.counts[0])
-    shown = unit_names(keys, len({f.jurisdiction for f in state.files}), lang)
+        areas.update(state.carried.counts[area])
+    shown = unit_names(keys, jurisdictions, lang)
+    # the unknown area (key '' + UNIT_SEP + jurisdiction) is shown by its label
+    labelled = {key: (label("area_unknown", lang) if key.startswith(UNIT_SEP) else "") + key for key in areas}
+    named = unit_names(labelled.values(), jurisdictions, lang)
+    area_shown = {key: named[text] for key, text in labelled.items()}
     types: dict[str, str] = {}
     for facts in state.files:
         for unit in facts.units:
             if isinstance(unit.get("type"), str):
                 types.setdefault(unit["name"] + UNIT_SEP + facts.jurisdiction, unit["type"])
     for tally in state.tallies():
-        tally.unit_shown, tally.unit_types = shown, types
-    return shown
+        tally.unit_shown, tally.unit_types, tally.area_shown = shown, types, area_shown
+    return {"unit": shown, "area": area_shown}
 
 
 def _summarise_period(state: RunState, ledger: Ledger, warnings: _Collector, digests: tuple[tuple[str, str], ...],
-                      unit_keys: dict[str, str]) -> Summary:
+                      group_keys: dict[str, dict[str, str]]) -> Summary:
     """The period's Summary, with its carried-over cases and its comparisons, each a window of the one pass."""
     options = state.options
     assert state.carried is not None
@@ -7814,7 +8107,7 @@ def _summarise_period(state: RunState, ledger: Ledger, warnings: _Collector, dig
                                     {k: totals[k] for k in TREND_KEYS}))
     main = state.windows[0]
     summary = summarise(ledgers[0], main.tally, options, warnings, digests,
-                        PeriodView(main.period, compare, state.carried, unit_keys))
+                        PeriodView(main.period, compare, state.carried, group_keys))
     tallies = {w.name: w.tally for w in state.windows if w.name in ("period", "previous", "year_ago")}
     return dataclasses.replace(summary, trend=tuple(trend), alerts=find_alerts(summary, compare, tallies))
 
@@ -7823,13 +8116,15 @@ TREND_KEYS = ("received", "resolved", "completion_rate", "on_time_rate", "satisf
 
 
 def find_alerts(summary: Summary, compare: Mapping[str, Summary | None], tallies: Mapping[str, Tally]) -> tuple[Alert, ...]:
-    """预警 (SPEC, round three): major categories, sub-categories and units with at least
-    policy.alerts_min_cases cases received in the period that rose by at least policy.alerts_rise against the
-    previous period or a year ago; by the larger change (most first), then name."""
+    """预警 (SPEC, round three): major categories, sub-categories, units and areas (not the unknown one) with
+    at least policy.alerts_min_cases cases received in the period that rose by at least policy.alerts_rise
+    against the previous period or a year ago; by the larger change (most first), then name."""
     policy = summary.ledger.policy
+    unknown = label("area_unknown", summary.lang)
 
     def received(grouping: str, source: Summary) -> dict[str, int]:
-        return {e.name: e.metrics["received"] for e in source.groups[grouping]}
+        return {e.name: e.metrics["received"] for e in source.groups[grouping]
+                if grouping != "area" or not e.name.startswith(unknown)}
 
     def subcategories(tally: Tally) -> dict[str, int]:
         return {f"{major}/{minor}": n for (major, minor), n in tally.subcategories().items() if minor}
@@ -7841,7 +8136,7 @@ def find_alerts(summary: Summary, compare: Mapping[str, Summary | None], tallies
         return subcategories(tallies[name]) if kind == "subcategory" else received(kind, other)
 
     found = []
-    for kind in ("category", "subcategory", "unit"):
+    for kind in ("category", "subcategory", "unit", "area"):
         now = counts(kind, "period") or {}
         before = {name: counts(kind, name) for name in ("previous", "year_ago")}
         for group, cases in now.items():
@@ -7862,7 +8157,7 @@ class PeriodView(NamedTuple):
     period: Period
     compare: dict[str, Summary | None]
     carried: CarriedOver
-    unit_keys: dict[str, str]  # a unit as shown -> its key (see UNIT_SEP)
+    group_keys: dict[str, dict[str, str]]  # "unit" and "area": a unit or an area as shown -> its key (UNIT_SEP)
 
 
 # Changes shown beside a comparison: rates in percentage points, counts in per cent.
@@ -7965,16 +8260,18 @@ def rising_categories(categories: Sequence[Entry], limit: int = 3) -> tuple[tupl
     return tuple((i, change) for change, _name, i in rising[:limit])
 
 
-def order_entries(grouping: str, entries: list[Entry], policy: Policy, unit_types: Mapping[str, str]
-                  ) -> tuple[Entry, ...]:
-    """A grouping's entries in their order: units and jurisdictions by rank, categories by cases, the rest
-    in the contract's order."""
+def order_entries(grouping: str, entries: list[Entry], policy: Policy, unit_types: Mapping[str, str],
+                  unknown_area: str = "") -> tuple[Entry, ...]:
+    """A grouping's entries in their order: units and jurisdictions by rank, categories and areas by cases
+    (the unknown area last, `unknown_area` its label), the rest in the contract's order."""
     if grouping == "unit":
         return tuple(rank_units(entries, policy.rank_min_cases, unit_types))
     if grouping == "jurisdiction":  # 区县排名: ranked by score as units are, without types
         return tuple(rank_units(entries, policy.rank_min_cases))
     if grouping == "category":
         return tuple(sorted(entries, key=lambda e: (-e.metrics["received"], e.name)))
+    if grouping == "area":
+        return tuple(sorted(entries, key=lambda e: (e.name.startswith(unknown_area), -e.metrics["received"], e.name)))
     order = KINDS if grouping == "kind" else CHANNELS
     return tuple(sorted(entries, key=lambda e: order.index(e.name)))
 
@@ -8005,7 +8302,7 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
     totals, pairs, overdue = tally.finish(as_of)
     warnings.extend(calendar_warnings(tally, digests[0][0] if digests else "-", options.lang))
     if view is not None:
-        _add_carried_over(totals, pairs, view.carried, view.unit_keys)
+        _add_carried_over(totals, pairs, view.carried, view.group_keys)
     targets = dict(policy.targets)
     unit_types = {tally.show(key): unit_type for key, unit_type in tally.unit_types.items()}
     changes: dict[str, Change | None] | None = None
@@ -8018,7 +8315,7 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
                        for name, other in view.compare.items() if other is not None and name != "year_to_date"}
             entries = [dataclasses.replace(e, changes={name: change_of(e.metrics, before.get(e.name))
                                                        for name, before in befores.items()}) for e in entries]
-        groups[grouping] = order_entries(grouping, entries, policy, unit_types)
+        groups[grouping] = order_entries(grouping, entries, policy, unit_types, label("area_unknown", options.lang))
         if grouping in ("unit", "jurisdiction"):
             groups[grouping] = tuple(with_tiers(e, policy) for e in groups[grouping])
     if view is not None:
@@ -8030,7 +8327,9 @@ def summarise(ledger: Ledger, tally: Tally, options: Options, warnings: _Collect
                    overdue, tally.dissatisfied_list(), tuple(warnings.sorted()), warnings.count, digests,
                    _report_parts(tally, groups, totals, policy, options), tuple(repeats.callers),
                    tuple(tally.signals()),
-                   view.period if view else None, view.compare if view else None, changes)
+                   view.period if view else None, view.compare if view else None, changes,
+                   hot_places=tally.hot_places(), place_repeats=tally.place_repeats(),
+                   area_inferred=tally.areas.inferred, area_unknown=tally.areas.unknown)
 
 
 def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals: Metrics, policy: Policy,
@@ -8059,12 +8358,14 @@ def _report_parts(tally: Tally, groups: Mapping[str, tuple[Entry, ...]], totals:
 
 
 def _add_carried_over(totals: dict[str, Any], pairs: dict[str, list[tuple[str, dict[str, Any]]]],
-                      carried: CarriedOver, unit_keys: dict[str, str]) -> None:
-    """The carried-over figures, in the totals and in every group of the period (`unit_keys`: shown -> key)."""
+                      carried: CarriedOver, group_keys: dict[str, dict[str, str]]) -> None:
+    """The carried-over figures, in the totals and in every group of the period (`group_keys`: for units and
+    areas, shown -> key)."""
     totals.update(carried.figures(None))
     for g, grouping in enumerate(GROUPINGS):
         for name, metrics in pairs[grouping]:
-            metrics.update(carried.figures(g, unit_keys.get(name, name) if g == 0 else name))
+            keys = group_keys.get(grouping, {})
+            metrics.update(carried.figures(g, keys.get(name, name)))
 
 
 def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
@@ -8102,7 +8403,8 @@ def report_title(ledger: Ledger, period: Period | None, lang: str) -> str:
 # before any of it is used.  Integer arrays are zlib-compressed little-endian
 # int64, in base64.
 PARTIAL_FORMAT = "grassroots-report partial summary"
-PARTIAL_VERSION = 3  # 2: listed cases as typed fields (round three); 3: a featured case's headline, sources' maps
+PARTIAL_VERSION = 4  # 2: listed cases as typed fields (round three); 3: a featured case's headline, sources' maps;
+# 4: areas (a sixth grouping, the places and their times)
 MAX_PARTIAL_BYTES = 1 << 33  # the unpacked size of one array, and of one file
 MAX_PARTIAL_CASES = 1 << 40  # cases a partial may count: far past any province, far below overflow
 EARLIEST_SECOND = (dt.date(MIN_YEAR, 1, 1).toordinal() - EPOCH_ORDINAL) * SECONDS_PER_DAY - 14 * 3600
@@ -8127,7 +8429,8 @@ _TALLY_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "required": ["counts", "durations", "names", "majors", "open", "dissatisfied", "category_cases", "featured",
                  "backlog", "escalations", "mediation_by", "agreement_amount", "latest", "callers", "profiles",
-                 "closures", "instant_visits", "visits_before_resolved", "uncovered_years", "name_digests"],
+                 "closures", "instant_visits", "visits_before_resolved", "uncovered_years", "name_digests",
+                 "areas", "places", "place_times"],
     "properties": {
         "counts": {"type": "array", "minItems": len(GROUPINGS), "maxItems": len(GROUPINGS),
                    "items": {**_GROUP_MAP, "additionalProperties": {
@@ -8187,6 +8490,11 @@ _TALLY_SCHEMA = {
         "uncovered_years": {"type": "array", "maxItems": MAX_YEAR - MIN_YEAR + 1,
                             "items": {"type": "integer", "minimum": 1, "maximum": 9999}},
         "name_digests": _PACKED,
+        "areas": {"type": "array", "minItems": 2, "maxItems": 2, "items": _COUNT},  # inferred, unknown
+        "places": {**_GROUP_MAP, "additionalProperties": {"type": "array", "maxItems": MAX_GROUPS, "items": {
+            "type": "array", "minItems": 2, "maxItems": 2, "prefixItems": [_TEXT, {**_COUNT, "minimum": 1}]}}},
+        "place_times": {"type": "array", "maxItems": MAX_GROUPS * 8, "items": {
+            "type": "array", "minItems": 3, "maxItems": 3, "prefixItems": [_TEXT, _TEXT, _PACKED]}},
     },
 }
 _WARNING_SCHEMA = {"type": "array", "minItems": 5, "maxItems": 5,
@@ -8392,6 +8700,10 @@ def tally_partial(tally: Tally, masked: bool = True) -> dict[str, Any]:
         "visits_before_resolved": _sorted_dict(dict(tally.visits_before_resolved)),
         "uncovered_years": sorted(tally.uncovered_years()),
         "name_digests": pack_ints(sorted(set(tally.name_digests))),
+        "areas": [tally.areas.inferred, tally.areas.unknown],
+        "places": {place: sorted(majors.items()) for place, majors in sorted(tally.areas.places.items())},
+        "place_times": [[place, major, pack_ints(sorted(times))]
+                        for (place, major), times in sorted(tally.areas.times.items())],
     }
 
 
@@ -8404,11 +8716,12 @@ def absorb_tally(tally: Tally, part: dict[str, Any], cases: int) -> None:
     assert tally.caller_masks is not None
     number = [tally._number(str(name)) for name in part["names"]]
     _absorb_counts(tally, part, cases)
-    most = 5 * cases + 5  # no packed array of a tally holds more (the open cases' five groups)
+    most = OPEN_NAMES * cases + OPEN_NAMES  # no packed array of a tally holds more (the open cases' groups)
     _absorb_open(tally, part, number, most)
     _absorb_listed(tally, part)
     _absorb_callers(tally, part, most)
     _absorb_signals(tally, part, most)
+    _absorb_places(tally, part, cases)
 
 
 def _absorb_counts(tally: Tally, part: dict[str, Any], cases: int) -> None:
@@ -8443,7 +8756,8 @@ def _absorb_open(tally: Tally, part: dict[str, Any], number: list[int], most: in
     open_part = part["open"]
     open_names = unpack_ints(open_part["names"], most)
     deadlines, responses = unpack_ints(open_part["deadlines"], most), unpack_ints(open_part["response_deadlines"], most)
-    if not (len(open_names) == 5 * len(deadlines) == 5 * len(responses) == 5 * len(open_part["ids"])):
+    if not (len(open_names) == OPEN_NAMES * len(deadlines) == OPEN_NAMES * len(responses)
+            == OPEN_NAMES * len(open_part["ids"])):
         raise ValueError("open cases")
     tally.open_names.extend(number[n] for n in open_names)
     tally.open_deadlines.extend(deadlines)
@@ -8497,6 +8811,21 @@ def _absorb_signals(tally: Tally, part: dict[str, Any], most: int) -> None:
     tally.instant_visits.update({str(k): int(n) for k, n in part["instant_visits"].items()})
     tally.name_digests.extend(unpack_ints(part["name_digests"], most))
     tally.visits_before_resolved.update({str(k): int(n) for k, n in part["visits_before_resolved"].items()})
+
+
+def _absorb_places(tally: Tally, part: dict[str, Any], cases: int) -> None:
+    """The areas inferred and unknown, the cases of each place by major category, and their times."""
+    inferred, unknown = part["areas"]
+    if inferred + unknown > cases:
+        raise ValueError("areas past the cases")
+    tally.areas.inferred += int(inferred)
+    tally.areas.unknown += int(unknown)
+    if sum(n for pairs in part["places"].values() for _major, n in pairs) > cases:
+        raise ValueError("places past the cases")
+    for place, pairs in part["places"].items():
+        tally.areas.places.setdefault(str(place), Counter()).update({str(major): int(n) for major, n in pairs})
+    for place, major, times in part["place_times"]:
+        tally.areas.times.setdefault((str(place), str(major)), array.array("q")).extend(unpack_ints(times, cases))
 
 
 def _problem_json(problem: Problem) -> list[Any]:
@@ -8854,7 +9183,7 @@ class _Reading:
         # the period" nor "later than as-of" is a warning
         self.checker.use_ledger(dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
                                 if self.state.windows else ledger)
-        return facts, file_rules(data) if data else FileRules(None, None)
+        return facts, file_rules(data, options.areas) if data else FileRules(None, None)
 
     def counted(self) -> Counted:
         """The state when every case was counted; else None, with the problems (and the warnings)."""
@@ -9263,7 +9592,8 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "title": summary.title,
         "period": None if ledger.period is None else {"start": ledger.period[0], "end": ledger.period[1]},
         "as_of": summary.as_of_text,
-        "totals": metrics(summary.totals),
+        "totals": {**metrics(summary.totals), "area_inferred": summary.area_inferred,
+                   "area_unknown": summary.area_unknown},
         "groups": groups,
         "overdue": _json_listing(summary.overdue),
         "dissatisfied": _json_listing(summary.dissatisfied),
@@ -9279,6 +9609,10 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "alerts": [{**alert._asdict(), **{k: None if (v := getattr(alert, k)) is None else float(round_half_up(v, 4))
                                            for k in ("change_previous", "change_year_ago")}}
                    for alert in summary.alerts],
+        "hot_places": [{"place": hot.place, "received": hot.received,
+                        "top_categories": [{"name": name, "received": n} for name, n in hot.top_categories]}
+                       for hot in summary.hot_places],
+        "place_repeats": [repeat._asdict() for repeat in summary.place_repeats],
     }
     if summary.compare is not None:
         document["compare"] = {name: None if other is None else _comparison_json(other)
@@ -9626,6 +9960,7 @@ def report_doc(summary: Summary) -> _Doc:
     _report_ranking(doc, summary)
     _report_breakdowns(doc, summary)
     _report_period_breakdowns(doc, summary)
+    _report_areas(doc, summary)
     _report_alerts(doc, summary)
     _report_lists(doc, summary)
     _report_repeats(doc, summary)
@@ -9972,7 +10307,7 @@ def _report_alerts(doc: _Doc, summary: Summary) -> None:
     if not summary.alerts:
         doc.para(doc.t("r_none"))
         return
-    kinds = {"category": "category", "subcategory": "r_subcategory", "unit": "unit"}
+    kinds = {"category": "category", "subcategory": "r_subcategory", "unit": "unit", "area": "area"}
     doc.table([doc.t("r_alert_kind"), doc.t("r_alert_name"), doc.t("r_current"), doc.t("r_previous"),
                doc.t("r_previous_change"), doc.t("r_year_ago"), doc.t("r_year_ago_change")],
               [[doc.t(kinds[a.kind]), a.name, str(a.received), "—" if a.previous is None else str(a.previous),
@@ -10132,6 +10467,38 @@ def _report_period_breakdowns(doc: _Doc, summary: Summary) -> None:
                                              for i, change in summary.report.rising))])
 
 
+def _report_areas(doc: _Doc, summary: Summary) -> None:
+    """属地分布 (first levels), 热点点位 and 同一地点重复反映: when any case has a known area."""
+    if not summary.hot_places:
+        return
+    doc.section(doc.t("r_areas"))
+    entries = summary.groups["area"]
+    largest = max(e.metrics["received"] for e in entries)
+    top = [e for e in entries if not e.name.startswith(doc.t("area_unknown"))][:3]
+    doc.para(doc.t("r_areas_text", top=doc.t("sep").join(
+        doc.t("r_named_cases", name=e.name, cases=e.metrics["received"], share=percent(e.share)) for e in top)))
+    doc.subheading(doc.t("r_areas_first"))
+    doc.table([doc.t("area"), doc.t("received"), doc.t("r_share"), doc.t("completion_rate"),
+               doc.t("satisfaction_rate"), doc.t("r_bar")],
+              [[e.name, str(e.metrics["received"]), percent(e.share), percent(e.metrics["completion_rate"]),
+                percent(e.metrics["satisfaction_rate"]), Span(bar(e.metrics["received"], largest), "bar")]
+               for e in entries], numeric_from=1)
+    doc.subheading(doc.t("r_hot_places"))
+    doc.table([doc.t("r_place"), doc.t("r_top_categories"), doc.t("received")],
+              [[hot.place, doc.t("sep").join(doc.t("r_category_cases", name=name, cases=n)
+                                             for name, n in hot.top_categories), str(hot.received)]
+               for hot in summary.hot_places], numeric_from=2)
+    policy, tz = summary.ledger.policy, summary.ledger.policy.tz_seconds
+    doc.section(doc.t("r_place_repeats"))
+    doc.para(doc.t("r_place_repeats_rule", days=display_value("", policy.place_repeat_days), n=policy.place_repeat_cases))
+    if not summary.place_repeats:
+        doc.para(doc.t("r_none"))
+        return
+    doc.table([doc.t("r_place"), doc.t("category"), doc.t("r_first"), doc.t("r_last"), doc.t("r_caller_cases")],
+              [[r.place, r.category, format_time_short(parse_iso(r.first), tz), format_time_short(parse_iso(r.last), tz),
+                str(r.cases)] for r in summary.place_repeats], numeric_from=4)
+
+
 def _report_lists(doc: _Doc, summary: Summary) -> None:
     tz = summary.ledger.policy.tz_seconds
     doc.section(doc.t("r_overdue"))
@@ -10256,9 +10623,13 @@ def signal_text(signal: Signal, policy: Policy, lang: str) -> str:
 
 
 def _report_warnings(doc: _Doc, summary: Summary) -> None:
-    if not summary.warning_count and not summary.signals:
+    """数据质量提示: the signals, the areas found in text or not known, the warnings."""
+    areas = bool(summary.hot_places and (summary.area_inferred or summary.area_unknown))
+    if not summary.warning_count and not summary.signals and not areas:
         return
     doc.section(doc.t("r_warnings"))
+    if areas:
+        doc.para(doc.t("r_area_quality", inferred=summary.area_inferred, unknown=summary.area_unknown))
     if summary.signals:
         doc.para(doc.t("r_signals"))
         for signal in summary.signals:
@@ -11376,7 +11747,7 @@ def render_problems(analysis: Analysis, lang: str, strict: bool) -> tuple[str, s
 def load_policy_file(path: str, lang: str) -> Policy:
     """The roll-up's judging rules from a YAML file with just a policy (`policy:` or its keys at the top)."""
     policy = _header_key_file(path, "policy", "policy_file_empty", lang)
-    timing = [key for key in policy if key not in JUDGING_KEYS and key != "known_names"]
+    timing = [key for key in policy if key not in JUDGING_POLICY_KEYS and key != "known_names"]
     if timing:
         raise UsageIOError(terminal_safe(f"{path}: ") + msg("policy_file_timing", lang, key=timing[0]))
     return build_policy(policy)
@@ -11388,10 +11759,12 @@ def load_briefing_file(path: str, lang: str) -> dict[str, Any]:
     return _header_key_file(path, "briefing", "briefing_file_empty", lang)
 
 
-def _header_key_file(path: str, key: str, empty: str, lang: str) -> dict[str, Any]:
+def _header_key_file(path: str, key: str, empty: str, lang: str, source: Source | None = None) -> Any:
     """A YAML file holding one key of a ledger's header (`key:`, or its keys at the top), checked as the
-    ledger's own would be; a problem is a usage error at its line and column (`empty`: the file holds none)."""
-    source = open_sources([path])[0]
+    ledger's own would be; a problem is a usage error at its line and column (`empty`: the file holds none).
+    `source`: the file's text as read (a list given `key:` on a line above it, see load_areas_file)."""
+    shift = 0 if source is None else 1
+    source = source or open_sources([path])[0]
     reader = FileReader(source, lang, None)
     items = list(reader.items())
     problems = list(reader.problems)
@@ -11403,11 +11776,85 @@ def _header_key_file(path: str, key: str, empty: str, lang: str) -> dict[str, An
         fake = Header(source, {"version": FORMAT_VERSION, "jurisdiction": "-", "cases": [], key: value},
                       header.events)
         problems = check_header(fake, Validators(), lang, base=() if wrapped else (key,))
-        if not problems and isinstance(value, dict):
+        if not problems and isinstance(value, (dict, list)) and value:
             return value
     if not problems:
         problems = [Problem(source.name, 1, 1, "", msg(empty, lang))]
-    raise UsageIOError("\n".join(terminal_safe(mask_problem(p).render()) for p in problems))
+    raise UsageIOError("\n".join(terminal_safe(mask_problem(dataclasses.replace(p, line=max(1, p.line - shift)))
+                                                .render()) for p in problems))
+
+
+# -- --areas FILE: a gazetteer kept apart from the ledger --------------------------
+AREAS_CSV_COLUMNS = ("标准地名", "别名", "上级")  # the columns of a CSV gazetteer (SPEC, round three)
+
+
+def load_areas_file(path: str, lang: str) -> list[dict[str, Any]]:
+    """--areas FILE: the gazetteer that stands in for every ledger's `areas`: YAML (a list like `areas`, or
+    `areas:` holding one), or CSV (.csv) with the columns 标准地名, 别名 (several joined by 、) and 上级
+    (the standard name, or path, of the place a level up; empty at the first level)."""
+    if Path(path).suffix.lower() == ".csv":
+        return _areas_of_csv(path, lang)
+    raw = read_input(path, MAX_NAMES_BYTES)
+    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    first = next((line.lstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
+    if first.startswith(("-", "[")):  # the list itself: read as `areas:` holding it, its lines as written
+        if "\ufffd" in text:  # not UTF-8: the reader says where, from the file itself
+            return _header_key_file(path, "areas", "areas_file_empty", lang)
+        return _header_key_file(path, "areas", "areas_file_empty", lang, source_of_text(path, 0, "areas:\n" + text))
+    return _header_key_file(path, "areas", "areas_file_empty", lang)
+
+
+def _areas_of_csv(path: str, lang: str) -> list[dict[str, Any]]:
+    """A CSV gazetteer as `areas`; a problem is a usage error at its line and column."""
+    raw = read_input(path, MAX_NAMES_BYTES)
+    encoding = detect_encoding(path)
+    try:
+        rows = list(csv.reader(io.StringIO(raw.decode(encoding))))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise UsageIOError(terminal_safe(f"{path}: ") + msg("areas_csv_unreadable", lang,
+                                                            reason=terminal_safe(str(error)))) from None
+    header = [nfc(cell).strip() for cell in rows[0]] if rows else []
+    if AREAS_CSV_COLUMNS[0] not in header:
+        raise UsageIOError(terminal_safe(f"{path}:1:1: ") + msg("areas_csv_header", lang))
+    column = {name: header.index(name) if name in header else None for name in AREAS_CSV_COLUMNS}
+    top: list[dict[str, Any]] = []
+    children: dict[str, list[dict[str, Any]]] = {}  # a place's standard path -> its places a level down
+    paths_of: defaultdict[str, list[str]] = defaultdict(list)  # a standard name -> the paths it stands at
+
+    def cell(row: list[str], name: str) -> str:
+        index = column[name]
+        return nfc(row[index]).strip() if index is not None and index < len(row) else ""
+
+    def refuse(line: int, name: str, message_id: str, **fields: Any) -> UsageIOError:
+        return UsageIOError(terminal_safe(f"{path}:{line}:{(column[name] or 0) + 1}: ") + msg(message_id, lang, **fields))
+
+    for line, row in enumerate(rows[1:], start=2):
+        name, parent = cell(row, "标准地名"), cell(row, "上级")
+        if not name and not parent:
+            continue  # a blank row
+        if not name or "/" in name:
+            raise refuse(line, "标准地名", "areas_csv_name")
+        parents = [parent] if "/" in parent or not parent else paths_of.get(parent, [])
+        if parent and (len(parents) != 1 or parents[0] not in children):
+            raise refuse(line, "上级", "areas_csv_parent_many" if len(parents) > 1 else "areas_csv_parent",
+                         parent=terminal_safe(parent))
+        path_of = f"{parents[0]}/{name}" if parent else name
+        if path_of.count("/") > 2:
+            raise refuse(line, "上级", "areas_csv_deep")
+        entry = {"name": name}
+        aliases = [a.strip() for a in re.split(r"[、,，;；]", cell(row, "别名")) if a.strip()]
+        if aliases:
+            entry["aliases"] = aliases
+        (children[parents[0]] if parent else top).append(entry)
+        children.setdefault(path_of, [])
+        paths_of[name].append(path_of)
+        entry["areas"] = children[path_of]
+    return _without_empty_levels(top)
+
+
+def _without_empty_levels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**{k: v for k, v in e.items() if k != "areas"},
+             **({"areas": _without_empty_levels(e["areas"])} if e.get("areas") else {})} for e in entries]
 
 
 MAX_NAMES_BYTES = 16 << 20  # --names FILE: about a million names
@@ -11573,6 +12020,8 @@ HELP_ZH = {
         "按这个时间统计超期件，例如 '2024-04-01 09:00'。",
     "Language of messages, tables and the report.": "提示、表格和通报的语言（zh 或 en）。",
     "Warnings fail the run (exit 1).": "有警告也按失败处理（退出码 1）。",
+    "The gazetteer of places (属地地名表), instead of the ledger's `areas`: YAML, or CSV with the columns 标准地名, 别名, 上级.":
+        "属地地名表文件，代替台账里的 areas：YAML，或带 标准地名、别名、上级 三列的 CSV。",
     "Read the files in this encoding (e.g. gbk) instead of UTF-8.":
         "按这个编码读取文件（如 gbk），而不是 UTF-8；导出文件也按它读取，而不按映射里的 source.encoding。",
     "Import map for the export files given (see `grassroots-report map`).":
@@ -11721,7 +12170,8 @@ def check_encoding(encoding: str) -> None:
         raise click.BadParameter(both(problem, name=repr(encoding)), param_hint="--encoding")
 
 
-def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str) -> Options:
+def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, needs: str,
+             areas_path: str | None = None) -> Options:
     if as_of is not None and not _TIME_RE.match(as_of):
         raise click.BadParameter(msg("pattern_datetime", lang, raw=terminal_safe(as_of)), param_hint="--as-of")
     if as_of is not None:
@@ -11732,11 +12182,15 @@ def _options(lang: str, encoding: str | None, as_of: str | None, strict: bool, n
                                      param_hint="--as-of") from None
     if encoding is not None:
         check_encoding(encoding)
-    return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict, needs=needs)
+    areas = load_areas_file(areas_path, lang) if areas_path is not None else None
+    return Options(lang=lang, encoding=encoding, as_of=as_of, strict=strict, needs=needs, areas=areas)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--as-of, --lang, --strict and --encoding, shared by the data commands."""
+    """--as-of, --lang, --strict, --encoding and --areas, shared by the data commands."""
+    command = click.option("--areas", "areas_path", metavar="AREAS.yaml|AREAS.csv", default=None,
+                           help="The gazetteer of places (属地地名表), instead of the ledger's `areas`: YAML, or CSV "
+                                "with the columns 标准地名, 别名, 上级.")(command)
     command = click.option("--encoding", metavar="NAME", default=None,
                            help="Read the files in this encoding (e.g. gbk) instead of UTF-8.")(command)
     command = click.option("--strict", is_flag=True, help="Warnings fail the run (exit 1).")(command)
@@ -11794,7 +12248,7 @@ def cli() -> None:
 @common_options
 @map_options
 def check_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-          map_path: str | None, rejects_path: str | None) -> None:
+                  areas_path: str | None, map_path: str | None, rejects_path: str | None) -> None:
     """Check case files; problems go to stderr as FILE:LINE:COL: PATH: message.
 
     \b
@@ -11802,7 +12256,7 @@ def check_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: 
         grassroots-report check ledger.yaml
         grassroots-report check jan.yaml feb.yaml   # ids must be unique across both
     """
-    options = _options(lang, encoding, as_of, strict, "check")
+    options = _options(lang, encoding, as_of, strict, "check", areas_path)
     analysis = run_checks(files, options, map_path, rejects_path)
     names = "、".join(files) if lang == "zh" else ", ".join(files)
     say(msg("ok", lang, files=names, cases=analysis.cases))
@@ -11973,7 +12427,7 @@ def _lang_given(ctx: click.Context) -> bool:
 @period_option
 @rollup_options
 def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-            grouping: str, fmt: str, fail_on_target: bool, output: str | None, map_path: str | None,
+            areas_path: str | None, grouping: str, fmt: str, fail_on_target: bool, output: str | None, map_path: str | None,
             rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
             names_path: str | None, jobs: int | None) -> None:
     """Print the summary table of the figures on stdout.
@@ -11988,7 +12442,7 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
     """
     summary_format(fmt, output)
     needs = "report" if fmt == "partial" else "summary"  # a partial keeps what the report lists
-    options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs), period=period),
+    options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs, areas_path), period=period),
                       policy_path, title, names_path)
     if fmt == "partial":
         _partial_out(count(gather_sources(files, map_path, rejects_path, options), options, jobs or default_jobs()),
@@ -12008,7 +12462,7 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
               help="The FILEs are partial summaries (summary --format partial), merged as `merge` does.")
 @click.pass_context
 def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None, lang: str, strict: bool,
-           encoding: str | None, output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
+           encoding: str | None, areas_path: str | None, output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
            briefing_path: str | None, number: int | None, map_path: str | None, rejects_path: str | None,
            period: str | None, policy_path: str | None, title: str | None, names_path: str | None,
            jobs: int | None, from_partials: bool) -> None:
@@ -12030,14 +12484,15 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
     wanted = review if review_path is not None else None
     if from_partials:
         given = [name for name, value in (("--as-of", as_of), ("--encoding", encoding), ("--map", map_path),
-                                          ("--rejects", rejects_path), ("--period", period)) if value is not None]
+                                          ("--rejects", rejects_path), ("--period", period), ("--areas", areas_path))
+                 if value is not None]
         if given:
             raise click.UsageError(msg("from_partials_option", lang, option=given[0]))
         options = _framed(_rollup(Options(lang=lang if _lang_given(ctx) else None, strict=strict, needs="report"),
                                   policy_path, title, names_path), briefing_path, number)
         analysis = settle(conclude(merge_partials(files, options), wanted), options)
     else:
-        options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"),
+        options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report", areas_path),
                                                       period=period), policy_path, title, names_path),
                           briefing_path, number)
         analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), wanted)
@@ -12056,7 +12511,7 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
 @period_option
 @rollup_options
 def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-        output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
+        areas_path: str | None, output: str | None, fmt: str | None, fail_on_target: bool, review_path: str | None,
         briefing_path: str | None, number: int | None, map_path: str | None, rejects_path: str | None,
         period: str | None, policy_path: str | None, title: str | None, names_path: str | None,
         jobs: int | None) -> None:
@@ -12072,8 +12527,8 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
     fmt = report_format(fmt, output)
     review_target(review_path, lang)
     review: list[Snippet] = []
-    options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report"), period=period),
-                              policy_path, title, names_path), briefing_path, number)
+    options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report", areas_path),
+                                                  period=period), policy_path, title, names_path), briefing_path, number)
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(),
                           review if review_path is not None else None)
     assert analysis.summary is not None

@@ -18,7 +18,13 @@ Each file has 60-120 cases received 2024-01-01..2024-03-31, `as_of:
   the county's number), some calling again about the same thing: repeats;
 - mostly resolved cases, some late, some open past their deadline, a few
   withdrawn; follow-up visits, some dissatisfied and reworked; mediations on
-  disputes; a few petitions in the backlog, a few escalated; two featured.
+  disputes; a few petitions in the backlog, a few escalated; two featured;
+- a gazetteer (`areas`): each street and town with two villages, 东关村 and 西关村 (the
+  same names in every town: a text naming one alone places no case), and 经济开发区
+  (alias 开发区) in every county, so that the roll-up keeps one 经济开发区 per county.
+  Most cases have an `area` (a first level, a village, or by alias), some only a
+  `location` naming one, a few neither; drawn from a stream of their own, so that the
+  rest is what it was before areas.
 
 Valid by construction: every time lies between the case's `received` and
 `as_of`, `resolved` exactly when resolved, visits only on resolved cases.
@@ -144,6 +150,10 @@ def header(index: int, same_policy: bool) -> list[str]:
     for unit, kind in [*((s, "street") for s in streets), *((t, "town") for t in towns),
                        *((name + d, "department") for d in DEPARTMENTS)]:
         lines += [f"  - name: {unit}", f"    type: {kind}"]
+    lines.append("areas:")
+    for place in [*streets, *towns]:
+        lines.append(f"  - {{name: {place}, areas: [{{name: 东关村}}, {{name: 西关村, aliases: [西关]}}]}}")
+    lines.append("  - {name: 经济开发区, aliases: [开发区]}")
     lines.append("cases:")
     return lines
 
@@ -158,6 +168,21 @@ class County:
         self.places = streets + towns
         # frequent callers: a phone and the matter they keep calling about
         self.callers = [(self.phone(), self.rng.choice(EVERYDAY)) for _ in range(6)]
+        self.area_rng = random.Random(20241206 + index)  # areas: a stream of their own
+
+    def area(self) -> str | None:
+        """A case's `area` or `location` field, or None."""
+        rng = self.area_rng
+        place = rng.choice(self.places + ["经济开发区", "开发区"])
+        village = rng.choice(["东关村", "西关村", "西关"])
+        roll = rng.random()
+        if roll < 0.4:
+            return f"area: {place}"
+        if roll < 0.75:
+            return f"area: {place}/{village}" if "开发区" not in place else f"area: {place}"
+        if roll < 0.9:
+            return f"location: {place}{village}路口" if rng.random() < 0.5 else f"location: {village}村口"
+        return None
 
     def phone(self) -> str:
         # The fourth digit is the county's: no phone is shared between two counties.
@@ -202,6 +227,9 @@ class County:
         fields = [f"id: {case_id}", f"received: {when(received)}", f"kind: {kind}",
                   f"channel: {rng.choice(CHANNELS[kind])}", f"category: {major}/{sub}", f"unit: {unit}",
                   f"summary: {subs[sub]}"]
+        area = self.area()
+        if area:
+            fields.append(area)
         if caller or rng.random() < 0.6:
             fields.append(f"requester: {{name: {self.person()}, phone: '{caller or self.phone()}'}}")
 

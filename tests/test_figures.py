@@ -1531,7 +1531,9 @@ def test_no_signal_and_no_repeat_leave_the_json_lists_empty():
     out = repeats_summarise([case(received="2024-03-05 09:00", resolved="2024-03-05 10:00",
                           visits=[{"at": "2024-03-06 10:00", "satisfaction": "satisfied"}])])
     assert (out["signals"], out["repeat_callers"], out["totals"]["repeats"]) == ([], [], 0)
-    assert list(out)[-7:] == ["repeat_callers", "signals", "warnings", "compare", "sources", "trend", "alerts"]
+    assert list(out)[-9:] == ["repeat_callers", "signals", "warnings", "compare", "sources", "trend", "alerts",
+                              "hot_places", "place_repeats"]
+    assert (out["hot_places"], out["place_repeats"]) == ([], [])
 
 
 def test_a_foreign_number_and_an_odd_id_are_callers_too():
