@@ -7160,7 +7160,8 @@ class AreaTally:
     places: dict[str, Counter[str]] = dataclasses.field(default_factory=dict)
     times: dict[tuple[str, str], array.array] = dataclasses.field(default_factory=dict)
 
-    def add(self, check: CaseCheck, jurisdiction: str, major: str, received: int, status: str) -> None:
+    def add(self, check: CaseCheck, place: str, major: str, received: int, status: str) -> None:
+        """A case at a place (its key; ignored when the case's area is unknown)."""
         if check.area_inferred:
             self.inferred += 1
         if not check.area:
@@ -7168,11 +7169,10 @@ class AreaTally:
             return
         if not self.kept:
             return
-        place = check.area + UNIT_SEP + jurisdiction
         majors = self.places.get(place)
         if majors is None:
             majors = self.places[place] = Counter()
-        majors[major] += 1
+        majors[major] = majors.get(major, 0) + 1
         if status != "withdrawn":
             times = self.times.get((place, major))
             if times is None:
@@ -7269,6 +7269,7 @@ class Tally:
         """
         self.jurisdiction = jurisdiction
         self.unit_keys: dict[str, str] = {}  # unit -> its key in this jurisdiction (see UNIT_SEP)
+        self.area_keys: dict[str, tuple[str, str]] = {}  # area -> its first level's key and its place's
         self.name_digests.extend(map(name_digest, policy.known_names))
         self.calendar = Calendar(policy)
         self.calendars.append(self.calendar)
@@ -7319,8 +7320,8 @@ class Tally:
         unit_key = self.unit_keys.get(unit)
         if unit_key is None:
             unit_key = self.unit_keys[unit] = unit + UNIT_SEP + self.jurisdiction
-        names = (unit_key, major, data.get("channel", "hotline"), kind, self.jurisdiction,
-                 self.area_key(check.area))
+        area_key, place = self.area_keys_of(check.area)
+        names = (unit_key, major, data.get("channel", "hotline"), kind, self.jurisdiction, area_key)
         times = check.times
         received = times["received"]
         status = data["status"]
@@ -7351,7 +7352,7 @@ class Tally:
             self.dissatisfied_ids.append(data["id"])
         if status != "withdrawn":  # by full category: the hot sub-categories, and their alerts
             self.category_cases[category] += 1
-        self.areas.add(check, self.jurisdiction, major, received, status)
+        self.areas.add(check, place, major, received, status)
         requester = data.get("requester")
         if requester and status != "withdrawn":
             self._add_caller(requester, received, names, bits)
@@ -7362,7 +7363,15 @@ class Tally:
 
     def area_key(self, area: str) -> str:
         """The key a case's area is grouped under: its first level in this jurisdiction ('' when unknown)."""
-        return area.partition("/")[0] + UNIT_SEP + self.jurisdiction
+        return self.area_keys_of(area)[0]
+
+    def area_keys_of(self, area: str) -> tuple[str, str]:
+        """An area's keys in this jurisdiction: its first level's (the group) and its own (the place)."""
+        keys = self.area_keys.get(area)
+        if keys is None:
+            keys = self.area_keys[area] = (area.partition("/")[0] + UNIT_SEP + self.jurisdiction,
+                                           area + UNIT_SEP + self.jurisdiction)
+        return keys
 
     def _add_resolved(self, data: dict[str, Any], check: CaseCheck, names: tuple[str, ...], received: int) -> None:
         """A resolved case: its resolution time (bulk closures), its early follow-ups, its duration."""
