@@ -10,7 +10,7 @@ of data worth a look.
 
 Usage:
     grassroots-report check   FILE...        check only
-    grassroots-report summary FILE... [--by unit|category|channel|kind|jurisdiction|area]
+    grassroots-report summary FILE... [--by unit|category|channel|kind|jurisdiction|area|village|rule]
                                       [--format table|csv|tsv|json|markdown|partial]
     grassroots-report report  FILE... [-o OUT.md | -o OUT.docx] [--format markdown|docx]
     grassroots-report run     FILE... [-o OUT.md | -o OUT.docx]   check, table, then report
@@ -69,6 +69,9 @@ earlier sections it uses (a section never uses a later one).
     The report                  the report's blocks, and the Markdown
     The report as a Word document
                                 GB/T 9704 layout of the same blocks (REPORT_RENDERERS)
+    The virtue-credit ledger    `ledger: credit`: its header, records, checks, figures, masking,
+                                summaries and report blocks  <- Loading, Masking, the renderers
+    Kinds of ledger             LEDGER_KINDS: each kind's pipeline, renderers, groupings, report
     Writing output              stdout, and -o written whole or not at all
     The example ledger          `grassroots-report example`
     Command line                the click commands: gather the inputs (exports, --policy FILE),
@@ -158,6 +161,13 @@ CHANNELS = ("hotline", "walk_in", "letter", "online", "grid", "referral", "other
 STATUSES = ("open", "resolved", "withdrawn")
 OUTCOMES = ("pending", "agreement", "no_agreement", "referred")
 GROUPINGS = ("unit", "category", "channel", "kind", "jurisdiction", "area")
+# a ledger's kind (`ledger:` at its top): cases, or the virtue-credit points of a village (SPEC, round three)
+RECORD_LISTS = ("cases", "subjects", "events", "redemptions")  # `ledger:` is looked for before the first
+CREDIT_GROUPINGS = ("village", "rule")
+CREDIT_TYPES = ("person", "household", "business", "collective")
+CREDIT_STATUSES = ("approved", "pending", "rejected")
+DEFAULT_GRADES = (("AAA", 1100), ("AA", 1030), ("A", 1000), ("B", 950))  # score at least -> grade; below: C
+CREDIT_PENDING_DAYS = 30  # a pending event older than this at as-of is a warning
 
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
@@ -259,6 +269,54 @@ LABELS: dict[str, tuple[str, str]] = {
     "jurisdiction": ("区县", "Jurisdiction"),
     "area": ("属地", "Area"),
     "area_unknown": ("属地不明", "(area unknown)"),
+    # the virtue-credit ledger: its groupings and figures
+    "k_village": ("村", "Village"),
+    "rule": ("积分事项", "Item"),
+    "subjects": ("信用主体", "Subjects"),
+    "participants": ("参与主体", "Participants"),
+    "participation_rate": ("参与率", "Participation"),
+    "points_awarded": ("发放积分", "Awarded"),
+    "points_deducted": ("扣减积分", "Deducted"),
+    "points_redeemed": ("兑换积分", "Redeemed"),
+    "points_outstanding": ("可用积分", "Outstanding"),
+    "events_pending": ("待审核", "Pending"),
+    "redemptions": ("兑换次数", "Redemptions"),
+    "events": ("事项数", "Events"),
+    "net_points": ("积分", "Points"),
+    # the credit report
+    "k_title": ("{jurisdiction}美德信用积分公示（{span}）", "{jurisdiction}: virtue-credit points, {span}"),
+    "k_overview": ("积分总体情况", "Overview"),
+    "k_overview_text": ("截至{as_of}，{jurisdiction}共有信用主体{subjects}个，本期参与{participants}个，参与率{rate}；"
+                        "发放积分{awarded}分，扣减积分{deducted}分，兑换积分{redeemed}分（{redemptions}次），"
+                        "可用积分余额{outstanding}分；待审核事项{pending}件。",
+                        "As of {as_of}, {jurisdiction} has {subjects} subjects, {participants} of whom took part this "
+                        "period ({rate}); {awarded} points were awarded, {deducted} deducted and {redeemed} redeemed "
+                        "({redemptions} redemptions), {outstanding} remain to spend; {pending} items await review."),
+    "k_grades": ("等级分布", "Grades by village"),
+    "k_roll": ("积分榜", "Roll of honour"),
+    "k_stars": ("月度信用之星", "Credit stars of the month"),
+    "k_items": ("守信、失信事项", "Items of good and bad faith"),
+    "k_good": ("守信事项（加分）", "Good faith (points awarded)"),
+    "k_bad": ("失信事项（扣分）", "Bad faith (points deducted)"),
+    "k_redeemed": ("兑换情况", "Redemptions"),
+    "k_redeemed_text": ("本期兑换{redemptions}次，共{points}分；可用积分余额{outstanding}分。",
+                        "{redemptions} redemptions this period, {points} points in all; {outstanding} points remain."),
+    "k_notice": ("积分公示", "Points published"),
+    "k_notice_text": ("本期经审核计分的事项{n}条，公示如下：", "The {n} approved items of the period:"),
+    "k_name": ("姓名（名称）", "Name"),
+    "k_score": ("积分", "Score"),
+    "k_grade": ("等级", "Grade"),
+    "k_month": ("月份", "Month"),
+    "k_month_points": ("当月得分", "Points that month"),
+    "k_code": ("编号", "Code"),
+    "k_item": ("兑换物品", "Item"),
+    "k_date": ("日期", "Date"),
+    "k_points": ("分值", "Points"),
+    "k_grade_bound": ("{grade}级{bound}分以上", "{grade} from {bound}"),
+    "k_rules_line": ("积分办法：基础分{base}分；{grades}，以下为C级；{names}。",
+                     "The rules: a base of {base}; {grades}, C below; {names}."),
+    "k_names_published": ("实名公示", "names published"),
+    "k_names_masked": ("个人和家庭的姓名已脱敏", "the names of persons and households are masked"),
     # kinds
     "consultation": ("咨询", "Consultation"),
     "complaint": ("投诉", "Complaint"),
@@ -684,6 +742,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_category": ("分类 `{raw}` 不在 categories 列表中{hint}", "category `{raw}` is not in the categories list{hint}"),
     "period_order": ("period 的 start 晚于 end", "period start is after its end"),
     "unit_parent": ("上级单位 `{raw}` 不在 units 列表中", "parent unit `{raw}` is not in the units list"),
+    "credit_duplicate": ("`{raw}` 重复（已见于 {first}）", "`{raw}` is given twice (first at {first})"),
+    "credit_unknown_subject": ("主体 `{raw}` 不在 subjects 中{hint}", "subject `{raw}` is not in subjects{hint}"),
+    "credit_unknown_rule": ("规则 `{raw}` 不在 rules 中{hint}", "rule `{raw}` is not in rules{hint}"),
+    "credit_overdrawn": ("兑换 `{id}` 用 {points} 分，超过 {date} 当天的可用积分 {available} 分：请核对分值或日期",
+                         "redemption `{id}` spends {points} points, more than the {available} available on {date}: "
+                         "check its points or its date"),
+    "w_credit_outside_period": ("日期 {raw} 不在统计期 {start} 至 {end} 内", "date {raw} is outside the period {start} to {end}"),
+    "w_credit_pending": ("事项 `{id}` 待审核已 {days} 天（超过 {limit} 天）", "item `{id}` has awaited review for {days} days (over {limit})"),
+    "w_credit_capped": ("事项 `{id}` 超出规则 {rule} 的上限：{points} 分只计 {counted} 分",
+                        "item `{id}` passes the cap of rule {rule}: {points} points count as {counted}"),
+    "credit_alone": ("信用积分台账一次只读一个文件，不和其他文件一起读", "a credit ledger is read alone, not with other files"),
+    "credit_option": ("{option} 不用于信用积分台账", "{option} does not apply to a credit ledger"),
+    "credit_by": ("信用积分台账按 village（村）或 rule（积分事项）分组", "a credit ledger is grouped by village or rule"),
+    "cases_by": ("案件台账不按 {by} 分组：请用 unit、category、channel、kind、jurisdiction 或 area",
+                 "a case ledger is not grouped by {by}: use unit, category, channel, kind, jurisdiction or area"),
     "unknown_area": ("属地 `{raw}` 的第{level}级 `{word}` 不在 areas 地名表中{hint}",
                      "area `{raw}`: level {level}, `{word}`, is not in the areas gazetteer{hint}"),
     "area_word_twice": ("`{word}` 在同一级里已是 `{other}` 的地名或别名：同级地名和别名不能重复",
@@ -882,6 +955,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_other": ("请核对", "check it"),
     "strict_warnings": ("存在警告，且使用了 --strict", "there are warnings and --strict was given"),
     "ok": ("{files}：{cases} 个案件，检查通过", "{files}: {cases} cases, no problems"),
+    "ok_credit": ("{files}：{cases} 条积分和兑换记录，检查通过", "{files}: {cases} events and redemptions, no problems"),
     # the standard streams
     "stdout_closed": ("标准输出已关闭：请去掉 `>&-`，或用 -o 写入文件",
                       "standard output is closed: remove the `>&-`, or write to a file with -o"),
@@ -1249,12 +1323,14 @@ class Header:
 
 @dataclasses.dataclass(slots=True)
 class CaseItem:
-    """One case as read: its position in the list, its data and its events."""
+    """One record as read (a case; of a credit ledger, an event or a redemption): its position in its
+    list, its data and its events."""
 
     source: Source
     index: int
     data: Any
     events: list[Any]
+    key: str = "cases"  # the list it stands in
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1574,8 +1650,9 @@ class Analysis:
     problem_count: int
     warnings: list[Problem]
     warning_count: int
-    summary: Summary | None
-    cases: int
+    summary: Summary | CreditSummary | None
+    cases: int  # of a credit ledger: its events and redemptions
+    kind: str = "cases"  # the kind of ledger (LEDGER_KINDS)
 
 
 class Counted(NamedTuple):
@@ -2313,8 +2390,9 @@ class FileReader:
     """
 
     def __init__(self, source: Source, lang: str, encoding: str | None,
-                 header_hint: dict[str, Any] | None = None) -> None:
+                 header_hint: dict[str, Any] | None = None, lists: tuple[str, ...] = ("cases",)) -> None:
         self.source = source
+        self.lists = lists  # the top-level lists read an item at a time (`cases`; a credit ledger's events)
         self.lang = lang
         # a ledger imported from an export is the UTF-8 text the import wrote, whatever --encoding says of the export
         self.encoding = None if source.origin is not None else encoding
@@ -2526,15 +2604,16 @@ class FileReader:
             except yaml.MarkedYAMLError as error:
                 _note_path(error, (key,))
                 raise
-            if key == "cases" and isinstance(value_event, yaml.SequenceStartEvent) and not yielded_header:
-                yielded_header = True
+            if key in self.lists and isinstance(value_event, yaml.SequenceStartEvent) and key not in header:
                 header_events.append(ev)
                 header_events.append(value_event)
                 header_events.append(yaml.SequenceEndEvent(value_event.start_mark, value_event.end_mark))
-                header["cases"] = []
-                data = self.header_hint if self.header_hint is not None else header
-                yield Header(self.source, data, header_events)
-                yield from self._cases(nxt)
+                header[key] = []
+                if not yielded_header:
+                    yielded_header = True
+                    yield Header(self.source, self.header_hint if self.header_hint is not None else header,
+                                 header_events)
+                yield from self._cases(nxt, key)
                 continue
             recorded = [ev, value_event]
             value = _Builder(self, nxt, recorded).build(value_event, (key,), 1)
@@ -2553,24 +2632,51 @@ class FileReader:
         if not isinstance(ev, yaml.StreamEndEvent):
             self._problem(ev.start_mark, "", "two_documents")
 
-    def _cases(self, nxt: Callable[[], Any]) -> Iterator[CaseItem]:
+    def _cases(self, nxt: Callable[[], Any], key: str = "cases") -> Iterator[CaseItem]:
         events = yaml_events()
         sequence_end, marked_error = events.sequence_end, events.marked_error
-        index = self.source.window.index_base if self.source.window is not None else 0
+        index = self.source.window.index_base if self.source.window is not None and key == "cases" else 0
         builder = _Builder(self, nxt, [])
         while True:
             try:
                 ev = nxt()
             except marked_error as error:
-                _note_path(error, ("cases", index))
+                _note_path(error, (key, index))
                 raise
             if ev.__class__ is sequence_end:
                 return
             recorded = [ev]
             builder.restart(recorded)
-            data = builder.build(ev, ("cases", index), 2)
-            yield CaseItem(self.source, index, data, recorded)
+            data = builder.build(ev, (key, index), 2)
+            yield CaseItem(self.source, index, data, recorded, key)
             index += 1
+
+    def kind(self) -> str:
+        """The kind of ledger the file is: the `ledger:` text among the top-level keys before the first list
+        of records (RECORD_LISTS); `cases` without one, and on anything unreadable (reading it words that)."""
+        yaml = _yaml()
+        if self.source.refusal is not None:
+            return "cases"
+        stream, _hashing = self._open()
+        loader = None
+        try:
+            loader = yaml_loader_class()(stream)
+            nxt = loader.get_event
+            nxt(), nxt()  # StreamStart, DocumentStart
+            if not isinstance(nxt(), yaml.MappingStartEvent):
+                return "cases"
+            while isinstance(key := nxt(), yaml.ScalarEvent) and key.value not in RECORD_LISTS:
+                value = nxt()
+                if key.value == "ledger" and isinstance(value, yaml.ScalarEvent):
+                    return value.value
+                FileReader(self.source, self.lang, None)._skip(value, nxt)
+            return "cases"
+        except (yaml.YAMLError, UnicodeError, _Stop):
+            return "cases"
+        finally:
+            if loader is not None:
+                loader.dispose()
+            stream.close()
 
     def _skip(self, ev: Any, nxt: Callable[[], Any]) -> None:
         """Consume the rest of the node that starts with `ev`."""
@@ -9515,9 +9621,9 @@ def summary_rows(summary: Summary, grouping: str) -> tuple[list[str], list[list[
 GROUP_MEMBERS = {"unit": "t_units", "jurisdiction": "t_jurisdictions"}
 
 
-def render_table(summary: Summary, grouping: str) -> str:
-    """The summary as an aligned terminal table (CJK-aware widths)."""
-    header, rows, legend = summary_rows(summary, grouping)
+def aligned_table(header: list[str], rows: list[list[str]], legend: list[str]) -> str:
+    """An aligned terminal table (CJK-aware widths): the header, the rows, the last row (the totals) under a
+    rule, then the legend; the first column text, the others numbers."""
     header = [terminal_safe(h) for h in header]
     rows = [[terminal_safe(c) for c in row] for row in rows]
     widths = [max(display_width(r[i]) for r in [header] + rows) for i in range(len(header))]
@@ -9531,9 +9637,8 @@ def render_table(summary: Summary, grouping: str) -> str:
     return "\n".join(out + legend) + "\n"
 
 
-def render_markdown_table(summary: Summary, grouping: str) -> str:
-    """The summary table as GitHub-flavoured Markdown."""
-    header, rows, legend = summary_rows(summary, grouping)
+def markdown_table(header: list[str], rows: list[list[str]], legend: list[str]) -> str:
+    """The same table as GitHub-flavoured Markdown, its last row (the totals) in bold."""
     out = [md_row(header), "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"]
     out += [md_row(r) for r in rows[:-1]]
     out.append(md_row([f"**{md_escape(rows[-1][0])}**"] + rows[-1][1:], escaped_first=True))
@@ -9541,6 +9646,16 @@ def render_markdown_table(summary: Summary, grouping: str) -> str:
         out.append("")
         out += [md_escape(text) for text in legend]
     return "\n".join(out) + "\n"
+
+
+def render_table(summary: Summary, grouping: str) -> str:
+    """The summary as an aligned terminal table."""
+    return aligned_table(*summary_rows(summary, grouping))
+
+
+def render_markdown_table(summary: Summary, grouping: str) -> str:
+    """The summary table as GitHub-flavoured Markdown."""
+    return markdown_table(*summary_rows(summary, grouping))
 
 
 def _delimited(summary: Summary, grouping: str, delimiter: str) -> str:
@@ -9680,10 +9795,12 @@ def render_json(summary: Summary, grouping: str) -> str:
     return "".join(render_json_chunks(summary))
 
 
-def document_moment(summary: Summary) -> dt.datetime:
+def document_moment(summary: Summary | CreditSummary) -> dt.datetime:
     """The as-of time in UTC (naive), within what a document's property can carry (Word, a spreadsheet):
-    its date, so that nothing comes from the clock."""
+    its date, so that nothing comes from the clock (a credit ledger's as-of, a day, is taken as UTC)."""
     moment = dt.datetime.fromisoformat(summary.as_of_text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
     try:
         moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
     except OverflowError:
@@ -9695,23 +9812,10 @@ XLSX_TEXT_WIDTH = 60  # the widest column, in the widths a spreadsheet counts (a
 
 
 def render_xlsx(summary: Summary, grouping: str) -> bytes:
-    """The summary as a spreadsheet (xlsxwriter): the CSV's rows in one sheet, headers in the language of
-    --lang, counts as numbers, rates as numbers shown as percentages, null as an empty cell, every text cell
-    written as text (never a formula), the header row frozen, widths fitting Chinese text.  The same input
-    gives the same bytes: the workbook's dates are the as-of, xlsxwriter's zip entries have a fixed time."""
-    import xlsxwriter  # noqa: PLC0415 - only for a spreadsheet
-
+    """The summary as a spreadsheet: the CSV's rows in one sheet, headers in the language of --lang (see
+    xlsx_table)."""
     lang = summary.lang
     keys = METRIC_KEYS + (PERIOD_KEYS if summary.compare is not None else ())
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
-    book.set_properties({"title": one_line(summary.title), "author": "grassroots-report",
-                         "created": document_moment(summary), "comments": f"grassroots-report {__version__}"})
-    sheet = book.add_worksheet(label(grouping, lang)[:31])
-    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
-    formats = {"rate": book.add_format({"num_format": "0.00%"}), "one": book.add_format({"num_format": "0.0"}),
-               "count": None}
     header = [label("x_by", lang), label(grouping, lang), label("rank", lang)] + [label(k, lang) for k in keys] + \
         [label("x_type", lang), label("type_rank", lang)]
     # the numbers of the JSON and CSV (rates to 4 places), so that every output agrees to the digit
@@ -9723,6 +9827,26 @@ def render_xlsx(summary: Summary, grouping: str) -> bytes:
                 + [json_value(k, summary.totals[k]) for k in keys] + [None, None])
     kinds = ["text", "text", "count"] + ["rate" if k in RATE_KEYS else "one" if k in ("score", "median_hours_to_resolve")
                                          else "count" for k in keys] + ["text", "count"]
+    return xlsx_table(header, rows, kinds, label(grouping, lang), summary.title, document_moment(summary))
+
+
+def xlsx_table(header: list[str], rows: list[list[Any]], kinds: list[str], sheet_name: str, title: str,
+               moment: dt.datetime) -> bytes:
+    """One sheet (xlsxwriter): counts and points as numbers, rates as numbers shown as percentages,
+    null as an empty cell, every text cell written as text (never a formula), the header row frozen, widths
+    fitting Chinese text.  The same input gives the same bytes: the workbook's dates are `moment` (the as-of),
+    xlsxwriter's zip entries have a fixed time."""
+    import xlsxwriter  # noqa: PLC0415 - only for a spreadsheet
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    book.set_properties({"title": one_line(title), "author": "grassroots-report",
+                         "created": moment, "comments": f"grassroots-report {__version__}"})
+    sheet = book.add_worksheet(sheet_name[:31])
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
+    formats = {"rate": book.add_format({"num_format": "0.00%"}), "one": book.add_format({"num_format": "0.0"}),
+               "points": None, "count": None}  # points: General, 1035 or 12.5
     widths = [_sheet_width(h) for h in header]
     for column, name in enumerate(header):
         sheet.write_string(0, column, one_line(name), bold)
@@ -9983,11 +10107,10 @@ def report_doc(summary: Summary) -> _Doc:
     return doc
 
 
-def render_report(summary: Summary, figures: str | None = None, blocks: Sequence[Block] | None = None) -> str:
-    """The Markdown briefing (通报): deterministic, redacted, safe to paste; where its figures came from in a
-    closing HTML comment, never in the body.  `figures`: the stem the SVG figures beside it are named by;
-    `blocks`: the report's, when the caller has them already."""
-    blocks = report_doc(summary).blocks if blocks is None else blocks
+def render_report(summary: Summary | CreditSummary, blocks: Sequence[Block], figures: str | None = None) -> str:
+    """The Markdown briefing (通报) of a summary's blocks (its kind's report_doc): deterministic, redacted,
+    safe to paste; where its figures came from in a closing HTML comment, never in the body.  `figures`: the
+    stem the SVG figures beside it are named by."""
     # a last guard: every piece was escaped for Markdown already
     return terminal_safe_lines(markdown_text(blocks, summary.lang, figures)
                                + "\n<!-- " + provenance_text(summary) + " -->\n")
@@ -11345,12 +11468,11 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_report_docx(summary: Summary) -> bytes:
+def render_report_docx(summary: Summary | CreditSummary, blocks: Sequence[Block]) -> bytes:
     """The briefing as a Word document laid out after GB/T 9704-2012: the same blocks as the Markdown."""
     from docx.oxml import parse_xml
     from lxml import etree
 
-    blocks = report_doc(summary).blocks
     document = _docx_package(summary)
     # INFO: built in a plain lxml tree, then parsed into python-docx's once: an element
     # made under python-docx's own classes costs ten times as much, and tables can be long
@@ -11387,12 +11509,904 @@ def render_report_docx(summary: Summary) -> bytes:
     return _fixed_zip(buffer.getvalue())
 
 
-REPORT_RENDERERS: dict[str, Callable[[Summary], str | bytes]] = {
+REPORT_RENDERERS: dict[str, Callable[[Any, Sequence[Block]], str | bytes]] = {
     "markdown": render_report,
     "docx": render_report_docx,
 }
 BINARY_REPORTS = frozenset({"docx"})  # never written onto a terminal
 REPORT_EXTENSIONS = {".docx": "docx", ".md": "markdown"}
+
+
+# =============================================================================
+# The virtue-credit ledger (美德信用积分台账): `ledger: credit`
+# =============================================================================
+# INFO: a second kind of ledger (SPEC, round three), with its own schema section ($defs/credit_ledger),
+# loader, checks, figures and report, sharing what the case ledger has: the YAML reader (events and
+# redemptions read one at a time), located problems and the message tables, the name masking, the table,
+# CSV and spreadsheet writers and the report's layout (Markdown and Word).  Nothing here counts a case,
+# and the case pipeline knows nothing of credit points: LEDGER_KINDS, under the command line, tells the
+# two apart by the file's `ledger:`.
+#
+# Points are kept as whole cents (rule.points x quantity, rounded half-up to 2 places): every sum is exact.
+def cents_of(value: Any) -> int:
+    """A number of points as whole cents, rounded half-up."""
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
+def points_value(cents: int | None) -> int | float | None:
+    """Cents as the points JSON gives: a whole number when whole, else to 2 places."""
+    if cents is None:
+        return None
+    return cents // 100 if cents % 100 == 0 else float(Decimal(cents) / 100)
+
+
+def points_text(cents: int) -> str:
+    """Cents as the report prints points: 1035, 12.5, -10."""
+    value = points_value(cents)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class CreditPolicy(NamedTuple):
+    """policy of a credit ledger: the base score, the grade bounds (highest first), the 积分榜's length and
+    whether the 公示 prints names in full."""
+
+    base: int = 100_000  # cents
+    grades: tuple[tuple[str, int], ...] = tuple((g, b * 100) for g, b in DEFAULT_GRADES)
+    honour_roll: int = 10
+    publish_names: bool = False
+
+    def grade(self, score: int) -> str:
+        """The grade of a score (cents): the first bound it reaches; below the last, C."""
+        return next((grade for grade, bound in self.grades if score >= bound), "C")
+
+    def grade_names(self) -> tuple[str, ...]:
+        names = tuple(grade for grade, _bound in self.grades)
+        return names if "C" in names else (*names, "C")
+
+
+class CreditRule(NamedTuple):
+    """One 守信 (+) or 失信 (-) item."""
+
+    code: str
+    name: str
+    cents: int  # a unit's points
+    cap_month: int | None  # cents, of the points' size, a subject in a calendar month
+    cap_year: int | None
+
+
+class CreditSubject(NamedTuple):
+    """A 村民, 家庭, 新型农业经营主体 or 村集体."""
+
+    id: str
+    name: str
+    village: str
+    type: str
+
+
+class CreditStar(NamedTuple):
+    """月度信用之星: a village's subject with the most points awarded in a month (ties by id)."""
+
+    month: str  # YYYY-MM
+    village: str
+    subject: str
+    name: str
+    points: int  # cents
+
+
+class CreditRollEntry(NamedTuple):
+    """A place on the 积分榜: persons and households by score (ties by id)."""
+
+    rank: int
+    subject: str
+    name: str
+    village: str
+    score: int  # cents
+    grade: str
+
+
+class CreditNotice(NamedTuple):
+    """A line of the 积分公示: an approved event of the period, as counted (after caps)."""
+
+    date: str
+    id: str
+    subject: str
+    name: str
+    village: str
+    item: str  # the rule's name
+    points: int  # cents
+
+
+class CreditRedeemed(NamedTuple):
+    """兑换情况: the redemptions of the period of one item."""
+
+    item: str
+    redemptions: int
+    points: int  # cents
+
+
+CREDIT_KEYS = ("subjects", "participants", "participation_rate", "points_awarded", "points_deducted",
+               "points_redeemed", "points_outstanding", "events_pending", "redemptions")
+CREDIT_RULE_KEYS = ("events", "points", "participants", "points_awarded", "points_deducted", "events_pending")
+CREDIT_POINT_KEYS = frozenset({"points_awarded", "points_deducted", "points_redeemed", "points_outstanding",
+                               "points"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditSummary:
+    """Everything a credit ledger's outputs render: computed once, then masked once (mask_credit)."""
+
+    lang: str
+    title: str
+    jurisdiction: str
+    period: tuple[str, str] | None  # the days briefed
+    as_of_text: str
+    policy: CreditPolicy
+    totals: Mapping[str, Any]  # CREDIT_KEYS and grades ({grade: subjects})
+    groups: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]]  # village, rule: (name, figures)
+    stars: tuple[CreditStar, ...]
+    honour_roll: tuple[CreditRollEntry, ...]
+    notice: tuple[CreditNotice, ...]
+    redeemed: tuple[CreditRedeemed, ...]
+    warnings: tuple[Problem, ...]
+    warning_count: int
+    sources: tuple[SourceRef, ...]
+    missed_targets: tuple[str, ...] = ()  # a credit ledger has no targets (--fail-on-target is refused)
+    rules: tuple[CreditRule, ...] = ()  # in the ledger's order, as groups["rule"]
+    masked_types: frozenset[str] = frozenset({"person", "household"})  # whose names the 公示 masks
+    subject_types: Mapping[str, str] = dataclasses.field(default_factory=dict)  # subject id -> type
+
+
+# -- the header -----------------------------------------------------------------
+class CreditValidators:
+    """The credit ledger's schema: jsonschema for the header and the words of a failed record, compiled
+    predicates for each event and redemption (see SchemaCompiler)."""
+
+    def __init__(self) -> None:
+        self.base = Validators()  # its words for patterns
+        schema = self.base.schema
+        self.pattern_messages = self.base.pattern_messages
+
+        def rooted(name: str) -> dict[str, Any]:
+            return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{name}"}
+
+        self.schemas = {key: rooted(name) for key, name in (("header", "credit_ledger"), ("events", "credit_event"),
+                                                             ("redemptions", "credit_redemption"))}
+        self.is_valid = {key: SchemaCompiler(self.schemas[key]).compile(self.schemas[key])
+                         for key in ("events", "redemptions")}
+
+    @functools.cache  # noqa: B019 - one instance a run
+    def validator(self, key: str) -> Any:
+        import jsonschema  # noqa: PLC0415 - slow to import, see Imports
+
+        return jsonschema.Draft202012Validator(self.schemas[key])
+
+
+class CreditBook(NamedTuple):
+    """What a credit ledger's header fixes: its rules, subjects and days (day numbers: date.toordinal())."""
+
+    jurisdiction: str
+    title: str | None
+    period: tuple[int, int] | None  # the days of the file's `period`
+    as_of: int | None  # the day of as_of (None: the latest date in the file)
+    policy: CreditPolicy
+    rules: dict[str, CreditRule]
+    subjects: list[CreditSubject]
+    subject_numbers: dict[str, int]
+
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # credit days are date.toordinal() numbers
+
+
+def _day(text: str) -> int:
+    """The day number of a DATE or DATETIME text (TimeError when it is not one)."""
+    return local_day(parse_time(text, 0), 0) + EPOCH_ORDINAL
+
+
+def check_credit_header(header: Header, validators: CreditValidators, lang: str) -> list[Problem]:
+    """Schema and consistency problems of a credit ledger's header: unique subject ids and rule codes, real
+    dates, the period's order."""
+    data = header.data
+    located = locate(header.events, ()) if header.events else {}
+    located.setdefault((), Marks(1, 1))
+    problems = schema_problems(validators.validator("header").iter_errors(data), located, (), header.source, lang,
+                               validators)  # type: ignore[arg-type]
+    if problems:
+        return problems
+
+    def at(path: tuple[Any, ...], message_id: str, **fields: Any) -> None:
+        marks = _nearest_marks(located, path)
+        problems.append(problem_at(header.source, marks.line, marks.column, path, message_id, lang, **fields))
+
+    for key, field in (("subjects", "id"), ("rules", "code")):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(data.get(key) or ()):
+            if item[field] in seen:
+                at((key, i, field), "credit_duplicate", raw=item[field], first=f"{key}[{seen[item[field]]}]")
+            seen.setdefault(item[field], i)
+    dates = [(("as_of",), data["as_of"])] if "as_of" in data else []
+    if data.get("period"):
+        dates += [(("period", "start"), data["period"]["start"]), (("period", "end"), data["period"]["end"])]
+    for path, text in dates:
+        try:
+            _day(text)
+        except TimeError as error:
+            at(path, "bad_date", raw=text, reason=_time_reason(error, lang))
+    if not problems and data.get("period") and _day(data["period"]["start"]) > _day(data["period"]["end"]):
+        at(("period", "start"), "period_order")
+    return problems
+
+
+def build_credit_book(data: dict[str, Any]) -> CreditBook:
+    """The rules, subjects and days of a (checked) credit header."""
+    policy = data.get("policy") or {}
+    grades = policy.get("grades")
+    period = data.get("period")
+    rules = {r["code"]: CreditRule(r["code"], r["name"], cents_of(r["points"]),
+                                   cents_of(r["cap_per_month"]) if "cap_per_month" in r else None,
+                                   cents_of(r["cap_per_year"]) if "cap_per_year" in r else None)
+             for r in data.get("rules") or ()}
+    subjects = [CreditSubject(s["id"], s["name"], s["village"], s.get("type", "household")) for s in data["subjects"]]
+    return CreditBook(
+        str(data["jurisdiction"]), data.get("title"),
+        (_day(period["start"]), _day(period["end"])) if period else None,
+        _day(data["as_of"]) if "as_of" in data else None,
+        CreditPolicy(cents_of(policy.get("base", 1000)),
+                     tuple(sorted(((g, cents_of(b)) for g, b in grades.items()), key=lambda gb: -gb[1]))
+                     if isinstance(grades, dict) and grades else CreditPolicy().grades,
+                     int(policy.get("honour_roll", 10)), bool(policy.get("publish_names", False))),
+        rules, subjects, {s.id: i for i, s in enumerate(subjects)})
+
+
+# -- reading and checking the records ---------------------------------------------
+class CreditLedger:
+    """A credit ledger's records as read and checked, in memory that grows by a few bytes an event.
+
+    INFO: an approved event keeps its subject, rule, day and cents (20 bytes,
+    in arrays) and its id (TextList); a capped rule's events also their
+    line and column, for the warning of an event cut.  A pending event
+    keeps its day, rule and place; a redemption everything (they are few).
+    """
+
+    def __init__(self, source: Source, book: CreditBook, validators: CreditValidators, lang: str) -> None:
+        self.source, self.book, self.validators, self.lang = source, book, validators, lang
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.ids = IdSeen()
+        self.duplicates: list[tuple[str, Problem]] = []
+        self.codes = list(book.rules)
+        self.rule_numbers = {code: i for i, code in enumerate(self.codes)}
+        # approved events
+        self.subject = array.array("i")
+        self.rule = array.array("i")
+        self.day = array.array("i")
+        self.cents = array.array("q")
+        self.event_ids = TextList()
+        self.capped_at: dict[int, tuple[int, int, int]] = {}  # event number -> line, column, index (capped rules)
+        # pending events: subject, rule, day, id, and where (line, column, index)
+        self.pending: list[tuple[int, int, int, str, int, int, int]] = []
+        # redemptions: day, subject, id, cents, item, and where its points stand (line, column, index)
+        self.redemptions: list[tuple[int, int, str, int, str, int, int, int]] = []
+        self.earliest, self.latest = 1 << 31, 0  # the dates met
+        self.records = 0  # events and redemptions read
+        self.days: dict[str, int] = {}  # a date as written -> its day (a year has 366)
+
+    def read(self, items: Iterable[Header | CaseItem]) -> None:
+        for item in items:
+            if isinstance(item, CaseItem):
+                (self._event if item.key == "events" else self._redemption)(item)
+
+    def _place(self, item: CaseItem, path: tuple[Any, ...]) -> Marks:
+        return _nearest_marks(locate(item.events, (item.key, item.index)), (item.key, item.index, *path))
+
+    def _problem(self, into: list[Problem], item: CaseItem, path: tuple[Any, ...], message_id: str,
+                 **fields: Any) -> None:
+        marks = self._place(item, path)
+        into.append(problem_at(self.source, marks.line, marks.column, (item.key, item.index, *path), message_id,
+                               self.lang, **fields))
+
+    def _common(self, item: CaseItem) -> tuple[bool, int | None, int | None]:
+        """The checks events and redemptions share: the schema, the id, the subject, the date; whether the
+        record is of the schema, the subject's number and the day (None: a problem said why)."""
+        data = item.data
+        self.records += 1
+        if not self.validators.is_valid[item.key](data):
+            base = (item.key, item.index)
+            self.problems += schema_problems(self.validators.validator(item.key).iter_errors(data),
+                                             locate(item.events, base), base, self.source, self.lang,
+                                             self.validators)  # type: ignore[arg-type]
+            return False, None, None
+        if not self.ids.add(data["id"]):
+            self.duplicates.append((data["id"], Problem(self.source.name, *self._place(item, ("id",))[:2],
+                                                        format_path((item.key, item.index, "id")), "",
+                                                        self.source.index)))
+        number = self.book.subject_numbers.get(data["subject"])
+        if number is None:
+            self._problem(self.problems, item, ("subject",), "credit_unknown_subject", raw=data["subject"],
+                          hint=_did_you_mean(data["subject"], self.book.subject_numbers, self.lang))
+        day = self.days.get(data["date"])
+        if day is None:
+            try:
+                day = _day(data["date"])
+            except TimeError as error:
+                self._problem(self.problems, item, ("date",), "bad_date", raw=data["date"],
+                              reason=_time_reason(error, self.lang))
+                return True, number, None
+            if len(self.days) < 100_000:
+                self.days[data["date"]] = day
+        self.earliest, self.latest = min(self.earliest, day), max(self.latest, day)
+        period = self.book.period
+        if period is not None and not period[0] <= day <= period[1]:
+            self._problem(self.warnings, item, ("date",), "w_credit_outside_period", raw=data["date"],
+                          start=dt.date.fromordinal(period[0]).isoformat(), end=dt.date.fromordinal(period[1]).isoformat())
+        return True, number, day
+
+    def _event(self, item: CaseItem) -> None:
+        valid, subject, day = self._common(item)
+        if not valid:
+            return
+        data = item.data
+        rule = self.book.rules.get(data["rule"])
+        if rule is None:
+            self._problem(self.problems, item, ("rule",), "credit_unknown_rule", raw=data["rule"],
+                          hint=_did_you_mean(data["rule"], self.book.rules, self.lang))
+        if subject is None or day is None or rule is None:
+            return
+        status = data.get("status", "approved")
+        if status == "pending":
+            marks = self._place(item, ("status",))
+            self.pending.append((subject, self.rule_numbers[rule.code], day, data["id"], marks.line, marks.column,
+                                 item.index))
+        if status != "approved":
+            return
+        if rule.cap_month is not None or rule.cap_year is not None:
+            marks = self._place(item, ())
+            self.capped_at[len(self.day)] = (marks.line, marks.column, item.index)
+        self.subject.append(subject)
+        self.rule.append(self.rule_numbers[rule.code])
+        self.day.append(day)
+        self.cents.append(cents_of(Decimal(rule.cents) / 100 * Decimal(str(data.get("quantity", 1)))))
+        self.event_ids.append(data["id"])
+
+    def _redemption(self, item: CaseItem) -> None:
+        _valid, subject, day = self._common(item)
+        if subject is None or day is None:
+            return
+        data = item.data
+        marks = self._place(item, ("points",))
+        self.redemptions.append((day, subject, data["id"], cents_of(data["points"]), data["item"],
+                                 marks.line, marks.column, item.index))
+
+    def duplicate_problems(self) -> list[Problem]:
+        """Each id given twice (events and redemptions share one space), naming where it was first seen."""
+        wanted = {case_id for case_id, _ in self.duplicates}
+        first: dict[str, str] = {}
+        for item in FileReader(self.source, self.lang, None, lists=("events", "redemptions")).items():
+            if isinstance(item, CaseItem) and isinstance(item.data, dict) and item.data.get("id") in wanted:
+                marks = self._place(item, ("id",))
+                first.setdefault(item.data["id"], f"{self.source.name}:{marks.line}:{marks.column}")
+        return [dataclasses.replace(problem, message=msg("duplicate_id", self.lang, id=case_id, first=first[case_id]))
+                for case_id, problem in self.duplicates if case_id in first and
+                first[case_id] != f"{problem.file}:{problem.line}:{problem.column}"]
+
+    # -- after the last record ---------------------------------------------------
+    def apply_caps(self) -> None:
+        """Caps (cap_per_month, cap_per_year) over each subject's approved events of a rule, in date order
+        then id: the event that crosses a cap counts up to it, later ones 0; a warning names each event cut."""
+        rules = [self.book.rules[code] for code in self.codes]
+        by_subject_rule: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+        for number in self.capped_at:
+            by_subject_rule[self.subject[number], self.rule[number]].append(number)
+        for (_subject, rule_number), numbers in sorted(by_subject_rule.items()):
+            rule = rules[rule_number]
+            numbers.sort(key=lambda n: (self.day[n], self.event_ids[n]))
+            used: Counter[tuple[str, int]] = Counter()  # ("m", month) or ("y", year) -> cents used
+            for n in numbers:
+                day = dt.date.fromordinal(self.day[n])
+                windows = [(("m", day.year * 12 + day.month), rule.cap_month), (("y", day.year), rule.cap_year)]
+                size = abs(self.cents[n])
+                counted = min([size] + [max(0, cap - used[key]) for key, cap in windows if cap is not None])
+                for key, _cap in windows:
+                    used[key] += counted
+                if counted < size:
+                    line, column, index = self.capped_at[n]
+                    self.warnings.append(Problem(self.source.name, line, column, format_path(("events", index)), msg(
+                        "w_credit_capped", self.lang, id=self.event_ids[n], rule=rule.code,
+                        points=points_text(self.cents[n]), counted=points_text(counted if self.cents[n] > 0 else -counted)),
+                        self.source.index))
+                    self.cents[n] = counted if self.cents[n] > 0 else -counted
+
+    def check_redemptions(self) -> None:
+        """A redemption larger than the subject's available points on its day is an error, at its points.
+
+        available on a day = the subject's positive approved points dated on or before it, minus its
+        redemptions dated before it, or on it with a smaller id."""
+        gained: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)  # subject -> (day, cents) of gains
+        wanted = {r[1] for r in self.redemptions}
+        for subject, day, cents in zip(self.subject, self.day, self.cents):
+            if cents > 0 and subject in wanted:
+                gained[subject].append((day, cents))
+        spent: defaultdict[int, int] = defaultdict(int)
+        for day, subject, rid, cents, _item, line, column, index in sorted(self.redemptions,
+                                                                          key=lambda r: (r[1], r[0], r[2])):
+            available = sum(c for d, c in gained[subject] if d <= day) - spent[subject]
+            if cents > available:
+                self.problems.append(Problem(self.source.name, line, column,
+                                             format_path(("redemptions", index, "points")), msg(
+                    "credit_overdrawn", self.lang, id=rid, points=points_text(cents), available=points_text(available),
+                    date=dt.date.fromordinal(day).isoformat()), self.source.index))
+            spent[subject] += cents
+
+    def pending_warnings(self, as_of: int) -> None:
+        for _subject, _rule, day, event_id, line, column, index in self.pending:
+            if as_of - day > CREDIT_PENDING_DAYS:
+                self.warnings.append(Problem(self.source.name, line, column, format_path(("events", index, "status")), msg(
+                    "w_credit_pending", self.lang, id=event_id, days=as_of - day, limit=CREDIT_PENDING_DAYS),
+                    self.source.index))
+
+
+CREDIT_LISTS = ("events", "redemptions")  # the lists of a credit ledger read a record at a time
+
+
+def read_credit(source: Source, options: Options, validators: CreditValidators
+                ) -> tuple[CreditLedger | None, list[Problem], str]:
+    """One credit ledger read and checked: the ledger (None when its header has problems), the problems and
+    the SHA-256 of its bytes.  A file whose rules or subjects come after its events is read twice."""
+    reader = FileReader(source, options.lang, options.encoding, lists=CREDIT_LISTS)
+    items = iter(reader.items())
+    header = next(items, None)
+    if isinstance(header, Header) and isinstance(header.data, dict) and not {"rules", "subjects"} <= set(header.data):
+        for _item in items:  # the keys after the events
+            pass
+        if reader.late_header and not reader.problems:
+            reader = FileReader(source, options.lang, options.encoding, {**reader.late_header, **header.data},
+                                lists=CREDIT_LISTS)
+            items = iter(reader.items())
+            header = next(items, None)
+    if not isinstance(header, Header):
+        return None, reader.problems, reader.sha256.hexdigest()
+    problems = check_credit_header(header, validators, options.lang)
+    if problems or reader.problems:
+        for _item in items:  # the rest, for its syntax problems
+            pass
+        return None, reader.problems + problems, reader.sha256.hexdigest()
+    ledger = CreditLedger(source, build_credit_book(header.data), validators, options.lang)
+    ledger.read(items)
+    ledger.problems += reader.problems
+    if ledger.duplicates:
+        ledger.problems += ledger.duplicate_problems()
+    return ledger, ledger.problems, reader.sha256.hexdigest()
+
+
+# -- the figures -------------------------------------------------------------------
+def credit_as_of(book: CreditBook, options: Options, latest: int) -> int:
+    """--as-of, else the end of --period, else as_of, else the end of period, else the latest date."""
+    if options.as_of is not None:
+        return _day(options.as_of)
+    if options.period is not None:
+        return parse_period(options.period).end.toordinal()
+    if book.as_of is not None:
+        return book.as_of
+    if book.period is not None:
+        return book.period[1]
+    return latest
+
+
+def credit_window(book: CreditBook, options: Options) -> tuple[int, int] | None:
+    """The days the figures are for: --period, else the file's period, else every day."""
+    if options.period is not None:
+        period = parse_period(options.period)
+        return period.start.toordinal(), period.end.toordinal()
+    return book.period
+
+
+class _CreditCounts:
+    """The figures of one group (the whole, a village, a rule) as they are added up."""
+
+    def __init__(self, subjects: int) -> None:
+        self.subjects = subjects
+        self.participants: set[int] = set()
+        self.awarded = self.deducted = self.redeemed = self.outstanding = 0
+        self.pending = self.redemptions = self.events = 0
+        self.grades: Counter[str] | None = None
+
+    def figures(self, grade_names: tuple[str, ...] | None) -> dict[str, Any]:
+        out = {"subjects": self.subjects, "participants": len(self.participants),
+               "participation_rate": ratio(len(self.participants), self.subjects),
+               "points_awarded": self.awarded, "points_deducted": self.deducted,
+               "points_redeemed": self.redeemed if grade_names else None,
+               "points_outstanding": self.outstanding if grade_names else None,
+               "events_pending": self.pending, "redemptions": self.redemptions if grade_names else None,
+               "grades": {g: (self.grades or {}).get(g, 0) for g in grade_names} if grade_names else None}
+        if not grade_names:  # a rule's
+            out.update(events=self.events, points=self.awarded - self.deducted)
+        return out
+
+
+def credit_summary(ledger: CreditLedger, options: Options, warnings: list[Problem], sources: tuple[SourceRef, ...]
+                   ) -> CreditSummary:
+    """Every figure of a checked credit ledger for its period, at its as-of (names not yet masked)."""
+    book = ledger.book
+    as_of = credit_as_of(book, options, ledger.latest)
+    window = credit_window(book, options) or (min(ledger.earliest, as_of), as_of)
+    start, end = window[0], min(window[1], as_of)
+    policy, subjects = book.policy, book.subjects
+    members: defaultdict[str, list[int]] = defaultdict(list)  # village -> its subjects, in the ledger's order
+    for i, s in enumerate(subjects):
+        members[s.village].append(i)
+    villages = list(members)
+    total = _CreditCounts(len(subjects))
+    by_village = {v: _CreditCounts(len(members[v])) for v in villages}
+    by_rule = [_CreditCounts(len(subjects)) for _ in ledger.codes]
+    scores = [policy.base] * len(subjects)
+    available = [0] * len(subjects)
+    monthly: Counter[tuple[int, int]] = Counter()  # (month, subject) -> points awarded
+    notice: list[tuple[int, str, int, int, int]] = []
+    for n, (subject, rule, day, cents) in enumerate(zip(ledger.subject, ledger.rule, ledger.day, ledger.cents)):
+        if day > as_of:
+            continue
+        scores[subject] += cents
+        if cents > 0:
+            available[subject] += cents
+        if day < start or day > end:
+            continue
+        village = by_village[subjects[subject].village]
+        for counts in (total, village, by_rule[rule]):
+            if cents > 0:
+                counts.awarded += cents
+                counts.participants.add(subject)
+            else:
+                counts.deducted -= cents
+        by_rule[rule].events += 1
+        if cents > 0:
+            date = dt.date.fromordinal(day)
+            monthly[date.year * 12 + date.month - 1, subject] += cents
+        if options.needs == "report":  # the 公示 lists every event: only the report holds it
+            notice.append((day, ledger.event_ids[n], subject, rule, cents))
+    for subject, rule, day, _id, _line, _column, _index in ledger.pending:
+        if start <= day <= end:
+            for counts in (total, by_village[subjects[subject].village], by_rule[rule]):
+                counts.pending += 1
+    items: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for day, subject, _rid, cents, item, _line, _column, _index in ledger.redemptions:
+        if day > as_of:
+            continue
+        available[subject] -= cents
+        if start <= day <= end:
+            for counts in (total, by_village[subjects[subject].village]):
+                counts.redeemed += cents
+                counts.redemptions += 1
+            items[item][0] += 1
+            items[item][1] += cents
+    grades = [policy.grade(score) for score in scores]
+    total.grades = Counter(grades)
+    total.outstanding = sum(available)
+    for village, counts in by_village.items():
+        counts.grades = Counter(grades[i] for i in members[village])
+        counts.outstanding = sum(available[i] for i in members[village])
+    names = policy.grade_names()
+    rules = [book.rules[code] for code in ledger.codes]
+    return CreditSummary(
+        options.lang, options.title or book.title or label("k_title", options.lang).format(
+            jurisdiction=book.jurisdiction, span=day_span_text(dt.date.fromordinal(start).isoformat(),
+                                                               dt.date.fromordinal(end).isoformat(), options.lang)),
+        book.jurisdiction, (dt.date.fromordinal(start).isoformat(), dt.date.fromordinal(end).isoformat()),
+        dt.date.fromordinal(as_of).isoformat(), policy, total.figures(names),
+        {"village": tuple((v, c.figures(names)) for v, c in by_village.items()),
+         "rule": tuple((r.name, c.figures(None)) for r, c in zip(rules, by_rule))},
+        credit_stars(monthly, subjects, villages), credit_roll(scores, grades, subjects, policy.honour_roll),
+        tuple(CreditNotice(dt.date.fromordinal(day).isoformat(), event_id, subjects[s].id, subjects[s].name,
+                           subjects[s].village, rules[r].name, cents) for day, event_id, s, r, cents in sorted(notice)),
+        tuple(CreditRedeemed(item, n, cents) for item, (n, cents) in sorted(items.items(), key=lambda i: (-i[1][1], i[0]))),
+        tuple(sorted(warnings, key=Problem.sort_key)[:MAX_KEPT_WARNINGS]), len(warnings), sources,
+        rules=tuple(rules), subject_types={s.id: s.type for s in subjects})
+
+
+def credit_stars(monthly: Counter[tuple[int, int]], subjects: list[CreditSubject], villages: list[str]
+                 ) -> tuple[CreditStar, ...]:
+    """月度信用之星: for each month and village, the subject with the most points awarded (ties by id)."""
+    best: dict[tuple[int, str], tuple[int, str, int]] = {}
+    for (month, subject), cents in monthly.items():
+        person = subjects[subject]
+        key = (month, person.village)
+        if key not in best or (-cents, person.id) < (-best[key][0], best[key][1]):
+            best[key] = (cents, person.id, subject)
+    order = {v: i for i, v in enumerate(villages)}
+    return tuple(CreditStar(f"{month // 12}-{month % 12 + 1:02d}", village, subjects[subject].id,
+                            subjects[subject].name, cents)
+                 for (month, village), (cents, _id, subject) in sorted(best.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])))
+
+
+def credit_roll(scores: list[int], grades: list[str], subjects: list[CreditSubject], length: int
+                ) -> tuple[CreditRollEntry, ...]:
+    """积分榜: persons and households by score at as-of, ties by id."""
+    ranked = sorted((i for i, s in enumerate(subjects) if s.type in ("person", "household")),
+                    key=lambda i: (-scores[i], subjects[i].id))
+    return tuple(CreditRollEntry(rank, subjects[i].id, subjects[i].name, subjects[i].village, scores[i], grades[i])
+                 for rank, i in enumerate(ranked[:length], start=1))
+
+
+def mask_credit(summary: CreditSummary) -> CreditSummary:
+    """The one masking stage of a credit ledger: persons' and households' names as 季某某, unless the file
+    says publish_names (then the rules line says 实名公示); businesses, collectives and recorders as written."""
+    if summary.policy.publish_names:
+        return summary
+
+    def name_of(subject: str, name: str) -> str:
+        return mask_name(name) if summary.subject_types.get(subject, "household") in summary.masked_types else name
+
+    return dataclasses.replace(
+        summary,
+        stars=tuple(s._replace(name=name_of(s.subject, s.name)) for s in summary.stars),
+        honour_roll=tuple(e._replace(name=name_of(e.subject, e.name)) for e in summary.honour_roll),
+        notice=tuple(n._replace(name=name_of(n.subject, n.name)) for n in summary.notice))
+
+
+def analyse_credit(sources: list[Source], options: Options, _jobs: int = 1, _review: Any = None) -> Analysis:
+    """A credit ledger through its pipeline: read, checked, counted and masked (one file, one process)."""
+    source = sources[0]
+    ledger, problems, sha256 = read_credit(source, options, CreditValidators())
+    if ledger is None:
+        problems.sort(key=Problem.sort_key)
+        return Analysis(problems[:MAX_KEPT_WARNINGS], len(problems), [], 0, None, 0, "credit")
+    ledger.apply_caps()
+    ledger.check_redemptions()
+    ledger.pending_warnings(credit_as_of(ledger.book, options, ledger.latest))
+    records = ledger.records
+    warnings = sorted(ledger.warnings, key=Problem.sort_key)
+    problems = sorted(ledger.problems, key=Problem.sort_key)
+    if problems or options.needs == "check":
+        return Analysis(problems[:MAX_KEPT_WARNINGS], len(problems), warnings[:MAX_KEPT_WARNINGS], len(warnings),
+                        None, records, "credit")
+    refs = (SourceRef(source.name, *source.origin) if source.origin else SourceRef(source.name, sha256),)
+    summary = mask_credit(credit_summary(ledger, options, warnings, refs))
+    return Analysis([], 0, list(summary.warnings), summary.warning_count, summary, records, "credit")
+
+
+# -- rendering the figures ------------------------------------------------------------
+def credit_json_value(key: str, value: Any) -> Any:
+    """A figure as the JSON gives it: points in points (2 places at most), the rate to 4 places."""
+    if value is None:
+        return None
+    if key in CREDIT_POINT_KEYS:
+        return points_value(value)
+    if isinstance(value, Fraction):
+        return float(round_half_up(value, 4))
+    return value
+
+
+def credit_json(summary: CreditSummary) -> dict[str, Any]:
+    """The JSON of a credit ledger (SPEC, round three), key for key."""
+    def figures(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: credit_json_value(k, v) for k, v in values.items()}
+
+    return {
+        "version": FORMAT_VERSION, "ledger": "credit", "jurisdiction": summary.jurisdiction, "title": summary.title,
+        "period": None if summary.period is None else {"start": summary.period[0], "end": summary.period[1]},
+        "as_of": summary.as_of_text,
+        "totals": figures(summary.totals),
+        "groups": {"village": [{"name": name, **figures(values)} for name, values in summary.groups["village"]],
+                   "rule": [{"name": name, "code": rule.code, **figures(values)}
+                            for rule, (name, values) in zip(summary.rules, summary.groups["rule"])]},
+        "stars": [{**star._asdict(), "points": points_value(star.points)} for star in summary.stars],
+        "honour_roll": [{**e._asdict(), "score": points_value(e.score)} for e in summary.honour_roll],
+        "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
+                     for w in summary.warnings],
+        "sources": [ref.as_json() for ref in summary.sources],
+    }
+
+
+def render_credit_json(summary: CreditSummary, _grouping: str) -> str:
+    return json_safe(json.dumps(credit_json(summary), ensure_ascii=False, indent=2)) + "\n"
+
+
+def credit_columns(summary: CreditSummary, grouping: str) -> tuple[str, ...]:
+    """The keys of a grouping's table: the figures, then a village's grades or a rule's events and points."""
+    if grouping == "rule":
+        return CREDIT_RULE_KEYS
+    return CREDIT_KEYS + summary.policy.grade_names()
+
+
+def _credit_cell(key: str, values: Mapping[str, Any]) -> Any:
+    if key in values:
+        return values[key]
+    return (values.get("grades") or {}).get(key)
+
+
+def credit_rows(summary: CreditSummary, grouping: str, text: Callable[[str, Any], str]
+                ) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (the groups, then the totals) of a grouping, each cell made by `text(key, value)`."""
+    keys = credit_columns(summary, grouping)
+    grades = summary.policy.grade_names()
+    header = [label(CREDIT_GROUPING_LABELS[grouping], summary.lang)] + [
+        k if k in grades else label(credit_label(k), summary.lang) for k in keys]
+    rows = [[name] + [text(k, _credit_cell(k, values)) for k in keys] for name, values in summary.groups[grouping]]
+    totals = dict(summary.totals)
+    if grouping == "rule":
+        rule_values = [values for _name, values in summary.groups["rule"]]
+        totals.update(events=sum(v["events"] for v in rule_values), points=sum(v["points"] for v in rule_values))
+    rows.append([label("total", summary.lang)] + [text(k, _credit_cell(k, totals)) for k in keys])
+    return header, rows
+
+
+CREDIT_GROUPING_LABELS = {"village": "k_village", "rule": "rule"}
+
+
+def credit_label(key: str) -> str:
+    """The label key of a credit figure (a grade is its own name)."""
+    return {"points": "net_points"}.get(key, key)
+
+
+def credit_text(key: str, value: Any) -> str:
+    """A figure as the table and the report print it."""
+    if value is None:
+        return "—"
+    if key in CREDIT_POINT_KEYS:
+        return points_text(value)
+    if isinstance(value, Fraction):
+        return percent(value)
+    return str(value)
+
+
+def render_credit_table(summary: CreditSummary, grouping: str) -> str:
+    header, rows = credit_rows(summary, grouping, credit_text)
+    return aligned_table(header, rows, [])
+
+
+def render_credit_markdown_table(summary: CreditSummary, grouping: str) -> str:
+    header, rows = credit_rows(summary, grouping, credit_text)
+    return markdown_table(header, rows, [])
+
+
+def _credit_delimited(summary: CreditSummary, grouping: str, delimiter: str) -> str:
+    """One header row (by, name, the keys), a row per group and a `total` row, as the case CSV."""
+    keys = credit_columns(summary, grouping)
+    _header, rows = credit_rows(summary, grouping, lambda k, v: "" if v is None else credit_json_value(k, v))
+    body = [[grouping, *row] for row in rows[:-1]] + [["total", summary.jurisdiction, *rows[-1][1:]]]
+    return csv_text([["by", "name", *keys], *body], delimiter)
+
+
+def render_credit_csv(summary: CreditSummary, grouping: str) -> str:
+    return _credit_delimited(summary, grouping, ",")
+
+
+def render_credit_tsv(summary: CreditSummary, grouping: str) -> str:
+    return _credit_delimited(summary, grouping, "\t")
+
+
+def render_credit_xlsx(summary: CreditSummary, grouping: str) -> bytes:
+    """The spreadsheet of a grouping: counts and points as numbers, the rate as a percentage."""
+    keys = credit_columns(summary, grouping)
+    header, rows = credit_rows(summary, grouping, lambda k, v: credit_json_value(k, v))
+    kinds = ["text"] + ["rate" if k == "participation_rate" else "points" if k in CREDIT_POINT_KEYS else "count"
+                        for k in keys]
+    return xlsx_table(header, rows, kinds, header[0], summary.title, document_moment(summary))
+
+
+CREDIT_SUMMARY_RENDERERS: dict[str, Callable[[CreditSummary, str], str | bytes]] = {
+    "table": render_credit_table,
+    "csv": render_credit_csv,
+    "tsv": render_credit_tsv,
+    "json": render_credit_json,
+    "markdown": render_credit_markdown_table,
+    "xlsx": render_credit_xlsx,
+}
+
+
+# -- the report: 积分公示 ---------------------------------------------------------------
+def credit_report_doc(summary: CreditSummary) -> _Doc:
+    """The credit ledger's report as blocks, the same for Markdown and Word: 积分总体情况, 等级分布, 积分榜,
+    月度信用之星, 守信/失信 items, 兑换情况, the period's 积分公示, and the rules in force."""
+    doc = _Doc(summary.lang)
+    doc.title(summary.title)
+    totals = summary.totals
+    doc.section(doc.t("k_overview"))
+    doc.para(doc.t("k_overview_text", as_of=day_text(summary.as_of_text, doc.lang), jurisdiction=summary.jurisdiction,
+                   subjects=totals["subjects"], participants=totals["participants"],
+                   rate=percent(totals["participation_rate"]), awarded=points_text(totals["points_awarded"]),
+                   deducted=points_text(totals["points_deducted"]), redeemed=points_text(totals["points_redeemed"]),
+                   redemptions=totals["redemptions"], outstanding=points_text(totals["points_outstanding"]),
+                   pending=totals["events_pending"]))
+    keys = ("subjects", "participants", "participation_rate", "points_awarded", "points_deducted",
+            "points_redeemed", "points_outstanding")
+    doc.table([doc.t("k_village")] + [doc.t(k) for k in keys],
+              [[name] + [credit_text(k, values[k]) for k in keys] for name, values in summary.groups["village"]]
+              + [[doc.t("total")] + [credit_text(k, totals[k]) for k in keys]], numeric_from=1)
+    _credit_grades(doc, summary)
+    _credit_roll_and_stars(doc, summary)
+    _credit_items(doc, summary)
+    _credit_notice(doc, summary)
+    doc.section(doc.t("r_notes"))
+    policy = summary.policy
+    grades = doc.t("sep").join(doc.t("k_grade_bound", grade=g, bound=points_text(b)) for g, b in policy.grades)
+    doc.para(doc.t("k_rules_line", base=points_text(policy.base), grades=grades,
+                   names=doc.t("k_names_published" if policy.publish_names else "k_names_masked")))
+    return doc
+
+
+def _credit_grades(doc: _Doc, summary: CreditSummary) -> None:
+    doc.section(doc.t("k_grades"))
+    names = summary.policy.grade_names()
+    doc.table([doc.t("k_village")] + list(names),
+              [[village] + [str(values["grades"][g]) for g in names] for village, values in summary.groups["village"]]
+              + [[doc.t("total")] + [str(summary.totals["grades"][g]) for g in names]], numeric_from=1)
+
+
+def _credit_roll_and_stars(doc: _Doc, summary: CreditSummary) -> None:
+    doc.section(doc.t("k_roll"))
+    if summary.honour_roll:
+        doc.table([doc.t("rank"), doc.t("k_name"), doc.t("k_village"), doc.t("k_grade"), doc.t("k_score")],
+                  [[str(e.rank), e.name, e.village, e.grade, points_text(e.score)] for e in summary.honour_roll],
+                  numeric_from=4)
+    else:
+        doc.para(doc.t("r_none"))
+    doc.section(doc.t("k_stars"))
+    if summary.stars:
+        doc.table([doc.t("k_month"), doc.t("k_village"), doc.t("k_name"), doc.t("k_month_points")],
+                  [[month_label(s.month + "-01", doc.lang), s.village, s.name, points_text(s.points)]
+                   for s in summary.stars], numeric_from=3)
+    else:
+        doc.para(doc.t("r_none"))
+
+
+def _credit_items(doc: _Doc, summary: CreditSummary) -> None:
+    """守信/失信 items, then 兑换情况."""
+    doc.section(doc.t("k_items"))
+    for good, title in ((True, "k_good"), (False, "k_bad")):
+        rows = [[rule.code, name, str(v["events"]), points_text(v["points"])]
+                for rule, (name, v) in zip(summary.rules, summary.groups["rule"]) if (rule.cents >= 0) == good]
+        doc.subheading(doc.t(title))
+        if rows:
+            doc.table([doc.t("k_code"), doc.t("rule"), doc.t("events"), doc.t("net_points")],
+                      rows, numeric_from=2)
+        else:
+            doc.para(doc.t("r_none"))
+    doc.section(doc.t("k_redeemed"))
+    doc.para(doc.t("k_redeemed_text", redemptions=summary.totals["redemptions"],
+                   points=points_text(summary.totals["points_redeemed"]),
+                   outstanding=points_text(summary.totals["points_outstanding"])))
+    if summary.redeemed:
+        doc.table([doc.t("k_item"), doc.t("redemptions"), doc.t("points_redeemed")],
+                  [[r.item, str(r.redemptions), points_text(r.points)] for r in summary.redeemed], numeric_from=1)
+
+
+def _credit_notice(doc: _Doc, summary: CreditSummary) -> None:
+    """积分公示: every approved event of the period, as counted."""
+    doc.section(doc.t("k_notice"))
+    if not summary.notice:
+        doc.para(doc.t("r_none"))
+        return
+    doc.para(doc.t("k_notice_text", n=len(summary.notice)))
+    doc.table([doc.t("k_date"), doc.t("k_name"), doc.t("k_village"), doc.t("rule"), doc.t("k_points")],
+              [[n.date, n.name, n.village, n.item, points_text(n.points)] for n in summary.notice], numeric_from=4)
+
+
+# =============================================================================
+# Kinds of ledger
+# =============================================================================
+class LedgerKind(NamedTuple):
+    """A kind of ledger as the commands use it: its pipeline, its summaries' renderers (the formats of
+    `summary`), its groupings (`--by`, the first the default) and its report's blocks."""
+
+    analyse: Callable[[list[Source], Options, int, list[Snippet] | None], Analysis]
+    summary_renderers: Mapping[str, Callable[[Any, str], str | bytes]]
+    groupings: tuple[str, ...]
+    report_doc: Callable[[Any], _Doc]
+
+
+LEDGER_KINDS: dict[str, LedgerKind] = {
+    "cases": LedgerKind(analyse, SUMMARY_RENDERERS, GROUPINGS, report_doc),
+    "credit": LedgerKind(analyse_credit, CREDIT_SUMMARY_RENDERERS, CREDIT_GROUPINGS, credit_report_doc),
+}
+
+
+def ledger_kind(sources: list[Source], options: Options) -> str:
+    """The kind of ledger the sources are (each file's `ledger:`); a credit ledger is read alone."""
+    kinds = [FileReader(source, options.lang, options.encoding).kind() for source in sources]
+    if "credit" not in kinds:
+        return "cases"
+    if len(sources) > 1:
+        raise UsageIOError(msg("credit_alone", options.lang))
+    return "credit"
 
 
 # =============================================================================
@@ -11960,9 +12974,30 @@ def settle(analysis: Analysis, options: Options) -> Analysis:
 
 
 def run_checks(files: tuple[str, ...], options: Options, map_path: str | None = None,
-               rejects_path: str | None = None, jobs: int = 1, review: list[Snippet] | None = None) -> Analysis:
-    """The files (or exports) through the pipeline; problems (and warnings under --strict) exit 1."""
-    return settle(analyse(gather_sources(files, map_path, rejects_path, options), options, jobs, review), options)
+               rejects_path: str | None = None, jobs: int = 1, review: list[Snippet] | None = None,
+               grouping: str | None = None, refused: tuple[tuple[str, Any], ...] = ()) -> Analysis:
+    """The files (or exports) through their kind's pipeline; problems (and warnings under --strict) exit 1.
+    `grouping` (--by) and the options given are held to the kind first (`refused`: more options, as
+    (name, value), that a credit ledger does not take)."""
+    sources = gather_sources(files, map_path, rejects_path, options)
+    kind = ledger_kind(sources, options)
+    check_kind_options(kind, options, grouping, refused)
+    return settle(LEDGER_KINDS[kind].analyse(sources, options, jobs, review), options)
+
+
+def check_kind_options(kind: str, options: Options, grouping: str | None,
+                       refused: tuple[tuple[str, Any], ...] = ()) -> None:
+    """A usage error, before the run, for a --by or an option the kind of ledger does not take."""
+    if grouping is not None and grouping not in LEDGER_KINDS[kind].groupings:
+        raise click.UsageError(msg("credit_by", options.lang) if kind == "credit"
+                               else msg("cases_by", options.lang, by=grouping))
+    if kind != "credit":
+        return
+    given = [name for name, value in (("--policy", options.policy), ("--names", options.known_names),
+                                      ("--briefing", options.briefing), ("--number", options.number),
+                                      ("--areas", options.areas), *refused) if value]
+    if given:
+        raise click.UsageError(msg("credit_option", options.lang, option=given[0]))
 
 
 # -- signals ------------------------------------------------------------------
@@ -12037,8 +13072,11 @@ HELP_ZH = {
         "所给导出文件的导入映射（见 grassroots-report map）。",
     "Write rejected export rows here and go on (else any rejected row stops the run).":
         "把被拒收的行写到这个文件并继续（否则有一行被拒收就停止）。",
-    "Group the rows by unit, major category, channel, kind or jurisdiction (区县).":
-        "按单位、诉求大类、受理渠道、诉求性质或区县分组。",
+    "Group the rows by unit, major category, channel, kind, jurisdiction (区县) or area (属地).":
+        "按单位、诉求大类、受理渠道、诉求性质、区县或属地分组。",
+    "Group the rows by unit (default), major category, channel, kind, jurisdiction (区县) or area (属地); "
+    "a credit ledger by village (default) or rule.":
+        "按单位（默认）、诉求大类、受理渠道、诉求性质、区县或属地分组；信用积分台账按村（默认）或积分事项分组。",
     "table for a terminal; csv/tsv/json for scripts; markdown for documents; xlsx for Excel (needs -o); "
     "partial: the mergeable state, for `merge`.":
         "table 终端表格；csv/tsv/json 供脚本使用；markdown 供文档使用；xlsx 供 Excel 使用（需要 -o）；"
@@ -12268,7 +13306,7 @@ def check_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: 
     options = _options(lang, encoding, as_of, strict, "check", areas_path)
     analysis = run_checks(files, options, map_path, rejects_path)
     names = "、".join(files) if lang == "zh" else ", ".join(files)
-    say(msg("ok", lang, files=names, cases=analysis.cases))
+    say(msg("ok_credit" if analysis.kind == "credit" else "ok", lang, files=names, cases=analysis.cases))
 
 
 def report_format(fmt: str | None, output: str | None) -> str:
@@ -12364,13 +13402,15 @@ def _is_terminal(path: Path) -> bool:
         return False
 
 
-def write_report(summary: Summary, fmt: str, output: str | None, review_path: str | None,
+def write_report(analysis: Analysis, fmt: str, output: str | None, review_path: str | None,
                  review: list[Snippet], inputs: tuple[str, ...]) -> str:
     """The briefing rendered (written to -o when given) and the review file written; the text rendered."""
+    summary = analysis.summary
+    assert summary is not None
     figures = fmt == "markdown" and output is not None and plan_output(output).kind == "replace"
     stem = Path(output).stem if figures and output is not None else None
-    blocks = report_doc(summary).blocks if stem is not None else ()
-    text = render_report(summary, stem, blocks) if stem is not None else REPORT_RENDERERS[fmt](summary)
+    blocks = LEDGER_KINDS[analysis.kind].report_doc(summary).blocks
+    text = render_report(summary, blocks, stem) if stem is not None else REPORT_RENDERERS[fmt](summary, blocks)
     if output is not None:
         write_output(output, text, inputs, "report_written", lang=summary.lang)
     if stem is not None and output is not None:  # the figures beside the Markdown, linked by their names
@@ -12388,14 +13428,15 @@ def _summary_out(analysis: Analysis, fmt: str, grouping: str, fail_on_target: bo
                  inputs: tuple[str, ...] = ()) -> None:
     """The summary in a rendered format (not partial): on stdout, or written whole to -o."""
     assert analysis.summary is not None
+    renderers = LEDGER_KINDS[analysis.kind].summary_renderers
     if output is not None:
-        write_output(output, SUMMARY_RENDERERS[fmt](analysis.summary, grouping), inputs, "summary_written",
+        write_output(output, renderers[fmt](analysis.summary, grouping), inputs, "summary_written",
                      lang=analysis.summary.lang)
-    elif fmt == "json":  # written as it is made: the listed cases can be many
+    elif fmt == "json" and isinstance(analysis.summary, Summary):  # written as it is made: the listed cases can be many
         for chunk in render_json_chunks(analysis.summary):
             emit(chunk, json_text=True)
     else:
-        text = SUMMARY_RENDERERS[fmt](analysis.summary, grouping)
+        text = renderers[fmt](analysis.summary, grouping)
         assert isinstance(text, str)
         emit(text)
     _fail_on_target(analysis.summary, fail_on_target)
@@ -12425,8 +13466,9 @@ def _lang_given(ctx: click.Context) -> bool:
 
 @cli.command("summary")
 @common_options
-@click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
-              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
+@click.option("--by", "grouping", type=click.Choice([*GROUPINGS, *CREDIT_GROUPINGS]), default=None,
+              help="Group the rows by unit (default), major category, channel, kind, jurisdiction (区县) or area "
+                   "(属地); a credit ledger by village (default) or rule.")
 @click.option("--format", "fmt", type=click.Choice([*SUMMARY_RENDERERS, "partial"]), default="table",
               show_default=True, help="table for a terminal; csv/tsv/json for scripts; markdown for documents; "
                                       "xlsx for Excel (needs -o); partial: the mergeable state, for `merge`.")
@@ -12436,7 +13478,7 @@ def _lang_given(ctx: click.Context) -> bool:
 @period_option
 @rollup_options
 def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bool, encoding: str | None,
-            areas_path: str | None, grouping: str, fmt: str, fail_on_target: bool, output: str | None, map_path: str | None,
+            areas_path: str | None, grouping: str | None, fmt: str, fail_on_target: bool, output: str | None, map_path: str | None,
             rejects_path: str | None, period: str | None, policy_path: str | None, title: str | None,
             names_path: str | None, jobs: int | None) -> None:
     """Print the summary table of the figures on stdout.
@@ -12454,11 +13496,14 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
     options = _rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, needs, areas_path), period=period),
                       policy_path, title, names_path)
     if fmt == "partial":
-        _partial_out(count(gather_sources(files, map_path, rejects_path, options), options, jobs or default_jobs()),
-                     options)
+        sources = gather_sources(files, map_path, rejects_path, options)
+        check_kind_options(ledger_kind(sources, options), options, grouping, (("--format partial", True),))
+        _partial_out(count(sources, options, jobs or default_jobs()), options)
         return
-    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs())
-    _summary_out(analysis, fmt, grouping, fail_on_target, output, files + ((map_path,) if map_path else ()))
+    analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), grouping=grouping,
+                          refused=(("--fail-on-target", fail_on_target),))
+    _summary_out(analysis, fmt, grouping or LEDGER_KINDS[analysis.kind].groupings[0], fail_on_target, output,
+                 files + ((map_path,) if map_path else ()))
 
 
 @cli.command("report")
@@ -12504,10 +13549,12 @@ def report_command(ctx: click.Context, files: tuple[str, ...], as_of: str | None
         options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report", areas_path),
                                                       period=period), policy_path, title, names_path),
                           briefing_path, number)
-        analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), wanted)
+        analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), wanted,
+                              refused=(("--review", review_path), ("--fail-on-target", fail_on_target)))
     assert analysis.summary is not None
-    _number_needs_briefing(options, analysis.summary)
-    text = write_report(analysis.summary, fmt, output, review_path, review, files)
+    if isinstance(analysis.summary, Summary):
+        _number_needs_briefing(options, analysis.summary)
+    text = write_report(analysis, fmt, output, review_path, review, files)
     if output is None:
         emit(text)
     _fail_on_target(analysis.summary, fail_on_target)
@@ -12539,11 +13586,14 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
     options = _framed(_rollup(dataclasses.replace(_options(lang, encoding, as_of, strict, "report", areas_path),
                                                   period=period), policy_path, title, names_path), briefing_path, number)
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(),
-                          review if review_path is not None else None)
+                          review if review_path is not None else None,
+                          refused=(("--review", review_path), ("--fail-on-target", fail_on_target)))
     assert analysis.summary is not None
-    _number_needs_briefing(options, analysis.summary)
-    text = write_report(analysis.summary, fmt, output, review_path, review, files)
-    emit(render_table(analysis.summary, "unit"))
+    if isinstance(analysis.summary, Summary):
+        _number_needs_briefing(options, analysis.summary)
+    text = write_report(analysis, fmt, output, review_path, review, files)
+    kind = LEDGER_KINDS[analysis.kind]
+    emit(kind.summary_renderers["table"](analysis.summary, kind.groupings[0]))
     if output is None:
         emit("\n" + text)
     _fail_on_target(analysis.summary, fail_on_target)
@@ -12552,7 +13602,7 @@ def run_command(files: tuple[str, ...], as_of: str | None, lang: str, strict: bo
 @cli.command("merge")
 @click.argument("partials", nargs=-1, required=True, metavar="PARTIAL...")
 @click.option("--by", "grouping", type=click.Choice(GROUPINGS), default="unit", show_default=True,
-              help="Group the rows by unit, major category, channel, kind or jurisdiction (区县).")
+              help="Group the rows by unit, major category, channel, kind, jurisdiction (区县) or area (属地).")
 @click.option("--format", "fmt", type=click.Choice([*SUMMARY_RENDERERS, "partial"]), default="table",
               show_default=True, help="As `summary`; partial: one partial of them all (a merge of merges).")
 @click.option("--fail-on-target", is_flag=True, help="Exit 3 when a policy target is missed.")

@@ -643,7 +643,7 @@ def test_help_and_usage_errors_are_chinese_by_default_and_english_when_asked(mon
     monkeypatch.setenv("LANG", "C.UTF-8")
     zh = run_cli("summary", "--help")
     assert zh.stdout.startswith("用法： ") and " summary [OPTIONS] FILE..." in zh.stdout and "在标准输出打印各项指标的汇总表。" in zh.stdout
-    assert "按单位、诉求大类、受理渠道、诉求性质或区县分组。" in zh.stdout
+    assert "按单位（默认）、诉求大类、受理渠道、诉求性质、区县或属地分组；" in zh.stdout
     bad = run_cli("summary", "--by", "foo", "x.yaml")
     assert bad.exit_code == 2 and "错误：'--by' 的取值无效：'foo' 不是" in bad.stderr and "Usage" not in bad.stderr
     en = run_cli("summary", "--help", "--lang", "en")
