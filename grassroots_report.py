@@ -271,6 +271,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "area_unknown": ("属地不明", "(area unknown)"),
     # the virtue-credit ledger: its groupings and figures
     "k_village": ("村", "Village"),
+    "code": ("编号", "Code"),
     "rule": ("积分事项", "Item"),
     "subjects": ("信用主体", "Subjects"),
     "participants": ("参与主体", "Participants"),
@@ -579,6 +580,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "m_head": ("# 导入映射：由 grassroots-report map 根据 {export}（请核对、补全后保存）",
                "# Import map guessed by grassroots-report map from {export} (check it, fill it in, then save it)"),
     "m_jurisdiction": ("请填写区县名称", "fill in the jurisdiction"),
+    "m_credit_jurisdiction": ("请填写镇村名称", "fill in the town or village"),
+    "m_credit_rules": ("   # 由导出中的事项和最常见的分值猜出：请核对编号和分值",
+                       "   # guessed from the export's items and their commonest points: check the codes and points"),
+    "m_credit_points": ("请填写分值", "fill in the points"),
     "m_jurisdiction_note": ("   # 统计区域", "   # the reporting area"),
     "m_no_column": ("没有找到对应的列：请改成实际值或对应的列", "no column found: set the real value or column"),
     "m_fill_in": ("请填写：{options}", "fill in: {options}"),
@@ -752,6 +757,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_credit_pending": ("事项 `{id}` 待审核已 {days} 天（超过 {limit} 天）", "item `{id}` has awaited review for {days} days (over {limit})"),
     "w_credit_capped": ("事项 `{id}` 超出规则 {rule} 的上限：{points} 分只计 {counted} 分",
                         "item `{id}` passes the cap of rule {rule}: {points} points count as {counted}"),
+    "import_subject_differs": ("主体 `{subject}` 的 {field} 与前面的行不同（前面是 `{value}`）：同一主体每行应一致",
+                               "subject `{subject}`: its {field} differs from an earlier row's (`{value}`): a subject "
+                               "is the same on every row"),
     "credit_alone": ("信用积分台账一次只读一个文件，不和其他文件一起读", "a credit ledger is read alone, not with other files"),
     "credit_option": ("{option} 不用于信用积分台账", "{option} does not apply to a credit ledger"),
     "credit_by": ("信用积分台账按 village（村）或 rule（积分事项）分组", "a credit ledger is grouped by village or rule"),
@@ -901,6 +909,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "id `{id}` was already written from row {row}, with other values: check for a double entry"),
     "import_counts": ("{export}：读取 {read} 行 = 写入 {written} 个案件 + 拒收 {rejected} 行 + 跳过 {skipped} 行（空行 {blank}，按规则跳过 {where}，重复 {duplicate}）",
                       "{export}: rows read {read} = cases written {written} + rejected {rejected} + skipped {skipped} (blank {blank}, skip_rows_where {where}, duplicates {duplicate})"),
+    "import_counts_credit": ("{export}：读取 {read} 行 = 写入 {written} 条积分事项 + 拒收 {rejected} 行 + 跳过 {skipped} 行（空行 {blank}，按规则跳过 {where}，重复 {duplicate}）",
+                             "{export}: rows read {read} = events written {written} + rejected {rejected} + skipped {skipped} (blank {blank}, skip_rows_where {where}, duplicates {duplicate})"),
     "import_rejected_nothing_written": ("有 {rejected} 行被拒收，未写出台账：改正后重新导入，或加 --rejects REJECTS.csv 先导入其余各行",
                                         "{rejected} rows were rejected and no ledger was written: fix them and import again, or pass --rejects REJECTS.csv to import the rest"),
     "import_written": ("台账已写入 {path}", "ledger written to {path}"),
@@ -5412,13 +5422,21 @@ IMPORT_FIELDS: dict[str, str] = {
 CASE_FIELD_ORDER = ("id", "received", "kind", "channel", "category", "unit", "co_units", "summary",
                     "location", "area", "requester", "dispatched", "deadline", "status", "resolved", "reasonable",
                     "returns", "escalated", "visits", "mediation", "backlog", "risk", "featured", "tags", "extra")
+# A credit ledger's import (`ledger: credit` in the map's header) fills events; subject.* fill its subjects
+CREDIT_IMPORT_FIELDS: dict[str, str] = {
+    "id": "text", "subject": "text", "date": "date", "rule": "credit_rule", "quantity": "number",
+    "status": "enum:credit_status", "recorder": "text", "note": "text",
+    "subject.name": "text", "subject.village": "text", "subject.type": "enum:credit_type",
+}
+CREDIT_EVENT_ORDER = ("id", "subject", "date", "rule", "quantity", "recorder", "status", "note")
+CREDIT_SUBJECT_ORDER = ("name", "village", "type")
 NESTED_ORDER = {
     "requester": ("name", "phone", "id_number"), "escalated": ("at", "to", "reason"),
     "visit": ("at", "satisfaction", "solved", "note"),
     "mediation": ("outcome", "mediator", "room", "method", "amount"), "backlog": ("since", "leader"),
 }
 IMPORT_ENUMS = {
-    "kind": KINDS, "channel": CHANNELS, "status": STATUSES,
+    "kind": KINDS, "channel": CHANNELS, "status": STATUSES, "credit_status": CREDIT_STATUSES, "credit_type": CREDIT_TYPES,
     "satisfaction": ("satisfied", "basically_satisfied", "dissatisfied", "unreachable"),
     "outcome": OUTCOMES, "risk": ("high", "medium", "low"),
 }
@@ -5458,6 +5476,12 @@ KNOWN_VALUES: dict[str, dict[str, Any]] = {
     "outcome": {"调解成功": "agreement", "达成协议": "agreement", "调解不成": "no_agreement",
                 "未达成协议": "no_agreement", "调解中": "pending", "转诉讼": "referred", "终止调解": "no_agreement"},
     "risk": {"高": "high", "中": "medium", "低": "low", "高风险": "high", "中风险": "medium", "低风险": "low"},
+    "credit_status": {"已审核": "approved", "审核通过": "approved", "通过": "approved", "已通过": "approved",
+                      "待审核": "pending", "审核中": "pending", "未审核": "pending",
+                      "未通过": "rejected", "不通过": "rejected", "驳回": "rejected", "已驳回": "rejected"},
+    "credit_type": {"个人": "person", "村民": "person", "家庭": "household", "户": "household", "农户": "household",
+                    "经营主体": "business", "新型农业经营主体": "business", "合作社": "business", "企业": "business",
+                    "家庭农场": "business", "村集体": "collective", "集体": "collective"},
     "bool": {"是": True, "否": False, "已解决": True, "未解决": False, "解决": True, "是的": True,
              "true": True, "false": False, "True": True, "False": False, "TRUE": True, "FALSE": False,
              "Y": True, "N": False, "yes": True, "no": False, "Yes": True, "No": False, "1": True, "0": False},
@@ -5491,6 +5515,37 @@ CATEGORY_HEADERS = (("一级分类", "二级分类", "三级分类"), ("事项�
 AREA_HEADERS = (("被反映街乡镇", "所属街道", "所属街镇", "所属乡镇", "街道乡镇", "街乡镇", "镇街", "街道", "乡镇"),
                 ("村/社区", "村（社区）", "村社区", "所属社区", "所属村居", "所属村", "社区", "村居"),
                 ("小区点位", "小区/点位", "点位", "小区"))
+# Usual columns of a points register (积分台账) kept in Excel -> credit field, for `map`; and its points column
+KNOWN_CREDIT_HEADERS: dict[str, tuple[str, ...]] = {
+    "id": ("记录编号", "积分编号", "流水号", "事项编号"),
+    "subject": ("户号", "户编号", "主体编号", "农户编号", "户籍编号"),
+    "subject.name": ("姓名", "户主", "户主姓名", "主体名称", "名称"),
+    "subject.village": ("村", "所在村", "村名", "村庄", "所属村", "村别", "村（社区）"),
+    "subject.type": ("主体类型",),
+    "date": ("日期", "登记日期", "发生日期", "积分日期", "时间"),
+    "rule": ("事项", "积分事项", "加分事项", "积分项目", "事由"),
+    "quantity": ("数量", "时长", "次数"),
+    "recorder": ("记录人", "登记人", "信息采集员", "采集员"),
+    "status": ("审核状态", "状态"),
+}
+CREDIT_POINTS_HEADERS = ("分值", "积分", "分数", "得分", "加减分")
+
+
+class ImportForm(NamedTuple):
+    """What a kind of ledger's import map fills: the record fields and how a cell becomes each (the map's
+    `fields` may name these), their order, the ones every record needs, and the list the records go into."""
+
+    fields: Mapping[str, str]
+    order: tuple[str, ...]
+    required: tuple[str, ...]
+    records: str
+
+
+IMPORT_FORMS = {
+    "cases": ImportForm(IMPORT_FIELDS, CASE_FIELD_ORDER, ("id", "received", "kind", "category", "unit"), "cases"),
+    # a row's id may be left out: the event is then E + its row number
+    "credit": ImportForm(CREDIT_IMPORT_FIELDS, CREDIT_EVENT_ORDER, ("subject", "date", "rule"), "events"),
+}
 _ENUM_KEY = {"status": "status", "channel": "channel", "kind": "kind", "visit.satisfaction": "satisfaction",
              "visit.solved": "bool", "reasonable": "bool", "featured": "bool", "mediation.outcome": "outcome",
              "risk": "risk"}
@@ -5531,6 +5586,16 @@ class ImportMap:
     skip_rows_where: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     sha256: str = ""  # of the map file's bytes
 
+    @property
+    def kind(self) -> str:
+        """The kind of ledger the map makes (its `ledger:` header's `ledger:`)."""
+        return "credit" if self.ledger.get("ledger") == "credit" else "cases"
+
+    @property
+    def form(self) -> ImportForm:
+        """What the map fills: a case ledger's cases, or a credit ledger's events (`ledger: credit`)."""
+        return IMPORT_FORMS[self.kind]
+
     def columns(self) -> list[str]:
         """Every column the map names, in the order it names them."""
         seen: dict[str, None] = {}
@@ -5552,12 +5617,13 @@ class Reject:
     cells: tuple[str, ...]
 
 
-_CASE_INDEX = re.compile(r"cases\[(\d+)\]")
+_CASE_INDEX = re.compile(r"(?:cases|events)\[(\d+)\]")
+_SUBJECT_INDEX = re.compile(r"subjects\[(\d+)\]\.?(\w*)")
 
 
 def _field_of_path(path: str) -> str:
     """'cases[3].visits[0].at' -> 'visit.at'; 'cases[3].resolved' -> 'resolved'."""
-    rest = re.sub(r"^cases\[\d+\]\.?", "", path)
+    rest = re.sub(r"^(?:cases|events)\[\d+\]\.?", "", path)
     rest = re.sub(r"^visits\[\d+\]", "visit", rest)
     return re.sub(r"\[\d+\]", "", rest)
 
@@ -5578,11 +5644,20 @@ class ImportResult:
     case_rows: array.array = dataclasses.field(default_factory=lambda: array.array("i"))  # each case's row
     where: Callable[[int, str | None], tuple[str, int]] | None = None  # (row, column) -> its cell, its number
     fields_to_columns: dict[str, str] = dataclasses.field(default_factory=dict)
+    subject_rows: list[int] = dataclasses.field(default_factory=list)  # a credit import: each subject's first row
+    kind: str = "cases"  # the kind of ledger made
 
     def locate(self, problem: Problem) -> Problem:
         """A problem of the imported ledger at the export's row and the column of its field: the clerk never
         sees the ledger made in between.  A problem of its header (the map's `ledger:`) stays as it is."""
         found = _CASE_INDEX.match(problem.path)
+        subject = _SUBJECT_INDEX.match(problem.path)
+        if subject is not None and int(subject[1]) < len(self.subject_rows) and self.subject_rows[int(subject[1])] >= 0 \
+                and self.where is not None:
+            row = self.subject_rows[int(subject[1])]
+            field = "subject" + (("." + subject[2]) if subject[2] in CREDIT_SUBJECT_ORDER else "")
+            cell, column = self.where(row, self.fields_to_columns.get(field))
+            return dataclasses.replace(problem, file=self.export, line=row, column=column, cell=cell)
         if found is None or self.where is None or int(found[1]) >= len(self.case_rows):
             return problem
         row = self.case_rows[int(found[1])]
@@ -5608,7 +5683,8 @@ class ImportResult:
 
     def counts_line(self, lang: str) -> str:
         """read = written + rejected + skipped, always the last line on stderr."""
-        return msg("import_counts", lang, export=self.export, read=self.read, written=self.written,
+        return msg("import_counts_credit" if self.kind == "credit" else "import_counts", lang, export=self.export,
+                   read=self.read, written=self.written,
                    rejected=len(self.rejects), skipped=self.skipped, blank=self.skipped_blank,
                    where=self.skipped_where, duplicate=self.skipped_duplicate)
 
@@ -5660,7 +5736,8 @@ def load_import_map(path: str, lang: str, encoding: str | None = None) -> Import
                                encoding=encoding or import_map.encoding)
 
 
-MAP_PLACEHOLDERS = tuple(label("m_jurisdiction", lang) for lang in ("zh", "en"))  # what `map` asks to fill in
+MAP_PLACEHOLDERS = tuple(label(key, lang) for key in ("m_jurisdiction", "m_credit_jurisdiction", "m_credit_points")
+                         for lang in ("zh", "en"))  # what `map` asks to fill in
 
 
 def _refuse_placeholder(path: str, data: bytes, lang: str) -> None:
@@ -5708,7 +5785,7 @@ def _map_yaml(path: str, data: bytes, lang: str) -> Any:
 MAP_KEYS = ("import", "ledger", "source", "fields")
 MAP_SOURCE_KEYS = ("sheet", "header_row", "encoding", "delimiter", "timezone", "date_formats", "skip_rows_where")
 MAP_FIELD_OPTIONS = ("column", "default", "first", "join", "split", "value", "values")
-REQUIRED_FIELDS = ("id", "received", "kind", "category", "unit")
+REQUIRED_FIELDS = IMPORT_FORMS["cases"].required
 
 
 class _MapCheck:
@@ -5732,10 +5809,10 @@ class _MapCheck:
         if data.get("import") != MAP_VERSION:
             raise self.fail("import", "map_version")
         ledger = data.get("ledger")
-        if not isinstance(ledger, dict) or "cases" in ledger:
+        if not isinstance(ledger, dict) or "cases" in ledger or "events" in ledger:
             raise self.fail("ledger", "map_ledger")
         source = self.source(data.get("source") or {})
-        rules = self.fields(data.get("fields"))
+        rules = self.fields(data.get("fields"), IMPORT_FORMS["credit" if ledger.get("ledger") == "credit" else "cases"])
         policy = ledger.get("policy")
         if source["timezone"] is not None and not (isinstance(policy, dict) and "timezone" in policy):
             # the export's zone alone: the ledger's too (SPEC, round three), so no time lands outside the period
@@ -5801,21 +5878,22 @@ class _MapCheck:
             raise self.fail("source.skip_rows_where", "map_skip")
         return {str(k): tuple(_cell_str(v) for v in values) for k, values in where.items()}
 
-    def fields(self, fields: Any) -> tuple[FieldRule, ...]:
+    def fields(self, fields: Any, form: ImportForm) -> tuple[FieldRule, ...]:
         if not isinstance(fields, dict) or not fields:
             raise self.fail("fields", "map_fields")
-        rules = tuple(self.rule(str(name), spec) for name, spec in fields.items())
+        rules = tuple(self.rule(str(name), spec, form) for name, spec in fields.items())
         named = {rule.field for rule in rules}
-        for required in REQUIRED_FIELDS:
+        for required in form.required:
             if required not in named:
                 raise self.fail("fields", "map_required", field=required)
         return rules
 
-    def rule(self, name: str, spec: Any) -> FieldRule:
+    def rule(self, name: str, spec: Any, form: ImportForm) -> FieldRule:
         """How one ledger field is filled: a column name, a constant, a join, the first of several columns."""
         key = f"fields.{name}"
-        if name not in IMPORT_FIELDS and not (name.startswith("extra.") and len(name) > 6):
-            raise self.unknown(key, name, list(IMPORT_FIELDS))
+        extra = name.startswith("extra.") and len(name) > 6 and form.records == "cases"
+        if name not in form.fields and not extra:
+            raise self.unknown(key, name, list(form.fields))
         if isinstance(spec, str) and spec:
             return FieldRule(name, (spec,))
         if not isinstance(spec, dict):
@@ -6245,15 +6323,20 @@ class RowBuilder:
         self.date1904 = date1904
         self.lang = lang
         self.same_zone = self.source_tz == ledger_tz
+        self.form = import_map.form
         self.converters: dict[str, Callable[[FieldRule, str, Any, str, str], Any]] = {
             "time": self._time, "date": self._time, "enum": self._enum, "bool": self._enum,
             "category": self._split_category, "int": self._int, "number": self._number, "list": self._list,
-            "text": self._text}
+            "text": self._text, "credit_rule": self._credit_rule}
+        # a credit register names its items by code or by name: both give the code
+        rules = import_map.ledger.get("rules")
+        self.rule_codes = {str(r.get(k)): str(r["code"]) for r in rules if isinstance(r, dict) and "code" in r
+                           for k in ("name", "code") if r.get(k) is not None} if isinstance(rules, list) else {}
         # per rule, once: where its value goes (field, nested head and key) and how a row gives it
         self.plan = [(rule.field, *rule.field.partition(".")[::2], self._cell_function(rule))
                      for rule in import_map.rules]
         heads = {"visits" if head == "visit" else head for _field, head, _rest, _cell in self.plan}
-        self.order = tuple(k for k in CASE_FIELD_ORDER if k in heads or k == "status")
+        self.order = tuple(k for k in self.form.order if k in heads or (k == "status" and self.form.records == "cases"))
 
     def cell(self, row: list[Any], column: str) -> Any:
         position = self.index[column]
@@ -6285,7 +6368,7 @@ class RowBuilder:
     def _cell_function(self, rule: FieldRule) -> Callable[[list[Any]], Any]:
         """How a row gives a rule's value, made once per rule (INFO: the hot path of an import:
         a plain column's text and times are read in line, with one call a cell)."""
-        kind = IMPORT_FIELDS.get(rule.field, "text")
+        kind = self.form.fields.get(rule.field, "text")
         if rule.how == "value":
             value = rule.value
             return lambda _row: value
@@ -6319,7 +6402,14 @@ class RowBuilder:
 
     def _assemble(self, case: dict[str, Any], nested: dict[str, dict[str, Any]], extra: dict[str, Any]
                   ) -> dict[str, Any]:
-        """The nested fields in their order, the status a row without one implies, the required fields."""
+        """The nested fields in their order, the status a row without one implies, the required fields.
+        Of a credit event, its subject's fields (subject.name ...) go under `_subject`, for the subjects."""
+        if self.form.records == "events":
+            self._required(case)
+            event = {k: case[k] for k in self.order if k in case}
+            if "subject" in nested:
+                event["_subject"] = {k: nested["subject"][k] for k in CREDIT_SUBJECT_ORDER if k in nested["subject"]}
+            return event
         for head, fields in nested.items():
             ordered = {k: fields[k] for k in NESTED_ORDER[head] if k in fields}
             if head == "visit":
@@ -6330,13 +6420,28 @@ class RowBuilder:
             case["extra"] = extra
         if "status" not in case:
             case["status"] = "resolved" if "resolved" in case else "open"
-        for required in REQUIRED_FIELDS:
-            if required not in case:
+        self._required(case)
+        return {k: case[k] for k in self.order if k in case}
+
+    def _required(self, record: dict[str, Any]) -> None:
+        for required in self.form.required:
+            if required not in record:
                 rule = next(r for r in self.map.rules if r.field == required)
                 column = rule.columns[0] if rule.columns else ""
                 raise CellError(column, msg("import_missing", self.lang, field=required,
                                             column=column or required))
-        return {k: case[k] for k in self.order if k in case}
+
+    def _credit_rule(self, rule: FieldRule, _kind: str, _raw: Any, text: str, column: str) -> str:
+        """A credit register's item: the map's `values` first, else a rule's code or name (its code), else
+        as written (the check says it is no rule)."""
+        if rule.values is not None:
+            if text in rule.values:
+                return str(rule.values[text])
+            if rule.default is not None:
+                return str(rule.default)
+            raise CellError(column, msg("import_no_mapping", self.lang, raw=terminal_safe(text), column=column,
+                                        field=rule.field))
+        return self.rule_codes.get(text, text)
 
     def _value(self, rule: FieldRule, row: list[Any], kind: str) -> Any:
         if rule.how == "value":
@@ -6541,8 +6646,8 @@ def case_yaml(case: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ledger_header_yaml(ledger: dict[str, Any], export: str) -> str:
-    lines = [f"# grassroots-report case file, imported from {yaml_scalar(Path(export).name)}"]
+def ledger_header_yaml(ledger: dict[str, Any], export: str, what: str = "case file") -> str:
+    lines = [f"# grassroots-report {what}, imported from {yaml_scalar(Path(export).name)}"]
     lines.extend(yaml_block(ledger, 0))
     return "\n".join(lines) + "\n"
 
@@ -6564,8 +6669,8 @@ class _Importer:
         policy = import_map.ledger.get("policy")
         ledger_tz = policy.get("timezone") if isinstance(policy, dict) else None
         ledger_tz = ledger_tz if isinstance(ledger_tz, str) else "+08:00"
-        header_text = ledger_header_yaml(import_map.ledger, path)
-        self.checker = ImportChecker(import_map.name, header_text, lang)  # the map's header before any row
+        header_text = self.header_text()
+        self.checker = self.make_checker(header_text)  # the map's header before any row
         sheets = open_export(path, import_map, lang)
         self.sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
         self.rows = itertools.chain(early, self.sheet.rows)
@@ -6576,9 +6681,16 @@ class _Importer:
         self.out = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)
         self.out.write(header_text)
         self.fields_to_columns = {r.field: r.columns[0] for r in import_map.rules if r.columns}
-        self.result = ImportResult(path, spool, header, [], where=self.where, fields_to_columns=self.fields_to_columns)
+        self.result = ImportResult(path, spool, header, [], where=self.where, fields_to_columns=self.fields_to_columns,
+                                   kind=import_map.kind)
         self.written: dict[str, tuple[bytes, int]] = {}  # id -> (digest of its case text, the row it came from)
         self.skip = [(self.builder.index[c], frozenset(v)) for c, v in import_map.skip_rows_where.items()]
+
+    def header_text(self) -> str:
+        return ledger_header_yaml(self.map.ledger, self.path)
+
+    def make_checker(self, header_text: str) -> Any:
+        return ImportChecker(self.map.name, header_text, self.lang)
 
     def where(self, number: int, column: str | None) -> tuple[str, int]:
         """A cell of the export as messages name it, EXPORT:SHEET!K11 or EXPORT:11:3, and its column number."""
@@ -6591,37 +6703,50 @@ class _Importer:
         where = self.where(number, column)[0]
         self.result.rejects.append(Reject(where, number, reason, tuple(_cell_str(c) for c in cells)))
 
-    def add(self, number: int, row: list[Any]) -> None:
-        """One row: skipped, rejected with its cell and reason, or written as a case."""
+    def record(self, number: int, row: list[Any]) -> dict[str, Any] | None:
+        """One row as a record (a case, an event), or None: skipped, or rejected with its cell and reason."""
         result = self.result
         result.read += 1
         if not any((c.strip() if c.__class__ is str else c is not None) for c in row):
             result.skipped_blank += 1
-            return
+            return None
         if self.skip and any(i < len(row) and _cell_str(row[i]) in values for i, values in self.skip):
             result.skipped_where += 1
-            return
+            return None
         try:
-            case = self.builder.build(row)
+            return self.builder.build(row)
         except CellError as error:
             self.reject(number, error.column, str(error), row)
+            return None
+
+    def seen_before(self, record_id: str, text: str, number: int, row: list[Any]) -> bool:
+        """An id written already: the same record again is skipped, a different one rejected."""
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        if record_id not in self.written:
+            self.written[record_id] = (digest, number)
+            return False
+        if self.written[record_id][0] == digest:
+            self.result.skipped_duplicate += 1
+        else:
+            self.reject(number, self.fields_to_columns.get("id"),
+                        msg("import_id_again", self.lang, id=terminal_safe(record_id), row=self.written[record_id][1]),
+                        row)
+        return True
+
+    def add(self, number: int, row: list[Any]) -> None:
+        """One row: skipped, rejected with its cell and reason, or written as a case."""
+        result = self.result
+        case = self.record(number, row)
+        if case is None:
             return
         text = case_yaml(case)
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-        case_id = case["id"]
-        if case_id in self.written:
-            if self.written[case_id][0] == digest:
-                result.skipped_duplicate += 1
-            else:
-                self.reject(number, self.fields_to_columns.get("id"),
-                            msg("import_id_again", self.lang, id=terminal_safe(case_id), row=self.written[case_id][1]),
-                            row)
+        if self.seen_before(case["id"], text, number, row):
             return
         problem = self.checker.problem(case, text)
         if problem is not None:
+            del self.written[case["id"]]
             self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
             return
-        self.written[case_id] = (digest, number)
         result.case_rows.append(number)
         if not result.written:
             self.out.write("cases:\n")
@@ -6631,6 +6756,9 @@ class _Importer:
     def finish(self) -> ImportResult:
         if not self.result.written:
             self.out.write("cases: []\n")
+        return self.close()
+
+    def close(self) -> ImportResult:
         self.out.flush()
         self.out.detach()  # the bytes stay in the spool, which the result owns
         self.result.rejects.sort(key=lambda r: r.row)
@@ -6696,10 +6824,13 @@ def render_reject_lines(result: ImportResult, lang: str) -> list[str]:
 # -- guessing a map -----------------------------------------------------------
 def guess_map(path: str, lang: str, encoding: str | None = None) -> str:
     """A starting map for an export, guessed from its header row, as commented YAML: a text export's
-    encoding (`encoding`, else detected), and the time forms it needs beyond the ones always read."""
+    encoding (`encoding`, else detected), and the time forms it needs beyond the ones always read.  A points
+    register (积分台账: 事项 and 分值 or 户号, no 受理时间) gets a credit ledger's map."""
     if Path(path).suffix.lower() in (".csv", ".tsv"):
         encoding = encoding or detect_encoding(path)
     sheet, header_number, header = _guess_header(path, lang, encoding)
+    if _is_register(header):
+        return _register_map(path, sheet, header_number, header, lang, encoding)
     fields, used = _guess_fields(header)
     distinct: dict[str, dict[str, int]] = {c: {} for f, c in fields.items() if f in _ENUM_KEY and isinstance(c, str)}
     if isinstance(fields.get("category"), str):
@@ -6755,12 +6886,53 @@ def detect_encoding(path: str) -> str:
     return "utf-8"
 
 
+def _is_register(header: list[str]) -> bool:
+    """A points register's header: an item column, a points or subject column, and no case's received time."""
+    named = {f for f, names in KNOWN_CREDIT_HEADERS.items() for n in header if n in names}
+    return "rule" in named and (bool(set(header) & set(CREDIT_POINTS_HEADERS)) or "subject" in named) \
+        and not any(n in KNOWN_HEADERS["received"] for n in header)
+
+
+def _register_map(path: str, sheet: ExportSheet, header_number: int, header: list[str], lang: str,
+                  encoding: str | None) -> str:
+    """The map of a points register: `ledger: credit`, the rules guessed from its items (the commonest
+    points of each), its columns, and a subject made of village and name when it has no 户号."""
+    fields = {f: next(n for n in names if n in header) for f, names in KNOWN_CREDIT_HEADERS.items()
+              if any(n in header for n in names)}
+    points_column = next((n for n in CREDIT_POINTS_HEADERS if n in header), None)
+    position = {name: i for i, name in reversed(list(enumerate(header)))}
+    seen: dict[str, Counter[str]] = {}  # item -> its points as written, counted
+    for _number, row in sheet.rows:
+        i = position[fields["rule"]]
+        item = _cell_str(row[i]).strip() if i < len(row) else ""
+        if item and (item in seen or len(seen) < MAX_GUESSED_VALUES):
+            j = position[points_column] if points_column else -1
+            seen.setdefault(item, Counter())[_cell_str(row[j]).strip() if 0 <= j < len(row) else ""] += 1
+    out = [label("m_head", lang).format(export=Path(path).name), "import: 1", "ledger:", "  version: 1",
+           "  ledger: credit",
+           "  jurisdiction: " + yaml_scalar(label("m_credit_jurisdiction", lang)), "  rules:" + label("m_credit_rules", lang)]
+    for number, (item, points) in enumerate(seen.items(), start=1):
+        commonest = points.most_common(1)[0][0]
+        value = commonest if re.fullmatch(r"[-+]?\d+(\.\d+)?", commonest) else yaml_scalar(label("m_credit_points", lang))
+        out.append(f"    - {{code: R{number:02d}, name: {yaml_scalar(item)}, points: {value}}}")
+    out += ["source:"] + ([f"  sheet: {yaml_scalar(sheet.name)}"] if sheet.name is not None else []) + \
+        [f"  header_row: {header_number}"] + ([f"  encoding: {yaml_scalar(encoding)}"] if encoding else [])
+    out.append("fields:")
+    if "subject" not in fields and "subject.name" in fields:
+        joined = [fields[f] for f in ("subject.village", "subject.name") if f in fields]
+        out.append("  subject: {join: [" + ", ".join(yaml_scalar(c) for c in joined) + "]}")
+    out += [f"  {field}: {yaml_scalar(column)}" for field, column in fields.items()]
+    used = set(fields.values()) | ({points_column} if points_column else set())
+    out += [f"  # {yaml_scalar(name)}   # " + label("m_unmapped", lang) for name in header if name and name not in used]
+    return "\n".join(out) + "\n"
+
+
 def _guess_header(path: str, lang: str, encoding: str | None = None) -> tuple[ExportSheet, int, list[str]]:
     """The first row, within the first HEADER_SEARCH_ROWS of a sheet, with two column names `map` knows."""
     for sheet in open_export(path, ImportMap(path, {}, (), encoding=encoding), lang):
         for count, (number, row) in enumerate(sheet.rows, start=1):
             names = [_cell_str(c) for c in row]
-            if sum(1 for n in names if _guess_field(n)) >= 2:
+            if sum(1 for n in names if _guess_field(n)) >= 2 or _is_register(names):
                 return sheet, number, names
             if count >= HEADER_SEARCH_ROWS:
                 break
@@ -11626,7 +11798,8 @@ class CreditRedeemed(NamedTuple):
 
 CREDIT_KEYS = ("subjects", "participants", "participation_rate", "points_awarded", "points_deducted",
                "points_redeemed", "points_outstanding", "events_pending", "redemptions")
-CREDIT_RULE_KEYS = ("events", "points", "participants", "points_awarded", "points_deducted", "events_pending")
+CREDIT_RULE_KEYS = ("code", "events", "points", "subjects", "participants", "participation_rate", "points_awarded",
+                    "points_deducted", "events_pending")
 CREDIT_POINT_KEYS = frozenset({"points_awarded", "points_deducted", "points_redeemed", "points_outstanding",
                                "points"})
 
@@ -11816,7 +11989,8 @@ class CreditLedger:
                                              self.validators)  # type: ignore[arg-type]
             return False, None, None
         if not self.ids.add(data["id"]):
-            self.duplicates.append((data["id"], Problem(self.source.name, *self._place(item, ("id",))[:2],
+            marks = self._place(item, ("id",))
+            self.duplicates.append((data["id"], Problem(self.source.name, marks.line, marks.column,
                                                         format_path((item.key, item.index, "id")), "",
                                                         self.source.index)))
         number = self.book.subject_numbers.get(data["subject"])
@@ -11977,13 +12151,104 @@ def read_credit(source: Source, options: Options, validators: CreditValidators
     return ledger, ledger.problems, reader.sha256.hexdigest()
 
 
+# -- importing a points register --------------------------------------------------------
+def import_credit_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
+    """A points register (an export read with a map whose `ledger:` says `ledger: credit`) as a credit
+    ledger: each row an event, each distinct subject one of `subjects` (after the map's own)."""
+    importer = _CreditImporter(path, import_map, lang)
+    for number, row in importer.rows:
+        importer.add(number, row)
+    return importer.finish()
+
+
+class _CreditImporter(_Importer):
+    """The import of a points register: events written as they come, subjects gathered and written last (a
+    subject's name, village or type that differs from an earlier row's rejects the row)."""
+
+    def header_text(self) -> str:
+        header = {"version": self.map.ledger.get("version"), "ledger": "credit",
+                  **{k: v for k, v in self.map.ledger.items() if k not in ("subjects", "version", "ledger")}}
+        return ledger_header_yaml(header, self.path, "virtue-credit ledger")
+
+    def make_checker(self, header_text: str) -> Any:
+        subjects = self.map.ledger.get("subjects")
+        self.subjects: dict[str, dict[str, Any]] = {}  # id -> its fields, the map's subjects first
+        self.subject_rows: list[int] = []
+        for subject in subjects if isinstance(subjects, list) else ():
+            if isinstance(subject, dict) and isinstance(subject.get("id"), str):
+                self.subjects.setdefault(subject["id"], subject)
+                self.subject_rows.append(-1)
+        rules = self.map.ledger.get("rules")
+        self.codes = {r["code"] for r in rules if isinstance(r, dict) and "code" in r} if isinstance(rules, list) else set()
+        self.validators = CreditValidators()
+        self.source = Source(self.map.name, 0, None)
+        return None
+
+    def add(self, number: int, row: list[Any]) -> None:
+        event = self.record(number, row)
+        if event is None:
+            return
+        event = {"id": f"E{number}", **event} if "id" not in event else event
+        subject = event.pop("_subject", {})
+        known = self.subjects.get(event["subject"])
+        if known is not None:
+            differs = next((k for k in CREDIT_SUBJECT_ORDER if k in subject and k in known and subject[k] != known[k]),
+                           None)
+            if differs is not None:
+                self.reject(number, self.fields_to_columns.get(f"subject.{differs}"),
+                            msg("import_subject_differs", self.lang, subject=terminal_safe(event["subject"]),
+                                field=f"subject.{differs}", value=terminal_safe(str(known[differs]))), row)
+                return
+        text = case_yaml(event)
+        if self.seen_before(event["id"], text, number, row):
+            return
+        problem = self.problem(event)
+        if problem is not None:
+            del self.written[event["id"]]
+            self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
+            return
+        if known is None:
+            self.subjects[event["subject"]] = {"id": event["subject"], **subject}
+            self.subject_rows.append(number)
+        elif subject:
+            known.update({k: v for k, v in subject.items() if k not in known})
+        self.result.case_rows.append(number)
+        if not self.result.written:
+            self.out.write("events:\n")
+        self.out.write(text)
+        self.result.written += 1
+
+    def problem(self, event: dict[str, Any]) -> Problem | None:
+        """The first problem of an event as the credit ledger's checks word it: the schema, an unknown rule."""
+        if not self.validators.is_valid["events"](event):
+            found = schema_problems(self.validators.validator("events").iter_errors(event), {(): Marks(1, 1)},
+                                    ("events", 0), self.source, self.lang, self.validators)  # type: ignore[arg-type]
+            return min(found, key=lambda p: p.path) if found else None
+        if event["rule"] not in self.codes:
+            return Problem(self.map.name, 1, 1, "events[0].rule", msg(
+                "credit_unknown_rule", self.lang, raw=terminal_safe(event["rule"]),
+                hint=_did_you_mean(event["rule"], self.codes, self.lang)))
+        return None
+
+    def finish(self) -> ImportResult:
+        if not self.result.written:
+            self.out.write("events: []\n")
+        self.out.write("subjects:\n" if self.subjects else "subjects: []\n")
+        for subject in self.subjects.values():
+            self.out.write(case_yaml({k: subject[k] for k in ("id", *CREDIT_SUBJECT_ORDER) if k in subject}))
+        self.result.subject_rows = self.subject_rows
+        return self.close()
+
+
 # -- the figures -------------------------------------------------------------------
 def credit_as_of(book: CreditBook, options: Options, latest: int) -> int:
-    """--as-of, else the end of --period, else as_of, else the end of period, else the latest date."""
+    """As for cases: --as-of; else, with --period, the end of the period, or the file's as_of when that is
+    earlier; else as_of, else the end of period, else the latest date."""
     if options.as_of is not None:
         return _day(options.as_of)
     if options.period is not None:
-        return parse_period(options.period).end.toordinal()
+        end = parse_period(options.period).end.toordinal()
+        return min(end, book.as_of) if book.as_of is not None else end
     if book.as_of is not None:
         return book.as_of
     if book.period is not None:
@@ -12092,7 +12357,7 @@ def credit_summary(ledger: CreditLedger, options: Options, warnings: list[Proble
         book.jurisdiction, (dt.date.fromordinal(start).isoformat(), dt.date.fromordinal(end).isoformat()),
         dt.date.fromordinal(as_of).isoformat(), policy, total.figures(names),
         {"village": tuple((v, c.figures(names)) for v, c in by_village.items()),
-         "rule": tuple((r.name, c.figures(None)) for r, c in zip(rules, by_rule))},
+         "rule": tuple((r.name, {"code": r.code, **c.figures(None)}) for r, c in zip(rules, by_rule))},
         credit_stars(monthly, subjects, villages), credit_roll(scores, grades, subjects, policy.honour_roll),
         tuple(CreditNotice(dt.date.fromordinal(day).isoformat(), event_id, subjects[s].id, subjects[s].name,
                            subjects[s].village, rules[r].name, cents) for day, event_id, s, r, cents in sorted(notice)),
@@ -12142,24 +12407,25 @@ def mask_credit(summary: CreditSummary) -> CreditSummary:
 
 
 def analyse_credit(sources: list[Source], options: Options, _jobs: int = 1, _review: Any = None) -> Analysis:
-    """A credit ledger through its pipeline: read, checked, counted and masked (one file, one process)."""
+    """A credit ledger through its pipeline: read, checked, counted and masked (one file, one process).  Of a
+    register imported with a map, each problem and warning is told at the export's cell."""
     source = sources[0]
+    locate = source.locate or (lambda problem: problem)
     ledger, problems, sha256 = read_credit(source, options, CreditValidators())
     if ledger is None:
-        problems.sort(key=Problem.sort_key)
+        problems = sorted(map(locate, problems), key=Problem.sort_key)
         return Analysis(problems[:MAX_KEPT_WARNINGS], len(problems), [], 0, None, 0, "credit")
     ledger.apply_caps()
     ledger.check_redemptions()
     ledger.pending_warnings(credit_as_of(ledger.book, options, ledger.latest))
-    records = ledger.records
-    warnings = sorted(ledger.warnings, key=Problem.sort_key)
-    problems = sorted(ledger.problems, key=Problem.sort_key)
+    warnings = sorted(map(locate, ledger.warnings), key=Problem.sort_key)
+    problems = sorted(map(locate, ledger.problems), key=Problem.sort_key)
     if problems or options.needs == "check":
         return Analysis(problems[:MAX_KEPT_WARNINGS], len(problems), warnings[:MAX_KEPT_WARNINGS], len(warnings),
-                        None, records, "credit")
+                        None, ledger.records, "credit")
     refs = (SourceRef(source.name, *source.origin) if source.origin else SourceRef(source.name, sha256),)
     summary = mask_credit(credit_summary(ledger, options, warnings, refs))
-    return Analysis([], 0, list(summary.warnings), summary.warning_count, summary, records, "credit")
+    return Analysis([], 0, list(summary.warnings), summary.warning_count, summary, ledger.records, "credit")
 
 
 # -- rendering the figures ------------------------------------------------------------
@@ -12185,8 +12451,7 @@ def credit_json(summary: CreditSummary) -> dict[str, Any]:
         "as_of": summary.as_of_text,
         "totals": figures(summary.totals),
         "groups": {"village": [{"name": name, **figures(values)} for name, values in summary.groups["village"]],
-                   "rule": [{"name": name, "code": rule.code, **figures(values)}
-                            for rule, (name, values) in zip(summary.rules, summary.groups["rule"])]},
+                   "rule": [{"name": name, **figures(values)} for name, values in summary.groups["rule"]]},
         "stars": [{**star._asdict(), "points": points_value(star.points)} for star in summary.stars],
         "honour_roll": [{**e._asdict(), "score": points_value(e.score)} for e in summary.honour_roll],
         "warnings": [{"file": w.file, "line": w.line, "column": w.column, "path": w.path, "message": w.message}
@@ -12223,7 +12488,8 @@ def credit_rows(summary: CreditSummary, grouping: str, text: Callable[[str, Any]
     totals = dict(summary.totals)
     if grouping == "rule":
         rule_values = [values for _name, values in summary.groups["rule"]]
-        totals.update(events=sum(v["events"] for v in rule_values), points=sum(v["points"] for v in rule_values))
+        totals.update(code=None, events=sum(v["events"] for v in rule_values),
+                      points=sum(v["points"] for v in rule_values))
     rows.append([label("total", summary.lang)] + [text(k, _credit_cell(k, totals)) for k in keys])
     return header, rows
 
@@ -12277,8 +12543,8 @@ def render_credit_xlsx(summary: CreditSummary, grouping: str) -> bytes:
     """The spreadsheet of a grouping: counts and points as numbers, the rate as a percentage."""
     keys = credit_columns(summary, grouping)
     header, rows = credit_rows(summary, grouping, lambda k, v: credit_json_value(k, v))
-    kinds = ["text"] + ["rate" if k == "participation_rate" else "points" if k in CREDIT_POINT_KEYS else "count"
-                        for k in keys]
+    kinds = ["text"] + ["text" if k == "code" else "rate" if k == "participation_rate" else
+                        "points" if k in CREDIT_POINT_KEYS else "count" for k in keys]
     return xlsx_table(header, rows, kinds, header[0], summary.title, document_moment(summary))
 
 
@@ -12391,11 +12657,13 @@ class LedgerKind(NamedTuple):
     summary_renderers: Mapping[str, Callable[[Any, str], str | bytes]]
     groupings: tuple[str, ...]
     report_doc: Callable[[Any], _Doc]
+    import_export: Callable[[str, ImportMap, str], ImportResult]  # an export read with a map of this kind
 
 
 LEDGER_KINDS: dict[str, LedgerKind] = {
-    "cases": LedgerKind(analyse, SUMMARY_RENDERERS, GROUPINGS, report_doc),
-    "credit": LedgerKind(analyse_credit, CREDIT_SUMMARY_RENDERERS, CREDIT_GROUPINGS, credit_report_doc),
+    "cases": LedgerKind(analyse, SUMMARY_RENDERERS, GROUPINGS, report_doc, import_export),
+    "credit": LedgerKind(analyse_credit, CREDIT_SUMMARY_RENDERERS, CREDIT_GROUPINGS, credit_report_doc,
+                         import_credit_export),
 }
 
 
@@ -12743,6 +13011,55 @@ cases:
 """
 
 
+EXAMPLE_CREDIT = """\
+# grassroots-report virtue-credit ledger (美德信用积分台账), format version 1 (see `grassroots-report schema`)
+# 人名、户号均为虚构，仅用于演示。
+version: 1
+ledger: credit
+jurisdiction: 沂水县道托镇韩家曲村
+period: {start: '2024-01-01', end: '2024-06-30'}
+as_of: '2024-06-30'
+policy:
+  base: 1000                                        # 每户起始分
+  grades: {AAA: 1100, AA: 1030, A: 1000, B: 950}    # 不低于该分即为该等级，低于 950 为 C
+  honour_roll: 10
+  publish_names: false                              # true：积分公示写全名
+rules:
+  - {code: V01, name: 参加志愿服务, points: 3}
+  - {code: V02, name: 志愿服务时长, points: 0.25, unit: hour}
+  - {code: V03, name: 孝老爱亲, points: 5}
+  - {code: V05, name: 垃圾分类, points: 1, cap_per_month: 3}
+  - {code: V09, name: 见义勇为, points: 20, cap_per_year: 40}
+  - {code: N01, name: 违规燃放烟花爆竹, points: -10}
+  - {code: N02, name: 乱堆乱放, points: -5}
+subjects:
+  - {id: H-0001, name: 季忠学, village: 韩家曲村, type: household}
+  - {id: H-0002, name: 王洪花, village: 韩家曲村, type: person}
+  - {id: H-0003, name: 李德成, village: 韩家曲村, type: household}
+  - {id: H-0004, name: 张桂英, village: 韩家曲村, type: household}
+  - {id: B-0001, name: 韩家曲村绿源果蔬专业合作社, village: 韩家曲村, type: business}
+  - {id: C-0001, name: 韩家曲村村民委员会, village: 韩家曲村, type: collective}
+events:
+  - {id: E-001, subject: H-0001, date: '2024-01-06', rule: V01, recorder: 王洪花}
+  - {id: E-002, subject: H-0001, date: '2024-02-10', rule: V09, recorder: 王洪花}
+  - {id: E-003, subject: H-0001, date: '2024-03-02', rule: V02, quantity: 8, recorder: 王洪花}
+  - {id: E-004, subject: H-0002, date: '2024-01-20', rule: V03, recorder: 王洪花}
+  - {id: E-005, subject: H-0002, date: '2024-03-05', rule: V05, recorder: 王洪花}
+  - {id: E-006, subject: H-0002, date: '2024-03-12', rule: V05, recorder: 王洪花}
+  - {id: E-007, subject: H-0002, date: '2024-03-19', rule: V05, recorder: 王洪花}
+  - {id: E-008, subject: H-0002, date: '2024-03-26', rule: V05, recorder: 王洪花}   # 当月第 4 次：超过每月 3 分，计 0 分
+  - {id: E-009, subject: H-0003, date: '2024-02-10', rule: N01, recorder: 王洪花}
+  - {id: E-010, subject: H-0003, date: '2024-04-15', rule: V01, recorder: 王洪花}
+  - {id: E-011, subject: H-0004, date: '2024-05-18', rule: N02, recorder: 王洪花}
+  - {id: E-012, subject: B-0001, date: '2024-04-20', rule: V01, quantity: 5, recorder: 王洪花}
+  - {id: E-013, subject: C-0001, date: '2024-06-01', rule: V02, quantity: 40, recorder: 王洪花}
+  - {id: E-014, subject: H-0004, date: '2024-06-20', rule: V03, recorder: 王洪花, status: pending}
+redemptions:
+  - {id: R-001, subject: H-0001, date: '2024-03-02', item: 食用油, points: 25, shop: 韩家曲村爱心超市}
+  - {id: R-002, subject: H-0002, date: '2024-04-01', item: 洗衣粉, points: 6, shop: 韩家曲村爱心超市}
+"""
+
+
 # =============================================================================
 # Command line
 # =============================================================================
@@ -12937,7 +13254,7 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
             sources.append(dataclasses.replace(next(ledgers), index=index))
             continue
         assert import_map is not None
-        result = import_export(name, import_map, lang)
+        result = LEDGER_KINDS[import_map.kind].import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
         say(result.counts_line(lang))
         sources.append(result.source(index, (file_sha256(name), (map_path or "", import_map.sha256))))
@@ -13072,6 +13389,7 @@ HELP_ZH = {
         "所给导出文件的导入映射（见 grassroots-report map）。",
     "Write rejected export rows here and go on (else any rejected row stops the run).":
         "把被拒收的行写到这个文件并继续（否则有一行被拒收就停止）。",
+    "A virtue-credit ledger (美德信用积分台账) instead.": "改为打印一份美德信用积分台账。",
     "Group the rows by unit, major category, channel, kind, jurisdiction (区县) or area (属地).":
         "按单位、诉求大类、受理渠道、诉求性质、区县或属地分组。",
     "Group the rows by unit (default), major category, channel, kind, jurisdiction (区县) or area (属地); "
@@ -13665,7 +13983,7 @@ def import_command(export: str, map_path: str, output: str | None, rejects_path:
     if not is_export(export):
         raise UsageIOError(msg("export_suffix", lang, path=terminal_safe(export)))
     import_map = load_import_map(map_path, lang, encoding)
-    result = import_export(export, import_map, lang)
+    result = LEDGER_KINDS[import_map.kind].import_export(export, import_map, lang)
     inputs = (export, map_path)
     _settle_rejects(result, rejects_path, inputs, lang)
     if output is not None:
@@ -13705,15 +14023,17 @@ def schema_command() -> None:
 
 
 @cli.command("example")
-def example_command() -> None:
+@click.option("--credit", is_flag=True, help="A virtue-credit ledger (美德信用积分台账) instead.")
+def example_command(credit: bool) -> None:
     """Print a complete, valid example case file to start from.
 
     \b
     Example:
         grassroots-report example > ledger.yaml
         grassroots-report check ledger.yaml
+        grassroots-report example --credit > credit.yaml
     """
-    emit(EXAMPLE_LEDGER)
+    emit(EXAMPLE_CREDIT if credit else EXAMPLE_LEDGER)
 
 
 def main(argv: list[str] | None = None) -> int:

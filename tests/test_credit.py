@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import run_cli, write
 
 RULES = [{"code": "V01", "name": "参加志愿服务", "points": 3},
@@ -166,7 +165,7 @@ def test_dates_outside_the_period_after_as_of_and_pending_for_long(tmp_path):
     path, result = check(tmp_path, text)
     assert result.exit_code == 0
     warnings = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:") and "警告" in line]
-    # O-1 (events[0]) and O-6 (events[5]) outside 2024; O-4 (events[3]) pending 05-01 -> 06-30 = 30 + 30 = 60
+    # O-1 (events[0]) and O-6 (events[5]) outside 2024; O-4 (events[3]) pending 05-01 -> 06-30 = 31 + 29 = 60
     # days; O-5 only 15 days
     assert len(warnings) == 3, warnings
     assert any(w.startswith(f"{path}:{FIRST_EVENT_LINE}:") and "events[0]" in w and "2023-12-20" in w for w in warnings)
@@ -210,6 +209,17 @@ def test_yearly_cap_counts_calendar_years(tmp_path):
     # stars: Y-1 20 in 2024-02, Y-2 20 in 2024-06, Y-4 20 in 2025-01; Y-3 awarded 0 points: no star
     assert [(s["month"], s["points"]) for s in out["stars"]] == [("2024-02", 20), ("2024-06", 20), ("2025-01", 20)]
     assert sorted(w["path"] for w in out["warnings"]) == ["events[1]", "events[2]"]  # Y-2 and Y-3 cut
+
+
+def test_caps_by_size_month_and_year_together(tmp_path):
+    rules = [{"code": "N02", "name": "乱堆乱放", "points": -10, "cap_per_month": 15},
+             {"code": "V03", "name": "清扫街道", "points": 3, "cap_per_month": 5, "cap_per_year": 8}]
+    events = [ev("K-1", "H-01", "03-02", "N02"), ev("K-2", "H-01", "03-03", "N02"),  # -10; -10 counts -5 (15)
+              ev("K-3", "H-01", "03-03", "V03", 2), ev("K-4", "H-01", "04-03", "V03", 2)]  # 6 -> 5; 6 -> 8 - 5 = 3
+    out = summary(tmp_path, ledger_text(events, rules=rules))
+    assert (out["totals"]["points_awarded"], out["totals"]["points_deducted"]) == (8, 15)  # 5 + 3; 10 + 5
+    assert out["honour_roll"][-1]["score"] == 993  # H-01: 1000 - 15 + 8, below H-02 and H-03 (1000)
+    assert sorted(w["path"] for w in out["warnings"]) == ["events[1]", "events[2]", "events[3]"]
 
 
 # == 3. Redemptions and available =====================================================================
@@ -401,17 +411,19 @@ def test_unknown_subject_and_rule_with_a_hint(tmp_path):
     assert rule.startswith(f"{path}:19:68: events[2].rule: ") and "是否想写" in rule and "V01" in rule
 
 
-def test_duplicate_ids_across_events_and_redemptions(tmp_path):
-    path, result = check(tmp_path, ledger_text(
-        [ev("E-1", "H-01", "03-02", "V01", 2), ev("E-2", "H-01", "03-03", "V01"), ev("E-1", "H-01", "03-04", "V01")],
-        [rd("E-2", "H-01", "03-10", 1)]))
+@pytest.mark.parametrize("second, where, again, first", [
+    # two events: E-1 on line 17, again on line 19
+    ([ev("E-1", "H-01", "03-04", "V01")], "events[2].id", 19, 17),
+    # a redemption with an event's id: E-2 on line 18; 19 is `redemptions:`, the redemption on line 20
+    ([], "redemptions[0].id", 20, 18),
+])
+def test_duplicate_ids_name_the_first_place(tmp_path, second, where, again, first):
+    events = [ev("E-1", "H-01", "03-02", "V01", 2), ev("E-2", "H-01", "03-03", "V01")] + second
+    path, result = check(tmp_path, ledger_text(events, [] if second else [rd("E-2", "H-01", "03-10", 1)]))
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
-    # events[2] on line 19, `redemptions:` 20, redemptions[0] 21; `  - {"id": ` is 11 characters -> column 12
-    event = next(line for line in lines if "events[2].id" in line)
-    assert event.startswith(f"{path}:19:12: events[2].id: ") and "E-1" in event and "events[0]" in event
-    redemption = next(line for line in lines if "redemptions[0].id" in line)
-    assert redemption.startswith(f"{path}:21:12: redemptions[0].id: ") and "events[1]" in redemption
+    line = next(line for line in result.stderr.splitlines() if where in line)
+    # `  - {"id": ` is 11 characters: the id's value at column 12; the first place named as FILE:LINE:COLUMN
+    assert line.startswith(f"{path}:{again}:12: {where}: ") and f"{path}:{first}:12" in line.split(": ", 2)[2], line
 
 
 def test_summary_by_rule_as_csv(tmp_path):
