@@ -11843,9 +11843,10 @@ class CreditValidators:
             return {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{name}"}
 
         self.schemas = {key: rooted(name) for key, name in (("header", "credit_ledger"), ("events", "credit_event"),
-                                                             ("redemptions", "credit_redemption"))}
+                                                             ("redemptions", "credit_redemption"),
+                                                             ("subjects", "credit_subject"))}
         self.is_valid = {key: SchemaCompiler(self.schemas[key]).compile(self.schemas[key])
-                         for key in ("events", "redemptions")}
+                         for key in ("events", "redemptions", "subjects")}
 
     @functools.cache  # noqa: B019 - one instance a run
     def validator(self, key: str) -> Any:
@@ -11855,7 +11856,8 @@ class CreditValidators:
 
 
 class CreditBook(NamedTuple):
-    """What a credit ledger's header fixes: its rules, subjects and days (day numbers: date.toordinal())."""
+    """What a credit ledger's header fixes: its rules and days (day numbers: date.toordinal()), and the
+    subjects, filled as they are read."""
 
     jurisdiction: str
     title: str | None
@@ -11890,7 +11892,7 @@ def check_credit_header(header: Header, validators: CreditValidators, lang: str)
         marks = _nearest_marks(located, path)
         problems.append(problem_at(header.source, marks.line, marks.column, path, message_id, lang, **fields))
 
-    for key, field in (("subjects", "id"), ("rules", "code")):
+    for key, field in (("rules", "code"),):  # subjects are read one at a time (CreditLedger)
         seen: dict[str, int] = {}
         for i, item in enumerate(data.get(key) or ()):
             if item[field] in seen:
@@ -11918,7 +11920,8 @@ def build_credit_book(data: dict[str, Any]) -> CreditBook:
                                    cents_of(r["cap_per_month"]) if "cap_per_month" in r else None,
                                    cents_of(r["cap_per_year"]) if "cap_per_year" in r else None)
              for r in data.get("rules") or ()}
-    subjects = [CreditSubject(s["id"], s["name"], s["village"], s.get("type", "household")) for s in data["subjects"]]
+    subjects = [CreditSubject(s["id"], s["name"], s["village"], s.get("type", "household"))
+                for s in data.get("subjects") or ()]
     return CreditBook(
         str(data["jurisdiction"]), data.get("title"),
         (_day(period["start"]), _day(period["end"])) if period else None,
@@ -11935,9 +11938,12 @@ class CreditLedger:
     """A credit ledger's records as read and checked, in memory that grows by a few bytes an event.
 
     INFO: an approved event keeps its subject, rule, day and cents (20 bytes,
-    in arrays) and its id (TextList); a capped rule's events also their
-    line and column, for the warning of an event cut.  A pending event
-    keeps its day, rule and place; a redemption everything (they are few).
+    in arrays), its id (TextList, the id's length + 8) and its id's digest
+    (IdSeen, 16-32): about 60 bytes.  A capped rule's events also their
+    number and place (16 bytes), for the warning of an event cut.  A pending
+    event keeps its day, rule and place; a redemption everything (they are
+    few).  Subjects are read one at a time too (a town has tens of
+    thousands), each kept as a CreditSubject.
     """
 
     def __init__(self, source: Source, book: CreditBook, validators: CreditValidators, lang: str) -> None:
@@ -11954,7 +11960,9 @@ class CreditLedger:
         self.day = array.array("i")
         self.cents = array.array("q")
         self.event_ids = TextList()
-        self.capped_at: dict[int, tuple[int, int, int]] = {}  # event number -> line, column, index (capped rules)
+        # the approved events of capped rules: their numbers, lines, columns and indexes in `events`
+        self.capped = array.array("i")
+        self.capped_places = array.array("i")
         # pending events: subject, rule, day, id, and where (line, column, index)
         self.pending: list[tuple[int, int, int, str, int, int, int]] = []
         # redemptions: day, subject, id, cents, item, and where its points stand (line, column, index)
@@ -11962,11 +11970,37 @@ class CreditLedger:
         self.earliest, self.latest = 1 << 31, 0  # the dates met
         self.records = 0  # events and redemptions read
         self.days: dict[str, int] = {}  # a date as written -> its day (a year has 366)
+        self.records_before_subjects = False  # an event or redemption came before the subjects: read again
+        self.subject_ids = IdSeen()
 
-    def read(self, items: Iterable[Header | CaseItem]) -> None:
+    def read(self, items: Iterable[Header | CaseItem], subjects: bool = True) -> None:
+        """The records; `subjects`: read the subjects too (False on a second reading, which has them)."""
         for item in items:
-            if isinstance(item, CaseItem):
-                (self._event if item.key == "events" else self._redemption)(item)
+            if not isinstance(item, CaseItem):
+                continue
+            if item.key == "subjects":
+                if subjects:
+                    self._subject(item)
+                continue
+            if subjects and not self.book.subjects:
+                self.records_before_subjects = True
+            (self._event if item.key == "events" else self._redemption)(item)
+
+    def _subject(self, item: CaseItem) -> None:
+        data = item.data
+        if not self.validators.is_valid["subjects"](data):
+            base = (item.key, item.index)
+            self.problems += schema_problems(self.validators.validator("subjects").iter_errors(data),
+                                             locate(item.events, base), base, self.source, self.lang,
+                                             self.validators)  # type: ignore[arg-type]
+            return
+        if not self.subject_ids.add(data["id"]) and data["id"] in self.book.subject_numbers:
+            first = self.book.subject_numbers[data["id"]]
+            self._problem(self.problems, item, ("id",), "credit_duplicate", raw=data["id"], first=f"subjects[{first}]")
+            return
+        self.book.subject_numbers[data["id"]] = len(self.book.subjects)
+        self.book.subjects.append(CreditSubject(data["id"], data["name"], data["village"],
+                                                data.get("type", "household")))
 
     def _place(self, item: CaseItem, path: tuple[Any, ...]) -> Marks:
         return _nearest_marks(locate(item.events, (item.key, item.index)), (item.key, item.index, *path))
@@ -12034,7 +12068,8 @@ class CreditLedger:
             return
         if rule.cap_month is not None or rule.cap_year is not None:
             marks = self._place(item, ())
-            self.capped_at[len(self.day)] = (marks.line, marks.column, item.index)
+            self.capped.append(len(self.day))
+            self.capped_places.extend((marks.line, marks.column, item.index))
         self.subject.append(subject)
         self.rule.append(self.rule_numbers[rule.code])
         self.day.append(day)
@@ -12067,14 +12102,15 @@ class CreditLedger:
         """Caps (cap_per_month, cap_per_year) over each subject's approved events of a rule, in date order
         then id: the event that crosses a cap counts up to it, later ones 0; a warning names each event cut."""
         rules = [self.book.rules[code] for code in self.codes]
-        by_subject_rule: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
-        for number in self.capped_at:
-            by_subject_rule[self.subject[number], self.rule[number]].append(number)
-        for (_subject, rule_number), numbers in sorted(by_subject_rule.items()):
+        by_subject_rule: defaultdict[tuple[int, int], list[int]] = defaultdict(list)  # -> positions in `capped`
+        for position, number in enumerate(self.capped):
+            by_subject_rule[self.subject[number], self.rule[number]].append(position)
+        for (_subject, rule_number), positions in sorted(by_subject_rule.items()):
             rule = rules[rule_number]
-            numbers.sort(key=lambda n: (self.day[n], self.event_ids[n]))
+            positions.sort(key=lambda p: (self.day[self.capped[p]], self.event_ids[self.capped[p]]))
             used: Counter[tuple[str, int]] = Counter()  # ("m", month) or ("y", year) -> cents used
-            for n in numbers:
+            for position in positions:
+                n = self.capped[position]
                 day = dt.date.fromordinal(self.day[n])
                 windows = [(("m", day.year * 12 + day.month), rule.cap_month), (("y", day.year), rule.cap_year)]
                 size = abs(self.cents[n])
@@ -12082,7 +12118,7 @@ class CreditLedger:
                 for key, _cap in windows:
                     used[key] += counted
                 if counted < size:
-                    line, column, index = self.capped_at[n]
+                    line, column, index = self.capped_places[3 * position: 3 * position + 3]
                     self.warnings.append(Problem(self.source.name, line, column, format_path(("events", index)), msg(
                         "w_credit_capped", self.lang, id=self.event_ids[n], rule=rule.code,
                         points=points_text(self.cents[n]), counted=points_text(counted if self.cents[n] > 0 else -counted)),
@@ -12094,21 +12130,32 @@ class CreditLedger:
 
         available on a day = the subject's positive approved points dated on or before it, minus its
         redemptions dated before it, or on it with a smaller id."""
-        gained: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)  # subject -> (day, cents) of gains
-        wanted = {r[1] for r in self.redemptions}
+        # INFO: each gain goes into the bucket of the subject's first redemption on or after its day, so
+        # that nothing is kept an event: a redemption's available is its buckets so far less what went before
+        ordered: defaultdict[int, list[tuple[int, int, str, int, str, int, int, int]]] = defaultdict(list)
+        for redemption in sorted(self.redemptions, key=lambda r: (r[1], r[0], r[2])):
+            ordered[redemption[1]].append(redemption)
+        days = {subject: [r[0] for r in rows] for subject, rows in ordered.items()}
+        buckets = {subject: [0] * len(rows) for subject, rows in ordered.items()}
         for subject, day, cents in zip(self.subject, self.day, self.cents):
-            if cents > 0 and subject in wanted:
-                gained[subject].append((day, cents))
-        spent: defaultdict[int, int] = defaultdict(int)
-        for day, subject, rid, cents, _item, line, column, index in sorted(self.redemptions,
-                                                                          key=lambda r: (r[1], r[0], r[2])):
-            available = sum(c for d, c in gained[subject] if d <= day) - spent[subject]
-            if cents > available:
-                self.problems.append(Problem(self.source.name, line, column,
-                                             format_path(("redemptions", index, "points")), msg(
-                    "credit_overdrawn", self.lang, id=rid, points=points_text(cents), available=points_text(available),
-                    date=dt.date.fromordinal(day).isoformat()), self.source.index))
-            spent[subject] += cents
+            if cents > 0 and subject in days:
+                k = bisect.bisect_left(days[subject], day)
+                if k < len(buckets[subject]):
+                    buckets[subject][k] += cents
+        for subject, rows in ordered.items():
+            gained = spent = 0
+            for k, (day, _subject, rid, cents, _item, line, column, index) in enumerate(rows):
+                gained += buckets[subject][k]
+                self._check_available(rid, cents, gained - spent, day, line, column, index)
+                spent += cents
+
+    def _check_available(self, rid: str, cents: int, available: int, day: int, line: int, column: int,
+                         index: int) -> None:
+        if cents > available:
+            self.problems.append(Problem(self.source.name, line, column, format_path(("redemptions", index, "points")),
+                                         msg("credit_overdrawn", self.lang, id=rid, points=points_text(cents),
+                                             available=points_text(available), date=dt.date.fromordinal(day).isoformat()),
+                                         self.source.index))
 
     def pending_warnings(self, as_of: int) -> None:
         for _subject, _rule, day, event_id, line, column, index in self.pending:
@@ -12118,18 +12165,19 @@ class CreditLedger:
                     self.source.index))
 
 
-CREDIT_LISTS = ("events", "redemptions")  # the lists of a credit ledger read a record at a time
+CREDIT_LISTS = ("subjects", "events", "redemptions")  # the lists of a credit ledger read a record at a time
 
 
 def read_credit(source: Source, options: Options, validators: CreditValidators
                 ) -> tuple[CreditLedger | None, list[Problem], str]:
     """One credit ledger read and checked: the ledger (None when its header has problems), the problems and
-    the SHA-256 of its bytes.  A file whose rules or subjects come after its events is read twice."""
+    the SHA-256 of its bytes.  A file whose rules come after its records, or whose subjects come after its
+    events, is read twice."""
     reader = FileReader(source, options.lang, options.encoding, lists=CREDIT_LISTS)
     items = iter(reader.items())
     header = next(items, None)
-    if isinstance(header, Header) and isinstance(header.data, dict) and not {"rules", "subjects"} <= set(header.data):
-        for _item in items:  # the keys after the events
+    if isinstance(header, Header) and isinstance(header.data, dict) and "rules" not in header.data:
+        for _item in items:  # the keys after the records
             pass
         if reader.late_header and not reader.problems:
             reader = FileReader(source, options.lang, options.encoding, {**reader.late_header, **header.data},
@@ -12145,6 +12193,12 @@ def read_credit(source: Source, options: Options, validators: CreditValidators
         return None, reader.problems + problems, reader.sha256.hexdigest()
     ledger = CreditLedger(source, build_credit_book(header.data), validators, options.lang)
     ledger.read(items)
+    if ledger.records_before_subjects and ledger.book.subjects:  # again, knowing every subject
+        first = ledger
+        ledger = CreditLedger(source, first.book, validators, options.lang)
+        ledger.problems = [p for p in first.problems if p.path.startswith("subjects")]
+        ledger.read(FileReader(source, options.lang, options.encoding, header.data, lists=CREDIT_LISTS).items(),
+                    subjects=False)
     ledger.problems += reader.problems
     if ledger.duplicates:
         ledger.problems += ledger.duplicate_problems()
@@ -12287,6 +12341,78 @@ class _CreditCounts:
         return out
 
 
+class CreditCount:
+    """The figures of a credit ledger's period (days start..end), counted from its records: the whole, each
+    village and each rule, and each subject's score and available points at as-of."""
+
+    def __init__(self, ledger: CreditLedger, start: int, end: int, as_of: int, notice: bool) -> None:
+        self.ledger, self.start, self.end, self.as_of = ledger, start, end, as_of
+        subjects = ledger.book.subjects
+        self.members: defaultdict[str, list[int]] = defaultdict(list)  # village -> its subjects, in order
+        for i, subject in enumerate(subjects):
+            self.members[subject.village].append(i)
+        self.total = _CreditCounts(len(subjects))
+        self.by_village = {v: _CreditCounts(len(m)) for v, m in self.members.items()}
+        self.by_rule = [_CreditCounts(len(subjects)) for _ in ledger.codes]
+        self.scores = [ledger.book.policy.base] * len(subjects)
+        self.available = [0] * len(subjects)
+        self.monthly: Counter[tuple[int, int]] = Counter()  # (month, subject) -> points awarded
+        self.notice: list[tuple[int, str, int, int, int]] = []  # the 公示's (only the report holds it)
+        self.items: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # redeemed: item -> count, cents
+        self._events(notice)
+        self._pending()
+        self._redemptions()
+        self.grades = [ledger.book.policy.grade(score) for score in self.scores]
+        self.total.grades, self.total.outstanding = Counter(self.grades), sum(self.available)
+        for village, counts in self.by_village.items():
+            counts.grades = Counter(self.grades[i] for i in self.members[village])
+            counts.outstanding = sum(self.available[i] for i in self.members[village])
+
+    def _groups(self, subject: int) -> tuple[_CreditCounts, _CreditCounts]:
+        return self.total, self.by_village[self.ledger.book.subjects[subject].village]
+
+    def _events(self, notice: bool) -> None:
+        ledger = self.ledger
+        for n, (subject, rule, day, cents) in enumerate(zip(ledger.subject, ledger.rule, ledger.day, ledger.cents)):
+            if day > self.as_of:
+                continue
+            self.scores[subject] += cents
+            if cents > 0:
+                self.available[subject] += cents
+            if day < self.start or day > self.end:
+                continue
+            for counts in (*self._groups(subject), self.by_rule[rule]):
+                if cents > 0:
+                    counts.awarded += cents
+                    counts.participants.add(subject)
+                else:
+                    counts.deducted -= cents
+            self.by_rule[rule].events += 1
+            if cents > 0:
+                date = dt.date.fromordinal(day)
+                self.monthly[date.year * 12 + date.month - 1, subject] += cents
+            if notice:
+                self.notice.append((day, ledger.event_ids[n], subject, rule, cents))
+
+    def _pending(self) -> None:
+        for subject, rule, day, _id, _line, _column, _index in self.ledger.pending:
+            if self.start <= day <= self.end:
+                for counts in (*self._groups(subject), self.by_rule[rule]):
+                    counts.pending += 1
+
+    def _redemptions(self) -> None:
+        for day, subject, _rid, cents, item, _line, _column, _index in self.ledger.redemptions:
+            if day > self.as_of:
+                continue
+            self.available[subject] -= cents
+            if self.start <= day <= self.end:
+                for counts in self._groups(subject):
+                    counts.redeemed += cents
+                    counts.redemptions += 1
+                self.items[item][0] += 1
+                self.items[item][1] += cents
+
+
 def credit_summary(ledger: CreditLedger, options: Options, warnings: list[Problem], sources: tuple[SourceRef, ...]
                    ) -> CreditSummary:
     """Every figure of a checked credit ledger for its period, at its as-of (names not yet masked)."""
@@ -12294,74 +12420,24 @@ def credit_summary(ledger: CreditLedger, options: Options, warnings: list[Proble
     as_of = credit_as_of(book, options, ledger.latest)
     window = credit_window(book, options) or (min(ledger.earliest, as_of), as_of)
     start, end = window[0], min(window[1], as_of)
+    count = CreditCount(ledger, start, end, as_of, options.needs == "report")
     policy, subjects = book.policy, book.subjects
-    members: defaultdict[str, list[int]] = defaultdict(list)  # village -> its subjects, in the ledger's order
-    for i, s in enumerate(subjects):
-        members[s.village].append(i)
-    villages = list(members)
-    total = _CreditCounts(len(subjects))
-    by_village = {v: _CreditCounts(len(members[v])) for v in villages}
-    by_rule = [_CreditCounts(len(subjects)) for _ in ledger.codes]
-    scores = [policy.base] * len(subjects)
-    available = [0] * len(subjects)
-    monthly: Counter[tuple[int, int]] = Counter()  # (month, subject) -> points awarded
-    notice: list[tuple[int, str, int, int, int]] = []
-    for n, (subject, rule, day, cents) in enumerate(zip(ledger.subject, ledger.rule, ledger.day, ledger.cents)):
-        if day > as_of:
-            continue
-        scores[subject] += cents
-        if cents > 0:
-            available[subject] += cents
-        if day < start or day > end:
-            continue
-        village = by_village[subjects[subject].village]
-        for counts in (total, village, by_rule[rule]):
-            if cents > 0:
-                counts.awarded += cents
-                counts.participants.add(subject)
-            else:
-                counts.deducted -= cents
-        by_rule[rule].events += 1
-        if cents > 0:
-            date = dt.date.fromordinal(day)
-            monthly[date.year * 12 + date.month - 1, subject] += cents
-        if options.needs == "report":  # the 公示 lists every event: only the report holds it
-            notice.append((day, ledger.event_ids[n], subject, rule, cents))
-    for subject, rule, day, _id, _line, _column, _index in ledger.pending:
-        if start <= day <= end:
-            for counts in (total, by_village[subjects[subject].village], by_rule[rule]):
-                counts.pending += 1
-    items: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for day, subject, _rid, cents, item, _line, _column, _index in ledger.redemptions:
-        if day > as_of:
-            continue
-        available[subject] -= cents
-        if start <= day <= end:
-            for counts in (total, by_village[subjects[subject].village]):
-                counts.redeemed += cents
-                counts.redemptions += 1
-            items[item][0] += 1
-            items[item][1] += cents
-    grades = [policy.grade(score) for score in scores]
-    total.grades = Counter(grades)
-    total.outstanding = sum(available)
-    for village, counts in by_village.items():
-        counts.grades = Counter(grades[i] for i in members[village])
-        counts.outstanding = sum(available[i] for i in members[village])
     names = policy.grade_names()
     rules = [book.rules[code] for code in ledger.codes]
+    days = dt.date.fromordinal(start).isoformat(), dt.date.fromordinal(end).isoformat()
     return CreditSummary(
         options.lang, options.title or book.title or label("k_title", options.lang).format(
-            jurisdiction=book.jurisdiction, span=day_span_text(dt.date.fromordinal(start).isoformat(),
-                                                               dt.date.fromordinal(end).isoformat(), options.lang)),
-        book.jurisdiction, (dt.date.fromordinal(start).isoformat(), dt.date.fromordinal(end).isoformat()),
-        dt.date.fromordinal(as_of).isoformat(), policy, total.figures(names),
-        {"village": tuple((v, c.figures(names)) for v, c in by_village.items()),
-         "rule": tuple((r.name, {"code": r.code, **c.figures(None)}) for r, c in zip(rules, by_rule))},
-        credit_stars(monthly, subjects, villages), credit_roll(scores, grades, subjects, policy.honour_roll),
+            jurisdiction=book.jurisdiction, span=day_span_text(*days, options.lang)),
+        book.jurisdiction, days, dt.date.fromordinal(as_of).isoformat(), policy, count.total.figures(names),
+        {"village": tuple((v, c.figures(names)) for v, c in count.by_village.items()),
+         "rule": tuple((r.name, {"code": r.code, **c.figures(None)}) for r, c in zip(rules, count.by_rule))},
+        credit_stars(count.monthly, subjects, list(count.members)),
+        credit_roll(count.scores, count.grades, subjects, policy.honour_roll),
         tuple(CreditNotice(dt.date.fromordinal(day).isoformat(), event_id, subjects[s].id, subjects[s].name,
-                           subjects[s].village, rules[r].name, cents) for day, event_id, s, r, cents in sorted(notice)),
-        tuple(CreditRedeemed(item, n, cents) for item, (n, cents) in sorted(items.items(), key=lambda i: (-i[1][1], i[0]))),
+                           subjects[s].village, rules[r].name, cents)
+              for day, event_id, s, r, cents in sorted(count.notice)),
+        tuple(CreditRedeemed(item, n, cents)
+              for item, (n, cents) in sorted(count.items.items(), key=lambda i: (-i[1][1], i[0]))),
         tuple(sorted(warnings, key=Problem.sort_key)[:MAX_KEPT_WARNINGS]), len(warnings), sources,
         rules=tuple(rules), subject_types={s.id: s.type for s in subjects})
 

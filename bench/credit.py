@@ -12,8 +12,9 @@ stays: a town of --subjects subjects (95% households, 3% persons, 1.5%
 新型农业经营主体, a 村集体 a village) in --villages villages of unequal size,
 the 12 rules of examples/credit-2024.yaml (two capped: 垃圾分类 at 4 points a
 month, 见义勇为 at 40 a year), --events events over 2024 (subjects drawn by a
-heavy-tailed activity, so the keen ones cross the caps; 2% rejected, 20% of
-the last 30 days' events pending and a few older ones), and about
+heavy-tailed activity; 垃圾分类 recorded at most once a weekly check, so a
+keen household crosses its cap in a month of five Tuesdays; 2% rejected, 20%
+of the last 30 days' events pending and a few older ones), and about
 --events/25 redemptions at each village's monthly 兑换日, every one within the
 subject's available points on its day (the generator replays the caps and
 the available points as the tool counts them).

@@ -42,7 +42,10 @@ for _name in ("LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "C.UTF-8"
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.endswith(".map.yaml"))  # ledgers, not import maps
+ALL_EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.endswith(".map.yaml"))  # not maps
+# the case ledgers, and the virtue-credit ledgers (`ledger: credit` at their top)
+CREDIT_EXAMPLES = [p for p in ALL_EXAMPLES if "\nledger: credit\n" in p.read_text(encoding="utf-8")[:4096]]
+EXAMPLES = [p for p in ALL_EXAMPLES if p not in CREDIT_EXAMPLES]
 CORPORA = ROOT.parent / "shared" / "corpora"
 TOOL = ROOT / "grassroots_report.py"
 

@@ -444,3 +444,80 @@ def test_summary_by_rule_as_csv(tmp_path):
     assert header[:2] == ["by", "name"]
     assert set(header[2:]) == {"code", "subjects", "participants", "participation_rate", "points_awarded",
                                "points_deducted", "events_pending", "events", "points"}, header
+
+
+# == 7. A points register kept in Excel: `map`, then the import ========================================
+REGISTER = (
+    "户号,姓名,村,日期,事项,分值,记录人,审核状态\n"
+    "H-0001,季忠学,韩家曲村,2024-03-02,参加志愿服务,3,王洪花,已审核\n"
+    "H-0001,季忠学,韩家曲村,2024-03-05,见义勇为,20,王洪花,已审核\n"
+    "H-0002,王洪花,韩家曲村,2024-03-06,孝老爱亲,5,王洪花,待审核\n"
+    "H-0003,李德成,北岳庄村,2024-03-08,违规燃放烟花爆竹,-10,王洪花,已审核\n"
+    "H-0001,季忠华,韩家曲村,2024-03-09,参加志愿服务,3,王洪花,已审核\n"   # row 6: the same 户号, another name
+    "H-0004,张桂英,北岳庄村,2024-03-10,参加志愿服务,三,王洪花,已审核\n"
+)
+
+
+def test_map_guesses_a_points_register_and_the_import_makes_a_credit_ledger(tmp_path):
+    export = write(tmp_path, "积分登记.csv", REGISTER)
+    guessed = run_cli("map", str(export))
+    assert guessed.exit_code == 0, guessed.stderr
+    text = guessed.stdout
+    assert "  ledger: credit\n" in text
+    # the rules from the items, each with its commonest points (参加志愿服务: 3, 3 and 三 -> 3)
+    assert '    - {code: R01, name: "参加志愿服务", points: 3}' in text
+    assert '    - {code: R04, name: "违规燃放烟花爆竹", points: -10}' in text
+    for line in ('  subject: "户号"', '  subject.name: "姓名"', '  subject.village: "村"', '  date: "日期"',
+                 '  rule: "事项"', '  status: "审核状态"'):
+        assert line in text
+    # the placeholder must be filled in first
+    mapfile = write(tmp_path, "map.yaml", text)
+    refused = run_cli("import", str(export), "--map", str(mapfile))
+    assert refused.exit_code == 1 and "请填写镇村名称" in refused.stderr
+    mapfile.write_text(text.replace('"请填写镇村名称"', "沂水县道托镇"), encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = run_cli("import", str(export), "--map", str(mapfile), "--rejects", str(rejects))
+    assert result.exit_code == 0, result.stderr
+    # 6 rows: 5 written, 1 rejected (row 6: another name for H-0001); 分值 is not mapped: the rules' points count
+    assert "读取 6 行 = 写入 5 条积分事项 + 拒收 1 行" in result.stderr
+    reasons = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
+    assert reasons[1][-2:] == ["6", "主体 `H-0001` 的 subject.name 与前面的行不同（前面是 `季忠学`）：同一主体每行应一致"]
+    ledger = write(tmp_path, "ledger.yaml", result.stdout)
+    assert run_cli("check", str(ledger)).exit_code == 0
+    out = json.loads(run_cli("summary", str(ledger), "--format", "json").stdout)
+    # subjects H-0001, H-0002, H-0003, H-0004; approved: 3 + 20 (H-0001), -10 (H-0003), 3 (H-0004); 1 pending
+    assert (out["totals"]["subjects"], out["totals"]["points_awarded"], out["totals"]["points_deducted"],
+            out["totals"]["events_pending"]) == (4, 26, 10, 1)
+    assert [v["name"] for v in out["groups"]["village"]] == ["韩家曲村", "北岳庄村"]
+    # summary straight from the export gives the same figures
+    direct = json.loads(run_cli("summary", str(export), "--map", str(mapfile), "--rejects", str(rejects),
+                                "--format", "json").stdout)
+    assert direct["totals"] == out["totals"]
+
+
+def test_an_imported_registers_problem_names_the_export_cell(tmp_path):
+    export = write(tmp_path, "reg.csv", "户号,姓名,村,日期,事项\nH-1,季忠学,韩家曲村,2024-03-02,参加志愿服务\n"
+                                        "H-1,季忠学,韩家曲村,2024-02-30,参加志愿服务\n")
+    mapfile = write(tmp_path, "map.yaml", "import: 1\nledger:\n  version: 1\n  ledger: credit\n  jurisdiction: 道托镇\n"
+                                          "  rules: [{code: V01, name: 参加志愿服务, points: 3}]\nfields:\n"
+                                          "  subject: 户号\n  subject.name: 姓名\n  subject.village: 村\n"
+                                          "  date: 日期\n  rule: 事项\n")
+    result = run_cli("summary", str(export), "--map", str(mapfile))
+    # 2024-02-30 is no day: row 3, column D (the 4th), named as the export's cell, never the ledger's line
+    assert result.exit_code == 1
+    assert f"{export}:3:4: " in result.stderr and "2024-02-30" in result.stderr, result.stderr
+
+
+def test_the_example_credit_ledger_is_valid_and_a_credit_ledger_is_read_alone(tmp_path):
+    example = run_cli("example", "--credit")
+    assert example.exit_code == 0 and "ledger: credit" in example.stdout
+    path = write(tmp_path, "credit.yaml", example.stdout)
+    checked = run_cli("check", str(path))
+    # the example's 4th 垃圾分类 of March is cut to 0 by the monthly cap, on purpose: one warning
+    assert checked.exit_code == 0 and "E-008" in checked.stderr and "16 条积分和兑换记录" in checked.stderr
+    case_ledger = write(tmp_path, "cases.yaml", run_cli("example").stdout)
+    both = run_cli("summary", str(path), str(case_ledger))
+    assert both.exit_code == 2 and "信用积分台账一次只读一个文件" in both.stderr
+    for option in (["--by", "unit"], ["--policy", str(path)], ["--fail-on-target"], ["--format", "partial"]):
+        refused = run_cli("summary", str(path), *option)
+        assert refused.exit_code == 2 and refused.stdout == "", (option, refused.stderr)

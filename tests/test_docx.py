@@ -20,7 +20,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
+from conftest import ALL_EXAMPLES, EXAMPLES, ROOT, hostile_ledger, run_cli, write_ledger
 
 
 # == Layout and fonts ==============================================================================
@@ -252,7 +252,7 @@ def normalised_word_cell(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=[e.stem for e in ALL_EXAMPLES])
 def test_one_word_table_for_each_markdown_table_cell_for_cell(tmp_path, example, lang):
     markdown = run_cli("report", str(example), "--lang", lang).stdout
     document = docx.Document(str(docx_of(tmp_path, example, "--lang", lang)))

@@ -13,7 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 import grassroots_report as gr
-from conftest import EXAMPLES, ROOT, hostile_ledger, run_cli, without_figures, write_ledger
+from conftest import ALL_EXAMPLES, EXAMPLES, ROOT, hostile_ledger, run_cli, without_figures, write_ledger
 
 
 # == The Markdown briefing =========================================================================
@@ -191,7 +191,7 @@ OUTPUTS = {
     "table.txt": ("summary",),
     "report.md": ("report",),
 }
-CASES = [(example, lang, suffix) for example in EXAMPLES for lang in ("zh", "en") for suffix in OUTPUTS]
+CASES = [(example, lang, suffix) for example in ALL_EXAMPLES for lang in ("zh", "en") for suffix in OUTPUTS]  # credit too
 # the 15-month example also briefs one month with its comparisons (--period)
 PERIOD_EXAMPLE = ROOT / "examples" / "hotline-2023-01-to-2024-03.yaml"
 PERIOD_OUTPUTS = {
