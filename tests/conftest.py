@@ -11,6 +11,8 @@ The tests are filed by surface, in pipeline order:
     test_report.py     the Markdown report, its text helpers, the goldens of golden/
     test_docx.py       the Word document
     test_partials.py   the roll-up, partial summaries, merge and --jobs
+    test_areas.py      areas: the gazetteer, places found in text, hot places, place repeats, --areas
+    test_credit.py     the virtue-credit ledger: its figures by hand, report, masking, register import
     test_cli.py        the README's examples, exit codes, -o, pipes, signals
 
 Hostile input to a surface is in that surface's file, in the sections under
