@@ -521,3 +521,30 @@ def test_the_example_credit_ledger_is_valid_and_a_credit_ledger_is_read_alone(tm
     for option in (["--by", "unit"], ["--policy", str(path)], ["--fail-on-target"], ["--format", "partial"]):
         refused = run_cli("summary", str(path), *option)
         assert refused.exit_code == 2 and refused.stdout == "", (option, refused.stderr)
+
+
+# == 8. The spreadsheet and the Word document =============================================================
+def test_the_credit_summary_as_a_spreadsheet_and_the_report_in_word(tmp_path):
+    from python_calamine import CalamineWorkbook
+    import docx
+
+    ledger = write(tmp_path, "credit.yaml", run_cli("example", "--credit").stdout.replace(
+        "韩家曲村绿源果蔬专业合作社", "'=HYPERLINK(x)'"))
+    out = tmp_path / "c.xlsx"
+    result = run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(out))
+    assert (result.exit_code, result.stdout) == (0, "") and f"汇总已写入 {out}" in result.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("村").to_python()
+    totals = json.loads(run_cli("summary", str(ledger), "--format", "json").stdout)["totals"]
+    assert rows[0][:4] == ["村", "信用主体", "参与主体", "参与率"]
+    # the example: 61 points awarded (numbers, not text), 5 of 6 subjects took part (0.8333 as a number)
+    assert rows[-1][0] == "合计" and rows[-1][rows[0].index("发放积分")] == totals["points_awarded"] == 61
+    assert rows[-1][rows[0].index("参与率")] == totals["participation_rate"] == 0.8333
+    csv_text = run_cli("summary", str(ledger), "--format", "csv", "--by", "rule").stdout
+    assert "\n" in csv_text and "=HYPERLINK" not in csv_text  # no subject name in a rule's row
+    document = tmp_path / "c.docx"
+    assert run_cli("report", str(ledger), "-o", str(document)).exit_code == 0
+    body = "\n".join(p.text for p in docx.Document(str(document)).paragraphs)
+    for heading in ("积分总体情况", "等级分布", "积分榜", "月度信用之星", "守信、失信事项", "兑换情况", "积分公示"):
+        assert heading in body
+    cells = {c.text for t in docx.Document(str(document)).tables for r in t.rows for c in r.cells}
+    assert "季某某" in cells and "季忠学" not in cells and "=HYPERLINK(x)" in cells  # a business as written, as text
