@@ -292,7 +292,7 @@ LABELS: dict[str, tuple[str, str]] = {
                         "可用积分余额{outstanding}分；待审核事项{pending}件。",
                         "As of {as_of}, {jurisdiction} has {subjects} subjects, {participants} of whom took part this "
                         "period ({rate}); {awarded} points were awarded, {deducted} deducted and {redeemed} redeemed "
-                        "({redemptions} redemptions), {outstanding} remain to spend; {pending} items await review."),
+                        "(redemptions: {redemptions}), {outstanding} remain to spend; items awaiting review: {pending}."),
     "k_grades": ("等级分布", "Grades by village"),
     "k_roll": ("积分榜", "Roll of honour"),
     "k_stars": ("月度信用之星", "Credit stars of the month"),
@@ -301,7 +301,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "k_bad": ("失信事项（扣分）", "Bad faith (points deducted)"),
     "k_redeemed": ("兑换情况", "Redemptions"),
     "k_redeemed_text": ("本期兑换{redemptions}次，共{points}分；可用积分余额{outstanding}分。",
-                        "{redemptions} redemptions this period, {points} points in all; {outstanding} points remain."),
+                        "Redemptions this period: {redemptions}, {points} points in all; {outstanding} points remain."),
     "k_notice": ("积分公示", "Points published"),
     "k_notice_text": ("本期经审核计分的事项{n}条，公示如下：", "The {n} approved items of the period:"),
     "k_name": ("姓名（名称）", "Name"),
