@@ -305,6 +305,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "k_notice": ("积分公示", "Points published"),
     "k_notice_text": ("本期经审核计分的事项{n}条，公示如下：", "The {n} approved items of the period:"),
     "k_name": ("姓名（名称）", "Name"),
+    "k_subject": ("编号", "ID"),
     "k_score": ("积分", "Score"),
     "k_grade": ("等级", "Grade"),
     "k_month": ("月份", "Month"),
@@ -12676,16 +12677,17 @@ def _credit_grades(doc: _Doc, summary: CreditSummary) -> None:
 def _credit_roll_and_stars(doc: _Doc, summary: CreditSummary) -> None:
     doc.section(doc.t("k_roll"))
     if summary.honour_roll:
-        doc.table([doc.t("rank"), doc.t("k_name"), doc.t("k_village"), doc.t("k_grade"), doc.t("k_score")],
-                  [[str(e.rank), e.name, e.village, e.grade, points_text(e.score)] for e in summary.honour_roll],
-                  numeric_from=4)
+        doc.table([doc.t("rank"), doc.t("k_subject"), doc.t("k_name"), doc.t("k_village"), doc.t("k_grade"),
+                   doc.t("k_score")],
+                  [[str(e.rank), e.subject, e.name, e.village, e.grade, points_text(e.score)] for e in summary.honour_roll],
+                  numeric_from=5)
     else:
         doc.para(doc.t("r_none"))
     doc.section(doc.t("k_stars"))
     if summary.stars:
-        doc.table([doc.t("k_month"), doc.t("k_village"), doc.t("k_name"), doc.t("k_month_points")],
-                  [[month_label(s.month + "-01", doc.lang), s.village, s.name, points_text(s.points)]
-                   for s in summary.stars], numeric_from=3)
+        doc.table([doc.t("k_month"), doc.t("k_village"), doc.t("k_subject"), doc.t("k_name"), doc.t("k_month_points")],
+                  [[month_label(s.month + "-01", doc.lang), s.village, s.subject, s.name, points_text(s.points)]
+                   for s in summary.stars], numeric_from=4)
     else:
         doc.para(doc.t("r_none"))
 
@@ -12718,8 +12720,10 @@ def _credit_notice(doc: _Doc, summary: CreditSummary) -> None:
         doc.para(doc.t("r_none"))
         return
     doc.para(doc.t("k_notice_text", n=len(summary.notice)))
-    doc.table([doc.t("k_date"), doc.t("k_name"), doc.t("k_village"), doc.t("rule"), doc.t("k_points")],
-              [[n.date, n.name, n.village, n.item, points_text(n.points)] for n in summary.notice], numeric_from=4)
+    doc.table([doc.t("k_date"), doc.t("k_subject"), doc.t("k_name"), doc.t("k_village"), doc.t("rule"),
+               doc.t("k_points")],
+              [[n.date, n.subject, n.name, n.village, n.item, points_text(n.points)] for n in summary.notice],
+              numeric_from=5)
 
 
 # =============================================================================
