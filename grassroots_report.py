@@ -12172,28 +12172,28 @@ CREDIT_LISTS = ("subjects", "events", "redemptions")  # the lists of a credit le
 def read_credit(source: Source, options: Options, validators: CreditValidators
                 ) -> tuple[CreditLedger | None, list[Problem], str]:
     """One credit ledger read and checked: the ledger (None when its header has problems), the problems and
-    the SHA-256 of its bytes.  A file whose rules come after its records, or whose subjects come after its
-    events, is read twice."""
-    reader = FileReader(source, options.lang, options.encoding, lists=CREDIT_LISTS)
-    items = iter(reader.items())
-    header = next(items, None)
-    if isinstance(header, Header) and isinstance(header.data, dict) and "rules" not in header.data:
-        for _item in items:  # the keys after the records
+    the SHA-256 of its bytes.  A file with header keys after its records, or subjects after its events, is
+    read twice."""
+    hint: dict[str, Any] | None = None
+    while True:
+        reader = FileReader(source, options.lang, options.encoding, hint, lists=CREDIT_LISTS)
+        items = iter(reader.items())
+        header = next(items, None)
+        if not isinstance(header, Header):
+            return None, reader.problems, reader.sha256.hexdigest()
+        problems = check_credit_header(header, validators, options.lang)
+        ledger = None if problems or reader.problems else \
+            CreditLedger(source, build_credit_book(header.data), validators, options.lang)
+        if ledger is not None:
+            ledger.read(items)
+        for _item in items:  # the rest, for its syntax problems and its keys after the records
             pass
-        if reader.late_header and not reader.problems:
-            reader = FileReader(source, options.lang, options.encoding, {**reader.late_header, **header.data},
-                                lists=CREDIT_LISTS)
-            items = iter(reader.items())
-            header = next(items, None)
-    if not isinstance(header, Header):
-        return None, reader.problems, reader.sha256.hexdigest()
-    problems = check_credit_header(header, validators, options.lang)
-    if problems or reader.problems:
-        for _item in items:  # the rest, for its syntax problems
-            pass
-        return None, reader.problems + problems, reader.sha256.hexdigest()
-    ledger = CreditLedger(source, build_credit_book(header.data), validators, options.lang)
-    ledger.read(items)
+        if reader.late_header and hint is None and not reader.problems:  # again, knowing them
+            hint = {**reader.late_header, **(header.data if isinstance(header.data, dict) else {})}
+            continue
+        if ledger is None:
+            return None, reader.problems + problems, reader.sha256.hexdigest()
+        break
     if ledger.records_before_subjects and ledger.book.subjects:  # again, knowing every subject
         first = ledger
         ledger = CreditLedger(source, first.book, validators, options.lang)

@@ -548,3 +548,16 @@ def test_the_credit_summary_as_a_spreadsheet_and_the_report_in_word(tmp_path):
         assert heading in body
     cells = {c.text for t in docx.Document(str(document)).tables for r in t.rows for c in r.cells}
     assert "季某某" in cells and "季忠学" not in cells and "=HYPERLINK(x)" in cells  # a business as written, as text
+
+
+def test_header_keys_after_the_records_are_read_with_them(tmp_path):
+    # rules and policy after the events, subjects before them: read again knowing them (base 500 + 1 point)
+    path = write(tmp_path, "late.yaml", "version: 1\nledger: credit\njurisdiction: 道托镇\n"
+                 "subjects: [{id: S1, name: 张三, village: 甲村}]\n"
+                 "events:\n  - {id: E1, subject: S1, date: '2024-03-01', rule: V1}\n"
+                 "rules: [{code: V1, name: 参加志愿服务, points: 1}]\npolicy: {base: 500}\n")
+    out = summary(tmp_path, path.read_text(encoding="utf-8"))
+    assert (out["honour_roll"][0]["score"], out["honour_roll"][0]["grade"], out["totals"]["points_awarded"]) == (501, "C", 1)
+    bad = write(tmp_path, "bad.yaml", path.read_text(encoding="utf-8").replace("policy: {base: 500}", "policy: [500]"))
+    result = run_cli("check", str(bad))
+    assert result.exit_code == 1 and "policy" in result.stderr
