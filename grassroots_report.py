@@ -3929,7 +3929,8 @@ class CaseChecker:
         durations, its rows in every output), so their number bounds memory.
         """
         for field in ("unit", "category", "area"):
-            name = item.data.get(field)
+            # an area by the place it is counted at (found in the text, or a standard name): what the tally keeps
+            name = (result.area or None) if field == "area" else item.data.get(field)
             seen = self.groups[field]
             if not isinstance(name, str) or name in seen:
                 continue

@@ -445,3 +445,16 @@ def test_the_report_has_the_area_sections_only_when_cases_have_areas(tmp_path):
     assert "属地：0件未填写属地、由事发地点或诉求内容识别出属地；1件属地不明。" in report
     without = write(tmp_path, "b.yaml", ledger_text([{}], areas=None))
     assert "属地" not in run_cli("report", str(without)).stdout
+
+
+def test_more_than_10000_places_found_in_text_are_refused_at_the_first_too_many(tmp_path):
+    # a gazetteer of 10,002 villages in two towns (a list holds at most 10,000), each case naming one in its
+    # location: the 10,001st place counted is the first too many, at its case (it has no `area` of its own)
+    areas = [{"name": f"{town}镇", "areas": [{"name": f"{town}镇第{i}村"} for i in range(5_001)]} for town in "甲乙"]
+    cases = [{"location": f"{town}镇第{i}村路口"} for town in "甲乙" for i in range(5_001)]
+    path = write(tmp_path, "many.yaml", ledger_text(cases, areas=areas))
+    result = run_cli("check", str(path), "--lang", "en")
+    assert result.exit_code == 1
+    # line 10,006 (the header's 4 lines, `cases:`, then one a case): the case, as it has no `area`
+    assert result.stderr.startswith(f"{path}:10006:5: cases[10000].area: one run counts at most 10,000 distinct "
+                                    "areas"), result.stderr[-300:]
