@@ -458,3 +458,37 @@ def test_more_than_10000_places_found_in_text_are_refused_at_the_first_too_many(
     # line 10,006 (the header's 4 lines, `cases:`, then one a case): the case, as it has no `area`
     assert result.stderr.startswith(f"{path}:10006:5: cases[10000].area: one run counts at most 10,000 distinct "
                                     "areas"), result.stderr[-300:]
+
+
+# == Hostile input: areas ===============================================================================
+HOSTILE_PLACE = "=cmd|' -C calc'!A0\x1b[31m\u202e|**x**"  # no `/`: one level
+
+
+def test_a_hostile_area_name_is_inert_in_every_output(tmp_path):
+    # an area written as anything (no gazetteer): terminal controls, bidi, Markdown and a spreadsheet formula
+    from conftest import clean
+
+    path = write(tmp_path, "ledger.yaml", ledger_text([{"area": HOSTILE_PLACE}] * 3, areas=None))
+    outputs = {fmt: run_cli("summary", str(path), "--by", "area", "--format", fmt) for fmt in
+               ("table", "csv", "tsv", "json", "markdown")}
+    report = run_cli("report", str(path))
+    for result in (*outputs.values(), report):
+        assert result.exit_code == 0, result.stderr
+        clean(result.stdout, result.stderr)
+    # CSV: the cell that begins with `=` is written after a `'` (never run as a formula)
+    rows = list(csv.reader(io.StringIO(outputs["csv"].stdout)))
+    assert rows[1][1].startswith("'=cmd")
+    # Markdown: the pipe and the stars are escaped, so the table keeps its columns
+    line = next(line for line in report.stdout.splitlines() if "cmd" in line and line.startswith("| "))
+    assert "\\|" in line and "\\*\\*x\\*\\*" in line
+
+
+def test_a_gazetteer_of_hostile_names_is_checked_not_run(tmp_path):
+    from conftest import clean
+
+    gazetteer = write(tmp_path, "areas.csv", "标准地名,别名,上级\n\"=1+1\",\"@x、\x1b[2J\",\n")
+    path = write(tmp_path, "ledger.yaml", ledger_text([{"location": "@x路口"}], areas=None))
+    result = run_cli("summary", str(path), "--areas", str(gazetteer), "--format", "csv", "--by", "area")
+    assert result.exit_code == 0, result.stderr
+    clean(result.stdout, result.stderr)
+    assert "'=1+1" in result.stdout  # found by its alias @x, and guarded in the CSV

@@ -561,3 +561,22 @@ def test_header_keys_after_the_records_are_read_with_them(tmp_path):
     bad = write(tmp_path, "bad.yaml", path.read_text(encoding="utf-8").replace("policy: {base: 500}", "policy: [500]"))
     result = run_cli("check", str(bad))
     assert result.exit_code == 1 and "policy" in result.stderr
+
+
+# == Hostile input: the credit ledger =====================================================================
+def test_hostile_names_and_items_are_inert_in_the_report_and_the_tables(tmp_path):
+    from conftest import clean
+
+    hostile = "=HYPERLINK(\"x\")\x1b[31m\u202e|**y**"
+    text = run_cli("example", "--credit").stdout
+    # a business's name (printed as written) and an item's name, each as a JSON string (YAML reads it alike)
+    text = text.replace("name: 韩家曲村绿源果蔬专业合作社", "name: " + json.dumps(hostile))
+    path = write(tmp_path, "credit.yaml", text.replace("name: 参加志愿服务", "name: '|参加志愿服务|'"))
+    for args in (("report",), ("summary",), ("summary", "--by", "rule", "--format", "csv"),
+                 ("summary", "--format", "json"), ("summary", "--format", "markdown")):
+        result = run_cli(*args, str(path))
+        assert result.exit_code == 0, (args, result.stderr)
+        clean(result.stdout, result.stderr)
+    report = run_cli("report", str(path)).stdout
+    assert "\\|参加志愿服务\\|" in report  # a pipe in an item cannot split a table's cell
+    assert "\\*\\*y\\*\\*" in report  # nor stars make bold
