@@ -168,6 +168,7 @@ CREDIT_TYPES = ("person", "household", "business", "collective")
 CREDIT_STATUSES = ("approved", "pending", "rejected")
 DEFAULT_GRADES = (("AAA", 1100), ("AA", 1030), ("A", 1000), ("B", 950))  # score at least -> grade; below: C
 CREDIT_PENDING_DAYS = 30  # a pending event older than this at as-of is a warning
+CREDIT_PERSONS = frozenset({"person", "household"})  # whose names are masked (季某某) and who are on the 积分榜
 
 RATE_KEYS = (
     "completion_rate", "on_time_rate", "response_rate", "visit_rate",
@@ -192,15 +193,15 @@ MAX_REPEAT_CALLERS = 20
 # The policy keys that judge rather than time: the roll-up takes them from the
 # first file (or --policy); every other key (time zone, calendar, holidays,
 # deadlines, dispatch window, min_visit_minutes) is each file's own, for its own cases.
-# Each is also the name of its Policy field.
-JUDGING_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
-                "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
-                "bulk_closure_cases", "bulk_closure_minutes", "mask_staff", "alerts_min_cases", "alerts_rise",
-                "place_repeat_cases", "place_repeat_days")
-# the same rules as a file writes them under `policy` (bulk_closure, alerts and place_repeat are mappings)
+# The keys as a file writes them under `policy`; JUDGING_KEYS, the Policy fields they set (a mapping
+# such as bulk_closure sets two).
 JUDGING_POLICY_KEYS = ("targets", "weights", "score", "subtract_penalty", "tiers", "basically_satisfied_weight",
                        "rank_min_cases", "penalty_per_overdue", "honour_roll", "month_start_day", "repeat_days",
                        "bulk_closure", "mask_staff", "alerts", "place_repeat")
+_JUDGING_MAPPINGS = {"bulk_closure": ("bulk_closure_cases", "bulk_closure_minutes"),
+                     "alerts": ("alerts_min_cases", "alerts_rise"),
+                     "place_repeat": ("place_repeat_cases", "place_repeat_days")}
+JUDGING_KEYS = tuple(field for key in JUDGING_POLICY_KEYS for field in _JUDGING_MAPPINGS.get(key, (key,)))
 DEFAULT_RESOLVE_DAYS = {"default": 3, "consultation": 1, "dispute": 15, "petition": 60}
 DEFAULT_WEIGHTS = {"response_rate": Fraction(1, 10), "solved_rate": Fraction(1, 2),
                    "satisfaction_rate": Fraction(2, 5)}
@@ -7641,12 +7642,9 @@ class Tally:
                 self.name_digests.append(name_digest(requester["name"]))
             self._add_listed(data, times, status)
 
-    def area_key(self, area: str) -> str:
-        """The key a case's area is grouped under: its first level in this jurisdiction ('' when unknown)."""
-        return self.area_keys_of(area)[0]
-
     def area_keys_of(self, area: str) -> tuple[str, str]:
-        """An area's keys in this jurisdiction: its first level's (the group) and its own (the place)."""
+        """An area's keys in this jurisdiction: its first level's (the group it counts under; '' + UNIT_SEP +
+        the jurisdiction when unknown) and its own (the place)."""
         keys = self.area_keys.get(area)
         if keys is None:
             keys = self.area_keys[area] = (area.partition("/")[0] + UNIT_SEP + self.jurisdiction,
@@ -8055,7 +8053,7 @@ class CarriedOver:
                                                    tally.days_allowed(data["category"], data["kind"]))
             outcome = 2 if deadline < self.as_of else 0
         names = (data["unit"] + UNIT_SEP + tally.jurisdiction, data["category"].partition("/")[0],
-                 data.get("channel", "hotline"), data["kind"], tally.jurisdiction, tally.area_key(check.area))
+                 data.get("channel", "hotline"), data["kind"], tally.jurisdiction, tally.area_keys_of(check.area)[0])
         for counts, name in zip(self.counts, names):
             row = counts.get(name)
             if row is None:
@@ -11827,7 +11825,6 @@ class CreditSummary:
     sources: tuple[SourceRef, ...]
     missed_targets: tuple[str, ...] = ()  # a credit ledger has no targets (--fail-on-target is refused)
     rules: tuple[CreditRule, ...] = ()  # in the ledger's order, as groups["rule"]
-    masked_types: frozenset[str] = frozenset({"person", "household"})  # whose names the 公示 masks
     subject_types: Mapping[str, str] = dataclasses.field(default_factory=dict)  # subject id -> type
 
 
@@ -12217,6 +12214,29 @@ def import_credit_export(path: str, import_map: ImportMap, lang: str) -> ImportR
     return importer.finish()
 
 
+class CreditRowChecker:
+    """An imported event checked as the credit ledger checks it (the schema, a rule the map's header has):
+    its first problem rejects its row."""
+
+    def __init__(self, import_map: ImportMap, lang: str) -> None:
+        rules = import_map.ledger.get("rules")
+        self.codes = {r["code"] for r in rules if isinstance(r, dict) and "code" in r} if isinstance(rules, list) \
+            else set()
+        self.validators, self.source, self.lang = CreditValidators(), Source(import_map.name, 0, None), lang
+
+    def problem(self, event: dict[str, Any]) -> Problem | None:
+        """The first problem of an event as the credit ledger's checks word it: the schema, an unknown rule."""
+        if not self.validators.is_valid["events"](event):
+            found = schema_problems(self.validators.validator("events").iter_errors(event), {(): Marks(1, 1)},
+                                    ("events", 0), self.source, self.lang, self.validators)  # type: ignore[arg-type]
+            return min(found, key=lambda p: p.path) if found else None
+        if event["rule"] not in self.codes:
+            return Problem(self.source.name, 1, 1, "events[0].rule", msg(
+                "credit_unknown_rule", self.lang, raw=terminal_safe(event["rule"]),
+                hint=_did_you_mean(event["rule"], self.codes, self.lang)))
+        return None
+
+
 class _CreditImporter(_Importer):
     """The import of a points register: events written as they come, subjects gathered and written last (a
     subject's name, village or type that differs from an earlier row's rejects the row)."""
@@ -12226,19 +12246,18 @@ class _CreditImporter(_Importer):
                   **{k: v for k, v in self.map.ledger.items() if k not in ("subjects", "version", "ledger")}}
         return ledger_header_yaml(header, self.path, "virtue-credit ledger")
 
-    def make_checker(self, header_text: str) -> Any:
-        subjects = self.map.ledger.get("subjects")
+    def __init__(self, path: str, import_map: ImportMap, lang: str) -> None:
+        super().__init__(path, import_map, lang)
+        subjects = import_map.ledger.get("subjects")
         self.subjects: dict[str, dict[str, Any]] = {}  # id -> its fields, the map's subjects first
-        self.subject_rows: list[int] = []
+        self.subject_rows: list[int] = []  # the row each subject came from (-1: the map's)
         for subject in subjects if isinstance(subjects, list) else ():
             if isinstance(subject, dict) and isinstance(subject.get("id"), str):
                 self.subjects.setdefault(subject["id"], subject)
                 self.subject_rows.append(-1)
-        rules = self.map.ledger.get("rules")
-        self.codes = {r["code"] for r in rules if isinstance(r, dict) and "code" in r} if isinstance(rules, list) else set()
-        self.validators = CreditValidators()
-        self.source = Source(self.map.name, 0, None)
-        return None
+
+    def make_checker(self, header_text: str) -> CreditRowChecker:
+        return CreditRowChecker(self.map, self.lang)
 
     def add(self, number: int, row: list[Any]) -> None:
         event = self.record(number, row)
@@ -12258,7 +12277,7 @@ class _CreditImporter(_Importer):
         text = case_yaml(event)
         if self.seen_before(event["id"], text, number, row):
             return
-        problem = self.problem(event)
+        problem = self.checker.problem(event)
         if problem is not None:
             del self.written[event["id"]]
             self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
@@ -12273,18 +12292,6 @@ class _CreditImporter(_Importer):
             self.out.write("events:\n")
         self.out.write(text)
         self.result.written += 1
-
-    def problem(self, event: dict[str, Any]) -> Problem | None:
-        """The first problem of an event as the credit ledger's checks word it: the schema, an unknown rule."""
-        if not self.validators.is_valid["events"](event):
-            found = schema_problems(self.validators.validator("events").iter_errors(event), {(): Marks(1, 1)},
-                                    ("events", 0), self.source, self.lang, self.validators)  # type: ignore[arg-type]
-            return min(found, key=lambda p: p.path) if found else None
-        if event["rule"] not in self.codes:
-            return Problem(self.map.name, 1, 1, "events[0].rule", msg(
-                "credit_unknown_rule", self.lang, raw=terminal_safe(event["rule"]),
-                hint=_did_you_mean(event["rule"], self.codes, self.lang)))
-        return None
 
     def finish(self) -> ImportResult:
         if not self.result.written:
@@ -12462,7 +12469,7 @@ def credit_stars(monthly: Counter[tuple[int, int]], subjects: list[CreditSubject
 def credit_roll(scores: list[int], grades: list[str], subjects: list[CreditSubject], length: int
                 ) -> tuple[CreditRollEntry, ...]:
     """积分榜: persons and households by score at as-of, ties by id."""
-    ranked = sorted((i for i, s in enumerate(subjects) if s.type in ("person", "household")),
+    ranked = sorted((i for i, s in enumerate(subjects) if s.type in CREDIT_PERSONS),
                     key=lambda i: (-scores[i], subjects[i].id))
     return tuple(CreditRollEntry(rank, subjects[i].id, subjects[i].name, subjects[i].village, scores[i], grades[i])
                  for rank, i in enumerate(ranked[:length], start=1))
@@ -12475,7 +12482,7 @@ def mask_credit(summary: CreditSummary) -> CreditSummary:
         return summary
 
     def name_of(subject: str, name: str) -> str:
-        return mask_name(name) if summary.subject_types.get(subject, "household") in summary.masked_types else name
+        return mask_name(name) if summary.subject_types.get(subject, "household") in CREDIT_PERSONS else name
 
     return dataclasses.replace(
         summary,

@@ -58,7 +58,7 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import gen_ledger as gl  # noqa: E402
-from run import FLOOR_CODE, TOOL, failure, failure_detail, log, measure_in_rounds, rss_cell, time_cell  # noqa: E402
+from run import FLOOR_CODE, TOOL, failure, failure_detail, log, measure_in_rounds, steps_table  # noqa: E402
 
 TARGET = 1.2
 
@@ -389,10 +389,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.cases:,} {style} cases ((a) {sizes['(a)'] / 1e6:.1f} MB, (b) {sizes['(b)'] / 1e6:.1f} MB); "
           f"best of {args.rounds} rounds")
     print()
-    print("| step | best wall s | peak RSS MB |")
-    print("|---|---|---|")
-    for name, m in results.items():
-        print(f"| {name} | {time_cell(m)} | {rss_cell(m)} |")
+    print(steps_table(results))
     print()
     a, b = results["summary (a) plain"], results["summary (b) areas"]
     if not failure(a) and not failure(b):

@@ -68,7 +68,8 @@ import yaml
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from run import FLOOR_CODE, TOOL, failure, failure_detail, log, measure_in_rounds, rss_cell, time_cell  # noqa: E402
+from run import (FLOOR_CODE, TOOL, failure, failure_detail, log, measure_in_rounds, rss_cell, steps_table,  # noqa: E402
+                 time_cell)
 
 YEAR = 2024
 AS_OF = dt.date(YEAR, 12, 31)
@@ -475,10 +476,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({exp.pending:,} pending, {exp.rejected:,} rejected, {exp.cut:,} cut by a cap), "
           f"{exp.redemptions:,} redemptions ({file_mb[args.events]:.1f} MB); best of {args.rounds} rounds")
     print()
-    print("| step | best wall s | peak RSS MB |")
-    print("|---|---|---|")
-    for name, m in results.items():
-        print(f"| {name} | {time_cell(m)} | {rss_cell(m)} |")
+    print(steps_table(results))
     print()
     floor, summary = results["floor"], results["summary"]
     if not failure(floor) and not failure(summary):

@@ -86,6 +86,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -270,6 +271,20 @@ with open(sys.argv[1], encoding="@ENCODING@", newline="") as f:
     sum(1 for _ in csv.reader(f))
 """
 
+# the pure-Python count of one row (TIME: how a cell becomes a datetime), shared by the CSV and xlsx floors
+COUNT_ROW = """\
+c = figures.get(row[u])
+if c is None:
+    c = figures[row[u]] = [0, 0, 0, 0]
+c[0] += 1
+if row[s] == "@DONE@":
+    c[1] += 1
+    if row[d] and row[r] and TIME(row[d]) - TIME(row[r]) <= limit:
+        c[3] += 1
+elif row[s] == "@OPEN@":
+    c[2] += 1
+"""
+
 PYTHON_CSV = """\
 import csv, json, sys
 from datetime import datetime, timedelta
@@ -280,17 +295,7 @@ with open(sys.argv[1], encoding="utf-8", newline="") as f:
     header = next(rows)
     u, s, r, d = (header.index(name) for name in ("@UNIT@", "@STATUS@", "@RECEIVED@", "@RESOLVED@"))
     for row in rows:
-        c = figures.get(row[u])
-        if c is None:
-            c = figures[row[u]] = [0, 0, 0, 0]
-        c[0] += 1
-        if row[s] == "@DONE@":
-            c[1] += 1
-            if row[d] and row[r] and parse(row[d]) - parse(row[r]) <= limit:
-                c[3] += 1
-        elif row[s] == "@OPEN@":
-            c[2] += 1
-""" + PRINT
+""" + textwrap.indent(COUNT_ROW.replace("TIME", "parse"), "        ") + PRINT
 
 POLARS_FIGURES = """\
 done = pl.col("@STATUS@") == "@DONE@"
@@ -412,17 +417,7 @@ midnight = datetime.min.time()
 moment = lambda v: v if isinstance(v, datetime) else datetime.combine(v, midnight)  # a time of 00:00 comes as a date
 u, s, r, d = (header.index(name) for name in ("@UNIT@", "@STATUS@", "@RECEIVED@", "@RESOLVED@"))
 for row in rows[1:]:
-    c = figures.get(row[u])
-    if c is None:
-        c = figures[row[u]] = [0, 0, 0, 0]
-    c[0] += 1
-    if row[s] == "@DONE@":
-        c[1] += 1
-        if row[d] and row[r] and moment(row[d]) - moment(row[r]) <= limit:
-            c[3] += 1
-    elif row[s] == "@OPEN@":
-        c[2] += 1
-""" + PRINT
+""" + textwrap.indent(COUNT_ROW.replace("TIME", "moment"), "    ") + PRINT
 
 
 def polars_csv(runtime: str, encoding: str, streaming: bool = False) -> str:

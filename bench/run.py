@@ -282,6 +282,12 @@ def rss_cell(m: Measurement) -> str:
     return "—" if failure(m) else f"{m.rss_mb:.0f}"
 
 
+def steps_table(results: dict[str, Measurement]) -> str:
+    """The steps measured as a Markdown table: each one's best wall time and peak RSS."""
+    rows = [f"| {name} | {time_cell(m)} | {rss_cell(m)} |" for name, m in results.items()]
+    return "\n".join(["| step | best wall s | peak RSS MB |", "|---|---|---|", *rows])
+
+
 def jsonschema_cell(m: Measurement | None, check: Measurement) -> str:
     if m is None:
         return "skipped"

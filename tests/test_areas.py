@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import HEADER, run_cli, write
+from conftest import HEADER, ONE_CASE, run_cli, write
 
 # The gazetteer every test uses (unless it says otherwise): two first-level areas, three levels deep.
 GAZETTEER: list[dict[str, Any]] = [
@@ -153,13 +153,7 @@ areas:
       - name: 府前社区
         aliases: [府前]
       - name: 新华社区
-cases:
-  - id: 'DA-0001'
-    received: '2024-03-04 09:12'
-    kind: complaint
-    category: 城乡建设
-    unit: 铜城街道
-    status: open
+""" + ONE_CASE + """\
     area: 铜城街道/府前设区
   - id: 'DA-0002'
     received: '2024-03-05 09:12'
