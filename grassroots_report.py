@@ -3588,13 +3588,13 @@ def gazetteer_problems(entries: Sequence[Mapping[str, Any]], at: Callable[..., N
     stack: list[tuple[tuple[Any, ...], Sequence[Mapping[str, Any]]]] = [(base, entries)]
     while stack:
         path, items = stack.pop()
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[int, str]] = {}  # a word -> the place (its position, its name) it names first
         for i, item in enumerate(items):
             words = [(path + (i, "name"), item["name"])] + [(path + (i, "aliases", j), alias)
                                                             for j, alias in enumerate(item.get("aliases", ()))]
             for where, word in words:
-                other = seen.setdefault(word, item["name"])
-                if other != item["name"] or (where[-1] != "name" and word == item["name"]):
+                first, other = seen.setdefault(word, (i, item["name"]))
+                if first != i or (where[-1] != "name" and word == item["name"]):
                     at(where, "area_word_twice", word=word, other=other)
             stack.append((path + (i, "areas"), item.get("areas") or ()))
 
@@ -13246,8 +13246,9 @@ def _areas_of_csv(path: str, lang: str) -> list[dict[str, Any]]:
         raise UsageIOError(terminal_safe(f"{path}:1:1: ") + msg("areas_csv_header", lang))
     column = {name: header.index(name) if name in header else None for name in AREAS_CSV_COLUMNS}
     top: list[dict[str, Any]] = []
-    children: dict[str, list[dict[str, Any]]] = {}  # a place's standard path -> its places a level down
+    entries: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}  # standard path -> its entry, its index path
     paths_of: defaultdict[str, list[str]] = defaultdict(list)  # a standard name -> the paths it stands at
+    lines: dict[tuple[Any, ...], int] = {}  # an entry's index path (as gazetteer_problems names it) -> its line
 
     def cell(row: list[str], name: str) -> str:
         index = column[name]
@@ -13263,26 +13264,31 @@ def _areas_of_csv(path: str, lang: str) -> list[dict[str, Any]]:
         if not name or "/" in name:
             raise refuse(line, "标准地名", "areas_csv_name")
         parents = [parent] if "/" in parent or not parent else paths_of.get(parent, [])
-        if parent and (len(parents) != 1 or parents[0] not in children):
+        if parent and (len(parents) != 1 or parents[0] not in entries):
             raise refuse(line, "上级", "areas_csv_parent_many" if len(parents) > 1 else "areas_csv_parent",
                          parent=terminal_safe(parent))
         path_of = f"{parents[0]}/{name}" if parent else name
         if path_of.count("/") > 2:
             raise refuse(line, "上级", "areas_csv_deep")
-        entry = {"name": name}
+        entry: dict[str, Any] = {"name": name}
         aliases = [a.strip() for a in re.split(r"[、,，;；]", cell(row, "别名")) if a.strip()]
         if aliases:
             entry["aliases"] = aliases
-        (children[parents[0]] if parent else top).append(entry)
-        children.setdefault(path_of, [])
+        siblings, at = (top, ()) if not parent else (entries[parents[0]][0].setdefault("areas", []),
+                                                      entries[parents[0]][1] + ("areas",))
+        index_path = at + (len(siblings),)
+        siblings.append(entry)
+        lines[index_path] = line
+        entries.setdefault(path_of, (entry, index_path))
         paths_of[name].append(path_of)
-        entry["areas"] = children[path_of]
-    return _without_empty_levels(top)
 
+    def twice(where: tuple[Any, ...], message_id: str, **fields: Any) -> None:
+        entry = next(where[:n] for n in range(len(where), 0, -1) if where[:n] in lines)
+        raise refuse(lines[entry], "别名" if "aliases" in where[len(entry):] else "标准地名", message_id,
+                     **{k: terminal_safe(v) for k, v in fields.items()})
 
-def _without_empty_levels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**{k: v for k, v in e.items() if k != "areas"},
-             **({"areas": _without_empty_levels(e["areas"])} if e.get("areas") else {})} for e in entries]
+    gazetteer_problems(top, twice, ())  # a name or alias twice at one level, as in a ledger's `areas`
+    return top
 
 
 MAX_NAMES_BYTES = 16 << 20  # --names FILE: about a million names

@@ -486,3 +486,16 @@ def test_a_gazetteer_of_hostile_names_is_checked_not_run(tmp_path):
     assert result.exit_code == 0, result.stderr
     clean(result.stdout, result.stderr)
     assert "'=1+1" in result.stdout  # found by its alias @x, and guarded in the CSV
+
+
+def test_a_standard_name_twice_at_one_level_is_refused_in_a_ledger_and_in_a_csv(tmp_path):
+    twice = write(tmp_path, "ledger.yaml", HEADER + "areas:\n  - name: 铜城街道\n  - name: 铜城街道\ncases: []\n")
+    result = run_cli("check", str(twice))
+    # line 6: the second 铜城街道, at its value (column 11)
+    assert result.exit_code == 1 and f"{twice}:6:11: areas[1].name:" in result.stderr, result.stderr
+    ledger = write(tmp_path, "l.yaml", ledger_text([{"area": "甲镇"}], areas=None))
+    for text, where in (("标准地名,别名,上级\n甲镇,,\n一村,,甲镇\n一村,,甲镇\n", ":4:1: "),  # a name again, line 4
+                        ("标准地名,别名,上级\n甲镇,,\n一村,,甲镇\n二村,一村,甲镇\n", ":4:2: ")):  # an alias naming 一村
+        gazetteer = write(tmp_path, "areas.csv", text)
+        refused = run_cli("check", str(ledger), "--areas", str(gazetteer))
+        assert refused.exit_code == 2 and refused.stderr.startswith(f"{gazetteer}{where}") and "一村" in refused.stderr
