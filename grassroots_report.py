@@ -35,7 +35,8 @@ A closed pipe (`| head`) ends quietly with the status the command had.
 The way through: bytes -> YAML events -> case dicts -> problems and a tally
 (RunState) -> Summary -> masked -> text, a table, JSON or a Word document.
 `analyse` (The pipeline) is that way for every command and test; `--jobs` and
-partial summaries only change where the tally is counted.  Cases are read,
+partial summaries only change where the tally is counted, and an export's
+clean rows are counted by column into the same tally (Counting by column).  Cases are read,
 checked and counted one at a time: memory grows with the groups and the
 listed cases, not with the cases (but for a few dozen bytes a case).
 
@@ -64,6 +65,9 @@ earlier sections it uses (a section never uses a later one).
     Counting                    Tally, the windows of a period, RunState
     The end of the run          finish_run: the Summary, judged and ordered
     Partial summaries           a RunState as JSON and back; merge  <- Counting, Masking
+    Counting by column          an export's clean rows read, checked and counted in bulk (pyarrow,
+                                numpy), into the same Tally; the other rows by the importer
+                                <- Importing, Checking, Counting
     The pipeline                analyse = conclude(count(...)); --jobs  <- all above
     Rendering the summary       table, CSV, TSV, JSON, Markdown table (SUMMARY_RENDERERS)
     The report                  the report's blocks, and the Markdown
@@ -147,6 +151,9 @@ MAX_KEPT_WARNINGS = 1_000
 # (a few kB each in the tally and the outputs), and the items of any one list or
 # mapping (a header list is held whole, with its events, until it is checked).
 MAX_GROUPS = 10_000  # distinct units, and distinct categories, in one run
+# an export whose map the column path covers is counted by column ("Counting by column"); the tests turn
+# this off to hold that path to the per-row one, the reference
+COLUMN_PATH = True
 MAX_ITEMS = 10_000  # items of one list or mapping (holidays, units, visits ...)
 # Streams (standard input, pipes, FIFOs, devices) are copied once, in chunks, to a
 # temporary file; these bound what is copied and what the error path reads back.
@@ -1263,6 +1270,9 @@ class Source:
     origin: tuple[str, tuple[str, str]] | None = None
     # ... and where each of its problems stands in the export (ImportResult.locate), never the ledger's line
     locate: Callable[[Problem], Problem] | None = dataclasses.field(default=None, compare=False)
+    # ... or its clean rows as columns, counted by column (see "Counting by column"); the ledger then holds
+    # only the map's header
+    columns: Any = dataclasses.field(default=None, compare=False)
 
 
 class SourceRef(NamedTuple):
@@ -3761,6 +3771,29 @@ class IdSeen:
             self._grow()
         return True
 
+    def add_many(self, case_ids: Sequence[str]) -> None:
+        """Add many ids at once (the column path's; the table then holds what adding each would leave)."""
+        import numpy as np  # noqa: PLC0415 - the export path only
+
+        table = np.frombuffer(self.table, dtype=np.int64)
+        held = np.unique(np.concatenate([table[table != 0],
+                                         np.fromiter(map(id_digest, case_ids), dtype=np.int64, count=len(case_ids))]))
+        size = len(table)
+        while len(held) * 2 > size:
+            size *= 2
+        table, mask = np.zeros(size, dtype=np.int64), size - 1
+        # linear probing in rounds: each round, every empty slot takes the first digest waiting at it, and
+        # the others move one slot on (a slot once taken stays taken, so each digest's run stays unbroken)
+        pending, slots = held, held & mask
+        while len(pending):
+            free = table[slots] == 0
+            taken_slots, first = np.unique(slots[free], return_index=True)
+            table[taken_slots] = pending[free][first]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            pending, slots = pending[~placed], (slots[~placed] + 1) & mask
+        self.table, self.mask, self.count = array.array("q", table.tobytes()), mask, len(held)
+
     def digests(self) -> array.array:
         """Every digest held, in ascending order."""
         return array.array("q", sorted(d for d in self.table if d))
@@ -5649,6 +5682,7 @@ class ImportResult:
     fields_to_columns: dict[str, str] = dataclasses.field(default_factory=dict)
     subject_rows: list[int] = dataclasses.field(default_factory=list)  # a credit import: each subject's first row
     kind: str = "cases"  # the kind of ledger made
+    columns: Any = None  # ColumnCases: the clean rows, when the export was checked by column
 
     def locate(self, problem: Problem) -> Problem:
         """A problem of the imported ledger at the export's row and the column of its field: the clerk never
@@ -5678,7 +5712,7 @@ class ImportResult:
 
     def source(self, index: int, origin: tuple[str, tuple[str, str]] | None = None) -> Source:
         """The ledger as a source, read like a spooled stream; `origin` the export's and the map's hashes."""
-        return Source(self.export, index, None, self.spool, origin=origin, locate=self.locate)
+        return Source(self.export, index, None, self.spool, origin=origin, locate=self.locate, columns=self.columns)
 
     @property
     def skipped(self) -> int:
@@ -6675,7 +6709,8 @@ class _Importer:
         header_text = self.header_text()
         self.checker = self.make_checker(header_text)  # the map's header before any row
         sheets = open_export(path, import_map, lang)
-        self.sheet, _header_number, header, early = find_header(sheets, import_map, path, lang)
+        self.sheet, self.header_number, header, early = find_header(sheets, import_map, path, lang)
+        self.header = header
         self.rows = itertools.chain(early, self.sheet.rows)
         self.builder = RowBuilder(import_map, header, ledger_tz, self.sheet.date1904, lang)
         # INFO: the ledger goes to a temporary file as it is made, and an id keeps only a
@@ -6786,6 +6821,7 @@ class ImportChecker:
         problems = check_header(header, self.validators, lang)
         if problems:
             raise ImportMapError(f"{name}: ledger.{problems[0].path or '-'}: {problems[0].message}")
+        self.header = header.data
         self.ledger = build_ledger(header.data, build_policy(header.data.get("policy")), None)
         self.rules = file_rules(header.data)
         self.fast = CaseChecker(self.validators, self.ledger, lang)
@@ -9324,6 +9360,815 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 
 
 # =============================================================================
+# Counting by column: an export's clean rows in bulk
+# =============================================================================
+# INFO: the export path at a column engine's speed (issue 29).  `summary`,
+# `report` and `run EXPORT --map MAP` read a CSV or TSV export by column
+# (pyarrow), turn each mapped column into values once per distinct cell
+# (through RowBuilder's own cell functions, so a value is the one `import`
+# writes) and the usual time form in bulk, and test the rows as columns
+# against what CaseChecker's clean path asks of a case.  The rows that pass
+# are counted by column (count_columns), in row order, into the structures
+# Tally.add fills: so the RunState, a partial and every output are the
+# per-row path's, byte for byte.  A row that fails a test goes through the
+# importer row by row, which rejects it in its own words; if one of them
+# would be written after all (a case with a warning, a duplicate id), the
+# file takes the per-row path.  So does an export the column path does not
+# cover (COLUMN_FIELDS; a spreadsheet, a gazetteer, --period): this is a
+# faster way to the same state, never a second truth, and
+# tests/test_columns.py holds it to the per-row path.
+# The fields the column path fills; a map with any other (mediation, escalated, backlog, area ...) is read by row
+COLUMN_FIELDS = frozenset({
+    "id", "received", "kind", "channel", "category", "unit", "summary", "location", "requester.name",
+    "requester.phone", "requester.id_number", "dispatched", "deadline", "status", "resolved", "reasonable",
+    "returns", "visit.at", "visit.satisfaction", "visit.solved", "visit.note"})
+_COLUMN_TIMES = ("received", "dispatched", "deadline", "resolved", "visit.at")
+# fields whose value is never counted: only whether a cell is there matters (a visit's note makes a visit)
+_UNCOUNTED = ("summary", "location", "visit.note")
+_PER_ROW_TEXT = ("id", "requester.name", "requester.phone", "requester.id_number")
+_TIME_FORM = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"  # what platforms write
+# Python's white space (str.strip, str.isspace) as an RE2 class: a blank cell, a cell spaced at an edge
+_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in
+                 "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_BLANK_CELL = f"^[{_SPACE}]*$"
+_EDGE_SPACE = f"^[{_SPACE}]|[{_SPACE}]$"
+_EDGE_SPACE_OR_EMPTY = f"^$|^[{_SPACE}]|[{_SPACE}]$"
+_STATUS_CODES = {"open": 0, "resolved": 1, "withdrawn": 2}
+_SATISFACTION_CODES = {"satisfied": 0, "basically_satisfied": 1, "dissatisfied": 2, "unreachable": 3}
+_NO_TIME = -(2 ** 62)  # a time a case does not have (every real one is far above)
+
+
+@dataclasses.dataclass
+class ColumnCases:
+    """An export's clean rows as columns, in row order: what count_columns needs of each case.
+
+    Names (unit, category, kind, channel) are codes into their lists; times are epoch seconds, _NO_TIME
+    when the case has none; satisfaction codes are _SATISFACTION_CODES, -1 without a visit; solved is
+    -1 when not said; requester texts are None when absent."""
+
+    ids: list[str]
+    units: list[str]
+    unit: Any  # numpy arrays from here on
+    categories: list[str]
+    category: Any
+    kinds: list[str]
+    kind: Any
+    channels: list[str]
+    channel: Any
+    status: Any
+    received: Any
+    dispatched: Any
+    deadline: Any
+    resolved: Any
+    visit_at: Any
+    satisfaction: Any
+    solved: Any
+    reasonable: Any
+    returns: Any
+    requester: Any  # whether a case has a requester at all
+    names: list[str | None]
+    phones: list[str | None]
+    id_numbers: list[str | None]
+    phone_keys: Any  # a plain phone's repeat key, else 0
+    # the per-row way to the same file, for a run where the column path cannot go on (see _Reading.run)
+    by_row: Callable[[], Source] = dataclasses.field(repr=False, default=None)  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def column_path_covers(import_map: ImportMap, options: Options) -> bool:
+    """Whether an export under this map can be counted by column (else it is imported and read by row)."""
+    if import_map.kind != "cases" or options.needs == "check" or options.period is not None \
+            or options.areas is not None or "areas" in import_map.ledger:
+        return False
+    for rule in import_map.rules:
+        field = rule.field
+        if (field not in COLUMN_FIELDS and not field.startswith("extra.")) or rule.split is not None \
+                or rule.how == "first" or (rule.how == "join" and field != "category"):
+            return False
+        if (field in _UNCOUNTED or field in _PER_ROW_TEXT or field.startswith("extra.")) \
+                and rule.how == "column" and rule.values is not None:
+            return False
+        if field in _PER_ROW_TEXT and rule.default is not None and not (isinstance(rule.default, str)
+                                                                       and rule.default.strip()):
+            return False
+    return True
+
+
+def import_by_columns(path: str, import_map: ImportMap, options: Options) -> ImportResult | None:
+    """An export's rows checked by column: the clean ones as ColumnCases (result.columns), the others
+    rejected by the importer in its own words; None when the export is to be read by row."""
+    if not path.lower().endswith((".csv", ".tsv")) or not column_path_covers(import_map, options):
+        return None
+    importer = _Importer(path, import_map, options.lang)
+    try:
+        # the columns the counting reads (not the free text), and those of skip_rows_where
+        wanted = sorted({importer.builder.index[c] for rule in import_map.rules for c in rule.columns
+                         if rule.field not in ("summary", "location") and not rule.field.startswith("extra.")}
+                        | {position for position, _values in importer.skip})
+        read = functools.partial(_read_columns, path, import_map, importer)
+        columns = read(wanted)
+        result = None if columns is None else _ColumnImport(importer, columns, read, options).run()
+    except BaseException:
+        importer.close()
+        raise
+    if result is None:
+        importer.close()
+    return result
+
+
+def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positions: list[int] | None
+                  ) -> dict[int, Any] | None:
+    """The given columns (every one for None) of the rows below the header, as pyarrow arrays of text by
+    position; None when pyarrow would read the file otherwise than the csv module does (a NUL byte, a
+    ragged or an empty line, a cell past MAX_CELL_CHARS)."""
+    import mmap  # noqa: PLC0415
+
+    import pyarrow as pa  # noqa: PLC0415 - the export path only
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.csv as pacsv  # noqa: PLC0415
+
+    encoding = import_map.encoding or "utf-8-sig"
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return None
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if mapped.find(b"\x00") >= 0:
+                return None
+    delimiter = import_map.delimiter or ("\t" if path.lower().endswith(".tsv") else _sniff_delimiter(path, encoding))
+    codec = "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
+    positions = list(range(len(importer.header))) if positions is None else positions
+    try:
+        table = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(encoding=codec, skip_rows=importer.header_number - 1,
+                                                 autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(len(importer.header))},
+                include_columns=[f"f{i}" for i in positions],
+                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
+        return None
+    if table.num_rows < 2 or table.num_columns != len(positions):
+        return None
+    columns = {}
+    for position, column in zip(positions, table.columns):
+        column = column.combine_chunks()
+        if not pa.types.is_string(column.type) or _cell_str(column[0].as_py()) != importer.header[position]:
+            return None
+        column = column.slice(1)
+        if pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS:
+            return None
+        columns[position] = column
+    return columns
+
+
+class _ColumnImport:
+    """One export's table tested by column: blank and skipped rows, values per distinct cell, the clean
+    rows' tests; the rows that fail go through the importer (see import_by_columns)."""
+
+    def __init__(self, importer: _Importer, columns: dict[int, Any], read: Callable[[list[int] | None], Any],
+                 options: Options) -> None:
+        import numpy as np  # noqa: PLC0415 - the export path only
+
+        self.np = np
+        self.importer, self.columns, self.read, self.options = importer, columns, read, options
+        self.builder = importer.builder
+        self.width = len(importer.header)
+        self.rows = len(next(iter(columns.values())))
+        self.cells = {rule.field: cell for rule, (_f, _h, _r, cell) in zip(importer.map.rules, self.builder.plan)}
+        self.rules = {rule.field: rule for rule in importer.map.rules}
+        self.bad = np.zeros(self.rows, dtype=bool)  # rows the tests send to the importer
+
+    def run(self) -> ImportResult | None:
+        np = self.np
+        kept = self._kept_rows()
+        if kept is None:
+            return None
+        cases = self._cases()
+        self._test(cases)
+        self.bad &= kept
+        clean = kept & ~self.bad
+        if not self._settle_failing(np.flatnonzero(self.bad)):
+            return None
+        importer = self.importer
+        result = importer.finish()
+        result.read = self.rows
+        result.written = int(clean.sum())
+        result.columns = _select(cases, np.flatnonzero(clean))
+        result.columns.by_row = functools.partial(_import_by_row, importer.path, importer.map, self.options)
+        return result
+
+    # -- which rows are cases at all -------------------------------------------
+    def _distinct(self, position: int) -> tuple[Any, list[str]]:
+        """A column as codes into its distinct cells (as text)."""
+        encoded = self.columns[position].dictionary_encode()
+        return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+    def _kept_rows(self) -> Any:
+        """Blank rows and the map's skip_rows_where rows counted and left out; the others True (None: the
+        file is to be read by row after all)."""
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        np = self.np
+        blank = np.ones(self.rows, dtype=bool)
+        for position, column in self.columns.items():
+            blank &= pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+        if blank.any() and len(self.columns) < self.width:
+            # rows blank in every column read: the others decide whether they are blank
+            everything = self.read(None)
+            if everything is None:
+                return None
+            self.columns = everything
+            for position, column in everything.items():
+                blank &= pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+        skipped = np.zeros(self.rows, dtype=bool)
+        for position, values in self.importer.skip:
+            if not values:
+                continue
+            column = self.columns[position]
+            hit = pc.is_in(column, value_set=pa.array(sorted(values), pa.string())).to_numpy(zero_copy_only=False)
+            # a cell spaced at an edge is compared stripped, as _cell_str gives it
+            for row in np.flatnonzero(pc.match_substring_regex(column, _EDGE_SPACE).to_numpy(zero_copy_only=False)
+                                      ).tolist():
+                hit[row] = column[row].as_py().strip() in values
+            skipped |= hit
+        result = self.importer.result
+        result.skipped_blank = int(blank.sum())
+        result.skipped_where = int((skipped & ~blank).sum())
+        return ~(blank | skipped)
+
+    # -- values ------------------------------------------------------------------
+    def _values(self, field: str) -> tuple[Any, list[Any]]:
+        """A field's values as codes into a list of its distinct values (None: no value; a CellError: the
+        cell cannot fill the field), each made by the importer's own cell function."""
+        np = self.np
+        rule = self.rules.get(field)
+        if rule is None:
+            return np.zeros(self.rows, dtype=np.int32), [None]
+        cell = self.cells[field]
+        if rule.how == "value":
+            return np.zeros(self.rows, dtype=np.int32), [_cell_value(cell, [None] * self.width)]
+        positions = [self.builder.index[c] for c in rule.columns]
+        distinct = [self._distinct(p) for p in positions]
+        codes = distinct[0][0].astype(np.int64)
+        for other, cells in distinct[1:]:
+            codes = codes * len(cells) + other
+        keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        row = [None] * self.width
+        values = []
+        for index in first:
+            for position, (column_codes, cells) in zip(positions, distinct):
+                row[position] = cells[column_codes[index]]
+            values.append(_cell_value(cell, row))
+        return inverse.reshape(-1).astype(np.int32), values
+
+    def _texts(self, field: str) -> list[str | None]:
+        """A plain text field per row (ids, requesters), as the importer reads it: stripped, NFC, None when
+        blank (its default then)."""
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        rule = self.rules.get(field)
+        if rule is None:
+            return [None] * self.rows
+        if rule.how == "value":
+            return [_cell_value(self.cells[field], [None] * self.width)] * self.rows
+        default = rule.default
+        column = self.columns[self.builder.index[rule.columns[0]]]
+        texts = column.to_pylist()
+        # the cells the importer changes: blank, spaced at an edge, or not ASCII (perhaps not NFC)
+        care = pc.or_(pc.match_substring_regex(column, _EDGE_SPACE_OR_EMPTY), pc.invert(pc.string_is_ascii(column)))
+        is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
+        for row in self.np.flatnonzero(care.to_numpy(zero_copy_only=False)).tolist():
+            raw = texts[row].strip()
+            if not raw:
+                texts[row] = default
+            elif not raw.isascii() and not is_normalized("NFC", raw):
+                texts[row] = normalize("NFC", raw)
+            else:
+                texts[row] = raw
+        return texts
+
+    def _present(self, field: str) -> Any:
+        """Whether each row has a value for a plain text field (its cell, else its default)."""
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        np = self.np
+        rule = self.rules.get(field)
+        if rule is None:
+            return np.zeros(self.rows, dtype=bool)
+        if rule.how == "value" or rule.default is not None:
+            return np.full(self.rows, _cell_value(self.cells[field], [None] * self.width) is not None
+                           if rule.how == "value" else True)
+        column = self.columns[self.builder.index[rule.columns[0]]]
+        return ~pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+
+    def _phone_keys(self) -> Any:
+        """The repeat key of each phone that is plain digits with no country code (Tally._add_caller's
+        int(_PHONE_TAG + caller)), 0 for the others (worked out case by case)."""
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        np = self.np
+        keys = np.zeros(self.rows, dtype=np.int64)
+        rule = self.rules.get("requester.phone")
+        if rule is None or rule.how != "column":
+            return keys
+        column = self.columns[self.builder.index[rule.columns[0]]]
+        plain = pc.and_(pc.match_substring_regex(column, r"^[0-9]{1,17}$"),
+                        pc.invert(pc.match_substring_regex(column, r"^(0086|861[0-9]{10}$)")))
+        plain = pc.fill_null(plain, False)
+        values = pc.cast(pc.if_else(plain, column, "0"), "int64").to_numpy(zero_copy_only=False)
+        lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
+        assert int(_PHONE_TAG) == 1
+        plain = plain.to_numpy(zero_copy_only=False)
+        keys[plain] = (10 ** lengths[plain]) + values[plain]
+        return keys
+
+    def _times(self, field: str) -> tuple[Any, Any]:
+        """A time field as epoch seconds (_NO_TIME when blank) and the rows whose cell cannot be read: the
+        usual form in bulk, every other cell once per distinct cell through the importer and parse_time."""
+        np = self.np
+        rule = self.rules.get(field)
+        seconds = np.full(self.rows, _NO_TIME, dtype=np.int64)
+        bad = np.zeros(self.rows, dtype=bool)
+        if rule is None:
+            return seconds, bad
+        tz = self.importer.checker.ledger.policy.tz_seconds
+        fast = np.zeros(self.rows, dtype=bool)
+        if rule.how == "column" and rule.values is None and self.builder.same_zone and not self.importer.map.date_formats:
+            fast, parsed = self._usual_times(self.columns[self.builder.index[rule.columns[0]]])
+            seconds[fast] = parsed[fast] - tz
+        codes, values = self._values_where(field, ~fast)
+        end_of_day = field == "deadline"
+        for index, value in enumerate(values):
+            if value is None or isinstance(value, CellError):
+                moment = _NO_TIME if value is None else None
+            else:
+                try:
+                    moment = parse_time(value, tz, end_of_day)
+                except TimeError:
+                    moment = None
+            chosen = (codes == index) & ~fast
+            if moment is None:
+                bad |= chosen
+            else:
+                seconds[chosen] = moment
+        return seconds, bad
+
+    def _usual_times(self, column: Any) -> tuple[Any, Any]:
+        """Cells in the usual form (2024-03-05 09:30:00) that are real times of MIN_YEAR..MAX_YEAR, and their
+        seconds as if the time were UTC."""
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        usual = pc.match_substring_regex(column, _TIME_FORM)
+        stamps = pc.strptime(pc.if_else(usual, column, None), format="%Y-%m-%d %H:%M:%S", unit="s",
+                             error_is_null=True)
+        years = pc.year(stamps)
+        ok = pc.and_(pc.is_valid(stamps), pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
+        ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+        parsed = pc.fill_null(stamps.cast("int64"), 0).to_numpy(zero_copy_only=False)
+        return ok, parsed
+
+    def _values_where(self, field: str, rows: Any) -> tuple[Any, list[Any]]:
+        """_values for the given rows only (the others get code -1)."""
+        np = self.np
+        if not rows.any():
+            return np.full(self.rows, -1, dtype=np.int32), []
+        if rows.all():
+            return self._values(field)
+        rule = self.rules[field]
+        position = self.builder.index[rule.columns[0]]
+        column = self.columns[position]
+        import pyarrow as pa  # noqa: PLC0415
+
+        chosen = np.flatnonzero(rows)
+        encoded = column.take(pa.array(chosen)).dictionary_encode()
+        cells = encoded.dictionary.to_pylist()
+        row = [None] * self.width
+        values = []
+        for raw in cells:
+            row[position] = raw
+            values.append(_cell_value(self.cells[field], row))
+        codes = np.full(self.rows, -1, dtype=np.int32)
+        codes[chosen] = encoded.indices.to_numpy(zero_copy_only=False)
+        return codes, values
+
+    # -- the cases ---------------------------------------------------------------
+    def _coded(self, field: str, codes_of: Mapping[Any, int] | None = None) -> tuple[Any, list[Any]]:
+        """A field of few values as row codes into its distinct values, the rows whose value is no valid
+        one for the field marked bad; with `codes_of`, codes of those values (-1 for none)."""
+        np = self.np
+        codes, values = self._values(field)
+        valid = np.fromiter((v is None or (not isinstance(v, CellError) and self._valid(field, v)) for v in values),
+                            dtype=bool, count=len(values))
+        self.bad |= ~valid[codes]
+        if codes_of is None:
+            return codes, values
+        mapped = np.fromiter((codes_of.get(v, -1) if valid[i] and v is not None else -1
+                              for i, v in enumerate(values)), dtype=np.int64, count=len(values))
+        return mapped[codes], values
+
+    def _valid(self, field: str, value: Any) -> bool:
+        """Whether the schema takes this value for this field (it asks nothing of one field about another)."""
+        case: dict[str, Any] = {"id": "x", "received": "2000-01-01", "kind": "other", "category": "x", "unit": "x",
+                                "status": "open"}
+        head, _, rest = field.partition(".")
+        if head == "visit":
+            case["visits"] = [{"at": "2000-01-01", "satisfaction": "satisfied", rest: value}]
+        elif head == "requester":
+            case["requester"] = {rest: value}
+        else:
+            case[field] = value
+        return bool(self.importer.checker.validators.case_is_valid(case))
+
+    def _names(self, field: str) -> tuple[list[str], Any, Any]:
+        """A name field (unit, category, kind, channel): its distinct names, the row codes, and where none."""
+        np = self.np
+        codes, values = self._coded(field)
+        present = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+        return [v if isinstance(v, str) else "" for v in values], codes, ~present[codes]
+
+    def _cases(self) -> ColumnCases:
+        np = self.np
+        units, unit, no_unit = self._names("unit")
+        categories, category, no_category = self._names("category")
+        kinds, kind, no_kind = self._names("kind")
+        channels, channel, no_channel = self._names("channel")
+        times = {}
+        for field in _COLUMN_TIMES:
+            times[field], bad = self._times(field)
+            self.bad |= bad
+        status, _ = self._coded("status", _STATUS_CODES)
+        implied = np.where(times["resolved"] != _NO_TIME, 1, 0)
+        status = np.where(status < 0, implied, status).astype(np.int8)
+        satisfaction, _ = self._coded("visit.satisfaction", _SATISFACTION_CODES)
+        solved, _ = self._coded("visit.solved", {False: 0, True: 1})
+        reasonable, reasonable_values = self._coded("reasonable")
+        returns, returns_values = self._coded("returns")
+        note, note_values = self._values("visit.note")
+        noted = np.fromiter((v is not None for v in note_values), dtype=bool, count=len(note_values))[note]
+        ids = self._texts("id")
+        # a requester's name only for the report (the names its masking looks for); the phone and ID number
+        # for repeats; a plain phone's key in bulk
+        names = self._texts("requester.name") if self.options.needs == "report" else [None] * self.rows
+        phones, id_numbers = self._texts("requester.phone"), self._texts("requester.id_number")
+        requester = self._present("requester.name") | self._present("requester.phone") \
+            | self._present("requester.id_number")
+        has_visit_at, has_satisfaction = times["visit.at"] != _NO_TIME, satisfaction >= 0
+        visited = has_visit_at | has_satisfaction | (solved >= 0) | noted
+        # a visit needs its time and its answer; every case its id, received, kind, category and unit
+        self.bad |= visited & ~(has_visit_at & has_satisfaction)
+        self.bad |= ~self._present("id") | (times["received"] == _NO_TIME) | no_kind | no_category | no_unit
+        return ColumnCases(
+            ids, units, unit, categories, category, kinds, kind, channels, np.where(no_channel, -1, channel),
+            status, times["received"], times["dispatched"], times["deadline"], times["resolved"],
+            np.where(visited, times["visit.at"], _NO_TIME), np.where(visited, satisfaction, -1),
+            np.where(visited, solved, -1),
+            np.fromiter((v is not False for v in reasonable_values), dtype=bool,
+                        count=len(reasonable_values))[reasonable],
+            np.fromiter((v if isinstance(v, int) else 0 for v in returns_values), dtype=np.int64,
+                        count=len(returns_values))[returns],
+            requester, names, phones, id_numbers, self._phone_keys())
+
+    def _test(self, cases: ColumnCases) -> None:
+        """CaseChecker's clean path as column tests: times in order, status and resolution together, a visit
+        only on a resolved case, the header's period, nothing after as-of, the header's lists, unique ids."""
+        np = self.np
+        checker = self.importer.checker
+        ledger = build_ledger(checker.header, checker.ledger.policy, self.options.as_of)
+        received = cases.received
+        latest = received.copy()
+        for moment in (cases.dispatched, cases.resolved, cases.visit_at):
+            given = moment != _NO_TIME
+            self.bad |= given & (moment < received)
+            np.maximum(latest, np.where(given, moment, latest), out=latest)
+        self.bad |= (cases.status == 1) != (cases.resolved != _NO_TIME)
+        self.bad |= (cases.visit_at != _NO_TIME) & (cases.status != 1)
+        if ledger.period_seconds is not None:
+            start, end = ledger.period_seconds
+            self.bad |= (received < start) | (received > end)
+        if ledger.as_of is not None:
+            self.bad |= latest > ledger.as_of
+        rules = checker.rules
+        if rules.units is not None or rules.categories is not None:
+            pairs = cases.unit.astype(np.int64) * len(cases.categories) + cases.category
+            keys, inverse = np.unique(pairs, return_inverse=True)
+            listed = np.fromiter((CaseChecker._clean_lists(
+                {"unit": cases.units[k // len(cases.categories)], "category": cases.categories[k % len(cases.categories)]},
+                rules) for k in keys.tolist()), dtype=bool, count=len(keys))
+            self.bad |= ~listed[inverse.reshape(-1)]
+        seen: dict[str, int] = {}
+        for index, case_id in enumerate(cases.ids):
+            if case_id is not None and seen.setdefault(case_id, index) != index:
+                self.bad[index] = self.bad[seen[case_id]] = True
+
+    def _settle_failing(self, failing: Any) -> bool:
+        """The failing rows through the importer, in row order: False when one of them is a case after all."""
+        if not len(failing):
+            return True
+        import pyarrow as pa  # noqa: PLC0415
+
+        if len(self.columns) < self.width:
+            everything = self.read(None)  # a rejected row is written out whole
+            if everything is None:
+                return False
+            self.columns = everything
+        importer, first = self.importer, self.importer.header_number + 1
+        chosen = pa.array(failing)
+        taken = [self.columns[p].take(chosen).to_pylist() for p in range(self.width)]
+        for index, cells in zip(failing.tolist(), zip(*taken)):
+            importer.add(first + index, list(cells))
+            if importer.result.written:
+                return False
+        return True
+
+
+def _cell_value(cell: Callable[[list[Any]], Any], row: list[Any]) -> Any:
+    """What the importer makes of a row's cell for one field: its value, None, or the CellError."""
+    try:
+        return cell(row)
+    except CellError as error:
+        return error
+
+
+def _select(cases: ColumnCases, rows: Any) -> ColumnCases:
+    """The given rows of every column; the lists of names hold only the names these rows use."""
+    import numpy as np  # noqa: PLC0415
+
+    picked = rows.tolist()
+    fields: dict[str, Any] = {"by_row": cases.by_row}
+    for field in dataclasses.fields(ColumnCases):
+        value = getattr(cases, field.name)
+        if field.name in ("units", "categories", "kinds", "channels", "by_row"):
+            continue
+        fields[field.name] = [value[i] for i in picked] if isinstance(value, list) else value[rows]
+    for names, codes in (("units", "unit"), ("categories", "category"), ("kinds", "kind"), ("channels", "channel")):
+        used = np.unique(fields[codes])
+        given = used[used >= 0]
+        fields[names] = [getattr(cases, names)[i] for i in given.tolist()]
+        fields[codes] = np.where(fields[codes] >= 0, np.searchsorted(given, fields[codes]), -1).astype(np.int64)
+    return ColumnCases(**fields)
+
+
+def _import_by_row(path: str, import_map: ImportMap, options: Options) -> ImportResult:
+    return import_export(path, import_map, options.lang)
+
+
+# -- counting by column ----------------------------------------------------------
+def count_columns(tally: Tally, cases: ColumnCases) -> None:
+    """Count an export's clean rows into a tally: what Tally.add does case by case, column by column, in the
+    same order (every list, array and dict insertion as the rows would have made it)."""
+    import numpy as np  # noqa: PLC0415 - the export path only
+
+    if not len(cases):
+        return
+    latest = int(max(cases.received.max(), cases.dispatched.max(), cases.resolved.max(), cases.visit_at.max()))
+    if tally.latest is None or latest > tally.latest:
+        tally.latest = latest
+    names = _column_names(tally, cases)
+    status = cases.status
+    deadline = _column_deadlines(tally, cases, np)
+    bits = _column_bits(tally, cases, deadline, np)
+    for counts, (codes, shown) in zip(tally.counts, names):
+        _fold_counts(counts, codes, shown, bits, np)
+    resolved = np.flatnonzero(status == 1)
+    if len(resolved):
+        _column_resolved(tally, cases, names, resolved, np)
+    _column_listed(tally, cases, names, deadline, bits, np)
+    standing = np.flatnonzero(status != 2)
+    categories = cases.category[standing]
+    if len(categories):
+        keys, first, counted = np.unique(categories, return_index=True, return_counts=True)
+        for order in np.argsort(first, kind="stable"):
+            tally.category_cases[cases.categories[keys[order]]] += int(counted[order])
+    tally.areas.unknown += len(cases)  # no gazetteer on this path: every area is unknown
+    _column_callers(tally, cases, names, bits, np)
+    if tally.report_lists:
+        digests: dict[str, int | None] = {}
+        for name in cases.names:
+            if name is not None:
+                digest = digests.get(name, 0)
+                if digest == 0:
+                    digest = digests[name] = name_digest(name) if is_person_name(name) else None
+                if digest is not None:
+                    tally.name_digests.append(digest)
+
+
+def _column_names(tally: Tally, cases: ColumnCases) -> list[tuple[Any, list[str]]]:
+    """Each grouping's group of every row, as (row codes, the names they stand for): unit keys, major
+    categories, channels, kinds, the jurisdiction, the area (unknown on this path)."""
+    import numpy as np  # noqa: PLC0415
+
+    zeros = np.zeros(len(cases), dtype=np.int64)
+    unit_keys = []
+    for unit in cases.units:
+        key = tally.unit_keys.get(unit)
+        if key is None:
+            key = tally.unit_keys[unit] = unit + UNIT_SEP + tally.jurisdiction
+        unit_keys.append(key)
+    majors = []
+    for category in cases.categories:
+        major = tally.majors.get(category)
+        if major is None:
+            major = tally.majors[category] = category.partition("/")[0]
+        majors.append(major)
+    channels = [*cases.channels, "hotline"]  # code -1: no channel given
+    return [(cases.unit, unit_keys), (cases.category, majors), (cases.channel, channels), (cases.kind, cases.kinds),
+            (zeros, [tally.jurisdiction]), (zeros, [tally.area_keys_of("")[0]])]
+
+
+def _column_deadlines(tally: Tally, cases: ColumnCases, np: Any) -> Any:
+    """Each case's deadline (0 for a withdrawn case): its own, else the calendar's, once per distinct day
+    received and days allowed, as Tally.add asks the calendar."""
+    days_of = np.zeros(len(cases.categories) * len(cases.kinds), dtype=np.int64)
+    pair = cases.category.astype(np.int64) * len(cases.kinds) + cases.kind
+    for key in np.unique(pair).tolist():
+        category, kind = cases.categories[key // len(cases.kinds)], cases.kinds[key % len(cases.kinds)]
+        days = tally.days.get((category, kind))
+        if days is None:
+            days = tally.days[category, kind] = tally.days_allowed(category, kind)
+        days_of[key] = days
+    deadline = cases.deadline.copy()
+    needed = (cases.status != 2) & (deadline == _NO_TIME)
+    tz = tally.calendar.policy.tz_seconds
+    local = (cases.received + tz) // SECONDS_PER_DAY
+    wanted = local * (1 << 20) + days_of[pair]
+    keys, inverse = np.unique(wanted[needed], return_inverse=True)
+    found = np.fromiter((tally.calendar.deadline((k >> 20) * SECONDS_PER_DAY - tz, k & ((1 << 20) - 1))
+                         for k in keys.tolist()), dtype=np.int64, count=len(keys))
+    deadline[needed] = found[inverse.reshape(-1)]
+    deadline[cases.status == 2] = 0
+    return deadline
+
+
+def _column_bits(tally: Tally, cases: ColumnCases, deadline: Any, np: Any) -> Any:
+    """case_bits, column by column (an export's case has at most one visit, so never `reworked`)."""
+    status, received, resolved = cases.status, cases.received, cases.resolved
+    is_resolved, is_open = status == 1, status == 0
+    dispatched = cases.dispatched != _NO_TIME
+    bits = np.where(is_resolved, _RECEIVED | _RESOLVED, np.where(is_open, _RECEIVED | _OPEN, 0)).astype(np.int64)
+    bits |= np.where(is_resolved, np.where(resolved <= deadline, _ON_TIME, _LATE), 0)
+    bits |= np.where(is_resolved & ~dispatched, _DIRECT, 0)
+    response = np.where(dispatched, cases.dispatched, resolved)
+    responded = dispatched | is_resolved
+    bits |= np.where(responded, _RESPONSE_DUE | np.where(response - received <= tally.dispatch_seconds,
+                                                        _RESPONSE_IN_TIME, 0), 0)
+    satisfaction = cases.satisfaction
+    visited = satisfaction >= 0
+    bits |= np.where(visited & is_resolved, _VISITED, 0)
+    answered = visited & (satisfaction != _SATISFACTION_CODES["unreachable"])
+    judged = answered & is_resolved & cases.reasonable
+    sat_bits = np.array([_SATISFACTION_BITS.get(k, 0) for k in _SATISFACTION_CODES], dtype=np.int64)
+    bits |= np.where(judged, _SATISFACTION_BASE | sat_bits[np.maximum(satisfaction, 0)], 0)
+    said = judged & (cases.solved >= 0)
+    bits |= np.where(said, _SOLVED_BASE | np.where(cases.solved == 1, _SOLVED_YES, 0), 0)
+    bits |= np.where(answered & (satisfaction == _SATISFACTION_CODES["dissatisfied"]), _DISSATISFIED, 0)
+    bits |= np.where(cases.returns >= 1, _RETURNED, 0)
+    return np.where(status == 2, _RECEIVED | _WITHDRAWN, bits)
+
+
+def _fold_counts(counts: dict[str, dict[int, int]], codes: Any, shown: list[str], bits: Any, np: Any) -> None:
+    """One grouping's {group: {bits: cases}}, groups and bits added in the order the rows first bring them."""
+    keys, first, counted = np.unique(codes.astype(np.int64) * (1 << 32) + bits, return_index=True, return_counts=True)
+    for order in np.argsort(first, kind="stable").tolist():
+        key = int(keys[order])
+        name = shown[key >> 32] if key >= 0 else shown[-1]
+        by_bits = counts.get(name)
+        if by_bits is None:
+            by_bits = counts[name] = {}
+        case_bits_ = key & 0xFFFFFFFF
+        by_bits[case_bits_] = by_bits.get(case_bits_, 0) + int(counted[order])
+
+
+def _grouped_rows(codes: Any, rows: Any, np: Any) -> list[tuple[int, Any]]:
+    """The rows of each code, codes in the order the rows first bring them, rows in order."""
+    chosen = codes[rows]
+    order = np.argsort(chosen, kind="stable")
+    keys, starts = np.unique(chosen[order], return_index=True)
+    parts = np.split(order, starts[1:])
+    firsts = [part[0] for part in parts]
+    return [(int(keys[i]), rows[parts[i]]) for i in np.argsort(firsts, kind="stable").tolist()]
+
+
+def _append_ints(kept: dict[str, array.array], name: str, values: Any, typecode: str) -> None:
+    """Values onto a kept array, widened to 8 bytes once one does not fit 4 (as Tally.add does)."""
+    import numpy as np  # noqa: PLC0415
+
+    current = kept.get(name)
+    if current is None:
+        current = kept[name] = array.array(typecode)
+    if current.typecode == "i" and len(values) and (values.min() < -(2 ** 31) or values.max() >= 2 ** 31):
+        current = kept[name] = array.array("q", current)
+    current.frombytes(values.astype(np.int32 if current.typecode == "i" else np.int64).tobytes())
+
+
+def _column_resolved(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], rows: Any,
+                     np: Any) -> None:
+    """Tally._add_resolved by column: resolution times per unit, early follow-ups, durations per group."""
+    unit_codes, unit_keys = names[0]
+    resolved = cases.resolved
+    for code, part in _grouped_rows(unit_codes, rows, np):
+        _append_ints(tally.closures, unit_keys[code], resolved[part] - CLOSURE_BASE, "i")
+    visit_at = cases.visit_at
+    early = rows[(visit_at[rows] != _NO_TIME) & (visit_at[rows] < resolved[rows] + tally.min_visit_seconds)]
+    satisfied = (_SATISFACTION_CODES["satisfied"], _SATISFACTION_CODES["basically_satisfied"])
+    for row in early.tolist():
+        unit, moment, done = unit_keys[unit_codes[row]], int(visit_at[row]), int(resolved[row])
+        if moment < done:
+            tally.visits_before_resolved[unit] += 1
+        if done <= moment < done + tally.min_visit_seconds and cases.satisfaction[row] in satisfied:
+            tally.instant_visits[unit] += 1
+    durations = resolved - cases.received
+    for kept, (codes, shown) in zip(tally.durations, names):
+        for code, part in _grouped_rows(codes, rows, np):
+            _append_ints(kept, shown[code], durations[part], "i")
+
+
+def _column_listed(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], deadline: Any,
+                   bits: Any, np: Any) -> None:
+    """The open and the dissatisfied cases that may be listed, numbered as Tally.add numbers them."""
+    number = tally._number  # noqa: SLF001 - the tally's own numbering, shared with Tally.add
+    open_rows = cases.status == 0
+    rows = np.flatnonzero(open_rows | ((bits & _DISSATISFIED) != 0)).tolist()
+    (units, unit_keys), (channels, channel_names) = names[0], names[2]
+    area = names[5][1][0]
+    for row in rows:
+        unit, category = unit_keys[units[row]], cases.categories[cases.category[row]]
+        if open_rows[row]:
+            tally.open_names.extend((number(unit), number(category), number(channel_names[channels[row]]),
+                                     number(cases.kinds[cases.kind[row]]), number(tally.jurisdiction),
+                                     number(area)))
+            tally.open_deadlines.append(int(deadline[row]))
+            tally.open_response_deadlines.append(NEVER if cases.dispatched[row] != _NO_TIME else
+                                                 int(cases.received[row]) + tally.dispatch_seconds)
+            tally.open_ids.append(cases.ids[row])
+        if bits[row] & _DISSATISFIED:
+            tally.dissatisfied_names.extend((number(unit), number(category)))
+            tally.dissatisfied_ids.append(cases.ids[row])
+
+
+def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], bits: Any,
+                    np: Any) -> None:
+    """Tally._add_caller by column: each standing case with a phone (else an ID number) kept for repeats."""
+    rows = np.flatnonzero(cases.requester & (cases.status != 2))
+    if not len(rows):
+        return
+    kept_rows, keys = [], []
+    phones, id_numbers, long_callers, phone_keys = cases.phones, cases.id_numbers, tally.long_callers, \
+        cases.phone_keys.tolist()
+    for row in rows.tolist():
+        key = phone_keys[row]
+        if key:
+            keys.append(key)
+            kept_rows.append(row)
+            continue
+        phone = phones[row]
+        caller = phone_caller(phone) if phone else ""
+        if caller:
+            tag = _PHONE_TAG
+        else:
+            id_number = id_numbers[row]
+            caller = id_caller(id_number) if id_number else ""
+            if not caller:
+                continue
+            tag = _ID_TAG
+            if caller[-1] == "X" and len(caller) == 18 and caller[:17].isdigit():
+                caller, tag = caller[:17], _ID_X_TAG
+        if caller.isdigit() and len(caller) < _MAX_KEY_DIGITS:
+            keys.append(int(tag + caller))
+        else:
+            text = ("ID" if tag != _PHONE_TAG else "") + caller + ("X" if tag == _ID_X_TAG else "")
+            keys.append(long_callers.setdefault(text, -len(long_callers) - 1))
+        kept_rows.append(row)
+    if not kept_rows:
+        return
+    chosen = np.array(kept_rows, dtype=np.int64)
+    # profiles: the (unit, major, channel, kind, jurisdiction, area) of each, numbered as the rows bring them
+    (units, unit_keys), (categories, majors), (channels, channel_names), (kinds, kind_names) = names[:4]
+    jurisdiction, area = names[4][1][0], names[5][1][0]
+    shape = (len(unit_keys), len(majors), len(channel_names), len(kind_names))
+    profile = np.ravel_multi_index((units[chosen], categories[chosen], channels[chosen] % len(channel_names),
+                                    kinds[chosen]), shape)
+    distinct, first, inverse = np.unique(profile, return_index=True, return_inverse=True)
+    numbers = np.zeros(len(distinct), dtype=np.int64)
+    for order in np.argsort(first, kind="stable").tolist():
+        unit, major, channel, kind = np.unravel_index(int(distinct[order]), shape)
+        numbers[order] = tally._profile((unit_keys[unit], majors[major], channel_names[channel],  # noqa: SLF001
+                                         kind_names[kind], jurisdiction, area))
+    answer_bits = bits[chosen] & _ANSWER_BITS
+    answers = np.zeros(len(chosen), dtype=np.uint8)
+    for value, answer in _ANSWERS.items():
+        answers[answer_bits == value] = answer
+    tally.caller_keys.extend(keys)
+    tally.caller_received.frombytes(cases.received[chosen].astype(np.int64).tobytes())
+    tally.caller_profiles.frombytes(numbers[inverse.reshape(-1)].astype(np.int32).tobytes())
+    tally.caller_answers.frombytes(answers.tobytes())
+
+
+# =============================================================================
 # The pipeline
 # =============================================================================
 # INFO: one way through, for every command and test: `count` reads, checks and
@@ -9408,6 +10253,8 @@ class _Reading:
         """Read every source; the headers that came after their cases (read again with them), else {}."""
         late = {}
         for source in self.sources:
+            if source.columns is not None and self._by_row(source.columns):
+                source = source.columns.by_row().source(source.index, source.origin)
             hint = self.hints.get(source.index)
             reader = FileReader(source, self.options.lang, self.options.encoding, hint[0] if hint else None)
             facts = self._read(reader, hint)
@@ -9448,8 +10295,26 @@ class _Reading:
             cases += 1
             if counting and not problems.count:
                 add(item.data, result)
+        columns = reader.source.columns
+        if columns is not None:  # an export's clean rows: what the loop above does, by column
+            self.checker.ids.add_many(columns.ids)
+            self.checker.groups["unit"].update(columns.units)
+            self.checker.groups["category"].update(columns.categories)
+            cases += len(columns)
+            if counting and not problems.count:
+                assert not self.state.windows  # column_path_covers: no --period
+                count_columns(self.state.tally, columns)
         self.cases += cases
         return facts
+
+    def _by_row(self, columns: ColumnCases) -> bool:
+        """Whether an export checked by column must be read by row after all, where the files before it
+        make a case of it a problem: an id they have, or one unit or category past MAX_GROUPS."""
+        checker = self.checker
+        groups = checker.groups if checker is not None else {"unit": set(), "category": set()}
+        return (checker is not None and checker.ids.count > 0 and any(case_id in checker.ids for case_id in columns.ids)) \
+            or len(groups["unit"].union(columns.units)) > MAX_GROUPS \
+            or len(groups["category"].union(columns.categories)) > MAX_GROUPS
 
     def _begin_file(self, source: Source, header: Header) -> tuple[FileFacts, FileRules]:
         """A file's header: checked, and the cases that follow counted by its own time rules."""
@@ -9941,6 +10806,9 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
         yield json_safe(chunk)  # bidi and format characters as \\uXXXX: the same JSON, inert on a terminal
 
 
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
     last = len(document) - 1
     yield "{\n"
@@ -9950,12 +10818,16 @@ def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
         if isinstance(value, ListedCases) and len(value):
             yield f"  {name}: [\n"
             count = len(value)
+            encode = _JSON_ENCODER.encode  # one encoder: json.dumps with options makes one a call
+            piece: list[str] = []
             for number, entry in enumerate(value, start=1):
                 # one flat entry, as json.dumps(indent=2) lays it out at this depth
-                fields = ",\n".join(f"      {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
-                                    for k, v in entry.items())
-                yield f"    {{\n{fields}\n    }}{',' if number < count else ''}\n"
-            yield "  ]" + end
+                fields = ",\n".join(f"      {encode(k)}: {encode(v)}" for k, v in entry.items())
+                piece.append(f"    {{\n{fields}\n    }}{',' if number < count else ''}\n")
+                if len(piece) == 512:  # written in pieces of a few hundred entries
+                    yield "".join(piece)
+                    piece.clear()
+            yield "".join(piece) + "  ]" + end
         else:
             value = list(value) if isinstance(value, ListedCases) else value
             yield f"  {name}: " + json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ") + end
@@ -13348,7 +14220,8 @@ def gather_sources(files: tuple[str, ...], map_path: str | None, rejects_path: s
             sources.append(dataclasses.replace(next(ledgers), index=index))
             continue
         assert import_map is not None
-        result = LEDGER_KINDS[import_map.kind].import_export(name, import_map, lang)
+        result = (import_by_columns(name, import_map, options) if COLUMN_PATH else None) \
+            or LEDGER_KINDS[import_map.kind].import_export(name, import_map, lang)
         _settle_rejects(result, rejects_path, files + ((map_path,) if map_path else ()), lang)
         say(result.counts_line(lang))
         sources.append(result.source(index, (file_sha256(name), (map_path or "", import_map.sha256))))
