@@ -6773,23 +6773,30 @@ class _Importer:
 
     def add(self, number: int, row: list[Any]) -> None:
         """One row: skipped, rejected with its cell and reason, or written as a case."""
+        text = self.admit(number, row)
+        if text is None:
+            return
         result = self.result
-        case = self.record(number, row)
-        if case is None:
-            return
-        text = case_yaml(case)
-        if self.seen_before(case["id"], text, number, row):
-            return
-        problem = self.checker.problem(case, text)
-        if problem is not None:
-            del self.written[case["id"]]
-            self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
-            return
         result.case_rows.append(number)
         if not result.written:
             self.out.write("cases:\n")
         self.out.write(text)
         result.written += 1
+
+    def admit(self, number: int, row: list[Any]) -> str | None:
+        """One row's case as ledger text, or None: skipped, or rejected with its cell and reason."""
+        case = self.record(number, row)
+        if case is None:
+            return None
+        text = case_yaml(case)
+        if self.seen_before(case["id"], text, number, row):
+            return None
+        problem = self.checker.problem(case, text)
+        if problem is not None:
+            del self.written[case["id"]]
+            self.reject(number, self.fields_to_columns.get(_field_of_path(problem.path)), problem.message, row)
+            return None
+        return text
 
     def finish(self) -> ImportResult:
         if not self.result.written:
@@ -9541,6 +9548,7 @@ class _ColumnImport:
         self.cells = {rule.field: cell for rule, (_f, _h, _r, cell) in zip(importer.map.rules, self.builder.plan)}
         self.rules = {rule.field: rule for rule in importer.map.rules}
         self.bad = np.zeros(self.rows, dtype=bool)  # rows the tests send to the importer
+        self.repeated = np.zeros(self.rows, dtype=bool)  # rows whose id another row has too (the importer decides)
 
     def run(self) -> ImportResult | None:
         np = self.np
@@ -9548,10 +9556,10 @@ class _ColumnImport:
         if kept is None:
             return None
         cases = self._cases()
-        self._test(cases)
+        self._test(cases, kept)
         self.bad &= kept
-        clean = kept & ~self.bad
-        if not self._settle_failing(np.flatnonzero(self.bad)):
+        clean = kept & ~self.bad & ~self.repeated
+        if not self._settle_failing(np.flatnonzero(self.bad | (self.repeated & kept)), clean):
             return None
         importer = self.importer
         result = importer.finish()
@@ -9833,7 +9841,7 @@ class _ColumnImport:
                         count=len(returns_values))[returns],
             requester, names, phones, id_numbers, self._phone_keys())
 
-    def _test(self, cases: ColumnCases) -> None:
+    def _test(self, cases: ColumnCases, kept: Any) -> None:
         """CaseChecker's clean path as column tests: times in order, status and resolution together, a visit
         only on a resolved case, the header's period, nothing after as-of, the header's lists, unique ids."""
         np = self.np
@@ -9861,12 +9869,15 @@ class _ColumnImport:
                 rules) for k in keys.tolist()), dtype=bool, count=len(keys))
             self.bad |= ~listed[inverse.reshape(-1)]
         seen: dict[str, int] = {}
-        for index, case_id in enumerate(cases.ids):
+        for index in np.flatnonzero(kept).tolist():
+            case_id = cases.ids[index]
             if case_id is not None and seen.setdefault(case_id, index) != index:
-                self.bad[index] = self.bad[seen[case_id]] = True
+                self.repeated[index] = self.repeated[seen[case_id]] = True
 
-    def _settle_failing(self, failing: Any) -> bool:
-        """The failing rows through the importer, in row order: False when one of them is a case after all."""
+    def _settle_failing(self, failing: Any, clean: Any) -> bool:
+        """The failing rows through the importer, in row order, and the rows whose id is another's too: the
+        importer keeps the first that stands (then clean), skips the same case again and rejects another.
+        False when a failing row is a case after all (one with a warning: the file is read by row)."""
         if not len(failing):
             return True
         import pyarrow as pa  # noqa: PLC0415
@@ -9880,9 +9891,10 @@ class _ColumnImport:
         chosen = pa.array(failing)
         taken = [self.columns[p].take(chosen).to_pylist() for p in range(self.width)]
         for index, cells in zip(failing.tolist(), zip(*taken)):
-            importer.add(first + index, list(cells))
-            if importer.result.written:
-                return False
+            if importer.admit(first + index, list(cells)) is not None:
+                if self.bad[index]:
+                    return False
+                clean[index] = True
         return True
 
 
