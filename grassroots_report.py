@@ -3742,6 +3742,7 @@ class IdSeen:
         self.table = array.array("q", bytes(8 * 1024))
         self.mask = 1023
         self.count = 0
+        self.waiting: list[Sequence[str]] = []  # ids added in bulk, put into the table when it is next read
 
     def _slot(self, digest: int) -> int:
         table, mask = self.table, self.mask
@@ -3753,6 +3754,8 @@ class IdSeen:
             i = (i + 1) & mask
 
     def __contains__(self, case_id: str) -> bool:
+        if self.waiting:
+            self._settle()
         digest = id_digest(case_id)
         return self.table[self._slot(digest)] == digest
 
@@ -3762,6 +3765,8 @@ class IdSeen:
 
     def add_digest(self, digest: int) -> bool:
         """Add an id by its digest (id_digest); False when it was already there."""
+        if self.waiting:
+            self._settle()
         i = self._slot(digest)
         if self.table[i] == digest:
             return False
@@ -3772,12 +3777,25 @@ class IdSeen:
         return True
 
     def add_many(self, case_ids: Sequence[str]) -> None:
-        """Add many ids at once (the column path's; the table then holds what adding each would leave)."""
+        """Add many ids at once (the column path's; the table then holds what adding each would leave).
+        INFO: they are hashed when the table is next read, which a run of one export never does unless it
+        writes a partial summary."""
+        self.waiting.append(case_ids)
+
+    def __len__(self) -> int:
+        if self.waiting:
+            self._settle()
+        return self.count
+
+    def _settle(self) -> None:
+        """The ids added in bulk, put into the table."""
         import numpy as np  # noqa: PLC0415 - the export path only
 
         table = np.frombuffer(self.table, dtype=np.int64)
+        waiting = [case_id for ids in self.waiting for case_id in (ids if isinstance(ids, list) else ids.to_pylist())]
+        self.waiting = []
         held = np.unique(np.concatenate([table[table != 0],
-                                         np.fromiter(map(id_digest, case_ids), dtype=np.int64, count=len(case_ids))]))
+                                         np.fromiter(map(id_digest, waiting), dtype=np.int64, count=len(waiting))]))
         size = len(table)
         while len(held) * 2 > size:
             size *= 2
@@ -3796,6 +3814,8 @@ class IdSeen:
 
     def digests(self) -> array.array:
         """Every digest held, in ascending order."""
+        if self.waiting:
+            self._settle()
         return array.array("q", sorted(d for d in self.table if d))
 
     def _grow(self) -> None:
@@ -9414,7 +9434,8 @@ class ColumnCases:
     when the case has none; satisfaction codes are _SATISFACTION_CODES, -1 without a visit; solved is
     -1 when not said; requester texts are None when absent."""
 
-    ids: list[str]
+    ids: Any  # pyarrow arrays of text: ids, and the requesters' names (None unless the report needs them),
+    # phones and ID numbers, null where a case has none
     units: list[str]
     unit: Any  # numpy arrays from here on
     categories: list[str]
@@ -9434,9 +9455,9 @@ class ColumnCases:
     reasonable: Any
     returns: Any
     requester: Any  # whether a case has a requester at all
-    names: list[str | None]
-    phones: list[str | None]
-    id_numbers: list[str | None]
+    names: Any
+    phones: Any
+    id_numbers: Any
     phone_keys: Any  # a plain phone's repeat key, else 0
     # the per-row way to the same file, for a run where the column path cannot go on (see _Reading.run)
     by_row: Callable[[], Source] = dataclasses.field(repr=False, default=None)  # type: ignore[assignment]
@@ -9510,7 +9531,8 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
     try:
         table = pacsv.read_csv(
             path, read_options=pacsv.ReadOptions(encoding=codec, skip_rows=importer.header_number - 1,
-                                                 autogenerate_column_names=True, block_size=1 << 24),
+                                                 autogenerate_column_names=True, block_size=1 << 20,
+                                                 use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(len(importer.header))},
@@ -9521,8 +9543,8 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
     if table.num_rows < 2 or table.num_columns != len(positions):
         return None
     columns = {}
-    for position, column in zip(positions, table.columns):
-        column = column.combine_chunks()
+    for position in positions:  # one column at a time made whole, the table letting go of it
+        column, table = table.column(0).combine_chunks(), table.remove_column(0)
         if not pa.types.is_string(column.type) or _cell_str(column[0].as_py()) != importer.header[position]:
             return None
         column = column.slice(1)
@@ -9634,31 +9656,35 @@ class _ColumnImport:
             values.append(_cell_value(cell, row))
         return inverse.reshape(-1).astype(np.int32), values
 
-    def _texts(self, field: str) -> list[str | None]:
-        """A plain text field per row (ids, requesters), as the importer reads it: stripped, NFC, None when
-        blank (its default then)."""
+    def _texts(self, field: str) -> Any:
+        """A plain text field per row (ids, requesters) as a pyarrow array, as the importer reads it:
+        stripped, NFC, null when blank (its default then)."""
+        import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
         rule = self.rules.get(field)
-        if rule is None:
-            return [None] * self.rows
-        if rule.how == "value":
-            return [_cell_value(self.cells[field], [None] * self.width)] * self.rows
+        if rule is None or rule.how == "value":
+            value = None if rule is None else _cell_value(self.cells[field], [None] * self.width)
+            return pa.nulls(self.rows, pa.string()) if value is None else pa.repeat(pa.scalar(value, pa.string()),
+                                                                                  self.rows)
         default = rule.default
         column = self.columns[self.builder.index[rule.columns[0]]]
-        texts = column.to_pylist()
         # the cells the importer changes: blank, spaced at an edge, or not ASCII (perhaps not NFC)
         care = pc.or_(pc.match_substring_regex(column, _EDGE_SPACE_OR_EMPTY), pc.invert(pc.string_is_ascii(column)))
+        rows = self.np.flatnonzero(care.to_numpy(zero_copy_only=False))
+        if not len(rows):
+            return column
         is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
-        for row in self.np.flatnonzero(care.to_numpy(zero_copy_only=False)).tolist():
-            raw = texts[row].strip()
+        texts = []
+        for raw in column.take(pa.array(rows)).to_pylist():
+            raw = raw.strip()
             if not raw:
-                texts[row] = default
+                texts.append(default)
             elif not raw.isascii() and not is_normalized("NFC", raw):
-                texts[row] = normalize("NFC", raw)
+                texts.append(normalize("NFC", raw))
             else:
-                texts[row] = raw
-        return texts
+                texts.append(raw)
+        return pc.replace_with_mask(column, care, pa.array(texts, pa.string()))
 
     def _present(self, field: str) -> Any:
         """Whether each row has a value for a plain text field (its cell, else its default)."""
@@ -9821,7 +9847,7 @@ class _ColumnImport:
         ids = self._texts("id")
         # a requester's name only for the report (the names its masking looks for); the phone and ID number
         # for repeats; a plain phone's key in bulk
-        names = self._texts("requester.name") if self.options.needs == "report" else [None] * self.rows
+        names = self._texts("requester.name") if self.options.needs == "report" else None
         phones, id_numbers = self._texts("requester.phone"), self._texts("requester.id_number")
         requester = self._present("requester.name") | self._present("requester.phone") \
             | self._present("requester.id_number")
@@ -9844,6 +9870,8 @@ class _ColumnImport:
     def _test(self, cases: ColumnCases, kept: Any) -> None:
         """CaseChecker's clean path as column tests: times in order, status and resolution together, a visit
         only on a resolved case, the header's period, nothing after as-of, the header's lists, unique ids."""
+        import pyarrow as pa  # noqa: PLC0415
+
         np = self.np
         checker = self.importer.checker
         ledger = build_ledger(checker.header, checker.ledger.policy, self.options.as_of)
@@ -9868,11 +9896,13 @@ class _ColumnImport:
                 {"unit": cases.units[k // len(cases.categories)], "category": cases.categories[k % len(cases.categories)]},
                 rules) for k in keys.tolist()), dtype=bool, count=len(keys))
             self.bad |= ~listed[inverse.reshape(-1)]
-        seen: dict[str, int] = {}
-        for index in np.flatnonzero(kept).tolist():
-            case_id = cases.ids[index]
-            if case_id is not None and seen.setdefault(case_id, index) != index:
-                self.repeated[index] = self.repeated[seen[case_id]] = True
+        rows = np.flatnonzero(kept)
+        encoded = cases.ids.take(pa.array(rows)).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        given = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), dtype=bool)
+        codes = np.where(given, codes, 0).astype(np.int64)
+        shared = np.bincount(codes[given], minlength=len(encoded.dictionary)) > 1
+        self.repeated[rows[given & shared[codes]]] = True
 
     def _settle_failing(self, failing: Any, clean: Any) -> bool:
         """The failing rows through the importer, in row order, and the rows whose id is another's too: the
@@ -9910,13 +9940,20 @@ def _select(cases: ColumnCases, rows: Any) -> ColumnCases:
     """The given rows of every column; the lists of names hold only the names these rows use."""
     import numpy as np  # noqa: PLC0415
 
-    picked = rows.tolist()
+    import pyarrow as pa  # noqa: PLC0415
+
+    chosen = pa.array(rows)
     fields: dict[str, Any] = {"by_row": cases.by_row}
     for field in dataclasses.fields(ColumnCases):
         value = getattr(cases, field.name)
         if field.name in ("units", "categories", "kinds", "channels", "by_row"):
             continue
-        fields[field.name] = [value[i] for i in picked] if isinstance(value, list) else value[rows]
+        if value is None:
+            fields[field.name] = None
+        elif isinstance(value, np.ndarray):
+            fields[field.name] = value[rows]
+        else:  # a pyarrow array
+            fields[field.name] = value.take(chosen)
     for names, codes in (("units", "unit"), ("categories", "category"), ("kinds", "kind"), ("channels", "channel")):
         used = np.unique(fields[codes])
         given = used[used >= 0]
@@ -9960,7 +9997,7 @@ def count_columns(tally: Tally, cases: ColumnCases) -> None:
     _column_callers(tally, cases, names, bits, np)
     if tally.report_lists:
         digests: dict[str, int | None] = {}
-        for name in cases.names:
+        for name in cases.names.to_pylist():
             if name is not None:
                 digest = digests.get(name, 0)
                 if digest == 0:
@@ -10102,9 +10139,13 @@ def _column_resolved(tally: Tally, cases: ColumnCases, names: list[tuple[Any, li
 def _column_listed(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], deadline: Any,
                    bits: Any, np: Any) -> None:
     """The open and the dissatisfied cases that may be listed, numbered as Tally.add numbers them."""
+    import pyarrow as pa  # noqa: PLC0415
+
     number = tally._number  # noqa: SLF001 - the tally's own numbering, shared with Tally.add
     open_rows = cases.status == 0
-    rows = np.flatnonzero(open_rows | ((bits & _DISSATISFIED) != 0)).tolist()
+    listed = np.flatnonzero(open_rows | ((bits & _DISSATISFIED) != 0))
+    ids = dict(zip(listed.tolist(), cases.ids.take(pa.array(listed)).to_pylist()))
+    rows = listed.tolist()
     (units, unit_keys), (channels, channel_names) = names[0], names[2]
     area = names[5][1][0]
     for row in rows:
@@ -10116,10 +10157,10 @@ def _column_listed(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list
             tally.open_deadlines.append(int(deadline[row]))
             tally.open_response_deadlines.append(NEVER if cases.dispatched[row] != _NO_TIME else
                                                  int(cases.received[row]) + tally.dispatch_seconds)
-            tally.open_ids.append(cases.ids[row])
+            tally.open_ids.append(ids[row])
         if bits[row] & _DISSATISFIED:
             tally.dissatisfied_names.extend((number(unit), number(category)))
-            tally.dissatisfied_ids.append(cases.ids[row])
+            tally.dissatisfied_ids.append(ids[row])
 
 
 def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], bits: Any,
@@ -10137,12 +10178,12 @@ def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, lis
             keys.append(key)
             kept_rows.append(row)
             continue
-        phone = phones[row]
+        phone = phones[row].as_py()
         caller = phone_caller(phone) if phone else ""
         if caller:
             tag = _PHONE_TAG
         else:
-            id_number = id_numbers[row]
+            id_number = id_numbers[row].as_py()
             caller = id_caller(id_number) if id_number else ""
             if not caller:
                 continue
@@ -10324,7 +10365,8 @@ class _Reading:
         make a case of it a problem: an id they have, or one unit or category past MAX_GROUPS."""
         checker = self.checker
         groups = checker.groups if checker is not None else {"unit": set(), "category": set()}
-        return (checker is not None and checker.ids.count > 0 and any(case_id in checker.ids for case_id in columns.ids)) \
+        return (checker is not None and len(checker.ids) > 0
+                and any(case_id in checker.ids for case_id in columns.ids.to_pylist())) \
             or len(groups["unit"].union(columns.units)) > MAX_GROUPS \
             or len(groups["category"].union(columns.categories)) > MAX_GROUPS
 
