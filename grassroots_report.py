@@ -5168,9 +5168,16 @@ def mask_text(text: str, names: Iterable[str] = (), detect: bool = False,
 _HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
 
 
+# An ASCII text that no number rule can match (find_numbers): no @ # + : (e-mail, abroad, cues), no WX, VX,
+# QQ, WeChat or passport, and no run of ten digits with at most two separators between any two (the
+# shortest landline, mobile, ID or card number).  INFO: a listing's ids are mostly such texts, and the
+# rules cost 15 scans each; tests/test_masking.py holds this to find_numbers on random ASCII text.
+_NUMBER_ASCII = re.compile(r"[@#+:]|[WwVv][Xx]|[Qq][Qq]|(?i:passport|wechat)|[0-9](?:[ .()\-]{0,2}[0-9]){9}")
+
+
 def mask_identifier(text: str) -> str:
     """An id, a unit or category name, an official's name: the number rules only."""
-    if not _HAS_DIGIT.search(text):
+    if not _HAS_DIGIT.search(text) or (text.isascii() and not _NUMBER_ASCII.search(text)):
         return text
     return _apply(text, _without_overlaps(find_numbers(text)))
 
@@ -7236,7 +7243,15 @@ MEDIAN_CHUNK = 1 << 16  # durations sorted at a time: the only list of them ever
 
 
 def sort_in_chunks(values: array.array) -> None:
-    """Sort each run of MEDIAN_CHUNK values of the array in place."""
+    """Sort each run of MEDIAN_CHUNK values of the array in place (by numpy when there are many)."""
+    if len(values) >= MEDIAN_CHUNK:
+        import numpy as np  # noqa: PLC0415 - only for a big group: small runs do not pay for its import
+
+        view = np.frombuffer(values, dtype=np.int32 if values.typecode == "i" else np.int64).copy()
+        for start in range(0, len(view), MEDIAN_CHUNK):
+            view[start:start + MEDIAN_CHUNK].sort(kind="stable")
+        values[:] = array.array(values.typecode, view.tobytes())
+        return
     for start in range(0, len(values), MEDIAN_CHUNK):
         values[start:start + MEDIAN_CHUNK] = array.array(values.typecode, sorted(values[start:start + MEDIAN_CHUNK]))
 
@@ -9604,17 +9619,14 @@ class _ColumnImport:
         import pyarrow.compute as pc  # noqa: PLC0415
 
         np = self.np
-        blank = np.ones(self.rows, dtype=bool)
-        for position, column in self.columns.items():
-            blank &= pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+        blank = self._blank_rows(self.columns)
         if blank.any() and len(self.columns) < self.width:
             # rows blank in every column read: the others decide whether they are blank
             everything = self.read(None)
             if everything is None:
                 return None
             self.columns = everything
-            for position, column in everything.items():
-                blank &= pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+            blank = self._blank_rows(everything)
         skipped = np.zeros(self.rows, dtype=bool)
         for position, values in self.importer.skip:
             if not values:
@@ -9630,6 +9642,23 @@ class _ColumnImport:
         result.skipped_blank = int(blank.sum())
         result.skipped_where = int((skipped & ~blank).sum())
         return ~(blank | skipped)
+
+    def _blank_rows(self, columns: dict[int, Any]) -> Any:
+        """The rows whose every cell (of these columns) is blank: each column looks only at the rows
+        still blank in the ones before."""
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        np = self.np
+        candidates = np.arange(self.rows)
+        for column in columns.values():
+            if not len(candidates):
+                break
+            part = column if len(candidates) == self.rows else column.take(pa.array(candidates))
+            candidates = candidates[pc.match_substring_regex(part, _BLANK_CELL).to_numpy(zero_copy_only=False)]
+        blank = np.zeros(self.rows, dtype=bool)
+        blank[candidates] = True
+        return blank
 
     # -- values ------------------------------------------------------------------
     def _values(self, field: str) -> tuple[Any, list[Any]]:
@@ -10860,7 +10889,8 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
         yield json_safe(chunk)  # bidi and format characters as \\uXXXX: the same JSON, inert on a terminal
 
 
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# a listed case's fields one to a line, at the depth json.dumps(indent=2) puts them
+_JSON_ENTRY = json.JSONEncoder(ensure_ascii=False, separators=(",\n      ", ": "))
 
 
 def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
@@ -10872,12 +10902,12 @@ def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
         if isinstance(value, ListedCases) and len(value):
             yield f"  {name}: [\n"
             count = len(value)
-            encode = _JSON_ENCODER.encode  # one encoder: json.dumps with options makes one a call
+            encode = _JSON_ENTRY.encode  # one encoder, in C: json.dumps with options makes one a call
             piece: list[str] = []
             for number, entry in enumerate(value, start=1):
-                # one flat entry, as json.dumps(indent=2) lays it out at this depth
-                fields = ",\n".join(f"      {encode(k)}: {encode(v)}" for k, v in entry.items())
-                piece.append(f"    {{\n{fields}\n    }}{',' if number < count else ''}\n")
+                # one flat entry (scalars), as json.dumps(indent=2) lays it out at this depth
+                assert entry and not any(isinstance(v, (dict, list, tuple)) for v in entry.values())
+                piece.append(f"    {{\n      {encode(entry)[1:-1]}\n    }}{',' if number < count else ''}\n")
                 if len(piece) == 512:  # written in pieces of a few hundred entries
                     yield "".join(piece)
                     piece.clear()

@@ -62,7 +62,8 @@ mismatch is a line under the table, not a failure (it is no figure-for-figure
 comparison: the tool's deadlines follow a workday calendar, the script's do
 not).  A command that fails shows as `exit N` (or `bad output`) in its cell,
 its last stderr line listed under the table; the benchmark still exits 0.
-Progress goes to stderr.
+The tools are hashed before every run: a note says so when one changed during
+the run (someone editing the module meanwhile).  Progress goes to stderr.
 """
 from __future__ import annotations
 
@@ -77,9 +78,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 import yaml
 
@@ -184,7 +185,7 @@ def with_encoding(text: str, encoding: str) -> str:
 
 def write_maps(export: engines.Export, directory: Path) -> tuple[Path, Path]:
     """The filled map of the export (UTF-8 CSV, also used for the .xlsx) and its GB18030 copy."""
-    done = subprocess.run([sys.executable, str(TOOL), "map", str(export.csv)], capture_output=True)
+    done = subprocess.run([sys.executable, str(TOOL), "map", str(export.csv)], check=False, capture_output=True)
     if done.returncode:
         raise SystemExit(f"columns.py: `map {export.csv}` failed: {done.stderr.decode('utf-8', 'replace')[-500:]}")
     text = fill_map(done.stdout.decode("utf-8"))
@@ -216,7 +217,7 @@ def ensure_ledger(export: engines.Export, map_path: Path, directory: Path, timeo
     writing = ledger.with_suffix(".writing.yaml")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, str(TOOL), "import", str(export.csv), "--map", str(map_path),
-                           "-o", str(writing)], capture_output=True, timeout=timeout)
+                           "-o", str(writing)], check=False, capture_output=True, timeout=timeout)
     if done.returncode:
         raise SystemExit(f"columns.py: `import` failed: {done.stderr.decode('utf-8', 'replace')[-500:]}")
     writing.replace(ledger)
@@ -282,7 +283,7 @@ def polars_missing(python: str) -> str:
     """'' when `python` imports polars and fastexcel, else why not."""
     if not Path(python).exists():
         return f"{python} does not exist"
-    done = subprocess.run([python, "-c", "import polars, fastexcel"], capture_output=True, text=True)
+    done = subprocess.run([python, "-c", "import polars, fastexcel"], check=False, capture_output=True, text=True)
     if done.returncode:
         lines = done.stderr.strip().splitlines()
         return f"{python} cannot import polars and fastexcel ({lines[-1] if lines else f'exit {done.returncode}'})"
@@ -321,13 +322,16 @@ def make_steps(export: engines.Export, maps: tuple[Path, Path], ledger: Path, n:
     return steps
 
 
-def in_rounds(steps: dict[str, Step], rounds: int, xlsx_rounds: int | None, timeout: float
-              ) -> tuple[dict[str, list[Measurement]], str]:
+def in_rounds(steps: dict[str, Step], rounds: int, xlsx_rounds: int | None, timeout: float,
+              watched: list[Path]) -> tuple[dict[str, list[Measurement]], list[str]]:
     """Every step once a round, in turn (a failed step is not run again; ours-xlsx as --xlsx-rounds says).
 
-    Returns every run of each step and a note on how many rounds ours-xlsx had.
+    Returns every run of each step, and notes: how many rounds ours-xlsx had, and when a file in
+    `watched` (the tools) changed between two runs, as it does when someone edits the module meanwhile.
     """
     runs: dict[str, list[Measurement]] = {name: [] for name in steps}
+    notes: list[str] = []
+    hashes = {path: sha256(path) for path in watched}
     xlsx_note = ""
     for number in range(1, rounds + 1):
         for name, step in steps.items():
@@ -338,6 +342,12 @@ def in_rounds(steps: dict[str, Step], rounds: int, xlsx_rounds: int | None, time
                     rounds if runs[name][0].seconds < SLOW_XLSX else 1)
                 if len(runs[name]) >= cap:
                     continue
+            for path, digest in hashes.items():
+                if sha256(path) != digest:
+                    hashes[path] = sha256(path)
+                    notes.append(f"**{path} changed during the run** (before round {number}'s {name}): "
+                                 "the timings mix two versions of it.")
+                    log(f"note: {path} changed during the run")
             log(f"  round {number}/{rounds}: {name} ...")
             runs[name].append(run_once(step.cmd, timeout, step.verify))
     done = len(runs.get("ours-xlsx", []))
@@ -347,7 +357,7 @@ def in_rounds(steps: dict[str, Step], rounds: int, xlsx_rounds: int | None, time
                else f"its first run took {first.seconds:.0f} s (over {SLOW_XLSX:.0f} s); --xlsx-rounds N for more"
                if first.ok else "it failed")
         xlsx_note = f"ours-xlsx ran in {done} of the {rounds} rounds: {why}."
-    return runs, xlsx_note
+    return runs, [xlsx_note, *notes] if xlsx_note else notes
 
 
 # ---------------------------------------------------------------------------
@@ -455,8 +465,8 @@ def sanity(seen: Seen, expected: engines.Figures, runs: dict[str, list[Measureme
         else:
             checked.append(name)
     if checked:
-        lines.append(f"- per-unit received and resolved equal {reference or 'the export counts (no polars)'}'s "
-                     f"for {', '.join(checked)} ({len(against)} units)")
+        whose = f"{reference}'s" if reference else "the export's own counts (no polars)"
+        lines.append(f"- per-unit received and resolved equal {whose} for {', '.join(checked)} ({len(against)} units)")
     return lines
 
 
@@ -478,19 +488,19 @@ def version_of(dist: str) -> str:
 
 
 def python_version_of(python: str, dist: str) -> str:
-    done = subprocess.run([python, "-c", f"import importlib.metadata as m, platform; "
-                                         f"print(m.version({dist!r}), platform.python_version())"],
-                          capture_output=True, text=True)
+    code = f"import importlib.metadata as m, platform; print(m.version({dist!r}), platform.python_version())"
+    done = subprocess.run([python, "-c", code], check=False, capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 else "?"
 
 
 def checkout(path: Path) -> str:
     """'abc1234' (with ', uncommitted changes' when the file differs from HEAD) for a file in a git checkout."""
     here = path.parent
-    head = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    head = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"], check=False,
+                          capture_output=True, text=True)
     if head.returncode:
         return "not a git checkout"
-    dirty = subprocess.run(["git", "-C", str(here), "diff", "--quiet", "HEAD", "--", path.name]).returncode
+    dirty = subprocess.run(["git", "-C", str(here), "diff", "--quiet", "HEAD", "--", path.name], check=False).returncode
     return head.stdout.strip() + (", uncommitted changes" if dirty else "")
 
 
@@ -537,16 +547,16 @@ def main(argv: list[str] | None = None) -> int:
         seen = Seen()
         steps = make_steps(export, maps, ledger, args.cases, polars, baseline, seen)
         log(f"{args.cases:,} cases, {args.rounds} rounds:")
-        runs, xlsx_note = in_rounds(steps, args.rounds, args.xlsx_rounds, args.timeout)
+        runs, notes = in_rounds(steps, args.rounds, args.xlsx_rounds, args.timeout,
+                                [TOOL, *([baseline] if baseline else [])])
         sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB"
                           for p in (export.csv, export.gbk, export.xlsx, ledger))
     load_after = os.getloadavg()
 
-    out = [f"**Issue 29: the export path against polars**, {args.cases:,} cases ({len(expected)} units; {sizes}); "
-           f"{args.rounds} interleaved rounds, each step a fresh subprocess; best wall time kept, peak RSS the "
-           "largest over the rounds", ""]
+    rounds = f"{args.rounds} interleaved round{'s' if args.rounds > 1 else ''}"
+    out = [(f"**Issue 29: the export path against polars**, {args.cases:,} cases ({len(expected)} units; {sizes}); "
+            f"{rounds}, each step a fresh subprocess; best wall time kept, peak RSS the largest over the rounds"), ""]
     out += results_table(steps, runs)
-    notes = [xlsx_note] if xlsx_note else []
     if polars_note:
         notes.append(f"polars-csv and polars-xlsx skipped: {polars_note}; no ratios.")
     if baseline_note:
@@ -564,8 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     out += ["", "Machine: " + f"{cpu_model()}, {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
             f"{platform.system()} {platform.release()}; load average {load_before[0]:.2f} before, "
             f"{load_after[0]:.2f} after",
-            f"Ours: Python {platform.python_version()} ({sys.executable}), pyarrow {version_of('pyarrow')}, "
-            f"numpy {version_of('numpy')}, PyYAML {yaml.__version__}; tool {TOOL} ({checkout(TOOL)})",
+            (f"Ours: Python {platform.python_version()} ({sys.executable}), pyarrow {version_of('pyarrow')}, "
+             f"numpy {version_of('numpy')}, PyYAML {yaml.__version__}; tool {TOOL} ({checkout(TOOL)})"),
             "Polars: " + (f"polars {polars_version[0]} on Python {polars_version[1]} ({polars}), fastexcel "
                           f"{python_version_of(polars, 'fastexcel').split()[0]}" if len(polars_version) == 2
                           else "skipped"),

@@ -604,3 +604,24 @@ def test_a_problem_quoting_a_phone_is_masked_on_stderr(tmp_path):
     assert result.stdout == ""
     assert "138****5678" in result.stderr
     assert "13812345678" not in result.stderr
+
+
+# -- the identifiers' fast path ---------------------------------------------------------------------
+_ID_ALPHABET = "0123456789" * 4 + " -.()_/" + "WXVQwxvqCEHLMTabcdPASPORTpassportwechat@#+:"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_ID_ALPHABET, min_size=1, max_size=30))
+def test_an_ascii_identifier_skipped_by_the_fast_path_is_one_the_number_rules_leave_alone(text):
+    # mask_identifier skips the number rules for an ASCII text _NUMBER_ASCII does not match: they must
+    # then find nothing in it
+    if not gr._NUMBER_ASCII.search(text):
+        assert gr.find_numbers(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "YC20240101-00001", "RX20240305001", "(063) 7712345", "0632-7712345", "138.1234.5678", "138(1234)5678",
+    "370404198001011234", "6222 0212 3456 7890 123", "WX_abc12345", "qq 123456", "passport E12345678",
+    "a@b.cn 1", "+852 6123 4478"])
+def test_mask_identifier_is_the_number_rules(text):
+    assert gr.mask_identifier(text) == gr._apply(text, gr._without_overlaps(gr.find_numbers(text)))
