@@ -7758,27 +7758,31 @@ class Tally:
     def _add_caller(self, requester: dict[str, Any], received: int, names: tuple[str, ...],
                     bits: int) -> None:
         """Keep a case with a caller (phone, else ID number) for the repeat count."""
-        phone = requester.get("phone")
-        caller = phone_caller(phone) if phone else ""
-        if caller:
-            tag = _PHONE_TAG
-        else:
-            id_number = requester.get("id_number")
-            caller = id_caller(id_number) if id_number else ""
-            if not caller:
-                return
-            tag = _ID_TAG
-            if caller[-1] == "X" and len(caller) == 18 and caller[:17].isdigit():
-                caller, tag = caller[:17], _ID_X_TAG
-        if caller.isdigit() and len(caller) < _MAX_KEY_DIGITS:
-            key = int(tag + caller)
-        else:
-            text = ("ID" if tag != _PHONE_TAG else "") + caller + ("X" if tag == _ID_X_TAG else "")
-            key = self.long_callers.setdefault(text, -len(self.long_callers) - 1)
+        key = self.caller_key(requester.get("phone"), requester.get("id_number"))
+        if key is None:
+            return
         self.caller_keys.append(key)
         self.caller_received.append(received)
         self.caller_profiles.append(self._profile(names))
         self.caller_answers.append(_ANSWERS.get(bits & _ANSWER_BITS, 0))
+
+    def caller_key(self, phone: str | None, id_number: str | None) -> int | None:
+        """A caller's key for the repeat count, by phone, else ID number (None when neither gives one): the
+        digits behind a tag, or a number of its own for a caller too long for an int (never 0)."""
+        caller = phone_caller(phone) if phone else ""
+        if caller:
+            tag = _PHONE_TAG
+        else:
+            caller = id_caller(id_number) if id_number else ""
+            if not caller:
+                return None
+            tag = _ID_TAG
+            if caller[-1] == "X" and len(caller) == 18 and caller[:17].isdigit():
+                caller, tag = caller[:17], _ID_X_TAG
+        if caller.isdigit() and len(caller) < _MAX_KEY_DIGITS:
+            return int(tag + caller)
+        text = ("ID" if tag != _PHONE_TAG else "") + caller + ("X" if tag == _ID_X_TAG else "")
+        return self.long_callers.setdefault(text, -len(self.long_callers) - 1)
 
     def _profile(self, names: tuple[str, ...]) -> int:
         profile = self.profile_numbers.get(names)
@@ -9483,8 +9487,8 @@ class ColumnCases:
 
 def column_path_covers(import_map: ImportMap, options: Options) -> bool:
     """Whether an export under this map can be counted by column (else it is imported and read by row)."""
-    if import_map.kind != "cases" or options.needs == "check" or options.period is not None \
-            or options.areas is not None or "areas" in import_map.ledger:
+    if import_map.kind != "cases" or options.needs == "check" or options.areas is not None \
+            or "areas" in import_map.ledger:
         return False
     for rule in import_map.rules:
         field = rule.field
@@ -9904,6 +9908,8 @@ class _ColumnImport:
         np = self.np
         checker = self.importer.checker
         ledger = build_ledger(checker.header, checker.ledger.policy, self.options.as_of)
+        if self.options.period is not None:  # the period selects the cases: neither is a warning then
+            ledger = dataclasses.replace(ledger, period=None, period_seconds=None, as_of=None)
         received = cases.received
         latest = received.copy()
         for moment in (cases.dispatched, cases.resolved, cases.visit_at):
@@ -9996,6 +10002,76 @@ def _import_by_row(path: str, import_map: ImportMap, options: Options) -> Import
 
 
 # -- counting by column ----------------------------------------------------------
+def count_columns_into(state: RunState, cases: ColumnCases) -> None:
+    """RunState.add by column: into the tally, or each window's rows as they stood at its as-of, and the
+    cases carried over into the period."""
+    import numpy as np  # noqa: PLC0415
+
+    if not state.windows:
+        count_columns(state.tally, cases)
+        return
+    received = cases.received
+    if len(cases):
+        low, high = int(received.min()), int(received.max())
+        span = state.received_span
+        state.received_span = [low, high] if span is None else [min(span[0], low), max(span[1], high)]
+    for window in state.windows:
+        rows = np.flatnonzero((received >= window.start) & (received <= window.end))
+        if len(rows):
+            count_columns(window.tally, _at_as_of(_select(cases, rows), window.cut))
+    main = state.windows[0]
+    rows = np.flatnonzero(received < main.start)
+    if len(rows):
+        assert state.carried is not None
+        _carry_columns(state.carried, _at_as_of(_select(cases, rows), main.cut), main.tally)
+
+
+def _at_as_of(cases: ColumnCases, as_of: int | None) -> ColumnCases:
+    """at_as_of by column: a resolution, dispatch or visit after as-of had not happened yet."""
+    import numpy as np  # noqa: PLC0415
+
+    if as_of is None:
+        return cases
+    late = cases.resolved > as_of
+    unseen = cases.visit_at > as_of
+    return dataclasses.replace(
+        cases, status=np.where(late & (cases.status == 1), 0, cases.status).astype(np.int8),
+        resolved=np.where(late, _NO_TIME, cases.resolved),
+        dispatched=np.where(cases.dispatched > as_of, _NO_TIME, cases.dispatched),
+        visit_at=np.where(unseen, _NO_TIME, cases.visit_at), satisfaction=np.where(unseen, -1, cases.satisfaction),
+        solved=np.where(unseen, -1, cases.solved))
+
+
+def _carry_columns(carried: CarriedOver, cases: ColumnCases, tally: Tally) -> None:
+    """CarriedOver.add by column: the cases received before the period and not done before it began."""
+    import numpy as np  # noqa: PLC0415
+
+    resolved = cases.resolved
+    given = resolved != _NO_TIME
+    rows = np.flatnonzero((cases.status != 2) & ~(given & (resolved < carried.start)))
+    if not len(rows):
+        return
+    cases = _select(cases, rows)
+    resolved, given = cases.resolved, cases.resolved != _NO_TIME
+    done = given & (resolved <= carried.as_of)
+    deadline = cases.deadline.copy()
+    ask = ~done & (deadline == _NO_TIME)  # the calendar is asked for these only, as CarriedOver.add asks it
+    if ask.any():
+        deadline[ask] = _column_deadlines(tally, _select(cases, np.flatnonzero(ask)), np)
+    outcome = np.where(done, 1, np.where(~done & (deadline < carried.as_of), 2, 0))
+    for counts, (codes, shown) in zip(carried.counts, _column_names(tally, cases)):
+        keys, first, counted = np.unique(codes.astype(np.int64) * 4 + outcome, return_index=True, return_counts=True)
+        for order in np.argsort(first, kind="stable").tolist():
+            key = int(keys[order])
+            name = shown[key >> 2]
+            row = counts.get(name)
+            if row is None:
+                row = counts[name] = [0, 0, 0]
+            row[0] += int(counted[order])
+            if key & 3:
+                row[key & 3] += int(counted[order])
+
+
 def count_columns(tally: Tally, cases: ColumnCases) -> None:
     """Count an export's clean rows into a tally: what Tally.add does case by case, column by column, in the
     same order (every list, array and dict insertion as the rows would have made it)."""
@@ -10198,36 +10274,19 @@ def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, lis
     rows = np.flatnonzero(cases.requester & (cases.status != 2))
     if not len(rows):
         return
-    kept_rows, keys = [], []
-    phones, id_numbers, long_callers, phone_keys = cases.phones, cases.id_numbers, tally.long_callers, \
-        cases.phone_keys.tolist()
-    for row in rows.tolist():
-        key = phone_keys[row]
-        if key:
-            keys.append(key)
-            kept_rows.append(row)
-            continue
-        phone = phones[row].as_py()
-        caller = phone_caller(phone) if phone else ""
-        if caller:
-            tag = _PHONE_TAG
+    keys = cases.phone_keys[rows]  # a copy: the plain phones' keys, 0 for the others, worked out here
+    kept = np.ones(len(rows), dtype=bool)
+    phones, id_numbers = cases.phones, cases.id_numbers
+    for index in np.flatnonzero(keys == 0).tolist():  # in row order, as long callers are numbered
+        row = int(rows[index])
+        key = tally.caller_key(phones[row].as_py(), id_numbers[row].as_py())
+        if key is None:
+            kept[index] = False
         else:
-            id_number = id_numbers[row].as_py()
-            caller = id_caller(id_number) if id_number else ""
-            if not caller:
-                continue
-            tag = _ID_TAG
-            if caller[-1] == "X" and len(caller) == 18 and caller[:17].isdigit():
-                caller, tag = caller[:17], _ID_X_TAG
-        if caller.isdigit() and len(caller) < _MAX_KEY_DIGITS:
-            keys.append(int(tag + caller))
-        else:
-            text = ("ID" if tag != _PHONE_TAG else "") + caller + ("X" if tag == _ID_X_TAG else "")
-            keys.append(long_callers.setdefault(text, -len(long_callers) - 1))
-        kept_rows.append(row)
-    if not kept_rows:
+            keys[index] = key
+    if not kept.any():
         return
-    chosen = np.array(kept_rows, dtype=np.int64)
+    chosen, keys = rows[kept], keys[kept]
     # profiles: the (unit, major, channel, kind, jurisdiction, area) of each, numbered as the rows bring them
     (units, unit_keys), (categories, majors), (channels, channel_names), (kinds, kind_names) = names[:4]
     jurisdiction, area = names[4][1][0], names[5][1][0]
@@ -10244,7 +10303,7 @@ def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, lis
     answers = np.zeros(len(chosen), dtype=np.uint8)
     for value, answer in _ANSWERS.items():
         answers[answer_bits == value] = answer
-    tally.caller_keys.extend(keys)
+    tally.caller_keys.frombytes(keys.astype(np.int64).tobytes())
     tally.caller_received.frombytes(cases.received[chosen].astype(np.int64).tobytes())
     tally.caller_profiles.frombytes(numbers[inverse.reshape(-1)].astype(np.int32).tobytes())
     tally.caller_answers.frombytes(answers.tobytes())
@@ -10384,8 +10443,7 @@ class _Reading:
             self.checker.groups["category"].update(columns.categories)
             cases += len(columns)
             if counting and not problems.count:
-                assert not self.state.windows  # column_path_covers: no --period
-                count_columns(self.state.tally, columns)
+                count_columns_into(self.state, columns)
         self.cases += cases
         return facts
 
