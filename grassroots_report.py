@@ -9531,19 +9531,15 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
     """The given columns (every one for None) of the rows below the header, as pyarrow arrays of text by
     position; None when pyarrow would read the file otherwise than the csv module does (a NUL byte, a
     ragged or an empty line, a cell past MAX_CELL_CHARS)."""
-    import mmap  # noqa: PLC0415
-
     import pyarrow as pa  # noqa: PLC0415 - the export path only
     import pyarrow.compute as pc  # noqa: PLC0415
     import pyarrow.csv as pacsv  # noqa: PLC0415
 
     encoding = import_map.encoding or "utf-8-sig"
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
+    with open(path, "rb") as handle:  # INFO: in pieces, not mapped: a mapped file's pages would count as memory
+        if os.fstat(handle.fileno()).st_size == 0 or any(b"\x00" in piece for piece in iter(
+                functools.partial(handle.read, 1 << 20), b"")):
             return None
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            if mapped.find(b"\x00") >= 0:
-                return None
     delimiter = import_map.delimiter or ("\t" if path.lower().endswith(".tsv") else _sniff_delimiter(path, encoding))
     codec = "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
     positions = list(range(len(importer.header))) if positions is None else positions
@@ -9562,14 +9558,15 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
     if table.num_rows < 2 or table.num_columns != len(positions):
         return None
     columns = {}
-    for position in positions:  # one column at a time made whole, the table letting go of it
-        column, table = table.column(0).combine_chunks(), table.remove_column(0)
+    # INFO: the columns stay in their pieces (the CSV's blocks): made whole, they would be copied
+    for position, column in zip(positions, table.columns):
         if not pa.types.is_string(column.type) or _cell_str(column[0].as_py()) != importer.header[position]:
             return None
         column = column.slice(1)
         if pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS:
             return None
         columns[position] = column
+    pa.default_memory_pool().release_unused()  # the parser's buffers, back to the system
     return columns
 
 
@@ -9613,8 +9610,11 @@ class _ColumnImport:
     # -- which rows are cases at all -------------------------------------------
     def _distinct(self, position: int) -> tuple[Any, list[str]]:
         """A column as codes into its distinct cells (as text)."""
-        encoded = self.columns[position].dictionary_encode()
-        return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        column = self.columns[position]
+        distinct = pc.unique(column)
+        return _numpy(pc.index_in(column, value_set=distinct)), distinct.to_pylist()
 
     def _kept_rows(self) -> Any:
         """Blank rows and the map's skip_rows_where rows counted and left out; the others True (None: the
@@ -9636,9 +9636,9 @@ class _ColumnImport:
             if not values:
                 continue
             column = self.columns[position]
-            hit = pc.is_in(column, value_set=pa.array(sorted(values), pa.string())).to_numpy(zero_copy_only=False)
+            hit = _numpy(pc.is_in(column, value_set=pa.array(sorted(values), pa.string())))
             # a cell spaced at an edge is compared stripped, as _cell_str gives it
-            for row in np.flatnonzero(pc.match_substring_regex(column, _EDGE_SPACE).to_numpy(zero_copy_only=False)
+            for row in np.flatnonzero(_numpy(pc.match_substring_regex(column, _EDGE_SPACE))
                                       ).tolist():
                 hit[row] = column[row].as_py().strip() in values
             skipped |= hit
@@ -9659,7 +9659,7 @@ class _ColumnImport:
             if not len(candidates):
                 break
             part = column if len(candidates) == self.rows else column.take(pa.array(candidates))
-            candidates = candidates[pc.match_substring_regex(part, _BLANK_CELL).to_numpy(zero_copy_only=False)]
+            candidates = candidates[_numpy(pc.match_substring_regex(part, _BLANK_CELL))]
         blank = np.zeros(self.rows, dtype=bool)
         blank[candidates] = True
         return blank
@@ -9704,7 +9704,7 @@ class _ColumnImport:
         column = self.columns[self.builder.index[rule.columns[0]]]
         # the cells the importer changes: blank, spaced at an edge, or not ASCII (perhaps not NFC)
         care = pc.or_(pc.match_substring_regex(column, _EDGE_SPACE_OR_EMPTY), pc.invert(pc.string_is_ascii(column)))
-        rows = self.np.flatnonzero(care.to_numpy(zero_copy_only=False))
+        rows = self.np.flatnonzero(_numpy(care))
         if not len(rows):
             return column
         is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
@@ -9717,7 +9717,7 @@ class _ColumnImport:
                 texts.append(normalize("NFC", raw))
             else:
                 texts.append(raw)
-        return pc.replace_with_mask(column, care, pa.array(texts, pa.string()))
+        return pc.replace_with_mask(_whole(column), _whole(care), pa.array(texts, pa.string()))
 
     def _present(self, field: str) -> Any:
         """Whether each row has a value for a plain text field (its cell, else its default)."""
@@ -9731,7 +9731,7 @@ class _ColumnImport:
             return np.full(self.rows, _cell_value(self.cells[field], [None] * self.width) is not None
                            if rule.how == "value" else True)
         column = self.columns[self.builder.index[rule.columns[0]]]
-        return ~pc.match_substring_regex(column, _BLANK_CELL).to_numpy(zero_copy_only=False)
+        return ~_numpy(pc.match_substring_regex(column, _BLANK_CELL))
 
     def _phone_keys(self) -> Any:
         """The repeat key of each phone that is plain digits with no country code (Tally._add_caller's
@@ -9747,10 +9747,10 @@ class _ColumnImport:
         plain = pc.and_(pc.match_substring_regex(column, r"^[0-9]{1,17}$"),
                         pc.invert(pc.match_substring_regex(column, r"^(0086|861[0-9]{10}$)")))
         plain = pc.fill_null(plain, False)
-        values = pc.cast(pc.if_else(plain, column, "0"), "int64").to_numpy(zero_copy_only=False)
-        lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
+        values = _numpy(pc.cast(pc.if_else(plain, column, "0"), "int64"))
+        lengths = _numpy(pc.utf8_length(column)).astype(np.int64)
         assert int(_PHONE_TAG) == 1
-        plain = plain.to_numpy(zero_copy_only=False)
+        plain = _numpy(plain)
         keys[plain] = (10 ** lengths[plain]) + values[plain]
         return keys
 
@@ -9795,8 +9795,8 @@ class _ColumnImport:
                              error_is_null=True)
         years = pc.year(stamps)
         ok = pc.and_(pc.is_valid(stamps), pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
-        ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
-        parsed = pc.fill_null(stamps.cast("int64"), 0).to_numpy(zero_copy_only=False)
+        ok = _numpy(pc.fill_null(ok, False))
+        parsed = _numpy(pc.fill_null(stamps.cast("int64"), 0))
         return ok, parsed
 
     def _values_where(self, field: str, rows: Any) -> tuple[Any, list[Any]]:
@@ -9812,7 +9812,7 @@ class _ColumnImport:
         import pyarrow as pa  # noqa: PLC0415
 
         chosen = np.flatnonzero(rows)
-        encoded = column.take(pa.array(chosen)).dictionary_encode()
+        encoded = _whole(column.take(pa.array(chosen))).dictionary_encode()
         cells = encoded.dictionary.to_pylist()
         row = [None] * self.width
         values = []
@@ -9820,7 +9820,7 @@ class _ColumnImport:
             row[position] = raw
             values.append(_cell_value(self.cells[field], row))
         codes = np.full(self.rows, -1, dtype=np.int32)
-        codes[chosen] = encoded.indices.to_numpy(zero_copy_only=False)
+        codes[chosen] = _numpy(encoded.indices)
         return codes, values
 
     # -- the cases ---------------------------------------------------------------
@@ -9932,8 +9932,8 @@ class _ColumnImport:
                 rules) for k in keys.tolist()), dtype=bool, count=len(keys))
             self.bad |= ~listed[inverse.reshape(-1)]
         rows = np.flatnonzero(kept)
-        encoded = cases.ids.take(pa.array(rows)).dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        encoded = _whole(cases.ids.take(pa.array(rows))).dictionary_encode()
+        codes = _numpy(encoded.indices)
         given = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), dtype=bool)
         codes = np.where(given, codes, 0).astype(np.int64)
         shared = np.bincount(codes[given], minlength=len(encoded.dictionary)) > 1
@@ -9961,6 +9961,16 @@ class _ColumnImport:
                     return False
                 clean[index] = True
         return True
+
+
+def _numpy(values: Any) -> Any:
+    """A pyarrow array or chunked array of numbers or booleans (no nulls) as a numpy array."""
+    return values.to_numpy() if hasattr(values, "chunks") else values.to_numpy(zero_copy_only=False)
+
+
+def _whole(values: Any) -> Any:
+    """A pyarrow array in one piece (a chunked array combined)."""
+    return values.combine_chunks() if hasattr(values, "chunks") else values
 
 
 def _cell_value(cell: Callable[[list[Any]], Any], row: list[Any]) -> Any:
