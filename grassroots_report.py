@@ -5168,11 +5168,14 @@ def mask_text(text: str, names: Iterable[str] = (), detect: bool = False,
 _HAS_DIGIT = re.compile(r"[0-9０-９@＠]")
 
 
-# An ASCII text that no number rule can match (find_numbers): no @ # + : (e-mail, abroad, cues), no WX, VX,
-# QQ, WeChat or passport, and no run of ten digits with at most two separators between any two (the
-# shortest landline, mobile, ID or card number).  INFO: a listing's ids are mostly such texts, and the
-# rules cost 15 scans each; tests/test_masking.py holds this to find_numbers on random ASCII text.
-_NUMBER_ASCII = re.compile(r"[@#+:]|[WwVv][Xx]|[Qq][Qq]|(?i:passport|wechat)|[0-9](?:[ .()\-]{0,2}[0-9]){9}")
+# An ASCII text that no number rule can match (find_numbers) does not match this: @ # + : (e-mail,
+# abroad, cues); WX, VX, QQ, WeChat, passport; a mobile's start (1[3-9] after no digit or dot, or after 86)
+# with nine digits more; a landline's (0 after no digit) with nine more; any fifteen digits (an ID or a
+# card); digits counted with up to two separators between two.  INFO: a listing's ids are mostly such
+# texts, and the rules cost 15 scans each; tests/test_masking.py holds this to find_numbers.
+_NUMBER_ASCII = re.compile(r"[@#+:]|[WwVv][Xx]|[Qq][Qq]|(?i:passport|wechat)|(?<=86)1[3-9]"
+                           r"|(?<![0-9.])1[3-9](?:[ .()\-]{0,2}[0-9]){9}|(?<![0-9])\(?0(?:[ .()\-]{0,2}[0-9]){9}"
+                           r"|[0-9](?:[ .()\-]{0,2}[0-9]){14}")
 
 
 def mask_identifier(text: str) -> str:
