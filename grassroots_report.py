@@ -10381,13 +10381,24 @@ def read_sources(sources: list[Source], options: Options, start_day: int | None 
     """
     validators = Validators()
     reading = _Reading(sources, options, validators, {}, start_day)
-    late = reading.run()
+    try:
+        late = reading.run()
+    except _ReadByRow:
+        # INFO: an export counted by column shares an id with a file before it (or brings one group too
+        # many): the duplicate is found, placed and worded by row, so every export is read by row
+        sources = [s.columns.by_row().source(s.index, s.origin) if s.columns is not None else s for s in sources]
+        reading = _Reading(sources, options, validators, {}, start_day)
+        late = reading.run()
     if late:
         # INFO: some header keys came after `cases`; read again knowing them
         # (a second pass only for files laid out that way).
         reading = _Reading(sources, options, validators, late, start_day)
         reading.run()
     return reading.counted()
+
+
+class _ReadByRow(Exception):
+    """The exports counted by column are to be read by row after all (see read_sources)."""
 
 
 class _Reading:
@@ -10408,7 +10419,7 @@ class _Reading:
         late = {}
         for source in self.sources:
             if source.columns is not None and self._by_row(source.columns):
-                source = source.columns.by_row().source(source.index, source.origin)
+                raise _ReadByRow
             hint = self.hints.get(source.index)
             reader = FileReader(source, self.options.lang, self.options.encoding, hint[0] if hint else None)
             facts = self._read(reader, hint)
