@@ -9436,6 +9436,8 @@ _COLUMN_TIMES = ("received", "dispatched", "deadline", "resolved", "visit.at")
 _UNCOUNTED = ("summary", "location", "visit.note")
 _PER_ROW_TEXT = ("id", "requester.name", "requester.phone", "requester.id_number")
 _TIME_FORM = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"  # what platforms write
+# ... with a month, day, hour, minute or second strptime may roll over (00, 13+, 29+, 24+, 60+)
+_ODD_TIME = r"^.{5}(?:00|1[3-9]|[2-9][0-9])|^.{8}(?:00|29|[3-9][0-9])|^.{11}(?:2[4-9]|[3-9][0-9])|^.{14}[6-9]|^.{17}[6-9]"
 # Python's white space (str.strip, str.isspace) as an RE2 class: a blank cell, a cell spaced at an edge
 _SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in
                  "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -9475,7 +9477,7 @@ class ColumnCases:
     satisfaction: Any
     solved: Any
     reasonable: Any
-    returns: Any
+    returned: Any  # returns >= 1
     requester: Any  # whether a case has a requester at all
     names: Any
     phones: Any
@@ -9545,30 +9547,35 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
             return None
     delimiter = import_map.delimiter or ("\t" if path.lower().endswith(".tsv") else _sniff_delimiter(path, encoding))
     codec = "utf8" if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig") else encoding
-    positions = list(range(len(importer.header))) if positions is None else positions
+    width = len(importer.header)
+    positions = list(range(width)) if positions is None else positions
+    pieces: dict[int, list[Any]] = {position: [] for position in positions}
     try:
-        table = pacsv.read_csv(
+        # INFO: batch by batch (the CSV's blocks), every column looked at (the csv module refuses a file with a
+        # cell past MAX_CELL_CHARS anywhere), the ones asked for kept in their pieces: made whole, they would
+        # be copied
+        batches = pacsv.open_csv(
             path, read_options=pacsv.ReadOptions(encoding=codec, skip_rows=importer.header_number - 1,
                                                  autogenerate_column_names=True, block_size=1 << 20,
                                                  use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(len(importer.header))},
-                include_columns=[f"f{i}" for i in positions],
-                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True))
+            convert_options=pacsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 check_utf8=True))
+        for batch in batches:
+            if batch.num_columns != width or any(
+                    batch.num_rows and pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS
+                    for column in batch.columns):
+                return None
+            for position in positions:
+                pieces[position].append(batch.column(position))
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None
-    if table.num_rows < 2 or table.num_columns != len(positions):
+    columns = {position: pa.chunked_array(parts, pa.string()) for position, parts in pieces.items()}
+    if len(columns[positions[0]]) < 2 or any(_cell_str(column[0].as_py()) != importer.header[position]
+                                             for position, column in columns.items()):
         return None
-    columns = {}
-    # INFO: the columns stay in their pieces (the CSV's blocks): made whole, they would be copied
-    for position, column in zip(positions, table.columns):
-        if not pa.types.is_string(column.type) or _cell_str(column[0].as_py()) != importer.header[position]:
-            return None
-        column = column.slice(1)
-        if pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS:
-            return None
-        columns[position] = column
+    columns = {position: column.slice(1) for position, column in columns.items()}
     pa.default_memory_pool().release_unused()  # the parser's buffers, back to the system
     return columns
 
@@ -9685,12 +9692,19 @@ class _ColumnImport:
             codes = codes * len(cells) + other
         keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
         row = [None] * self.width
-        values = []
-        for index in first:
+        values: list[Any] = []
+        # INFO: one code a value: ' 县人社局' and '县人社局' are one unit, whose rows keep their order
+        code_of: dict[tuple[type, Any], int] = {}
+        recode = np.zeros(len(first), dtype=np.int32)
+        for number, index in enumerate(first.tolist()):
             for position, (column_codes, cells) in zip(positions, distinct):
                 row[position] = cells[column_codes[index]]
-            values.append(_cell_value(cell, row))
-        return inverse.reshape(-1).astype(np.int32), values
+            value = _cell_value(cell, row)
+            key = (value.__class__, id(value) if isinstance(value, CellError) else value)
+            recode[number] = code_of.setdefault(key, len(values))
+            if recode[number] == len(values):
+                values.append(value)
+        return recode[inverse.reshape(-1)], values
 
     def _texts(self, field: str) -> Any:
         """A plain text field per row (ids, requesters) as a pyarrow array, as the importer reads it:
@@ -9791,6 +9805,7 @@ class _ColumnImport:
     def _usual_times(self, column: Any) -> tuple[Any, Any]:
         """Cells in the usual form (2024-03-05 09:30:00) that are real times of MIN_YEAR..MAX_YEAR, and their
         seconds as if the time were UTC."""
+        import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
         usual = pc.match_substring_regex(column, _TIME_FORM)
@@ -9799,6 +9814,13 @@ class _ColumnImport:
         years = pc.year(stamps)
         ok = pc.and_(pc.is_valid(stamps), pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
         ok = _numpy(pc.fill_null(ok, False))
+        # strptime rolls an impossible time over (02-30 -> 03-01, 23:59:60 -> the next day): a time that could
+        # be one and does not print back as written goes through export_time, which refuses it
+        odd = self.np.flatnonzero(ok & _numpy(pc.fill_null(pc.match_substring_regex(column, _ODD_TIME), False)))
+        if len(odd):
+            chosen = pa.array(odd)
+            ok[odd] = _numpy(pc.equal(pc.strftime(stamps.take(chosen), format="%Y-%m-%d %H:%M:%S"),
+                                      column.take(chosen)))
         parsed = _numpy(pc.fill_null(stamps.cast("int64"), 0))
         return ok, parsed
 
@@ -9899,7 +9921,7 @@ class _ColumnImport:
             np.where(visited, solved, -1),
             np.fromiter((v is not False for v in reasonable_values), dtype=bool,
                         count=len(reasonable_values))[reasonable],
-            np.fromiter((v if isinstance(v, int) else 0 for v in returns_values), dtype=np.int64,
+            np.fromiter((isinstance(v, int) and v >= 1 for v in returns_values), dtype=bool,
                         count=len(returns_values))[returns],
             requester, names, phones, id_numbers, self._phone_keys())
 
@@ -10070,9 +10092,9 @@ def _carry_columns(carried: CarriedOver, cases: ColumnCases, tally: Tally) -> No
     deadline = cases.deadline.copy()
     ask = ~done & (deadline == _NO_TIME)  # the calendar is asked for these only, as CarriedOver.add asks it
     if ask.any():
-        deadline[ask] = _column_deadlines(tally, _select(cases, np.flatnonzero(ask)), np)
+        deadline[ask] = _column_deadlines(tally, _select(cases, np.flatnonzero(ask)), np, remember=False)
     outcome = np.where(done, 1, np.where(~done & (deadline < carried.as_of), 2, 0))
-    for counts, (codes, shown) in zip(carried.counts, _column_names(tally, cases)):
+    for counts, (codes, shown) in zip(carried.counts, _column_names(tally, cases, remember=False)):
         keys, first, counted = np.unique(codes.astype(np.int64) * 4 + outcome, return_index=True, return_counts=True)
         for order in np.argsort(first, kind="stable").tolist():
             key = int(keys[order])
@@ -10124,39 +10146,38 @@ def count_columns(tally: Tally, cases: ColumnCases) -> None:
                     tally.name_digests.append(digest)
 
 
-def _column_names(tally: Tally, cases: ColumnCases) -> list[tuple[Any, list[str]]]:
+def _column_names(tally: Tally, cases: ColumnCases, remember: bool = True) -> list[tuple[Any, list[str]]]:
     """Each grouping's group of every row, as (row codes, the names they stand for): unit keys, major
-    categories, channels, kinds, the jurisdiction, the area (unknown on this path)."""
+    categories, channels, kinds, the jurisdiction, the area (unknown on this path).  `remember`: note the
+    unit keys and major categories in the tally, as Tally.add does (CarriedOver.add does not)."""
     import numpy as np  # noqa: PLC0415
 
     zeros = np.zeros(len(cases), dtype=np.int64)
-    unit_keys = []
-    for unit in cases.units:
-        key = tally.unit_keys.get(unit)
-        if key is None:
-            key = tally.unit_keys[unit] = unit + UNIT_SEP + tally.jurisdiction
-        unit_keys.append(key)
-    majors = []
-    for category in cases.categories:
-        major = tally.majors.get(category)
-        if major is None:
-            major = tally.majors[category] = category.partition("/")[0]
-        majors.append(major)
+    unit_keys = [unit + UNIT_SEP + tally.jurisdiction for unit in cases.units]
+    majors = [category.partition("/")[0] for category in cases.categories]
+    if remember:
+        for unit, key in zip(cases.units, unit_keys):
+            tally.unit_keys.setdefault(unit, key)
+        for category, major in zip(cases.categories, majors):
+            tally.majors.setdefault(category, major)
     channels = [*cases.channels, "hotline"]  # code -1: no channel given
     return [(cases.unit, unit_keys), (cases.category, majors), (cases.channel, channels), (cases.kind, cases.kinds),
             (zeros, [tally.jurisdiction]), (zeros, [tally.area_keys_of("")[0]])]
 
 
-def _column_deadlines(tally: Tally, cases: ColumnCases, np: Any) -> Any:
+def _column_deadlines(tally: Tally, cases: ColumnCases, np: Any, remember: bool = True) -> Any:
     """Each case's deadline (0 for a withdrawn case): its own, else the calendar's, once per distinct day
-    received and days allowed, as Tally.add asks the calendar."""
+    received and days allowed, as Tally.add asks the calendar (`remember`: noting the days allowed in the
+    tally, as Tally.add does)."""
     days_of = np.zeros(len(cases.categories) * len(cases.kinds), dtype=np.int64)
     pair = cases.category.astype(np.int64) * len(cases.kinds) + cases.kind
     for key in np.unique(pair).tolist():
         category, kind = cases.categories[key // len(cases.kinds)], cases.kinds[key % len(cases.kinds)]
         days = tally.days.get((category, kind))
         if days is None:
-            days = tally.days[category, kind] = tally.days_allowed(category, kind)
+            days = tally.days_allowed(category, kind)
+            if remember:
+                tally.days[category, kind] = days
         days_of[key] = days
     deadline = cases.deadline.copy()
     needed = (cases.status != 2) & (deadline == _NO_TIME)
@@ -10193,7 +10214,7 @@ def _column_bits(tally: Tally, cases: ColumnCases, deadline: Any, np: Any) -> An
     said = judged & (cases.solved >= 0)
     bits |= np.where(said, _SOLVED_BASE | np.where(cases.solved == 1, _SOLVED_YES, 0), 0)
     bits |= np.where(answered & (satisfaction == _SATISFACTION_CODES["dissatisfied"]), _DISSATISFIED, 0)
-    bits |= np.where(cases.returns >= 1, _RETURNED, 0)
+    bits |= np.where(cases.returned, _RETURNED, 0)
     return np.where(status == 2, _RECEIVED | _WITHDRAWN, bits)
 
 
@@ -10380,21 +10401,27 @@ def read_sources(sources: list[Source], options: Options, start_day: int | None 
     parallel run reads one file per process); else the first file's.
     """
     validators = Validators()
-    reading = _Reading(sources, options, validators, {}, start_day)
     try:
-        late = reading.run()
+        reading = _read_all(sources, options, validators, start_day)
     except _ReadByRow:
-        # INFO: an export counted by column shares an id with a file before it (or brings one group too
-        # many): the duplicate is found, placed and worded by row, so every export is read by row
+        # INFO: an export counted by column shares an id with another file (or brings one group too many):
+        # the duplicate is found, placed and worded by reading the files again, which only a ledger can be,
+        # so every export is read by row
         sources = [s.columns.by_row().source(s.index, s.origin) if s.columns is not None else s for s in sources]
-        reading = _Reading(sources, options, validators, {}, start_day)
-        late = reading.run()
+        reading = _read_all(sources, options, validators, start_day)
+    return reading.counted()
+
+
+def _read_all(sources: list[Source], options: Options, validators: Validators, start_day: int | None) -> _Reading:
+    """One reading of the sources (two when some header keys came after `cases`: read again knowing them)."""
+    reading = _Reading(sources, options, validators, {}, start_day)
+    late = reading.run()
     if late:
-        # INFO: some header keys came after `cases`; read again knowing them
-        # (a second pass only for files laid out that way).
         reading = _Reading(sources, options, validators, late, start_day)
         reading.run()
-    return reading.counted()
+    if reading.checker is not None and reading.checker.duplicates and any(s.columns is not None for s in sources):
+        raise _ReadByRow
+    return reading
 
 
 class _ReadByRow(Exception):
