@@ -9528,6 +9528,9 @@ def import_by_columns(path: str, import_map: ImportMap, options: Options) -> Imp
         raise
     if result is None:
         importer.close()
+    import pyarrow as pa  # noqa: PLC0415
+
+    pa.default_memory_pool().release_unused()  # the export's text, read and let go of: back to the system
     return result
 
 
@@ -9613,7 +9616,7 @@ class _ColumnImport:
         result = importer.finish()
         result.read = self.rows
         result.written = int(clean.sum())
-        result.columns = _select(cases, np.flatnonzero(clean))
+        result.columns = cases if clean.all() else _select(cases, np.flatnonzero(clean))
         result.columns.by_row = functools.partial(_import_by_row, importer.path, importer.map, self.options)
         return result
 
