@@ -9691,8 +9691,8 @@ class _ColumnImport:
         positions = [self.builder.index[c] for c in rule.columns]
         distinct = [self._distinct(p) for p in positions]
         codes = distinct[0][0].astype(np.int64)
-        for other, cells in distinct[1:]:
-            codes = codes * len(cells) + other
+        for other, cells in distinct[1:]:  # a joined field: its columns' codes in one, kept below the rows
+            codes = np.unique(codes * len(cells) + other, return_inverse=True)[1].reshape(-1).astype(np.int64)
         keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
         row = [None] * self.width
         values: list[Any] = []
