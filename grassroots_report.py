@@ -4169,8 +4169,13 @@ class CaseChecker:
                         seen[case_id] += 1
                         if case_id not in first:
                             line, column = _id_position(item.events)
-                            first[case_id] = f"{source.name}:{line}:{column}"
-        return [dataclasses.replace(problem, message=msg("duplicate_id", self.lang, id=case_id, first=first[case_id]))
+                            place = Problem(source.name, line, column, format_path(("cases", item.index, "id")), "")
+                            place = source.locate(place) if source.locate is not None else place
+                            first[case_id] = place.cell or f"{place.file}:{place.line}:{place.column}"
+        # an export's case at its row and cell, as every other message about it (never the ledger made of it)
+        locate = {source.index: source.locate for source in sources if source.locate is not None}
+        return [dataclasses.replace(locate[problem.file_index](problem) if problem.file_index in locate else problem,
+                                    message=msg("duplicate_id", self.lang, id=case_id, first=first[case_id]))
                 for case_id, problem in self.duplicates if seen[case_id] > 1]  # > 1: not a hash collision
 
     def _check_lists(self, data: dict[str, Any], rules: FileRules, report: Callable[..., None],
@@ -14934,11 +14939,15 @@ def summary_format(fmt: str, output: str | None) -> None:
         raise click.UsageError(f"--format {fmt}: " + both("binary_needs_output", fmt=fmt))
 
 
-def _partial_out(counted: Counted, options: Options) -> None:
-    """A partial summary on stdout, once the run is known to be clean (problems: exit 1, nothing written)."""
+def _partial_out(counted: Counted, options: Options, output: str | None, inputs: tuple[str, ...]) -> None:
+    """A partial summary on stdout or into -o, once the run is known to be clean (problems: exit 1, nothing
+    written)."""
     settle(conclude_unfinished(counted), options)
     assert counted.state is not None
-    emit(render_partial(counted.state))
+    if output is not None:
+        write_output(output, render_partial(counted.state), inputs, "summary_written", lang=options.lang)
+    else:
+        emit(render_partial(counted.state))
 
 
 def _lang_given(ctx: click.Context) -> bool:
@@ -14979,7 +14988,8 @@ def summary_command(files: tuple[str, ...], as_of: str | None, lang: str, strict
     if fmt == "partial":
         sources = gather_sources(files, map_path, rejects_path, options)
         check_kind_options(ledger_kind(sources, options), options, grouping, (("--format partial", True),))
-        _partial_out(count(sources, options, jobs or default_jobs()), options)
+        _partial_out(count(sources, options, jobs or default_jobs()), options, output,
+                     files + ((map_path,) if map_path else ()))
         return
     analysis = run_checks(files, options, map_path, rejects_path, jobs or default_jobs(), grouping=grouping,
                           refused=(("--fail-on-target", fail_on_target),))
@@ -15114,7 +15124,7 @@ def merge_command(partials: tuple[str, ...], grouping: str, fmt: str, fail_on_ta
     assert counted.state is not None
     options = counted.state.options
     if fmt == "partial":
-        _partial_out(counted, options)
+        _partial_out(counted, options, output, partials)
         return
     _summary_out(settle(conclude(counted), options), fmt, grouping, fail_on_target, output, partials)
 

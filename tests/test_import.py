@@ -612,3 +612,21 @@ def test_merge_writes_a_spreadsheet_too(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes() == (run_cli("summary", str(ledger), "--format", "xlsx", "-o", str(tmp_path / "s.xlsx"))
                                 and (tmp_path / "s.xlsx").read_bytes())
+
+
+def test_an_id_two_exports_share_is_named_at_both_rows(tmp_path):
+    # the duplicate's message names the export's row and column, and where the id first stood, never a line
+    # of the ledger made in between
+    header = "工单编号,受理时间,办件来源,一级分类,承办单位,办件状态\n"
+    first = tmp_path / "a.csv"
+    first.write_text(header + "A1,2024-03-01 09:00:00,电话,城乡建设,县人社局,办理中\n"
+                     "A2,2024-03-02 09:00:00,电话,城乡建设,县人社局,办理中\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text(header + "A2,2024-03-03 09:00:00,电话,城乡建设,县人社局,办理中\n", encoding="utf-8")
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text("import: 1\nledger: {version: 1, jurisdiction: 东阿县}\nfields:\n  id: 工单编号\n"
+                       "  received: 受理时间\n  kind: {value: complaint}\n  category: 一级分类\n  unit: 承办单位\n"
+                       "  status: {column: 办件状态, values: {办理中: open}}\n", encoding="utf-8")
+    result = run_cli("summary", str(first), str(second), "--map", str(mapfile))
+    assert result.exit_code == 1
+    assert f"{second}:2:1: cases[0].id:" in result.stderr and f"（已见于 {first}:3:1）" in result.stderr

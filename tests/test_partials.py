@@ -548,3 +548,14 @@ def _children() -> list[int]:
 
     path = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
     return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def test_a_partial_goes_where_o_says(tmp_path, ledger):
+    # `summary --format partial -o FILE` (and `merge --format partial -o FILE`) write FILE, not stdout
+    out = tmp_path / "a.partial"
+    result = run_cli("summary", str(ledger), "--format", "partial", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.read_text(encoding="utf-8") == run_cli("summary", str(ledger), "--format", "partial").stdout
+    merged = tmp_path / "m.partial"
+    result = run_cli("merge", str(out), "--format", "partial", "-o", str(merged))
+    assert result.exit_code == 0 and result.stdout == "" and merged.read_bytes() == out.read_bytes()
