@@ -9572,8 +9572,8 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
                                                  check_utf8=True))
         for batch in batches:
             if batch.num_columns != width or any(
-                    batch.num_rows and pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS
-                    for column in batch.columns):
+                    column.buffers()[2] is not None and column.buffers()[2].size > MAX_CELL_CHARS  # else no cell is
+                    and pc.max(pc.binary_length(column)).as_py() > MAX_CELL_CHARS for column in batch.columns):
                 return None
             for position in positions:
                 pieces[position].append(batch.column(position))
@@ -9744,10 +9744,14 @@ class _ColumnImport:
                 texts.append(raw)
         return pc.replace_with_mask(_whole(column), _whole(care), pa.array(texts, pa.string()))
 
-    def _present(self, field: str) -> Any:
-        """Whether each row has a value for a plain text field (its cell, else its default)."""
+    def _blank(self, column: Any) -> Any:
+        """Whether each cell of a column is blank (as str.strip() sees it)."""
         import pyarrow.compute as pc  # noqa: PLC0415
 
+        return _numpy(pc.match_substring_regex(column, _BLANK_CELL))
+
+    def _present(self, field: str) -> Any:
+        """Whether each row has a value for a plain text field (its cell, else its default)."""
         np = self.np
         rule = self.rules.get(field)
         if rule is None:
@@ -9755,8 +9759,7 @@ class _ColumnImport:
         if rule.how == "value" or rule.default is not None:
             return np.full(self.rows, _cell_value(self.cells[field], [None] * self.width) is not None
                            if rule.how == "value" else True)
-        column = self.columns[self.builder.index[rule.columns[0]]]
-        return ~_numpy(pc.match_substring_regex(column, _BLANK_CELL))
+        return ~self._blank(self.columns[self.builder.index[rule.columns[0]]])
 
     def _phone_keys(self) -> Any:
         """The repeat key of each phone that is plain digits with no country code (Tally._add_caller's
@@ -9789,25 +9792,28 @@ class _ColumnImport:
         if rule is None:
             return seconds, bad
         tz = self.importer.checker.ledger.policy.tz_seconds
-        fast = np.zeros(self.rows, dtype=bool)
-        if rule.how == "column" and rule.values is None and self.builder.same_zone and not self.importer.map.date_formats:
-            fast, parsed = self._usual_times(self.columns[self.builder.index[rule.columns[0]]])
-            seconds[fast] = parsed[fast] - tz
-        codes, values = self._values_where(field, ~fast)
-        end_of_day = field == "deadline"
+        done = np.zeros(self.rows, dtype=bool)  # the rows whose time is known without the importer
+        if rule.how == "column":
+            column = self.columns[self.builder.index[rule.columns[0]]]
+            if rule.values is None and self.builder.same_zone and not self.importer.map.date_formats:
+                done, parsed = self._usual_times(column)
+                seconds[done] = parsed[done] - tz
+            if rule.default is None:  # a blank cell: no time
+                done |= self._blank(column)
+        codes, values = self._values_where(field, ~done)
+        moments = np.full(len(values), _NO_TIME, dtype=np.int64)
+        broken = np.zeros(len(values), dtype=bool)
         for index, value in enumerate(values):
-            if value is None or isinstance(value, CellError):
-                moment = _NO_TIME if value is None else None
-            else:
+            if isinstance(value, CellError):
+                broken[index] = True
+            elif value is not None:
                 try:
-                    moment = parse_time(value, tz, end_of_day)
+                    moments[index] = parse_time(value, tz, field == "deadline")
                 except TimeError:
-                    moment = None
-            chosen = (codes == index) & ~fast
-            if moment is None:
-                bad |= chosen
-            else:
-                seconds[chosen] = moment
+                    broken[index] = True
+        rest = np.flatnonzero(codes >= 0)
+        seconds[rest] = moments[codes[rest]]
+        bad[rest] = broken[codes[rest]]
         return seconds, bad
 
     def _usual_times(self, column: Any) -> tuple[Any, Any]:
@@ -9816,11 +9822,10 @@ class _ColumnImport:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
-        usual = pc.match_substring_regex(column, _TIME_FORM)
-        stamps = pc.strptime(pc.if_else(usual, column, None), format="%Y-%m-%d %H:%M:%S", unit="s",
-                             error_is_null=True)
+        stamps = pc.strptime(column, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
         years = pc.year(stamps)
-        ok = pc.and_(pc.is_valid(stamps), pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
+        ok = pc.and_(pc.match_substring_regex(column, _TIME_FORM),  # strptime takes more than the usual form
+                     pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
         ok = _numpy(pc.fill_null(ok, False))
         # strptime rolls an impossible time over (02-30 -> 03-01, 23:59:60 -> the next day): a time that could
         # be one and does not print back as written goes through export_time, which refuses it
