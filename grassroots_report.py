@@ -9424,13 +9424,14 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # against what CaseChecker's clean path asks of a case.  The rows that pass
 # are counted by column (count_columns), in row order, into the structures
 # Tally.add fills: so the RunState, a partial and every output are the
-# per-row path's, byte for byte.  A row that fails a test goes through the
-# importer row by row, which rejects it in its own words; if one of them
-# would be written after all (a case with a warning, a duplicate id), the
-# file takes the per-row path.  So does an export the column path does not
-# cover (COLUMN_FIELDS; a spreadsheet, a gazetteer, --period): this is a
-# faster way to the same state, never a second truth, and
-# tests/test_columns.py holds it to the per-row path.
+# per-row path's, byte for byte.  A row that fails a test (or whose id
+# another row has too) goes through the importer row by row, which rejects
+# it in its own words; if one of them would be written after all (a case
+# with a warning), the file takes the per-row path.  So does an export the
+# column path does not cover (COLUMN_FIELDS; a spreadsheet, a gazetteer),
+# and every export of a run where one shares an id with another file: this
+# is a faster way to the same state, never a second truth, and
+# tests/test_columns.py holds it to the per-row path (docs/engines.md).
 # The fields the column path fills; a map with any other (mediation, escalated, backlog, area ...) is read by row
 COLUMN_FIELDS = frozenset({
     "id", "received", "kind", "channel", "category", "unit", "summary", "location", "requester.name",
@@ -9488,8 +9489,8 @@ class ColumnCases:
     phones: Any
     id_numbers: Any
     phone_keys: Any  # a plain phone's repeat key, else 0
-    # the per-row way to the same file, for a run where the column path cannot go on (see _Reading.run)
-    by_row: Callable[[], Source] = dataclasses.field(repr=False, default=None)  # type: ignore[assignment]
+    # the per-row way to the same file, for a run where the column path cannot go on (see read_sources)
+    by_row: Callable[[], ImportResult] = dataclasses.field(repr=False, default=None)  # type: ignore[assignment]
 
     def __len__(self) -> int:
         return len(self.ids)
