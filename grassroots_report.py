@@ -9437,6 +9437,8 @@ COLUMN_FIELDS = frozenset({
     "id", "received", "kind", "channel", "category", "unit", "summary", "location", "requester.name",
     "requester.phone", "requester.id_number", "dispatched", "deadline", "status", "resolved", "reasonable",
     "returns", "visit.at", "visit.satisfaction", "visit.solved", "visit.note"})
+# the columns are held in memory (about their bytes in the file): a bigger export is read by row, in bounded memory
+COLUMN_MAX_BYTES = 2 << 30
 _COLUMN_TIMES = ("received", "dispatched", "deadline", "resolved", "visit.at")
 # fields whose value is never counted: only whether a cell is there matters (a visit's note makes a visit)
 _UNCOUNTED = ("summary", "location", "visit.note")
@@ -9518,7 +9520,8 @@ def column_path_covers(import_map: ImportMap, options: Options) -> bool:
 def import_by_columns(path: str, import_map: ImportMap, options: Options) -> ImportResult | None:
     """An export's rows checked by column: the clean ones as ColumnCases (result.columns), the others
     rejected by the importer in its own words; None when the export is to be read by row."""
-    if not path.lower().endswith((".csv", ".tsv")) or not column_path_covers(import_map, options):
+    if not path.lower().endswith((".csv", ".tsv")) or not column_path_covers(import_map, options) \
+            or not os.path.isfile(path) or os.path.getsize(path) > COLUMN_MAX_BYTES:
         return None
     importer = _Importer(path, import_map, options.lang)
     try:

@@ -724,6 +724,14 @@ def test_small_clean_export_takes_the_column_path(tmp_path, monkeypatch):
         assert outcome.exit_code == 0 and outcome.column_path
 
 
+def test_an_export_past_the_column_path_s_size_goes_by_row(tmp_path, monkeypatch):
+    # the column path holds its columns in memory: an export bigger than COLUMN_MAX_BYTES is read by row
+    export, mapfile = small_export(tmp_path, CLEAN_ROWS)
+    monkeypatch.setattr(grassroots_report, "COLUMN_MAX_BYTES", Path(export).stat().st_size - 1)
+    for outcome in both_ways_everywhere(tmp_path, monkeypatch, export, mapfile):
+        assert outcome.exit_code == 0 and not outcome.column_path
+
+
 @pytest.mark.parametrize("cell", ["2024-02-30 10:00:00", "2023-02-29 10:00:00", "2024-04-31 08:00:00",
                                   "2024-06-31 00:00:00", "2024-03-05 23:59:60", "2024-03-05 23:59:61"])
 def test_impossible_time_in_the_usual_form(tmp_path, monkeypatch, cell):
