@@ -7438,6 +7438,7 @@ TOP_CATEGORIES = 3  # major categories given for each
 OPEN_NAMES = len(GROUPINGS)  # the group numbers kept of an open case: unit, category (full), channel, kind, jurisdiction, area
 NEVER = 2 ** 63 - 1  # a response deadline that never passes (the case was dispatched)
 REPEAT_BUCKET = 4096  # caller cases sorted at a time, on average, when repeats are found
+REPEAT_BY_NUMPY = 1 << 16  # caller cases from which repeats are found by one numpy sort
 CLOSURE_BASE = 946_684_800  # 2000-01-01 UTC: resolution times are kept as 4-byte seconds from it
 
 
@@ -7890,60 +7891,88 @@ class Tally:
 
         A case is a repeat when the caller's previous case in the same major
         category of the same jurisdiction (by received time; equal times in input order) was received
-        at most repeat_days before it.  INFO: the kept cases are split by
-        caller into buckets of about REPEAT_BUCKET cases (4 bytes a case);
-        each bucket is sorted by (caller, major category, received, position),
-        packed into one int a case, and scanned once.  So the only lists made
-        hold one bucket, not every caller case.
+        at most repeat_days before it (found in that order: _repeats_in_buckets, or for many cases
+        _repeats_by_numpy).
         """
         if self._repeats is not None:
             return self._repeats
         found = Repeats(by_group=[Counter() for _ in GROUPINGS], total=0, satisfaction_rate=None, callers=[])
-        keys, received, profile_of = self.caller_keys, self.caller_received, self.caller_profiles
         profiles = self.profiles
-        count = len(keys)
+        count = len(self.caller_keys)
         if count:
             # INFO: a repeat is within one jurisdiction (a county's figures in a roll-up
             # are its own run's): so cases are compared by (jurisdiction, major category)
             major_numbers: dict[tuple[str, str], int] = {}
             major_of = [major_numbers.setdefault((profile[4], profile[1]), len(major_numbers)) for profile in profiles]
-            major_bits = max(len(major_numbers), 1).bit_length()
-            low = min(received)
-            span_bits = max(max(received) - low, 1).bit_length()
-            index_bits = count.bit_length()
-            # the key may be negative (a long caller): offset it so the packing stays in order
-            key_low = min(keys)
-            bucket_count = max(1, count // REPEAT_BUCKET)
-            buckets = [array.array("i") for _ in range(bucket_count)]
-            for i, key in enumerate(keys):
-                buckets[key % bucket_count].append(i)
-            window = self.policy.repeat_days * SECONDS_PER_DAY
-            index_mask = (1 << index_bits) - 1
-            span_mask = (1 << span_bits) - 1
-            group_shift = span_bits + index_bits
             satisfaction: Counter[str] = Counter()
             callers: dict[int, list[Any]] = {}  # caller key -> [repeats, cases, units, majors]
-            for bucket in buckets:
-                packed = sorted(((((keys[i] - key_low) << major_bits | major_of[profile_of[i]]) << span_bits
-                                  | (received[i] - low)) << index_bits) | i for i in bucket)
-                # INFO: most callers call once; so the places whose (caller, major)
-                # equals the one before are found in C (map, compress), and only
-                # those are looked at here.
-                groups = list(map(operator.rshift, packed, itertools.repeat(group_shift, len(packed))))
-                last_repeat = -2
-                for k in itertools.compress(range(1, len(packed)), map(operator.eq, groups[1:], groups)):
-                    value, before = packed[k], packed[k - 1]
-                    if ((value >> index_bits) & span_mask) - ((before >> index_bits) & span_mask) > window:
-                        continue
-                    index, previous_index = value & index_mask, before & index_mask
-                    # the case repeated is counted once, however many repeat it
-                    self._count_repeat(found, satisfaction, callers, index,
-                                       (index,) if last_repeat == k - 1 else (previous_index, index))
-                    last_repeat = k
+            pairs = self._repeats_by_numpy if count >= REPEAT_BY_NUMPY else self._repeats_in_buckets
+            for index, cases in pairs(major_of, self.policy.repeat_days * SECONDS_PER_DAY):
+                self._count_repeat(found, satisfaction, callers, index, cases)
             found.satisfaction_rate = satisfaction_rate(satisfaction, self.policy)
             found.callers = self._top_callers(callers)
         self._repeats = found
         return found
+
+    def _repeats_in_buckets(self, major_of: list[int], window: int) -> Iterator[tuple[int, tuple[int, ...]]]:
+        """The repeats, in order: each kept case that repeats the one before it (same caller, same major
+        category, at most `window` seconds later), with the cases it chains (itself, and the case it repeats
+        when that was not counted already).
+
+        INFO: the kept cases are split by caller into buckets of about
+        REPEAT_BUCKET cases (4 bytes a case); each bucket is sorted by (caller,
+        major category, received, position), packed into one int a case, and
+        scanned once.  So the only lists made hold one bucket."""
+        keys, received, profile_of = self.caller_keys, self.caller_received, self.caller_profiles
+        count = len(keys)
+        major_bits = max(max(major_of, default=0) + 1, 1).bit_length()
+        low = min(received)
+        span_bits = max(max(received) - low, 1).bit_length()
+        index_bits = count.bit_length()
+        # the key may be negative (a long caller): offset it so the packing stays in order
+        key_low = min(keys)
+        bucket_count = max(1, count // REPEAT_BUCKET)
+        buckets = [array.array("i") for _ in range(bucket_count)]
+        for i, key in enumerate(keys):
+            buckets[key % bucket_count].append(i)
+        index_mask = (1 << index_bits) - 1
+        span_mask = (1 << span_bits) - 1
+        group_shift = span_bits + index_bits
+        for bucket in buckets:
+            packed = sorted(((((keys[i] - key_low) << major_bits | major_of[profile_of[i]]) << span_bits
+                              | (received[i] - low)) << index_bits) | i for i in bucket)
+            # INFO: most callers call once; so the places whose (caller, major)
+            # equals the one before are found in C (map, compress), and only
+            # those are looked at here.
+            groups = list(map(operator.rshift, packed, itertools.repeat(group_shift, len(packed))))
+            last_repeat = -2
+            for k in itertools.compress(range(1, len(packed)), map(operator.eq, groups[1:], groups)):
+                value, before = packed[k], packed[k - 1]
+                if ((value >> index_bits) & span_mask) - ((before >> index_bits) & span_mask) > window:
+                    continue
+                index, previous_index = value & index_mask, before & index_mask
+                # the case repeated is counted once, however many repeat it
+                yield index, (index,) if last_repeat == k - 1 else (previous_index, index)
+                last_repeat = k
+
+    def _repeats_by_numpy(self, major_of: list[int], window: int) -> Iterator[tuple[int, tuple[int, ...]]]:
+        """_repeats_in_buckets for many kept cases, by one numpy sort of the same order: bucket, caller,
+        major category, received, position."""
+        import numpy as np  # noqa: PLC0415 - only for many callers: a small run does not pay for its import
+
+        keys = np.frombuffer(self.caller_keys, dtype=np.int64)
+        received = np.frombuffer(self.caller_received, dtype=np.int64)
+        major = np.asarray(major_of, dtype=np.int64)[np.frombuffer(self.caller_profiles, dtype=np.int32)]
+        count = len(keys)
+        order = np.lexsort((np.arange(count), received, major, keys, keys % max(1, count // REPEAT_BUCKET)))
+        keys, major, received = keys[order], major[order], received[order]
+        hits = np.flatnonzero((keys[1:] == keys[:-1]) & (major[1:] == major[:-1])
+                              & (received[1:] - received[:-1] <= window)) + 1
+        repeated = np.zeros(count + 1, dtype=bool)
+        repeated[hits] = True
+        for k in hits.tolist():
+            index = int(order[k])
+            yield index, (index,) if repeated[k - 1] else (int(order[k - 1]), index)
 
     def _count_repeat(self, found: Repeats, satisfaction: Counter[str], callers: dict[int, list[Any]], index: int,
                       cases: tuple[int, ...]) -> None:

@@ -1627,3 +1627,43 @@ def test_streamed_json_is_json_dumps_of_the_summary(example):
     assert gr.render_json(analysis.summary, "unit") == json.dumps(materialised, ensure_ascii=False, indent=2) + "\n"
     overdue = materialised["overdue"]
     assert overdue == sorted(overdue, key=lambda e: (-e["days_overdue"], e["deadline"], e["id"]))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_repeats_by_numpy_are_the_repeats_in_buckets(example, monkeypatch):
+    # from REPEAT_BY_NUMPY caller cases on, repeats are found by one numpy sort: the same repeats, counted in
+    # the same order (the partial holds the tally; the JSON the repeats, their groups and callers)
+    outputs = []
+    for threshold in (1 << 62, 1):
+        monkeypatch.setattr(gr, "REPEAT_BY_NUMPY", threshold)
+        outputs.append([run_cli("summary", str(example), "--format", fmt).stdout for fmt in ("json", "partial")])
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_repeats_by_numpy_on_many_callers(seed, tmp_path, monkeypatch):
+    # 400 cases of 25 callers (phones, ID numbers, one too long for an int key) in three categories over
+    # two months: chains of repeats, ties of received time, callers across buckets
+    import random
+
+    rng = random.Random(seed)
+    callers = ([f"phone: '1380000{n:04d}'" for n in range(12)] + [f"id_number: '37040419800101{n:04d}'"
+                                                                    for n in range(12)] + ["phone: '+44 20 7946 0958 1234'"])
+    lines = ["version: 1", "jurisdiction: 东阿县", "cases:"]
+    for n in range(400):
+        day, hour = rng.randint(1, 59), rng.choice([9, 9, 10, 14])
+        received = f"2024-03-01 {hour:02d}:00" if day > 31 else f"2024-01-{day:02d} {hour:02d}:00"
+        lines += [f"  - id: C{n:04d}", f"    received: '{received}'", "    kind: complaint",
+                  f"    category: {rng.choice(['城乡建设', '劳动保障', '市场监管'])}",
+                  f"    unit: {rng.choice(['铜城街道', '新城街道', '县人社局'])}", "    status: open",
+                  f"    requester: {{{rng.choice(callers)}}}"]
+    ledger = tmp_path / "callers.yaml"
+    ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(gr, "REPEAT_BUCKET", 16)  # 25 buckets: their order is the order repeats are counted in
+    outputs = []
+    for threshold in (1 << 62, 1):
+        monkeypatch.setattr(gr, "REPEAT_BY_NUMPY", threshold)
+        outputs.append([run_cli("summary", str(ledger), "--format", fmt, "--as-of", "2024-04-01").stdout
+                        for fmt in ("json", "partial")])
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0][0])["totals"]["repeats"] > 100
