@@ -9655,15 +9655,16 @@ class _ColumnImport:
         result.read = self.rows
         result.written = int(clean.sum())
         result.columns = cases if clean.all() else _select(cases, np.flatnonzero(clean))
-        result.columns.by_row = functools.partial(_import_by_row, importer.path, importer.map, self.options)
+        result.columns.by_row = functools.partial(import_export, importer.path, importer.map, self.options.lang)
         return result
 
     # -- which rows are cases at all -------------------------------------------
-    def _distinct(self, position: int) -> tuple[Any, list[str]]:
-        """A column as codes into its distinct cells (as text)."""
+    def _distinct(self, position: int, rows: Any = None) -> tuple[Any, list[str]]:
+        """A column (or the given rows of it) as codes into its distinct cells (as text)."""
+        import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
-        column = self.columns[position]
+        column = self.columns[position] if rows is None else self.columns[position].take(pa.array(rows))
         distinct = pc.unique(column)
         return _numpy(pc.index_in(column, value_set=distinct)), distinct.to_pylist()
 
@@ -9716,9 +9717,10 @@ class _ColumnImport:
         return blank
 
     # -- values ------------------------------------------------------------------
-    def _values(self, field: str) -> tuple[Any, list[Any]]:
+    def _values(self, field: str, rows: Any = None) -> tuple[Any, list[Any]]:
         """A field's values as codes into a list of its distinct values (None: no value; a CellError: the
-        cell cannot fill the field), each made by the importer's own cell function."""
+        cell cannot fill the field), each made by the importer's own cell function; with `rows` (a mask),
+        of those rows only (the others get code -1)."""
         np = self.np
         rule = self.rules.get(field)
         if rule is None:
@@ -9726,8 +9728,11 @@ class _ColumnImport:
         cell = self.cells[field]
         if rule.how == "value":
             return np.zeros(self.rows, dtype=np.int32), [_cell_value(cell, [None] * self.width)]
+        chosen = None if rows is None or rows.all() else np.flatnonzero(rows)
+        if chosen is not None and not len(chosen):
+            return np.full(self.rows, -1, dtype=np.int32), []
         positions = [self.builder.index[c] for c in rule.columns]
-        distinct = [self._distinct(p) for p in positions]
+        distinct = [self._distinct(p, chosen) for p in positions]
         codes = distinct[0][0].astype(np.int64)
         for other, cells in distinct[1:]:  # a joined field: its columns' codes in one, kept below the rows
             codes = np.unique(codes * len(cells) + other, return_inverse=True)[1].reshape(-1).astype(np.int64)
@@ -9745,7 +9750,11 @@ class _ColumnImport:
             recode[number] = code_of.setdefault(key, len(values))
             if recode[number] == len(values):
                 values.append(value)
-        return recode[inverse.reshape(-1)], values
+        if chosen is None:
+            return recode[inverse.reshape(-1)], values
+        codes = np.full(self.rows, -1, dtype=np.int32)
+        codes[chosen] = recode[inverse.reshape(-1)]
+        return codes, values
 
     def _texts(self, field: str) -> Any:
         """A plain text field per row (ids, requesters) as a pyarrow array, as the importer reads it:
@@ -9833,7 +9842,7 @@ class _ColumnImport:
                 seconds[done] = parsed[done] - tz
             if rule.default is None:  # a blank cell: no time
                 done |= self._blank(column)
-        codes, values = self._values_where(field, ~done)
+        codes, values = self._values(field, ~done)
         moments = np.full(len(values), _NO_TIME, dtype=np.int64)
         broken = np.zeros(len(values), dtype=bool)
         for index, value in enumerate(values):
@@ -9869,30 +9878,6 @@ class _ColumnImport:
                                       column.take(chosen)))
         parsed = _numpy(pc.fill_null(stamps.cast("int64"), 0))
         return ok, parsed
-
-    def _values_where(self, field: str, rows: Any) -> tuple[Any, list[Any]]:
-        """_values for the given rows only (the others get code -1)."""
-        np = self.np
-        if not rows.any():
-            return np.full(self.rows, -1, dtype=np.int32), []
-        if rows.all():
-            return self._values(field)
-        rule = self.rules[field]
-        position = self.builder.index[rule.columns[0]]
-        column = self.columns[position]
-        import pyarrow as pa  # noqa: PLC0415
-
-        chosen = np.flatnonzero(rows)
-        encoded = _whole(column.take(pa.array(chosen))).dictionary_encode()
-        cells = encoded.dictionary.to_pylist()
-        row = [None] * self.width
-        values = []
-        for raw in cells:
-            row[position] = raw
-            values.append(_cell_value(self.cells[field], row))
-        codes = np.full(self.rows, -1, dtype=np.int32)
-        codes[chosen] = _numpy(encoded.indices)
-        return codes, values
 
     # -- the cases ---------------------------------------------------------------
     def _coded(self, field: str, codes_of: Mapping[Any, int] | None = None) -> tuple[Any, list[Any]]:
@@ -10076,10 +10061,6 @@ def _select(cases: ColumnCases, rows: Any) -> ColumnCases:
         fields[names] = [getattr(cases, names)[i] for i in given.tolist()]
         fields[codes] = np.where(fields[codes] >= 0, np.searchsorted(given, fields[codes]), -1).astype(np.int64)
     return ColumnCases(**fields)
-
-
-def _import_by_row(path: str, import_map: ImportMap, options: Options) -> ImportResult:
-    return import_export(path, import_map, options.lang)
 
 
 # -- counting by column ----------------------------------------------------------
@@ -10308,13 +10289,10 @@ def _column_resolved(tally: Tally, cases: ColumnCases, names: list[tuple[Any, li
         _append_ints(tally.closures, unit_keys[code], resolved[part] - CLOSURE_BASE, "i")
     visit_at = cases.visit_at
     early = rows[(visit_at[rows] != _NO_TIME) & (visit_at[rows] < resolved[rows] + tally.min_visit_seconds)]
-    satisfied = (_SATISFACTION_CODES["satisfied"], _SATISFACTION_CODES["basically_satisfied"])
-    for row in early.tolist():
-        unit, moment, done = unit_keys[unit_codes[row]], int(visit_at[row]), int(resolved[row])
-        if moment < done:
-            tally.visits_before_resolved[unit] += 1
-        if done <= moment < done + tally.min_visit_seconds and cases.satisfaction[row] in satisfied:
-            tally.instant_visits[unit] += 1
+    answers = list(_SATISFACTION_CODES)
+    for row in early.tolist():  # the few visits before, or soon after, resolution: as Tally._add_resolved sees them
+        tally._check_visits([{"satisfaction": answers[cases.satisfaction[row]]}], [int(visit_at[row])],  # noqa: SLF001
+                            unit_keys[unit_codes[row]], int(resolved[row]))
     durations = resolved - cases.received
     for kept, (codes, shown) in zip(tally.durations, names):
         for code, part in _grouped_rows(codes, rows, np):
