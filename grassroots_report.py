@@ -1711,34 +1711,62 @@ class TextList:
 
 
 class ListedCases:
-    """A list of cases (overdue, dissatisfied) whose entries are made when read.
+    """A list of cases (overdue, dissatisfied) whose entries are made when read, a batch at a time.
 
-    INFO: a dict an entry would cost ~400 bytes a listed case; the entries
-    are built one at a time from the Tally's packed arrays as the output is
-    written.
+    INFO: a dict an entry would cost ~400 bytes a listed case, and a year's
+    overdue list runs to tens of thousands: the entries are made from the
+    Tally's packed arrays as the output is written, LISTED_BATCH at a time,
+    field by field (`columns(indexes)` gives one list per field of `kind`),
+    and the JSON writer encodes them column by column.
     """
 
-    def __init__(self, indexes: Iterable[int], entry: Callable[[int], dict[str, Any]]) -> None:
-        self._indexes = array.array("q", indexes)
-        self._entry = entry
+    def __init__(self, indexes: Iterable[int], kind: type, columns: Callable[[Sequence[int]], list[list[Any]]],
+                 as_dicts: bool = False) -> None:
+        self._indexes = indexes if isinstance(indexes, array.array) else array.array("q", indexes)
+        self.kind = kind  # OverdueCase or DissatisfiedCase
+        self._columns = columns
+        self._as_dicts = as_dicts
 
     def __len__(self) -> int:
         return len(self._indexes)
 
-    def __getitem__(self, position: int) -> dict[str, Any]:
-        return self._entry(self._indexes[position])
+    def __getitem__(self, position: int) -> Any:
+        return self._entry([column[0] for column in self._columns(self._indexes[position:position + 1 or None])])
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        entry = self._entry
-        for index in self._indexes:
-            yield entry(index)
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self.batches():
+            yield from map(self._entry, zip(*batch))
 
-    def mapped(self, function: Callable[[dict[str, Any]], dict[str, Any]]) -> ListedCases:
-        """The same cases, each entry passed through `function` when it is made."""
-        entry = self._entry
-        listed = ListedCases((), lambda index: function(entry(index)))
-        listed._indexes = self._indexes
-        return listed
+    def _entry(self, values: Sequence[Any]) -> Any:
+        entry = self.kind(*values)
+        return entry._asdict() if self._as_dicts else entry
+
+    def batches(self) -> Iterator[list[list[Any]]]:
+        """The entries LISTED_BATCH at a time, each batch one list per field."""
+        for start in range(0, len(self._indexes), LISTED_BATCH):
+            yield self._columns(self._indexes[start:start + LISTED_BATCH])
+
+    def masked(self) -> ListedCases:
+        """The same cases as mask_listed shows them: its identifiers masked once per distinct value."""
+        positions = [self.kind._fields.index(field) for field in LISTED_IDENTIFIERS]
+
+        def columns(indexes: Sequence[int]) -> list[list[Any]]:
+            found = self._columns(indexes)
+            for position in positions:
+                masks = {value: mask_identifier(value) for value in set(found[position])}
+                found[position] = [masks[value] for value in found[position]]
+            return found
+
+        return ListedCases(self._indexes, self.kind, columns, self._as_dicts)
+
+    def as_dicts(self) -> ListedCases:
+        """The same cases, each entry a dict (JSON's objects)."""
+        return ListedCases(self._indexes, self.kind, self._columns, True)
+
+
+LISTED_BATCH = 512
+# what mask_listed masks of an overdue or dissatisfied case: each by the number rules
+LISTED_IDENTIFIERS = ("id", "unit", "category")
 
 
 # =============================================================================
@@ -5334,9 +5362,9 @@ def mask_listed(entry: OverdueCase | DissatisfiedCase | BacklogCase | EscalatedC
                 masking: Masking = Masking()) -> Any:
     """A listed case: its identifiers by the number rules, an escalation's reason as free text, the staff
     named in it as role fields."""
+    if isinstance(entry, (OverdueCase, DissatisfiedCase)):
+        return entry._replace(**{field: mask_identifier(getattr(entry, field)) for field in LISTED_IDENTIFIERS})
     masked = entry._replace(id=mask_identifier(entry.id), unit=mask_identifier(entry.unit))
-    if isinstance(masked, (OverdueCase, DissatisfiedCase)):
-        return masked._replace(category=mask_identifier(masked.category))
     if isinstance(masked, BacklogCase):
         return masked._replace(leader=_masked(masked.leader, masking.role))
     return masked._replace(to=_masked(masked.to, masking.role), reason=_masked(masked.reason, masking.free))
@@ -5444,7 +5472,7 @@ def mask_summary(summary: Summary) -> Summary:
 def _masked_listing(listing: Sequence[Any]) -> Sequence[Any]:
     """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
     if isinstance(listing, ListedCases):
-        return listing.mapped(mask_listed)
+        return listing.masked()
     return [mask_listed(entry) for entry in listing]
 
 
@@ -7855,8 +7883,8 @@ class Tally:
             if response_deadline < as_of:
                 for counter, name in zip(response_late, groups_of_case):
                     counter[name] += 1
-        overdue_list = ListedCases(self._most_overdue_first(overdue_indexes),
-                                   functools.partial(self._overdue_entry, as_of))
+        overdue_list = ListedCases(self._most_overdue_first(overdue_indexes), OverdueCase,
+                                   functools.partial(self._overdue_columns, as_of))
         repeats = self.find_repeats()
 
         decoded: dict[int, list[str]] = {}
@@ -8081,11 +8109,17 @@ class Tally:
             ordered += tied_indexes
         return ordered
 
-    def _overdue_entry(self, as_of: int, index: int) -> OverdueCase:
-        deadline = self.open_deadlines[index]
-        return OverdueCase(self.open_ids[index], self.show(self.names[self.open_names[OPEN_NAMES * index]]),
-                           self.names[self.open_names[OPEN_NAMES * index + 1]], format_time(deadline, self.policy.tz_seconds),
-                           -((deadline - as_of) // SECONDS_PER_DAY))
+    def _overdue_columns(self, as_of: int, indexes: Sequence[int]) -> list[list[Any]]:
+        """OverdueCase's fields of these open cases, one list each."""
+        names, open_names, tz = self.names, self.open_names, self.policy.tz_seconds
+        deadlines = [self.open_deadlines[index] for index in indexes]
+        units = [open_names[OPEN_NAMES * index] for index in indexes]
+        shown = {code: self.show(names[code]) for code in set(units)}
+        written = {deadline: format_time(deadline, tz) for deadline in set(deadlines)}
+        return [[self.open_ids[index] for index in indexes], [shown[code] for code in units],
+                [names[open_names[OPEN_NAMES * index + 1]] for index in indexes],
+                [written[deadline] for deadline in deadlines],
+                [-((deadline - as_of) // SECONDS_PER_DAY) for deadline in deadlines]]
 
     @staticmethod
     def _base(by_bits: dict[int, int], decoded: dict[int, list[str]]) -> dict[str, int]:
@@ -8101,11 +8135,15 @@ class Tally:
 
     def dissatisfied_list(self) -> ListedCases:
         """The cases whose effective visit is dissatisfied, in file order."""
-        return ListedCases(range(len(self.dissatisfied_ids)), self._dissatisfied_entry)
+        return ListedCases(range(len(self.dissatisfied_ids)), DissatisfiedCase, self._dissatisfied_columns)
 
-    def _dissatisfied_entry(self, index: int) -> DissatisfiedCase:
-        return DissatisfiedCase(self.dissatisfied_ids[index], self.show(self.names[self.dissatisfied_names[2 * index]]),
-                                self.names[self.dissatisfied_names[2 * index + 1]])
+    def _dissatisfied_columns(self, indexes: Sequence[int]) -> list[list[Any]]:
+        """DissatisfiedCase's fields of these cases, one list each."""
+        names, coded = self.names, self.dissatisfied_names
+        units = [coded[2 * index] for index in indexes]
+        shown = {code: self.show(names[code]) for code in set(units)}
+        return [[self.dissatisfied_ids[index] for index in indexes], [shown[code] for code in units],
+                [names[coded[2 * index + 1]] for index in indexes]]
 
     def subcategories(self) -> Counter[tuple[str, str]]:
         """Cases by (major, minor) category, withdrawn cases left out."""
@@ -9736,7 +9774,13 @@ class _ColumnImport:
         codes = distinct[0][0].astype(np.int64)
         for other, cells in distinct[1:]:  # a joined field: its columns' codes in one, kept below the rows
             codes = np.unique(codes * len(cells) + other, return_inverse=True)[1].reshape(-1).astype(np.int64)
-        keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        # INFO: pc.unique gives a column's cells in the order they first come, so their codes rise by one at
+        # each new cell: the first rows of each without a sort (a join's codes, or any other order, are sorted)
+        first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1)) if len(distinct) == 1 else ()
+        if len(first) == len(distinct[0][1]):
+            inverse = codes
+        else:
+            _keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
         row = [None] * self.width
         values: list[Any] = []
         # INFO: one code a value: ' 县人社局' and '县人社局' are one unit, whose rows keep their order
@@ -9864,20 +9908,27 @@ class _ColumnImport:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
-        stamps = pc.strptime(column, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        np = self.np
+        form = pc.fill_null(pc.match_substring_regex(column, _TIME_FORM), False)
+        rolled = np.zeros(0, dtype=np.int64)
+        try:
+            # INFO: Arrow's cast refuses a time that is no real one (02-30, 24:00, 23:59:60), as export_time does
+            stamps = pc.cast(column if pc.all(form).as_py() else pc.if_else(form, column, "2000-01-01 00:00:00"),
+                             pa.timestamp("s"))
+        except pa.ArrowInvalid:  # some cell in the form is no real time: strptime, which rolls such a time over
+            stamps = pc.strptime(column, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+            # ... so a time that could have rolled over and does not print back as written is not taken here
+            odd = np.flatnonzero(_numpy(form) & _numpy(pc.fill_null(pc.match_substring_regex(column, _ODD_TIME),
+                                                                     False)))
+            if len(odd):
+                chosen = pa.array(odd)
+                rolled = odd[~_numpy(pc.fill_null(pc.equal(pc.strftime(
+                    stamps.take(chosen), format="%Y-%m-%d %H:%M:%S"), column.take(chosen)), False))]
         years = pc.year(stamps)
-        ok = pc.and_(pc.match_substring_regex(column, _TIME_FORM),  # strptime takes more than the usual form
-                     pc.and_(pc.greater_equal(years, MIN_YEAR), pc.less_equal(years, MAX_YEAR)))
-        ok = _numpy(pc.fill_null(ok, False))
-        # strptime rolls an impossible time over (02-30 -> 03-01, 23:59:60 -> the next day): a time that could
-        # be one and does not print back as written goes through export_time, which refuses it
-        odd = self.np.flatnonzero(ok & _numpy(pc.fill_null(pc.match_substring_regex(column, _ODD_TIME), False)))
-        if len(odd):
-            chosen = pa.array(odd)
-            ok[odd] = _numpy(pc.equal(pc.strftime(stamps.take(chosen), format="%Y-%m-%d %H:%M:%S"),
-                                      column.take(chosen)))
-        parsed = _numpy(pc.fill_null(stamps.cast("int64"), 0))
-        return ok, parsed
+        ok = _numpy(pc.fill_null(pc.and_(form, pc.and_(pc.greater_equal(years, MIN_YEAR),
+                                                         pc.less_equal(years, MAX_YEAR))), False))
+        ok[rolled] = False
+        return ok, _numpy(pc.fill_null(stamps.cast("int64"), 0))
 
     # -- the cases ---------------------------------------------------------------
     def _coded(self, field: str, codes_of: Mapping[Any, int] | None = None) -> tuple[Any, list[Any]]:
@@ -11000,7 +11051,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 def _json_listing(listing: Sequence[Any]) -> Sequence[dict[str, Any]]:
     """Listed cases as JSON objects, made as they are written when the listing is a ListedCases."""
     if isinstance(listing, ListedCases):
-        return listing.mapped(lambda entry: entry._asdict())
+        return listing.as_dicts()
     return [entry._asdict() for entry in listing]
 
 
@@ -11022,8 +11073,14 @@ def render_json_chunks(summary: Summary) -> Iterator[str]:
         yield json_safe(chunk)  # bidi and format characters as \\uXXXX: the same JSON, inert on a terminal
 
 
-# a listed case's fields one to a line, at the depth json.dumps(indent=2) puts them
-_JSON_ENTRY = json.JSONEncoder(ensure_ascii=False, separators=(",\n      ", ": "))
+def _json_scalar(value: Any) -> str:
+    """One field of a listed case as JSON text (json.dumps(value, ensure_ascii=False))."""
+    if value.__class__ is str:
+        return _JSON_TEXT(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+_JSON_TEXT = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps of a str, in C
 
 
 def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
@@ -11034,17 +11091,19 @@ def _json_chunks(document: dict[str, Any]) -> Iterator[str]:
         name = json.dumps(key, ensure_ascii=False)
         if isinstance(value, ListedCases) and len(value):
             yield f"  {name}: [\n"
-            count = len(value)
-            encode = _JSON_ENTRY.encode  # one encoder, in C: json.dumps with options makes one a call
-            piece: list[str] = []
-            for number, entry in enumerate(value, start=1):
-                # one flat entry (scalars), as json.dumps(indent=2) lays it out at this depth
-                assert entry and not any(isinstance(v, (dict, list, tuple)) for v in entry.values())
-                piece.append(f"    {{\n      {encode(entry)[1:-1]}\n    }}{',' if number < count else ''}\n")
-                if len(piece) == 512:  # written in pieces of a few hundred entries
-                    yield "".join(piece)
-                    piece.clear()
-            yield "".join(piece) + "  ]" + end
+            keys = [json.dumps(field) + ": " for field in value.kind._fields]
+            left = len(value)
+            for batch in value.batches():
+                # each field encoded once per distinct value, an entry's fields one to a line, at the depth
+                # json.dumps(indent=2) puts them
+                encoded = []
+                for column in batch:
+                    texts = {item: _json_scalar(item) for item in set(column)}
+                    encoded.append([texts[item] for item in column])
+                left -= len(batch[0])
+                yield ",\n".join("    {\n      " + ",\n      ".join(map(operator.add, keys, fields)) + "\n    }"
+                                 for fields in zip(*encoded)) + (",\n" if left else "\n")
+            yield "  ]" + end
         else:
             value = list(value) if isinstance(value, ListedCases) else value
             yield f"  {name}: " + json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ") + end
