@@ -66,7 +66,8 @@ earlier sections it uses (a section never uses a later one).
     The end of the run          finish_run: the Summary, judged and ordered
     Partial summaries           a RunState as JSON and back; merge  <- Counting, Masking
     Counting by column          an export's clean rows read, checked and counted in bulk (pyarrow,
-                                numpy), into the same Tally; the other rows by the importer
+                                numpy; fastexcel for a workbook), into the same Tally; the other
+                                rows by the importer
                                 <- Importing, Checking, Counting
     The pipeline                analyse = conclude(count(...)); --jobs  <- all above
     Rendering the summary       table, CSV, TSV, JSON, Markdown table (SUMMARY_RENDERERS)
@@ -1746,14 +1747,15 @@ class ListedCases:
         for start in range(0, len(self._indexes), LISTED_BATCH):
             yield self._columns(self._indexes[start:start + LISTED_BATCH])
 
-    def masked(self) -> ListedCases:
-        """The same cases as mask_listed shows them: its identifiers masked once per distinct value."""
+    def masked(self, mask: Callable[[str], str]) -> ListedCases:
+        """The same cases as mask_listed shows them: its identifiers masked by `mask` (mask_identifier), once
+        per distinct value."""
         positions = [self.kind._fields.index(field) for field in LISTED_IDENTIFIERS]
 
         def columns(indexes: Sequence[int]) -> list[list[Any]]:
             found = self._columns(indexes)
             for position in positions:
-                masks = {value: mask_identifier(value) for value in set(found[position])}
+                masks = {value: mask(value) for value in set(found[position])}
                 found[position] = [masks[value] for value in found[position]]
             return found
 
@@ -5472,7 +5474,7 @@ def mask_summary(summary: Summary) -> Summary:
 def _masked_listing(listing: Sequence[Any]) -> Sequence[Any]:
     """A listing whose entries are masked as they are made (ListedCases stay lazy)."""
     if isinstance(listing, ListedCases):
-        return listing.masked()
+        return listing.masked(mask_identifier)
     return [mask_listed(entry) for entry in listing]
 
 
@@ -6092,10 +6094,16 @@ def _sheet_rows(workbook: Any, name: str, path: str, lang: str) -> Iterator[tupl
 
     try:
         sheet = workbook.get_sheet_by_name(name)
-        first_row = sheet.start[0] if sheet.start else 0
         first_col = sheet.start[1] if sheet.start else 0
-        for number, row in enumerate(sheet.iter_rows()):
-            yield first_row + number + 1, [None] * first_col + list(row)
+        # INFO: python-calamine gives the rows from the sheet's first (empty ones above its range too), each
+        # from the range's first column.  It gives a time cell as a date when its serial is a whole day, and as a
+        # datetime at 00:00:00 when the serial is within half a millisecond of one: both show the same in the
+        # sheet, and both are read as the day
+        datetime = dt.datetime
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [None] * first_col + [
+                c.date() if c.__class__ is datetime and not (c.hour or c.minute or c.second or c.microsecond) else c
+                for c in row]
     except (CalamineError, OSError, ValueError) as error:
         raise _unreadable(f"{path}:{name}", error, lang) from None
 
@@ -6160,21 +6168,29 @@ def _cell_extent(data: bytes, rows: int, columns: int) -> tuple[int, int]:
     INFO: each search runs in C; a column past Z or a row past 999,999 is
     rare, so only those are collected one by one.
     """
-    if b"<c " in data:
-        if columns < 26 and _beyond_column(columns).search(data):  # a one-letter column past the furthest yet
-            columns = max(letter - 64 for letter in range(65 + columns, 91) if b'<c r="' + bytes((letter,)) in data)
-        if _WIDE_CELL_RE.search(data):
-            for letters in set(_WIDE_CELL_RE.findall(data)):
-                number = 0
-                for letter in letters:
-                    number = number * 26 + letter - 64
-                columns = max(columns, number)
     found = _ROW_RE.findall(data)
     if found:
         rows = max(rows, max(map(int, found)))
+    if b"<c " not in data or not _beyond_extent(columns).search(data):  # one pass for the three below
+        return rows, columns
+    if columns < 26 and _beyond_column(columns).search(data):  # a one-letter column past the furthest yet
+        columns = max(letter - 64 for letter in range(65 + columns, 91) if b'<c r="' + bytes((letter,)) in data)
+    if _WIDE_CELL_RE.search(data):
+        for letters in set(_WIDE_CELL_RE.findall(data)):
+            number = 0
+            for letter in letters:
+                number = number * 26 + letter - 64
+            columns = max(columns, number)
     if _DEEP_CELL_RE.search(data):
         rows = max(rows, max(map(int, _DEEP_CELL_RE.findall(data))))
     return rows, columns
+
+
+@functools.lru_cache(maxsize=32)
+def _beyond_extent(columns: int) -> re.Pattern[bytes]:
+    """A cell past the first `columns` one-letter columns, past column Z, or past row 999,999."""
+    past = rb"[" + bytes((65 + columns,)) + rb"-Z][0-9]|" if columns < 26 else b""
+    return re.compile(rb'<c r="(?:' + past + rb'[A-Z]{2}|[A-Z][0-9]{7})')
 
 
 @functools.lru_cache(maxsize=32)
@@ -6764,14 +6780,15 @@ def import_export(path: str, import_map: ImportMap, lang: str) -> ImportResult:
 class _Importer:
     """One import under way: the ledger written as it is made, the rejects, the counts."""
 
-    def __init__(self, path: str, import_map: ImportMap, lang: str) -> None:
+    def __init__(self, path: str, import_map: ImportMap, lang: str, sheets: list[ExportSheet] | None = None) -> None:
+        """`sheets`: the export's, when read already (the column path's first rows of a workbook)."""
         self.path, self.map, self.lang = path, import_map, lang
         policy = import_map.ledger.get("policy")
         ledger_tz = policy.get("timezone") if isinstance(policy, dict) else None
         ledger_tz = ledger_tz if isinstance(ledger_tz, str) else "+08:00"
         header_text = self.header_text()
         self.checker = self.make_checker(header_text)  # the map's header before any row
-        sheets = open_export(path, import_map, lang)
+        sheets = open_export(path, import_map, lang) if sheets is None else sheets
         self.sheet, self.header_number, header, early = find_header(sheets, import_map, path, lang)
         self.header = header
         self.rows = itertools.chain(early, self.sheet.rows)
@@ -9484,10 +9501,11 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # Counting by column: an export's clean rows in bulk
 # =============================================================================
 # INFO: the export path at a column engine's speed (issue 29).  `summary`,
-# `report` and `run EXPORT --map MAP` read a CSV or TSV export by column
-# (pyarrow), turn each mapped column into values once per distinct cell
-# (through RowBuilder's own cell functions, so a value is the one `import`
-# writes) and the usual time form in bulk, and test the rows as columns
+# `report` and `run EXPORT --map MAP` read a CSV, TSV or .xlsx export by
+# column (pyarrow; fastexcel for a workbook: "a workbook by column"), turn
+# each mapped column into values once per distinct cell (through
+# RowBuilder's own cell functions, so a value is the one `import` writes)
+# and the usual time form in bulk, and test the rows as columns
 # against what CaseChecker's clean path asks of a case.  The rows that pass
 # are counted by column (count_columns), in row order, into the structures
 # Tally.add fills: so the RunState, a partial and every output are the
@@ -9495,7 +9513,7 @@ def _first_holder(parts: list[tuple[str, dict[str, Any]]], digest: int) -> str:
 # another row has too) goes through the importer row by row, which rejects
 # it in its own words; if one of them would be written after all (a case
 # with a warning), the file takes the per-row path.  So does an export the
-# column path does not cover (COLUMN_FIELDS; a spreadsheet, a gazetteer),
+# column path does not cover (COLUMN_FIELDS; an .xls, a gazetteer),
 # and every export of a run where one shares an id with another file: this
 # is a faster way to the same state, never a second truth, and
 # tests/test_columns.py holds it to the per-row path (docs/engines.md).
@@ -9587,17 +9605,37 @@ def column_path_covers(import_map: ImportMap, options: Options) -> bool:
 def import_by_columns(path: str, import_map: ImportMap, options: Options) -> ImportResult | None:
     """An export's rows checked by column: the clean ones as ColumnCases (result.columns), the others
     rejected by the importer in its own words; None when the export is to be read by row."""
-    if not path.lower().endswith((".csv", ".tsv")) or not column_path_covers(import_map, options) \
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".tsv", ".xlsx") or not column_path_covers(import_map, options) \
             or not os.path.isfile(path) or os.path.getsize(path) > COLUMN_MAX_BYTES:
         return None
-    importer = _Importer(path, import_map, options.lang)
+    heads = None
+    if suffix == ".xlsx":
+        try:
+            open_input(path)[0].close()
+            _check_xlsx(path, options.lang)  # before any reader sees the workbook (see open_export)
+        except (ToolError, OSError):
+            return None  # the per-row path says why, in its words
+        heads = _workbook_heads(path, import_map)
+        if heads is None:
+            return None
+    sheets = None if heads is None else [ExportSheet(name, iter(rows), _xlsx_date1904(path))
+                                         for name, rows in heads.items()]
+    try:
+        importer = _Importer(path, import_map, options.lang, sheets)
+    except ImportMapError:
+        if sheets is None:
+            raise
+        return None  # no header in the first rows: the per-row path says so, in its words
     try:
         # the columns the counting reads (not the free text), and those of skip_rows_where
         wanted = sorted({importer.builder.index[c] for rule in import_map.rules for c in rule.columns
                          if rule.field not in ("summary", "location") and not rule.field.startswith("extra.")}
                         | {position for position, _values in importer.skip})
-        read = functools.partial(_read_columns, path, import_map, importer)
-        columns = read(wanted)
+        header = None if heads is None else _sheet_header(heads, importer)
+        read = functools.partial(_read_columns, path, import_map, importer) if heads is None else \
+            functools.partial(_read_sheet_columns, path, import_map, importer, list(heads), header)
+        columns = None if heads is not None and header is None else read(wanted)
         result = None if columns is None else _ColumnImport(importer, columns, read, options).run()
     except BaseException:
         importer.close()
@@ -9657,6 +9695,236 @@ def _read_columns(path: str, import_map: ImportMap, importer: _Importer, positio
     columns = {position: column.slice(1) for position, column in columns.items()}
     pa.default_memory_pool().release_unused()  # the parser's buffers, back to the system
     return columns
+
+
+# -- a workbook by column -------------------------------------------------------
+# INFO: an .xlsx is read by fastexcel (calamine, as python-calamine is) into Arrow, each column typed as a
+# whole (strict: a column whose data rows mix text, numbers and times goes by row), and each cell becomes the
+# text _cell_str makes of what python-calamine gives (a datetime whose time is 00:00:00.000 is a date); then
+# the CSV's tests and counting apply.  find_header reads the first rows of each sheet, parsed here from the
+# XML (text cells; a row with any other cell before the header sends the workbook by row), and fastexcel's
+# own names for the header's cells check that parse.
+class _NotText:
+    """A cell of a sheet's first rows that is not text (a number, a time, an error): it names no column."""
+
+    def __str__(self) -> str:
+        return "\x00"
+
+
+_NOT_TEXT = _NotText()
+_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _workbook_heads(path: str, import_map: ImportMap) -> dict[str, list[tuple[int, list[Any]]]] | None:
+    """Each sheet of an .xlsx (by name, in the workbook's order) with the rows find_header reads, as
+    python-calamine gives them: numbered from 1, each from column A; None when the workbook is to be read by
+    row (a part that is no worksheet, a row or cell without its reference, XML this parse does not know)."""
+    import xml.etree.ElementTree as ElementTree  # noqa: PLC0415 - the export path only
+    import zipfile  # noqa: PLC0415
+
+    last = max(HEADER_SEARCH_ROWS, import_map.header_row or 0)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _xlsx_sheet_names(archive)
+            if not parts or any(not part.startswith("xl/worksheets/") for part in parts):
+                return None
+            shared = _SharedStrings(archive)
+            heads = {}
+            for part, name in parts.items():
+                rows = _sheet_head(archive, part, shared, last)
+                if rows is None or name in heads:
+                    return None
+                heads[name] = rows
+            return heads
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, RuntimeError, KeyError,
+            NotImplementedError, ValueError, ElementTree.ParseError):
+        return None
+
+
+def _sheet_head(archive: Any, part: str, shared: _SharedStrings, last: int) -> list[tuple[int, list[Any]]] | None:
+    """A sheet's rows 1..last as python-calamine gives them (text, _NOT_TEXT or None a cell), or None."""
+    import xml.etree.ElementTree as ElementTree  # noqa: PLC0415
+
+    found: dict[int, list[Any]] = {}
+    previous = 0
+    with archive.open(part) as stream:
+        for _event, element in ElementTree.iterparse(stream):
+            if element.tag.rpartition("}")[2] != "row":
+                continue
+            number = element.get("r")
+            if number is None or not number.isdigit() or int(number) <= previous:
+                return None
+            previous = int(number)
+            if previous > last:
+                break
+            cells: dict[int, Any] = {}
+            for cell in element:
+                reference = _CELL_REFERENCE.fullmatch(cell.get("r", ""))
+                if reference is None or int(reference.group(2)) != previous:
+                    return None
+                value = _head_cell(cell, shared)
+                if value is not None:
+                    cells[_column_number(reference.group(1))] = value
+            element.clear()
+            if cells:
+                found[previous] = [cells.get(position) for position in range(max(cells) + 1)]
+    return [(number, found.get(number, [])) for number in range(1, max(found, default=0) + 1)]
+
+
+def _column_number(letters: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _head_cell(cell: Any, shared: _SharedStrings) -> Any:
+    """A cell of a sheet's first rows as python-calamine reads it: its text; None for no value; _NOT_TEXT for
+    a number, a time, a truth value, an error, or text this parse may not read as calamine does."""
+    kind = cell.get("t", "n")
+    children = {child.tag.rpartition("}")[2]: child for child in cell}
+    if kind == "inlineStr":
+        text = None if "is" not in children else _rich_text(children["is"])
+    elif "v" not in children or not children["v"].text:
+        return None
+    elif kind == "s":
+        text = shared.get(int(children["v"].text)) if children["v"].text.isdigit() else None  # KeyError: none
+    elif kind == "str":
+        text = children["v"].text
+    else:
+        return _NOT_TEXT
+    return _NOT_TEXT if not text or "_x" in text else text
+
+
+def _rich_text(element: Any) -> str:
+    """The text of a shared or inline string: its own <t>, or its runs' <t> (phonetic runs left out)."""
+    parts = []
+    for child in element:
+        tag = child.tag.rpartition("}")[2]
+        if tag == "t":
+            parts.append(child.text or "")
+        elif tag == "r":
+            parts += [t.text or "" for t in child if t.tag.rpartition("}")[2] == "t"]
+    return "".join(parts)
+
+
+class _SharedStrings:
+    """A workbook's shared strings, parsed only as far as the first rows need them."""
+
+    def __init__(self, archive: Any) -> None:
+        self.archive = archive
+        self.texts: list[str] = []
+        self.events: Any = None
+
+    def get(self, index: int) -> str:
+        import xml.etree.ElementTree as ElementTree  # noqa: PLC0415
+
+        if self.events is None:
+            if "xl/sharedStrings.xml" not in self.archive.namelist():
+                raise KeyError(index)
+            self.events = ElementTree.iterparse(self.archive.open("xl/sharedStrings.xml"))
+        while len(self.texts) <= index:
+            element = next((e for _event, e in self.events if e.tag.rpartition("}")[2] == "si"), None)
+            if element is None:
+                raise KeyError(index)  # no such string: the reader refuses the workbook (by row)
+            self.texts.append(_rich_text(element))
+            element.clear()
+        return self.texts[index]
+
+
+def _sheet_header(heads: dict[str, list[tuple[int, list[Any]]]], importer: _Importer) -> list[Any] | None:
+    """The header row's cells as written, when find_header's choice stands on text alone: no cell before it
+    (in its sheet, or in a sheet before it that find_header looked at) is other than text, and its sheet has a
+    cell in column A (so the sheet's range, and fastexcel's columns, begin there); else None."""
+    looked_at = heads if importer.map.sheet is None else {importer.sheet.name: heads[importer.sheet.name]}
+    for name, rows in looked_at.items():
+        before = [cells for number, cells in rows if name != importer.sheet.name or number <= importer.header_number]
+        if any(cell is _NOT_TEXT for cells in before for cell in cells):
+            return None
+        if name == importer.sheet.name:
+            return rows[importer.header_number - 1][1] if any(cells and cells[0] is not None for cells in before) \
+                else None
+    return None
+
+
+def _read_sheet_columns(path: str, import_map: ImportMap, importer: _Importer, sheets: list[str],
+                        header: list[Any], positions: list[int] | None) -> dict[int, Any] | None:
+    """The given columns (every one for None) of the rows below an .xlsx's header, as pyarrow arrays of the
+    text _cell_str makes of each cell, by position; None when the sheet is to be read by row (a column of
+    mixed types, a time of day or a duration; fastexcel's sheets not `sheets`, the names _workbook_heads
+    found, or its header names not `header`, the cells as written)."""
+    import logging  # noqa: PLC0415
+    import fastexcel  # noqa: PLC0415 - the export path only
+
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)  # INFO: it logs the type it gives an empty column
+    try:
+        reader = fastexcel.read_excel(path)
+        if reader.sheet_names != sheets:
+            return None
+        index = sheets.index(importer.sheet.name)
+        loaded = reader.load_sheet(index, header_row=importer.header_number - 1, schema_sample_rows=None,
+                                   dtype_coercion="strict", use_columns=positions)
+        width = loaded.width
+        table = loaded.to_arrow()
+        del loaded, reader  # the sheet's cells, let go of
+    except (fastexcel.FastExcelError, ValueError, OSError):
+        return None
+    chosen = list(range(width)) if positions is None else positions
+    if table.num_columns != len(chosen) or not table.num_rows or any(
+            name != (header[p] if p < len(header) and header[p] else f"__UNNAMED__{p}")
+            for p, name in zip(chosen, table.schema.names)):
+        return None
+    if width > len(importer.header):  # python-calamine's rows are as wide as the sheet's range
+        importer.header.extend([""] * (width - len(importer.header)))
+    times = {importer.builder.index[rule.columns[0]] for rule in import_map.rules
+             if rule.field in _COLUMN_TIMES and rule.how == "column"}
+    columns = {}
+    for position, column in zip(chosen, table.columns):
+        text = _sheet_texts(column, position in times, bool(import_map.date_formats))
+        if text is None:
+            return None
+        columns[position] = text
+    return columns
+
+
+def _sheet_texts(column: Any, time_field: bool, date_formats: bool) -> Any:
+    """A typed column of a sheet as the text _cell_str makes of each cell python-calamine gives ('' for none);
+    None when that text would not stand for the cell (a number or a truth value in a time field, a time cell
+    that the map's date_formats would read as text, a time of day, a duration)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    kind = column.type
+    if pa.types.is_null(kind):
+        return pa.array([""] * len(column), pa.string())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        column = column.cast(pa.string())
+        return pc.fill_null(column, "") if column.null_count else column
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        earliest = pc.min(column).as_py()
+        first_day = dt.date(1900, 3, 1) if pa.types.is_date(kind) else dt.datetime(1900, 3, 1)
+        if date_formats or (earliest is not None and earliest < first_day):  # a time of day, given as a time
+            return None
+        if pa.types.is_date(kind):
+            return pc.fill_null(column.cast(pa.string()), "")
+        millis = _numpy(column.cast(pa.timestamp("ms"), safe=False).cast(pa.int64()).fill_null(0))
+        none = _numpy(column.is_null())
+        texts = pa.array(millis // 1000, pa.timestamp("s"), mask=none).cast(pa.string())  # whole seconds, floored
+        midnight = (millis % (SECONDS_PER_DAY * 1000) == 0) & ~none
+        if midnight.any():  # the day, as _sheet_rows gives a datetime on midnight
+            texts = pc.if_else(pa.array(midnight), pc.utf8_slice_codeunits(texts, 0, 10), texts)
+        return pc.fill_null(texts, "") if column.null_count else texts
+    if time_field:
+        return None
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        distinct = pc.unique(column)
+        texts = pa.array([_cell_str(None if value is None else float(value)) for value in distinct.to_pylist()],
+                         pa.string())
+        return pc.fill_null(pc.take(texts, pc.index_in(column, value_set=distinct)), "")
+    if pa.types.is_boolean(kind):
+        return pc.fill_null(pc.if_else(column, "TRUE", "FALSE"), "")
+    return None
 
 
 class _ColumnImport:

@@ -1306,7 +1306,8 @@ def test_an_export_of_several_blocks(tmp_path, monkeypatch):
 
 
 def test_a_workbook_goes_by_row(tmp_path, monkeypatch):
-    """An .xlsx export is not on the column path (CSV and TSV only): the same bytes, by row both times."""
+    """The platform's workbook (exports.write_xlsx: times as datetime cells, text and a serial in one column)
+    goes by row: the same bytes both times (tests/test_columns_xlsx.py holds the workbooks that go by column)."""
     import exports
 
     workbook = exports.write_xlsx(tmp_path / "工单明细.xlsx")

@@ -630,3 +630,61 @@ def test_an_id_two_exports_share_is_named_at_both_rows(tmp_path):
     result = run_cli("summary", str(first), str(second), "--map", str(mapfile))
     assert result.exit_code == 1
     assert f"{second}:2:1: cases[0].id:" in result.stderr and f"（已见于 {first}:3:1）" in result.stderr
+
+
+SMALL_XLSX_MAP = """\
+import: 1
+ledger: {version: 1, jurisdiction: 某县}
+fields:
+  id: 工单编号
+  received: 受理时间
+  kind: {value: complaint}
+  category: {value: 其他}
+  unit: 承办单位
+  deadline: 办结期限
+  status: {column: 办件状态, values: {已办结: resolved, 办理中: open}}
+"""
+
+
+def _small_workbook(path: Path, first_cell: str, rows: list[list[object]]) -> Path:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("工单")
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    row, column = xlsxwriter.utility.xl_cell_to_rowcol(first_cell)
+    for offset, cells in enumerate([["工单编号", "受理时间", "承办单位", "办结期限", "办件状态"], *rows]):
+        for step, cell in enumerate(cells):
+            if isinstance(cell, dt.datetime):
+                sheet.write_datetime(row + offset, column + step, cell, when)
+            elif cell is not None:
+                sheet.write(row + offset, column + step, cell)
+    workbook.close()
+    return path
+
+
+def test_rows_below_empty_rows_are_named_by_their_own_number(tmp_path):
+    # python-calamine gives the empty rows above a sheet's cells too: a rejected row is named by the number the
+    # sheet shows (the header in B5, the rows from 6), not that number plus the empty rows again
+    export = _small_workbook(tmp_path / "工单.xlsx", "B5", [
+        ["A1", "2024-03-05 09:00:00", "县人社局", None, "已办结"],
+        ["A2", "2024-02-30 09:00:00", "县人社局", None, "办理中"]])
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(SMALL_XLSX_MAP, encoding="utf-8")
+    result = run_cli("import", str(export), "--map", str(mapfile), "-o", str(tmp_path / "l.yaml"))
+    assert f"{export}:工单!F6: " in result.stderr and f"{export}:工单!C7: " in result.stderr, result.stderr
+
+
+def test_a_time_cell_that_shows_midnight_is_read_as_the_day(tmp_path):
+    # a whole serial comes from python-calamine as a date, one within half a millisecond of midnight as a datetime
+    # at 00:00:00: both show the same in the sheet, and both are the day (a deadline then runs to its end)
+    export = _small_workbook(tmp_path / "工单.xlsx", "A1", [
+        ["A1", dt.datetime(2024, 3, 4, 9), "县人社局", dt.datetime(2024, 3, 8), "办理中"],
+        ["A2", dt.datetime(2024, 3, 4, 9), "县人社局", dt.datetime(2024, 3, 8, 0, 0, 0, 400), "办理中"],
+        ["A3", dt.datetime(2024, 3, 4, 9), "县人社局", dt.datetime(2024, 3, 7, 23, 59, 59, 999600), "办理中"]])
+    mapfile = tmp_path / "map.yaml"
+    mapfile.write_text(SMALL_XLSX_MAP, encoding="utf-8")
+    result = run_cli("import", str(export), "--map", str(mapfile), "-o", str(tmp_path / "l.yaml"))
+    assert result.exit_code == 0, result.stderr
+    cases = yaml.safe_load((tmp_path / "l.yaml").read_text(encoding="utf-8"))["cases"]
+    assert [case["deadline"] for case in cases] == ["2024-03-08"] * 3
