@@ -9633,10 +9633,11 @@ def import_by_columns(path: str, import_map: ImportMap, options: Options) -> Imp
                          if rule.field not in ("summary", "location") and not rule.field.startswith("extra.")}
                         | {position for position, _values in importer.skip})
         header = None if heads is None else _sheet_header(heads, importer)
+        usual: dict[int, tuple[Any, Any]] = {}  # a workbook's time columns: their times, known from its cells
         read = functools.partial(_read_columns, path, import_map, importer) if heads is None else \
-            functools.partial(_read_sheet_columns, path, import_map, importer, list(heads), header)
+            functools.partial(_read_sheet_columns, path, import_map, importer, list(heads), header, usual)
         columns = None if heads is not None and header is None else read(wanted)
-        result = None if columns is None else _ColumnImport(importer, columns, read, options).run()
+        result = None if columns is None else _ColumnImport(importer, columns, read, options, usual).run()
     except BaseException:
         importer.close()
         raise
@@ -9849,9 +9850,11 @@ def _sheet_header(heads: dict[str, list[tuple[int, list[Any]]]], importer: _Impo
 
 
 def _read_sheet_columns(path: str, import_map: ImportMap, importer: _Importer, sheets: list[str],
-                        header: list[Any], positions: list[int] | None) -> dict[int, Any] | None:
+                        header: list[Any], usual: dict[int, tuple[Any, Any]], positions: list[int] | None
+                        ) -> dict[int, Any] | None:
     """The given columns (every one for None) of the rows below an .xlsx's header, as pyarrow arrays of the
-    text _cell_str makes of each cell, by position; None when the sheet is to be read by row (a column of
+    text _cell_str makes of each cell, by position (and into `usual`, a column of datetime cells as
+    _ColumnImport._usual_times would read its text); None when the sheet is to be read by row (a column of
     mixed types, a time of day or a duration; fastexcel's sheets not `sheets`, the names _workbook_heads
     found, or its header names not `header`, the cells as written)."""
     import logging  # noqa: PLC0415
@@ -9881,50 +9884,74 @@ def _read_sheet_columns(path: str, import_map: ImportMap, importer: _Importer, s
              if rule.field in _COLUMN_TIMES and rule.how == "column"}
     columns = {}
     for position, column in zip(chosen, table.columns):
-        text = _sheet_texts(column, position in times, bool(import_map.date_formats))
+        text, times_read = _sheet_texts(column, position in times, bool(import_map.date_formats))
         if text is None:
             return None
         columns[position] = text
+        if times_read is not None:
+            usual[position] = times_read
     return columns
 
 
-def _sheet_texts(column: Any, time_field: bool, date_formats: bool) -> Any:
-    """A typed column of a sheet as the text _cell_str makes of each cell python-calamine gives ('' for none);
-    None when that text would not stand for the cell (a number or a truth value in a time field, a time cell
-    that the map's date_formats would read as text, a time of day, a duration)."""
+def _nulls_as_empty(texts: Any) -> Any:
+    """A string array with '' for each null: the same buffers without the validity bitmap when every null
+    holds no bytes (as an Arrow builder leaves it), else a copy."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    if not texts.null_count:
+        return texts
+    _validity, offsets, data = texts.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int32)[texts.offset:texts.offset + len(texts) + 1]
+    if np.diff(ends)[_numpy(texts.is_null())].any():
+        return pc.fill_null(texts, "")
+    return pa.Array.from_buffers(pa.string(), len(texts), [None, offsets, data], offset=texts.offset)
+
+
+def _sheet_texts(column: Any, time_field: bool, date_formats: bool) -> tuple[Any, tuple[Any, Any] | None]:
+    """A typed column of a sheet as the text _cell_str makes of each cell python-calamine gives ('' for none),
+    and for datetime cells what _ColumnImport._usual_times reads of that text (the rows in the usual form of a
+    year a ledger holds, and their seconds); (None, None) when that text would not stand for the cell (a
+    number or a truth value in a time field, a time cell that the map's date_formats would read as text, a
+    time of day, a duration)."""
+    import numpy as np  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # noqa: PLC0415
 
     kind = column.type
     if pa.types.is_null(kind):
-        return pa.array([""] * len(column), pa.string())
+        return pa.array([""] * len(column), pa.string()), None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        column = column.cast(pa.string())
-        return pc.fill_null(column, "") if column.null_count else column
+        return _nulls_as_empty(column.cast(pa.string())), None
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         earliest = pc.min(column).as_py()
         first_day = dt.date(1900, 3, 1) if pa.types.is_date(kind) else dt.datetime(1900, 3, 1)
         if date_formats or (earliest is not None and earliest < first_day):  # a time of day, given as a time
-            return None
+            return None, None
         if pa.types.is_date(kind):
-            return pc.fill_null(column.cast(pa.string()), "")
+            return _nulls_as_empty(column.cast(pa.string())), None
         millis = _numpy(column.cast(pa.timestamp("ms"), safe=False).cast(pa.int64()).fill_null(0))
         none = _numpy(column.is_null())
-        texts = pa.array(millis // 1000, pa.timestamp("s"), mask=none).cast(pa.string())  # whole seconds, floored
+        seconds = millis // 1000  # whole seconds, floored, as export_time drops the fraction
+        texts = pa.array(seconds, pa.timestamp("s"), mask=none).cast(pa.string())
         midnight = (millis % (SECONDS_PER_DAY * 1000) == 0) & ~none
         if midnight.any():  # the day, as _sheet_rows gives a datetime on midnight
             texts = pc.if_else(pa.array(midnight), pc.utf8_slice_codeunits(texts, 0, 10), texts)
-        return pc.fill_null(texts, "") if column.null_count else texts
+        years = seconds.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+        usual = ~none & ~midnight & (years >= MIN_YEAR) & (years <= MAX_YEAR)
+        return _nulls_as_empty(texts), (usual, seconds)
     if time_field:
-        return None
+        return None, None
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
         distinct = pc.unique(column)
         texts = pa.array([_cell_str(None if value is None else float(value)) for value in distinct.to_pylist()],
                          pa.string())
-        return pc.fill_null(pc.take(texts, pc.index_in(column, value_set=distinct)), "")
+        return pc.fill_null(pc.take(texts, pc.index_in(column, value_set=distinct)), ""), None
     if pa.types.is_boolean(kind):
-        return pc.fill_null(pc.if_else(column, "TRUE", "FALSE"), "")
-    return None
+        return pc.fill_null(pc.if_else(column, "TRUE", "FALSE"), ""), None
+    return None, None
 
 
 class _ColumnImport:
@@ -9932,11 +9959,12 @@ class _ColumnImport:
     rows' tests; the rows that fail go through the importer (see import_by_columns)."""
 
     def __init__(self, importer: _Importer, columns: dict[int, Any], read: Callable[[list[int] | None], Any],
-                 options: Options) -> None:
+                 options: Options, usual: dict[int, tuple[Any, Any]]) -> None:
         import numpy as np  # noqa: PLC0415 - the export path only
 
         self.np = np
         self.importer, self.columns, self.read, self.options = importer, columns, read, options
+        self.usual = usual  # a column's _usual_times known from its cells (a workbook's datetime cells)
         self.builder = importer.builder
         self.width = len(importer.header)
         self.rows = len(next(iter(columns.values())))
@@ -10148,9 +10176,11 @@ class _ColumnImport:
         tz = self.importer.checker.ledger.policy.tz_seconds
         done = np.zeros(self.rows, dtype=bool)  # the rows whose time is known without the importer
         if rule.how == "column":
-            column = self.columns[self.builder.index[rule.columns[0]]]
+            position = self.builder.index[rule.columns[0]]
+            column = self.columns[position]
             if rule.values is None and self.builder.same_zone and not self.importer.map.date_formats:
-                done, parsed = self._usual_times(column)
+                done, parsed = self.usual[position] if position in self.usual else self._usual_times(column)
+                done = done.copy()
                 seconds[done] = parsed[done] - tz
             if rule.default is None:  # a blank cell: no time
                 done |= self._blank(column)
@@ -10566,15 +10596,33 @@ def _column_bits(tally: Tally, cases: ColumnCases, deadline: Any, np: Any) -> An
 
 def _fold_counts(counts: dict[str, dict[int, int]], codes: Any, shown: list[str], bits: Any, np: Any) -> None:
     """One grouping's {group: {bits: cases}}, groups and bits added in the order the rows first bring them."""
-    keys, first, counted = np.unique(codes.astype(np.int64) * (1 << 32) + bits, return_index=True, return_counts=True)
-    for order in np.argsort(first, kind="stable").tolist():
-        key = int(keys[order])
+    keys, counted = _counts_in_order(codes.astype(np.int64) * (1 << 32) + bits, np)
+    for key, n in zip(keys.tolist(), counted.tolist()):
         name = shown[key >> 32] if key >= 0 else shown[-1]
         by_bits = counts.get(name)
         if by_bits is None:
             by_bits = counts[name] = {}
         case_bits_ = key & 0xFFFFFFFF
-        by_bits[case_bits_] = by_bits.get(case_bits_, 0) + int(counted[order])
+        by_bits[case_bits_] = by_bits.get(case_bits_, 0) + n
+
+
+def _counts_in_order(values: Any, np: Any) -> tuple[Any, Any]:
+    """The distinct values of an int64 array in the order they first come, and how often each comes.
+
+    INFO: pyarrow's value_counts hashes (no sort), and gives them in that order; the codes of the values,
+    rising by one at each new value, confirm it (else they are sorted)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    array = pa.array(values)
+    found = pc.value_counts(array)
+    keys = _numpy(found.field("values"))
+    codes = _numpy(pc.index_in(array, value_set=found.field("values")))
+    if len(np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1))) == len(keys):
+        return keys, _numpy(found.field("counts"))
+    keys, first, counted = np.unique(values, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    return keys[order], counted[order]
 
 
 def _grouped_rows(codes: Any, rows: Any, np: Any) -> list[tuple[int, Any]]:
@@ -10626,23 +10674,24 @@ def _column_listed(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list
     number = tally._number  # noqa: SLF001 - the tally's own numbering, shared with Tally.add
     open_rows = cases.status == 0
     listed = np.flatnonzero(open_rows | ((bits & _DISSATISFIED) != 0))
-    ids = dict(zip(listed.tolist(), cases.ids.take(pa.array(listed)).to_pylist()))
-    rows = listed.tolist()
     (units, unit_keys), (channels, channel_names) = names[0], names[2]
-    area = names[5][1][0]
-    for row in rows:
-        unit, category = unit_keys[units[row]], cases.categories[cases.category[row]]
-        if open_rows[row]:
-            tally.open_names.extend((number(unit), number(category), number(channel_names[channels[row]]),
-                                     number(cases.kinds[cases.kind[row]]), number(tally.jurisdiction),
-                                     number(area)))
-            tally.open_deadlines.append(int(deadline[row]))
-            tally.open_response_deadlines.append(NEVER if cases.dispatched[row] != _NO_TIME else
-                                                 int(cases.received[row]) + tally.dispatch_seconds)
-            tally.open_ids.append(ids[row])
-        if bits[row] & _DISSATISFIED:
-            tally.dissatisfied_names.extend((number(unit), number(category)))
-            tally.dissatisfied_ids.append(ids[row])
+    area, jurisdiction = names[5][1][0], tally.jurisdiction
+    responses = np.where(cases.dispatched[listed] != _NO_TIME, NEVER, cases.received[listed] + tally.dispatch_seconds)
+    # each listed row's fields as Python values, taken out of the arrays at once
+    for case_id, unit, category, channel, kind, is_open, due, response, dissatisfied in zip(
+            cases.ids.take(pa.array(listed)).to_pylist(), units[listed].tolist(), cases.category[listed].tolist(),
+            channels[listed].tolist(), cases.kind[listed].tolist(), open_rows[listed].tolist(),
+            deadline[listed].tolist(), responses.tolist(), ((bits[listed] & _DISSATISFIED) != 0).tolist()):
+        unit, category = number(unit_keys[unit]), number(cases.categories[category])
+        if is_open:
+            tally.open_names.extend((unit, category, number(channel_names[channel]), number(cases.kinds[kind]),
+                                     number(jurisdiction), number(area)))
+            tally.open_deadlines.append(due)
+            tally.open_response_deadlines.append(response)
+            tally.open_ids.append(case_id)
+        if dissatisfied:
+            tally.dissatisfied_names.extend((unit, category))
+            tally.dissatisfied_ids.append(case_id)
 
 
 def _column_callers(tally: Tally, cases: ColumnCases, names: list[tuple[Any, list[str]]], bits: Any,
