@@ -7883,23 +7883,17 @@ class Tally:
         # per grouping: group name -> overdue cases, and -> open cases whose response window has passed
         overdue: list[Counter[str]] = [Counter() for _ in GROUPINGS]
         response_late: list[Counter[str]] = [Counter() for _ in GROUPINGS]
-        overdue_indexes = []
-        for index, (deadline, response_deadline) in enumerate(zip(self.open_deadlines,
-                                                                  self.open_response_deadlines)):
-            if deadline >= as_of and response_deadline >= as_of:
-                continue
-            unit, category, channel, kind, jurisdiction, area = (
-                names[n] for n in self.open_names[OPEN_NAMES * index: OPEN_NAMES * (index + 1)])
-            groups_of_case = (unit, self.majors[category], channel, kind, jurisdiction, area)
-            if deadline < as_of:
-                for counter, name in zip(overdue, groups_of_case):
-                    counter[name] += 1
-                overdue_indexes.append(index)
-            # INFO: a case not yet dispatched counts in the response rate only
-            # once its response window has passed, and then as not in time.
-            if response_deadline < as_of:
-                for counter, name in zip(response_late, groups_of_case):
-                    counter[name] += 1
+        overdue_indexes = [index for index, deadline in enumerate(self.open_deadlines) if deadline < as_of]
+        # INFO: a case not yet dispatched counts in the response rate only
+        # once its response window has passed, and then as not in time.
+        late_indexes = [index for index, due in enumerate(self.open_response_deadlines) if due < as_of]
+        # an open case's names are (unit, category, channel, kind, jurisdiction, area): its groups, the category
+        # by its major
+        codes = self.open_names
+        for counters, indexes in ((overdue, overdue_indexes), (response_late, late_indexes)):
+            for g, counter in enumerate(counters):
+                for code, n in Counter(codes[OPEN_NAMES * index + g] for index in indexes).items():
+                    counter[self.majors[names[code]] if g == 1 else names[code]] += n
         overdue_list = ListedCases(self._most_overdue_first(overdue_indexes), OverdueCase,
                                    functools.partial(self._overdue_columns, as_of))
         repeats = self.find_repeats()
