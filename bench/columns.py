@@ -583,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{platform.system()} {platform.release()}; load average {load_before[0]:.2f} before, "
             f"{load_after[0]:.2f} after",
             (f"Ours: Python {platform.python_version()} ({sys.executable}), pyarrow {version_of('pyarrow')}, "
-             f"numpy {version_of('numpy')}, PyYAML {yaml.__version__}; tool {TOOL} ({checkout(TOOL)})"),
+             f"numpy {version_of('numpy')}, fastexcel {version_of('fastexcel')}, PyYAML {yaml.__version__}; tool {TOOL} ({checkout(TOOL)})"),
             "Polars: " + (f"polars {polars_version[0]} on Python {polars_version[1]} ({polars}), fastexcel "
                           f"{python_version_of(polars, 'fastexcel').split()[0]}" if len(polars_version) == 2
                           else "skipped"),
