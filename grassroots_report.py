@@ -9603,18 +9603,11 @@ def import_by_columns(path: str, import_map: ImportMap, options: Options) -> Imp
     if suffix not in (".csv", ".tsv", ".xlsx") or not column_path_covers(import_map, options) \
             or not os.path.isfile(path) or os.path.getsize(path) > COLUMN_MAX_BYTES:
         return None
-    heads = None
-    if suffix == ".xlsx":
-        try:
-            open_input(path)[0].close()
-            _check_xlsx(path, options.lang)  # before any reader sees the workbook (see open_export)
-        except (ToolError, OSError):
-            return None  # the per-row path says why, in its words
-        heads = _workbook_heads(path, import_map)
-        if heads is None:
-            return None
-    sheets = None if heads is None else [ExportSheet(name, iter(rows), _xlsx_date1904(path))
-                                         for name, rows in heads.items()]
+    heads = _workbook_heads(path, import_map, options.lang) if suffix == ".xlsx" else None
+    if suffix == ".xlsx" and heads is None:
+        return None
+    date1904 = heads is not None and _xlsx_date1904(path)
+    sheets = None if heads is None else [ExportSheet(name, iter(rows), date1904) for name, rows in heads.items()]
     try:
         importer = _Importer(path, import_map, options.lang, sheets)
     except ImportMapError:
@@ -9710,13 +9703,19 @@ _NOT_TEXT = _NotText()
 _CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
-def _workbook_heads(path: str, import_map: ImportMap) -> dict[str, list[tuple[int, list[Any]]]] | None:
+def _workbook_heads(path: str, import_map: ImportMap, lang: str) -> dict[str, list[tuple[int, list[Any]]]] | None:
     """Each sheet of an .xlsx (by name, in the workbook's order) with the rows find_header reads, as
     python-calamine gives them: numbered from 1, each from column A; None when the workbook is to be read by
-    row (a part that is no worksheet, a row or cell without its reference, XML this parse does not know)."""
+    row (one the row path refuses, which it words; a part that is no worksheet, a row or cell without its
+    reference, XML this parse does not know)."""
     import xml.etree.ElementTree as ElementTree  # noqa: PLC0415 - the export path only
     import zipfile  # noqa: PLC0415
 
+    try:
+        open_input(path)[0].close()
+        _check_xlsx(path, lang)  # before any reader sees the workbook (see open_export)
+    except (ToolError, OSError):
+        return None
     last = max(HEADER_SEARCH_ROWS, import_map.header_row or 0)
     try:
         with zipfile.ZipFile(path) as archive:
