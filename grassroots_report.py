@@ -6043,6 +6043,14 @@ class ExportSheet:
     date1904: bool = False
 
 
+def column_number(letters: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26 (column_letters backwards)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
 def column_letters(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA (spreadsheet column names)."""
     letters = ""
@@ -6176,11 +6184,8 @@ def _cell_extent(data: bytes, rows: int, columns: int) -> tuple[int, int]:
     if columns < 26 and _beyond_column(columns).search(data):  # a one-letter column past the furthest yet
         columns = max(letter - 64 for letter in range(65 + columns, 91) if b'<c r="' + bytes((letter,)) in data)
     if _WIDE_CELL_RE.search(data):
-        for letters in set(_WIDE_CELL_RE.findall(data)):
-            number = 0
-            for letter in letters:
-                number = number * 26 + letter - 64
-            columns = max(columns, number)
+        columns = max(columns, *(column_number(letters.decode()) + 1
+                                 for letters in set(_WIDE_CELL_RE.findall(data))))
     if _DEEP_CELL_RE.search(data):
         rows = max(rows, max(map(int, _DEEP_CELL_RE.findall(data))))
     return rows, columns
@@ -9758,19 +9763,11 @@ def _sheet_head(archive: Any, part: str, shared: _SharedStrings, last: int) -> l
                     return None
                 value = _head_cell(cell, shared)
                 if value is not None:
-                    cells[_column_number(reference.group(1))] = value
+                    cells[column_number(reference.group(1))] = value
             element.clear()
             if cells:
                 found[previous] = [cells.get(position) for position in range(max(cells) + 1)]
     return [(number, found.get(number, [])) for number in range(1, max(found, default=0) + 1)]
-
-
-def _column_number(letters: str) -> int:
-    """A -> 0, Z -> 25, AA -> 26."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number - 1
 
 
 def _head_cell(cell: Any, shared: _SharedStrings) -> Any:
@@ -10063,10 +10060,10 @@ class _ColumnImport:
         codes = distinct[0][0].astype(np.int64)
         for other, cells in distinct[1:]:  # a joined field: its columns' codes in one, kept below the rows
             codes = np.unique(codes * len(cells) + other, return_inverse=True)[1].reshape(-1).astype(np.int64)
-        # INFO: pc.unique gives a column's cells in the order they first come, so their codes rise by one at
-        # each new cell: the first rows of each without a sort (a join's codes, or any other order, are sorted)
-        first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1)) if len(distinct) == 1 else ()
-        if len(first) == len(distinct[0][1]):
+        # INFO: pc.unique gives a column's cells in the order they first come: the first rows of each without a
+        # sort (a join's codes, or any other order, are sorted)
+        first = _first_rows(codes, len(distinct[0][1]), np) if len(distinct) == 1 else None
+        if first is not None:
             inverse = codes
         else:
             _keys, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
@@ -10599,19 +10596,25 @@ def _fold_counts(counts: dict[str, dict[int, int]], codes: Any, shown: list[str]
         by_bits[case_bits_] = by_bits.get(case_bits_, 0) + n
 
 
+def _first_rows(codes: Any, count: int, np: Any) -> Any:
+    """The first row of each of `count` codes when they come in order (each new code one above the highest
+    yet, as pyarrow's hash kernels number what they meet), else None."""
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1))
+    return first if len(first) == count else None
+
+
 def _counts_in_order(values: Any, np: Any) -> tuple[Any, Any]:
     """The distinct values of an int64 array in the order they first come, and how often each comes.
 
-    INFO: pyarrow's value_counts hashes (no sort), and gives them in that order; the codes of the values,
-    rising by one at each new value, confirm it (else they are sorted)."""
+    INFO: pyarrow's value_counts hashes (no sort), and gives them in that order; the codes of the values
+    confirm it (_first_rows; else they are sorted)."""
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # noqa: PLC0415
 
     array = pa.array(values)
     found = pc.value_counts(array)
     keys = _numpy(found.field("values"))
-    codes = _numpy(pc.index_in(array, value_set=found.field("values")))
-    if len(np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1))) == len(keys):
+    if _first_rows(_numpy(pc.index_in(array, value_set=found.field("values"))), len(keys), np) is not None:
         return keys, _numpy(found.field("counts"))
     keys, first, counted = np.unique(values, return_index=True, return_counts=True)
     order = np.argsort(first, kind="stable")

@@ -332,25 +332,26 @@ def phone_typed(rng: random.Random, typing: Typing, text: str) -> Any:
     return rng.choice([int(digits), text])  # 17 and 18 digits too: a float's 17 significant digits
 
 
+def typed_as(rng: random.Random, mode: str, typed_mode: str, text: str, value: Any) -> Any:
+    """A cell of a column typed `mode`: its text ("text"), its typed value (`typed_mode`; empty when the text has
+    none), or either ("mixed"; the text when it has none)."""
+    if mode == "text" or (value is None and mode == "mixed"):
+        return text
+    if value is None:
+        return None
+    return value if mode == typed_mode else rng.choice([value, text])
+
+
 def returns_typed(rng: random.Random, typing: Typing, text: str) -> Any:
     try:
         number = float(text) if text.isascii() else None
     except ValueError:
         number = None
-    if typing.returns == "text" or (number is None and typing.returns == "mixed"):
-        return text
-    if number is None:
-        return None
-    return number if typing.returns == "number" else rng.choice([number, text])
+    return typed_as(rng, typing.returns, "number", text, number)
 
 
 def reasonable_typed(rng: random.Random, typing: Typing, text: str) -> Any:
-    truth = TRUTHS.get(text.strip())
-    if typing.reasonable == "text" or (truth is None and typing.reasonable == "mixed"):
-        return text
-    if truth is None:
-        return None
-    return truth if typing.reasonable == "bool" else rng.choice([truth, text])
+    return typed_as(rng, typing.reasonable, "bool", text, TRUTHS.get(text.strip()))
 
 
 def status_typed(rng: random.Random, typing: Typing, text: str) -> Any:
